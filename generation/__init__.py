@@ -1,0 +1,1 @@
+"""The student text generator and content builders (see issues 4 and 5)."""

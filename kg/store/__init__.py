@@ -1,0 +1,8 @@
+"""Store backends: :class:`EmbeddedStore` (default) and :class:`RemoteStore` (any SPARQL 1.1
+endpoint). :func:`open_store` picks one from a workspace's settings."""
+from kg.store.base import (AskResult, GraphChange, GraphResult, QueryResult, SelectResult,
+                           Store)
+from kg.store.embedded import EmbeddedStore
+
+__all__ = ["Store", "EmbeddedStore", "SelectResult", "AskResult", "GraphResult",
+           "QueryResult", "GraphChange"]

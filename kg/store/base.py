@@ -1,0 +1,201 @@
+"""The store interface shared by both backends (embedded pyoxigraph, remote SPARQL 1.1).
+
+Both backends promise the same behaviour; ``tests/kg/test_store.py`` runs one abstract
+test class against each. Results use rdflib terms so callers never see a backend's own
+term types.
+
+Atomicity: :meth:`Store.replace_graphs` is the only write path importers use. It computes
+the difference between what each named graph holds and what it should hold and applies
+all of it in one transaction (one SPARQL Update request remotely), so an import lands
+whole or not at all, and re-importing an unchanged source writes nothing. Import data
+must not contain blank nodes (``DELETE DATA`` cannot name them); importers mint IRIs.
+"""
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator, Sequence
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+
+@dataclass
+class SelectResult:
+    """Rows of a SELECT query; each row is a tuple aligned with ``variables`` (None = unbound)."""
+
+    variables: list[str]
+    rows: list[tuple[Node | None, ...]]
+    truncated: bool = False  # True when a result-size cap cut the rows
+
+    def dicts(self) -> list[dict[str, Node]]:
+        return [{v: t for v, t in zip(self.variables, row) if t is not None} for row in self.rows]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Iterator[tuple[Node | None, ...]]:
+        return iter(self.rows)
+
+
+@dataclass
+class AskResult:
+    value: bool
+
+    def __bool__(self) -> bool:
+        return self.value
+
+
+@dataclass
+class GraphResult:
+    """Triples of a CONSTRUCT or DESCRIBE query."""
+
+    triples: list[tuple[Node, Node, Node]]
+    truncated: bool = False
+
+    def graph(self) -> Graph:
+        g = Graph()
+        for t in self.triples:
+            g.add(t)
+        return g
+
+    def __len__(self) -> int:
+        return len(self.triples)
+
+
+QueryResult = SelectResult | AskResult | GraphResult
+
+
+@dataclass
+class GraphChange:
+    """What :meth:`Store.replace_graphs` did to one named graph."""
+
+    graph: str
+    added: int = 0
+    removed: int = 0
+    created: bool = False
+
+
+@dataclass
+class Quad:
+    s: Node
+    p: Node
+    o: Node
+    g: URIRef | None = None  # None = default graph
+
+
+def nt_term(t: Node) -> str:
+    """N-Triples form of an rdflib term (also valid in SPARQL)."""
+    return t.n3()
+
+
+def triples_to_ntriples(triples: Iterable[tuple[Node, Node, Node]]) -> str:
+    """Serialise triples as N-Triples, refusing blank nodes (see the module docstring)."""
+    out: list[str] = []
+    for s, p, o in triples:
+        if isinstance(s, BNode) or isinstance(o, BNode):
+            raise ValueError(f"blank node in import data: {s} {p} {o}; mint an IRI instead")
+        out.append(f"{s.n3()} {p.n3()} {o.n3()} .\n")
+    return "".join(out)
+
+
+class Store(abc.ABC):
+    """A quad store with SPARQL 1.1 Query and Update and named-graph replacement."""
+
+    #: a short name for messages ("embedded", "remote")
+    kind: str = "abstract"
+
+    # ---- reading ------------------------------------------------------------------
+    @abc.abstractmethod
+    def query(self, sparql: str, *, timeout: float | None = None,
+              max_results: int | None = None, union_default_graph: bool = True) -> QueryResult:
+        """Run a SPARQL query. With ``union_default_graph`` (the default) triple patterns
+        outside ``GRAPH`` match every named graph. ``timeout`` in seconds raises
+        :class:`kg.errors.QueryTimeout`; ``max_results`` truncates rows (``truncated``)."""
+
+    def select(self, sparql: str, **kw) -> list[dict[str, Node]]:
+        """Rows of a SELECT query as dicts of variable name to rdflib term."""
+        result = self.query(sparql, **kw)
+        if not isinstance(result, SelectResult):
+            raise TypeError("select() needs a SELECT query")
+        return result.dicts()
+
+    def ask(self, sparql: str, **kw) -> bool:
+        result = self.query(sparql, **kw)
+        if not isinstance(result, AskResult):
+            raise TypeError("ask() needs an ASK query")
+        return result.value
+
+    @abc.abstractmethod
+    def named_graphs(self) -> list[str]:
+        """IRIs of the named graphs that hold at least one triple."""
+
+    @abc.abstractmethod
+    def graph_triples(self, graph: str) -> set[str]:
+        """The triples of one named graph as N-Triples lines (without the final ' .')."""
+
+    @abc.abstractmethod
+    def count(self, graph: str | None = None) -> int:
+        """Number of quads in the whole store, or triples in one named graph."""
+
+    @abc.abstractmethod
+    def dump(self, graph: str | None = None, fmt: str = "nquads") -> bytes:
+        """Serialise one graph (turtle, ntriples, jsonld) or the whole store (nquads, trig)."""
+
+    # ---- writing ------------------------------------------------------------------
+    @abc.abstractmethod
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL 1.1 Update in one transaction."""
+
+    @abc.abstractmethod
+    def replace_graphs(self, graphs: dict[str, str | bytes]) -> list[GraphChange]:
+        """Atomically make each named graph hold exactly the given N-Triples."""
+
+    def replace_graph(self, graph: str, ntriples: str | bytes) -> GraphChange:
+        return self.replace_graphs({graph: ntriples})[0]
+
+    @abc.abstractmethod
+    def add_to_graph(self, graph: str, ntriples: str | bytes) -> None:
+        """Atomically add N-Triples to a named graph (nothing removed)."""
+
+    def drop_graph(self, graph: str) -> None:
+        self.update(f"DROP SILENT GRAPH <{graph}>")
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release files / connections."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def diff_update(changes: dict[str, tuple[Sequence[str], Sequence[str]]]) -> str:
+    """One SPARQL Update that removes and adds N-Triples lines per graph.
+
+    ``changes`` maps graph IRI -> (lines to remove, lines to add); lines lack the final ' .'.
+    """
+    parts: list[str] = []
+    for g, (remove, _add) in changes.items():
+        if remove:
+            parts.append("DELETE DATA { GRAPH <%s> {\n%s\n} }" % (g, " .\n".join(remove) + " ."))
+    for g, (_remove, add) in changes.items():
+        if add:
+            parts.append("INSERT DATA { GRAPH <%s> {\n%s\n} }" % (g, " .\n".join(add) + " ."))
+    return " ;\n".join(parts)
+
+
+def ntriples_lines(data: str | bytes) -> list[str]:
+    """Non-empty N-Triples statements of ``data`` without their final ' .'."""
+    if isinstance(data, bytes):
+        data = data.decode("utf-8")
+    out = []
+    for line in data.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.endswith("."):
+            line = line[:-1].rstrip()
+        out.append(line)
+    return out

@@ -1,0 +1,194 @@
+"""The default backend: an embedded pyoxigraph store on disk in the workspace.
+
+pyoxigraph evaluates most queries lazily and releases the GIL while it works, so a query
+runs in a worker thread and is cut between two rows when its deadline passes. Operators
+that must see all input before the first row (aggregates, ORDER BY) cannot be
+interrupted inside pyoxigraph: the caller gets :class:`QueryTimeout` on time and the
+abandoned evaluation finishes in the background without holding the GIL.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kg.errors import QueryTimeout, StoreError
+from kg.store.base import (AskResult, GraphChange, GraphResult, QueryResult, SelectResult,
+                           Store, diff_update)
+from kg.store.terms import to_rdflib
+
+_FORMATS = {
+    "nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG,
+    "turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
+    "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML,
+}
+_DATASET_FORMATS = {"nquads", "trig", "jsonld"}
+
+
+class EmbeddedStore(Store):
+    """pyoxigraph ``Store`` at ``path`` (``None``: in memory, for tests)."""
+
+    kind = "embedded"
+
+    def __init__(self, path: str | Path | None = None, *, read_only: bool = False):
+        self.path = Path(path) if path is not None else None
+        try:
+            if self.path is None:
+                self._store = ox.Store()
+            elif read_only:
+                self._store = ox.Store.read_only(str(self.path))
+            else:
+                self.path.mkdir(parents=True, exist_ok=True)
+                self._store = ox.Store(str(self.path))
+        except OSError as e:
+            raise StoreError(f"cannot open the store at {self.path}: {e}. Is another kgstudio "
+                             "process (serve, studio, import) using this workspace?") from e
+
+    @property
+    def raw(self) -> ox.Store:
+        """The underlying pyoxigraph store (for benchmarks and bulk paths)."""
+        return self._store
+
+    # ---- reading ------------------------------------------------------------------
+    def query(self, sparql: str, *, timeout: float | None = None,
+              max_results: int | None = None, union_default_graph: bool = True) -> QueryResult:
+        if timeout is None:
+            return self._evaluate(sparql, None, max_results, union_default_graph, threading.Event())
+        deadline = time.monotonic() + timeout
+        cancel = threading.Event()
+        box: dict = {}
+
+        def work():
+            try:
+                box["result"] = self._evaluate(sparql, deadline, max_results, union_default_graph, cancel)
+            except BaseException as e:  # handed to the caller
+                box["error"] = e
+
+        worker = threading.Thread(target=work, name="kgstudio-query", daemon=True)
+        worker.start()
+        worker.join(timeout)
+        if worker.is_alive():
+            cancel.set()
+            raise QueryTimeout(f"query cut after {timeout:g} s")
+        if "error" in box:
+            raise box["error"]
+        return box["result"]
+
+    def _evaluate(self, sparql, deadline, max_results, union, cancel: threading.Event) -> QueryResult:
+        try:
+            res = self._store.query(sparql, use_default_graph_as_union=union)
+        except SyntaxError as e:
+            raise StoreError(f"SPARQL syntax error: {e}") from e
+        except (OSError, ValueError) as e:
+            raise StoreError(f"query failed: {e}") from e
+        if isinstance(res, ox.QueryBoolean):
+            return AskResult(bool(res))
+        rows = []
+        truncated = False
+        try:
+            if isinstance(res, ox.QuerySolutions):
+                variables = [v.value for v in res.variables]
+                for sol in res:
+                    if max_results is not None and len(rows) >= max_results:
+                        truncated = True
+                        break
+                    rows.append(tuple(to_rdflib(sol[i]) for i in range(len(variables))))
+                    if deadline is not None and (len(rows) & 63) == 0:
+                        if cancel.is_set() or time.monotonic() > deadline:
+                            raise QueryTimeout("query cut by its time limit")
+                return SelectResult(variables, rows, truncated)
+            for tr in res:
+                if max_results is not None and len(rows) >= max_results:
+                    truncated = True
+                    break
+                rows.append((to_rdflib(tr.subject), to_rdflib(tr.predicate), to_rdflib(tr.object)))
+                if deadline is not None and (len(rows) & 63) == 0:
+                    if cancel.is_set() or time.monotonic() > deadline:
+                        raise QueryTimeout("query cut by its time limit")
+            return GraphResult(rows, truncated)
+        except (OSError, ValueError) as e:
+            raise StoreError(f"query failed: {e}") from e
+        finally:
+            # pyoxigraph iterators are thread-bound: drop it on the thread that made it,
+            # not later from a traceback on another thread.
+            del res
+
+    def named_graphs(self) -> list[str]:
+        return sorted(g.value for g in self._store.named_graphs()
+                      if isinstance(g, ox.NamedNode)
+                      and next(iter(self._store.quads_for_pattern(None, None, None, g)), None) is not None)
+
+    def graph_triples(self, graph: str) -> set[str]:
+        g = ox.NamedNode(graph)
+        return {str(ox.Triple(q.subject, q.predicate, q.object))
+                for q in self._store.quads_for_pattern(None, None, None, g)}
+
+    def count(self, graph: str | None = None) -> int:
+        if graph is None:
+            return len(self._store)
+        r = self._store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+        return int(next(iter(r))[0].value)
+
+    def dump(self, graph: str | None = None, fmt: str = "nquads") -> bytes:
+        if fmt not in _FORMATS:
+            raise StoreError(f"unknown format {fmt!r}; use one of {', '.join(_FORMATS)}")
+        if graph is None:
+            if fmt not in _DATASET_FORMATS:
+                raise StoreError(f"{fmt} holds one graph; name one with --graph or use nquads/trig")
+            return self._store.dump(format=_FORMATS[fmt])
+        return self._store.dump(format=_FORMATS[fmt], from_graph=ox.NamedNode(graph))
+
+    # ---- writing ------------------------------------------------------------------
+    def update(self, sparql: str) -> None:
+        try:
+            self._store.update(sparql)
+        except SyntaxError as e:
+            raise StoreError(f"SPARQL Update syntax error: {e}") from e
+        except (OSError, ValueError) as e:
+            raise StoreError(f"update failed: {e}") from e
+
+    def replace_graphs(self, graphs: dict[str, str | bytes]) -> list[GraphChange]:
+        changes: dict[str, tuple[list[str], list[str]]] = {}
+        report: list[GraphChange] = []
+        additions_only = True
+        for graph, data in graphs.items():
+            try:
+                new = {str(t) for t in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)}
+            except SyntaxError as e:
+                raise StoreError(f"bad N-Triples for graph <{graph}>: {e}") from e
+            old = self.graph_triples(graph)
+            remove = sorted(old - new)
+            add = sorted(new - old)
+            if remove:
+                additions_only = False
+            changes[graph] = (remove, add)
+            report.append(GraphChange(graph, added=len(add), removed=len(remove), created=not old and bool(new)))
+        if additions_only:
+            nquads = "".join(f"{line} <{g}> .\n" for g, (_, add) in changes.items() for line in add)
+            if nquads:
+                self._store.load(nquads, format=ox.RdfFormat.N_QUADS)  # one transaction
+        else:
+            self.update(diff_update(changes))  # one transaction
+        return report
+
+    def add_to_graph(self, graph: str, ntriples: str | bytes) -> None:
+        try:
+            self._store.load(ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
+        except SyntaxError as e:
+            raise StoreError(f"bad N-Triples for graph <{graph}>: {e}") from e
+
+    def load_file(self, path: str | Path, graph: str, *, fmt: str | None = None) -> None:
+        """Transactional load of an RDF file into a named graph (format from its suffix)."""
+        kw = {"path": str(path), "to_graph": ox.NamedNode(graph)}
+        if fmt:
+            kw["format"] = _FORMATS[fmt]
+        self._store.load(**kw)
+
+    def close(self) -> None:
+        try:
+            self._store.flush()
+        except Exception:  # in-memory stores have nothing to flush
+            pass
+        del self._store

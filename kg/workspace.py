@@ -1,0 +1,99 @@
+"""A workspace: a folder holding ``kgstudio.toml``, the embedded store (``store/``),
+model checkpoints (``models/``) and exports (``exports/``). Nothing is written outside it
+except caches (``~/.cache/kgstudio`` or ``$KGSTUDIO_CACHE``)."""
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from kg.errors import WorkspaceError
+from kg.settings import DEFAULTS, coerce, to_toml
+from kg.store.base import Store
+
+CONFIG_NAME = "kgstudio.toml"
+
+
+def cache_dir() -> Path:
+    """Where caches live (embeddings by text hash)."""
+    root = os.environ.get("KGSTUDIO_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "kgstudio")
+    path = Path(root)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+class Workspace:
+    def __init__(self, root: str | Path):
+        self.root = Path(root).resolve()
+        cfg = self.root / CONFIG_NAME
+        if not cfg.is_file():
+            raise WorkspaceError(f"{self.root} is not a kgstudio workspace (no {CONFIG_NAME}); "
+                                 f"create one with `kgstudio init {root}`")
+        try:
+            data = tomllib.loads(cfg.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            raise WorkspaceError(f"{cfg}: {e}") from e
+        self.settings: dict[str, Any] = dict(DEFAULTS)
+        for table, kv in data.items():
+            if not isinstance(kv, dict):
+                raise WorkspaceError(f"{cfg}: top-level key {table!r} must be a [table]")
+            for key, value in kv.items():
+                name = f"{table}.{key}"
+                try:
+                    self.settings[name] = coerce(name, value)
+                except (KeyError, ValueError) as e:
+                    raise WorkspaceError(f"{cfg}: {e}") from e
+        self._store: Store | None = None
+
+    # ---- creation -------------------------------------------------------------------
+    @classmethod
+    def init(cls, root: str | Path, **overrides: Any) -> "Workspace":
+        root = Path(root)
+        if (root / CONFIG_NAME).exists():
+            raise WorkspaceError(f"{root} is already a workspace")
+        root.mkdir(parents=True, exist_ok=True)
+        values = dict(DEFAULTS)
+        for k, v in overrides.items():
+            values[k] = coerce(k, v)
+        (root / CONFIG_NAME).write_text(to_toml(values), encoding="utf-8")
+        for sub in ("models", "exports"):
+            (root / sub).mkdir(exist_ok=True)
+        ws = cls(root)
+        with ws.open_store() as store:  # creates the store and loads the ontology graph
+            from kg.ontology_graph import ensure_ontology
+            ensure_ontology(store)
+        return ws
+
+    # ---- paths --------------------------------------------------------------------------
+    @property
+    def store_path(self) -> Path:
+        return self.root / "store"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.root / "models"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.root / "exports"
+
+    # ---- the store ------------------------------------------------------------------------
+    def open_store(self, *, read_only: bool = False) -> Store:
+        """A new store handle per the workspace's ``store.*`` settings. Close it when done."""
+        backend = self.settings["store.backend"]
+        if backend == "embedded":
+            from kg.store.embedded import EmbeddedStore
+            return EmbeddedStore(self.store_path, read_only=read_only)
+        if backend == "remote":
+            from kg.store.remote import RemoteStore
+            url = self.settings["store.query_url"]
+            if not url:
+                raise WorkspaceError(f"{self.root / CONFIG_NAME}: store.backend is 'remote' but "
+                                     "store.query_url is empty")
+            return RemoteStore(url, update_url=self.settings["store.update_url"] or None,
+                               gsp_url=self.settings["store.gsp_url"] or None,
+                               token=self.settings["store.token"] or os.environ.get("KGSTUDIO_STORE_TOKEN") or None,
+                               timeout=self.settings["store.timeout_s"])
+        raise WorkspaceError(f"unknown store.backend {backend!r}: use 'embedded' or 'remote'")

@@ -1,0 +1,1 @@
+"""The front door: CLI, SPARQL HTTP endpoint and (later) the Streamlit studio."""

@@ -1,0 +1,304 @@
+"""The ``kgstudio`` command line: one subcommand per job.
+
+Every command takes ``-w/--workspace DIR`` (default: the current directory). Errors a user
+can cause are printed as one message naming the file, line or item at fault, with exit
+status 1; no tracebacks (set ``KGSTUDIO_DEBUG=1`` to see them).
+"""
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from kg.errors import KGStudioError
+
+COMMANDS_HELP: dict[str, str] = {}  # filled by @command; read by the docs test
+
+
+def user_errors(f):
+    """Turn KGStudioError into a clean message and exit status 1."""
+
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        try:
+            return f(*args, **kwargs)
+        except KGStudioError as e:
+            if os.environ.get("KGSTUDIO_DEBUG"):
+                raise
+            click.echo(f"error: {e}", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+def workspace_option(f):
+    """Shared ``-w/--workspace`` option; passes a ``kg.workspace.Workspace``."""
+
+    @click.option("-w", "--workspace", "workspace_dir", default=".", show_default=True,
+                  type=click.Path(file_okay=False, path_type=Path),
+                  help="Workspace folder (made by `kgstudio init`).")
+    @functools.wraps(f)
+    @user_errors
+    def wrapper(*args, workspace_dir: Path, **kwargs):
+        from kg.workspace import Workspace
+        return f(*args, workspace=Workspace(workspace_dir), **kwargs)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="kgstudio")
+def cli():
+    """kgstudio: curricula as a knowledge graph, a GNN teacher, a distilled student
+    generator, and a studio to compose, review and export lessons and quizzes."""
+
+
+def command(name: str, help: str):
+    """Register a subcommand (also records its one-line help for the docs test)."""
+    COMMANDS_HELP[name] = help
+    return cli.command(name, help=help, short_help=help.split("\n")[0])
+
+
+class _Bars:
+    """tqdm progress bars keyed by what is being counted (importers call progress())."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.bars: dict[str, object] = {}
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        from tqdm import tqdm
+        bar = self.bars.get(what)
+        if bar is None:
+            bar = self.bars[what] = tqdm(total=total, desc=what, unit="", leave=False, file=sys.stderr)
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    def close(self):
+        for bar in self.bars.values():
+            bar.close()
+        self.bars.clear()
+
+
+# ---- init -------------------------------------------------------------------------------
+@command("init", "Create a workspace folder (settings, embedded store, models/, exports/).")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--remote", metavar="URL", default=None,
+              help="Use a remote SPARQL 1.1 endpoint (query URL) instead of the embedded store.")
+@click.option("--update-url", metavar="URL", default=None, help="Remote SPARQL Update URL.")
+@user_errors
+def init_cmd(directory: Path, remote: str | None, update_url: str | None):
+    from kg.workspace import Workspace
+    overrides = {}
+    if remote:
+        overrides.update({"store.backend": "remote", "store.query_url": remote,
+                          "store.update_url": update_url or ""})
+    Workspace.init(directory, **overrides)
+    click.echo(f"Created workspace {directory} ({'remote: ' + remote if remote else 'embedded store'})")
+
+
+# ---- import -------------------------------------------------------------------------------
+@command("import", "Import curricula (OpenStax CNXML, CASE JSON, Curricular Analytics CSV, "
+                   "native YAML, BNCC); all land or none do.")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", default=None, help="Force the importer (default: detected).")
+@click.option("--demo", is_flag=True, help="Import the bundled demo curriculum.")
+@click.option("--no-validate", is_flag=True, help="Skip SHACL validation (not recommended).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@workspace_option
+@user_errors
+def import_cmd(workspace, paths, fmt, demo, no_validate, quiet):
+    from kg.importing import parse_sources, write_results
+    paths = list(paths)
+    if demo:
+        from kg.demo import demo_curriculum_path
+        paths.append(demo_curriculum_path())
+    if not paths:
+        raise click.UsageError("give at least one PATH (or --demo)")
+    bars = _Bars(enabled=not quiet and sys.stderr.isatty())
+    log = (lambda m: None) if quiet else (lambda m: click.echo(m, err=True))
+    t0 = time.perf_counter()
+    try:
+        results = parse_sources(paths, fmt=fmt, max_file_mb=workspace.settings["import.max_file_mb"],
+                                validate=not no_validate, progress=bars, log=log)
+    finally:
+        bars.close()
+    with workspace.open_store() as store:
+        summaries = write_results(store, results)
+    for s in summaries:
+        counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in s.counts.items())
+        click.echo(f"{s.source}: {s.triples} triples ({s.added} added, {s.removed} removed)"
+                   + (f" — {counts}" if counts else ""))
+    click.echo(f"Imported {len(summaries)} source(s) in {time.perf_counter() - t0:.1f} s")
+
+
+# ---- validate / reason ------------------------------------------------------------------------
+@command("validate", "Check every imported source graph against the SHACL shapes.")
+@click.option("--limit", default=50, show_default=True, help="Show at most this many violations.")
+@workspace_option
+@user_errors
+def validate_cmd(workspace, limit):
+    from rdflib import Graph
+
+    from ontology.validation import validate
+    bad = 0
+    with workspace.open_store() as store:
+        graphs = [g for g in store.named_graphs() if "/graph/source/" in g]
+        if not graphs:
+            click.echo("No sources imported yet: `kgstudio import -w DIR PATH`.")
+            return
+        for g in graphs:
+            data = Graph()
+            data.parse(data=store.dump(g, "ntriples"), format="nt")
+            report = validate(data)
+            if report.conforms:
+                click.echo(f"ok  {g} ({len(data)} triples)")
+            else:
+                bad += 1
+                click.echo(f"BAD {g}: {len(report.results)} violation(s)\n{report.text(limit=limit)}")
+    if bad:
+        sys.exit(1)
+
+
+@command("reason", "Run the OWL reasoner (HermiT): consistency, inferred classes and "
+                   "transitive prerequisites into the inferred graph.")
+@workspace_option
+@user_errors
+def reason_cmd(workspace):
+    from kg.reasoning import reason_store
+    with workspace.open_store() as store:
+        out = reason_store(store)
+    click.echo(", ".join(f"{k}: {v}" for k, v in out.items()))
+
+
+# ---- stats / analytics --------------------------------------------------------------------------
+@command("stats", "Graph statistics: triples per graph, nodes per type, edges per relation.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@workspace_option
+@user_errors
+def stats_cmd(workspace, fmt):
+    from kg.stats import format_stats, graph_stats
+    with workspace.open_store() as store:
+        stats = graph_stats(store)
+    click.echo(json.dumps(stats, indent=2, ensure_ascii=False) if fmt == "json" else format_stats(stats))
+
+
+@command("analytics", "Curricular analytics (blocking/delay factor, centrality, complexity) and gap reports.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--gaps/--no-gaps", default=True, show_default=True, help="Include concept-level gap reports.")
+@workspace_option
+@user_errors
+def analytics_cmd(workspace, fmt, gaps):
+    from kg.analytics import curriculum_metrics, format_metrics_table, gap_report
+    with workspace.open_store() as store:
+        out = {"curricula": curriculum_metrics(store)}
+        if gaps:
+            out["gaps"] = gap_report(store)
+    if fmt == "json":
+        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+        return
+    click.echo(format_metrics_table(out["curricula"]))
+    if gaps:
+        for key, rows in out["gaps"].items():
+            if isinstance(rows, list):
+                click.echo(f"\n{key.replace('_', ' ')}: {len(rows)}")
+                for row in rows[:20]:
+                    click.echo(f"  {row.get('label', row) if isinstance(row, dict) else row}")
+                if len(rows) > 20:
+                    click.echo(f"  ... {len(rows) - 20} more (use --format json)")
+
+
+# ---- sparql / serve ------------------------------------------------------------------------------
+@command("sparql", "Run a SPARQL query (a string, @FILE, or - for stdin) and print the results.")
+@click.argument("query")
+@click.option("--format", "fmt", default="table", show_default=True,
+              type=click.Choice(["table", "json", "xml", "csv", "tsv", "turtle", "ntriples", "jsonld"]))
+@click.option("--timeout", type=float, default=None, help="Cut the query after this many seconds.")
+@click.option("--limit", "max_results", type=int, default=None, help="Return at most this many rows.")
+@workspace_option
+@user_errors
+def sparql_cmd(workspace, query, fmt, timeout, max_results):
+    from kg.results import serialize
+    from kg.store.base import GraphResult
+    if query == "-":
+        query = sys.stdin.read()
+    elif query.startswith("@"):
+        query = Path(query[1:]).read_text(encoding="utf-8")
+    with workspace.open_store() as store:
+        result = store.query(query, timeout=timeout, max_results=max_results)
+    if fmt == "table" and isinstance(result, GraphResult):
+        fmt = "turtle"
+    out = serialize(result, fmt)
+    click.echo(out.decode("utf-8"), nl=not out.endswith(b"\n"))
+    if getattr(result, "truncated", False):
+        click.echo(f"(truncated at {max_results} rows)", err=True)
+
+
+@command("serve", "Serve the workspace as a SPARQL 1.1 Protocol endpoint at /sparql "
+                  "(read-only unless an update token is configured).")
+@click.option("--host", default=None, help="Address to listen on (setting serve.host).")
+@click.option("--port", type=int, default=None, help="Port (setting serve.port).")
+@click.option("--timeout", type=float, default=None, help="Query timeout in s (serve.query_timeout_s).")
+@click.option("--max-results", type=int, default=None, help="Row cap (serve.max_results).")
+@workspace_option
+@user_errors
+def serve_cmd(workspace, host, port, timeout, max_results):
+    from studio.server import serve
+    serve(workspace, host=host, port=port, query_timeout_s=timeout, max_results=max_results)
+
+
+# ---- export-graph ------------------------------------------------------------------------------
+@command("export-graph", "Export the graph: RDF (nquads, trig, turtle, ntriples) or a "
+                         "torch_geometric HeteroData file (pt) with MiniLM node features.")
+@click.option("--format", "fmt", type=click.Choice(["pt", "nquads", "trig", "turtle", "ntriples"]),
+              default="pt", show_default=True)
+@click.option("--graph", default=None, help="One named graph (turtle/ntriples need one).")
+@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Output file (default: exports/graph.<ext> in the workspace).")
+@workspace_option
+@user_errors
+def export_graph_cmd(workspace, fmt, graph, out):
+    ext = {"pt": "pt", "nquads": "nq", "trig": "trig", "turtle": "ttl", "ntriples": "nt"}[fmt]
+    out = out or workspace.exports_dir / f"graph.{ext}"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with workspace.open_store() as store:
+        if fmt == "pt":
+            from kg.hetero import export_heterodata
+            export_heterodata(store, out)
+        else:
+            tmp = out.with_name(out.name + ".part")
+            tmp.write_bytes(store.dump(graph, fmt))
+            tmp.replace(out)
+    click.echo(f"Wrote {out}")
+
+
+# ---- settings -----------------------------------------------------------------------------------
+@command("settings", "List the workspace settings (name, value, default, what it does).")
+@click.option("-w", "--workspace", "workspace_dir", default=None,
+              type=click.Path(file_okay=False, path_type=Path), help="Show this workspace's values.")
+@user_errors
+def settings_cmd(workspace_dir):
+    from kg.settings import SETTINGS
+    values = {}
+    if workspace_dir is not None:
+        from kg.workspace import Workspace
+        values = Workspace(workspace_dir).settings
+    for s in SETTINGS:
+        shown = f" = {values[s.name]!r}" if values else ""
+        click.echo(f"{s.name}{shown}  (default {s.default!r})\n    {s.help}")
+
+
+def main():  # console script entry point
+    cli(prog_name="kgstudio")
+
+
+if __name__ == "__main__":
+    main()
