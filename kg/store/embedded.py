@@ -18,6 +18,7 @@ from kg.errors import QueryTimeout, StoreError
 from kg.store.base import (AskResult, GraphChange, GraphResult, QueryResult, SelectResult,
                            Store, diff_update)
 from kg.store.terms import to_rdflib
+from ontology.namespaces import BASE
 
 _FORMATS = {
     "nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG,
@@ -25,6 +26,8 @@ _FORMATS = {
     "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML,
 }
 _DATASET_FORMATS = {"nquads", "trig", "jsonld"}
+SYSTEM_GRAPH = BASE + "graph/system"
+_PENDING = BASE + "ns-system#pendingCreation"
 
 
 class EmbeddedStore(Store):
@@ -42,6 +45,7 @@ class EmbeddedStore(Store):
             else:
                 self.path.mkdir(parents=True, exist_ok=True)
                 self._store = ox.Store(str(self.path))
+                self._recover()
         except OSError as e:
             raise StoreError(f"cannot open the store at {self.path}: {e}. Is another kgstudio "
                              "process (serve, studio, import) using this workspace?") from e
@@ -149,29 +153,77 @@ class EmbeddedStore(Store):
         except (OSError, ValueError) as e:
             raise StoreError(f"update failed: {e}") from e
 
+    #: graphs this big that are new to the store take the bulk path (see replace_graphs)
+    BULK_THRESHOLD = 20_000
+
     def replace_graphs(self, graphs: dict[str, str | bytes]) -> list[GraphChange]:
+        """Atomically make each named graph hold exactly the given N-Triples.
+
+        Graphs that already hold triples get a diff (removed and added triples) applied in
+        one SPARQL Update transaction. A large graph that is new to the store takes the
+        fast path instead: an intent record ("this graph is being created") is committed
+        to the system graph, the triples are written with ``bulk_load`` (several times
+        faster than a transactional load, but not atomic), and the final transaction that
+        applies the other graphs' diffs also deletes the intent records. A process killed
+        before that transaction leaves intent records behind, and the next open of the
+        store drops those graphs (:meth:`_recover`), which were empty before. Either every
+        graph changes or none does.
+        """
         changes: dict[str, tuple[list[str], list[str]]] = {}
         report: list[GraphChange] = []
-        additions_only = True
+        bulk: dict[str, bytes] = {}
         for graph, data in graphs.items():
+            if graph == SYSTEM_GRAPH:
+                raise StoreError(f"<{graph}> is kgstudio's own bookkeeping graph")
+            raw = data.encode("utf-8") if isinstance(data, str) else data
+            old = self.graph_triples(graph)
+            if not old and len(raw) > self.BULK_THRESHOLD * 60:
+                bulk[graph] = raw
+                continue
             try:
-                new = {str(t) for t in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)}
+                new = {str(t) for t in ox.parse(raw, format=ox.RdfFormat.N_TRIPLES)}
             except SyntaxError as e:
                 raise StoreError(f"bad N-Triples for graph <{graph}>: {e}") from e
-            old = self.graph_triples(graph)
             remove = sorted(old - new)
             add = sorted(new - old)
-            if remove:
-                additions_only = False
             changes[graph] = (remove, add)
             report.append(GraphChange(graph, added=len(add), removed=len(remove), created=not old and bool(new)))
-        if additions_only:
+        if bulk:
+            intents = "".join(f"<{g}> <{_PENDING}> \"true\" .\n" for g in bulk)
+            self._store.load(intents, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(SYSTEM_GRAPH))
+            try:
+                for graph, raw in bulk.items():
+                    self._store.bulk_load(raw, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
+            except (SyntaxError, OSError, ValueError) as e:
+                self._recover()
+                raise StoreError(f"bulk load failed, nothing written: {e}") from e
+            for graph in bulk:
+                report.append(GraphChange(graph, added=self.count(graph), removed=0, created=True))
+            done = "".join(f"<{g}> <{_PENDING}> \"true\" .\n" for g in bulk)
+            clear_intents = "DELETE DATA { GRAPH <%s> { %s } }" % (SYSTEM_GRAPH, done)
+        else:
+            clear_intents = ""
+        if any(remove for remove, _ in changes.values()) or (clear_intents and changes):
+            ops = [op for op in (diff_update(changes), clear_intents) if op]
+            self.update(" ;\n".join(ops))  # one transaction
+        else:
             nquads = "".join(f"{line} <{g}> .\n" for g, (_, add) in changes.items() for line in add)
             if nquads:
                 self._store.load(nquads, format=ox.RdfFormat.N_QUADS)  # one transaction
-        else:
-            self.update(diff_update(changes))  # one transaction
-        return report
+            if clear_intents:
+                self.update(clear_intents)
+        order = {g: i for i, g in enumerate(graphs)}
+        return sorted(report, key=lambda c: order[c.graph])
+
+    def _recover(self) -> None:
+        """Drop graphs whose bulk creation never committed (see :meth:`replace_graphs`)."""
+        pending = [q.subject.value for q in self._store.quads_for_pattern(
+            None, ox.NamedNode(_PENDING), None, ox.NamedNode(SYSTEM_GRAPH))]
+        if not pending:
+            return
+        ops = [f"DROP SILENT GRAPH <{g}>" for g in pending]
+        ops.append(f"DROP SILENT GRAPH <{SYSTEM_GRAPH}>")
+        self._store.update(" ;\n".join(ops))
 
     def add_to_graph(self, graph: str, ntriples: str | bytes) -> None:
         try:
