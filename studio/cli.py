@@ -197,23 +197,17 @@ def stats_cmd(workspace, fmt):
 @workspace_option
 @user_errors
 def analytics_cmd(workspace, fmt, gaps):
-    from kg.analytics import curriculum_metrics, format_metrics_table, gap_report
+    from kg.analytics import curriculum_metrics, format_gap_report, format_metrics_table, gap_report
     with workspace.open_store() as store:
-        out = {"curricula": curriculum_metrics(store)}
+        out = {"curricula": curriculum_metrics(store)["curricula"]}
         if gaps:
-            out["gaps"] = gap_report(store)
+            out["gaps"] = gap_report(store)["curricula"]
     if fmt == "json":
         click.echo(json.dumps(out, indent=2, ensure_ascii=False))
         return
-    click.echo(format_metrics_table(out["curricula"]))
+    click.echo(format_metrics_table(out))
     if gaps:
-        for key, rows in out["gaps"].items():
-            if isinstance(rows, list):
-                click.echo(f"\n{key.replace('_', ' ')}: {len(rows)}")
-                for row in rows[:20]:
-                    click.echo(f"  {row.get('label', row) if isinstance(row, dict) else row}")
-                if len(rows) > 20:
-                    click.echo(f"  ... {len(rows) - 20} more (use --format json)")
+        click.echo("\n" + format_gap_report({"curricula": out["gaps"]}))
 
 
 # ---- sparql / serve ------------------------------------------------------------------------------

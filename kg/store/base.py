@@ -84,8 +84,26 @@ class Quad:
     g: URIRef | None = None  # None = default graph
 
 
+_NT_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"}
+
+
 def nt_term(t: Node) -> str:
-    """N-Triples form of an rdflib term (also valid in SPARQL)."""
+    """N-Triples form of an rdflib term (also valid in SPARQL).
+
+    rdflib's ``n3()`` writes multi-line literals as triple-quoted strings, which N-Triples
+    does not allow; literals are escaped here instead.
+
+    >>> from rdflib import Literal
+    >>> print(nt_term(Literal('say "hi"\\nnow', lang="en")))
+    "say \\"hi\\"\\nnow"@en
+    """
+    if isinstance(t, Literal):
+        body = "".join(_NT_ESCAPES.get(ch, ch) for ch in str(t))
+        if t.language:
+            return f'"{body}"@{t.language}'
+        if t.datatype is not None:
+            return f'"{body}"^^<{t.datatype}>'
+        return f'"{body}"'
     return t.n3()
 
 
@@ -95,7 +113,7 @@ def triples_to_ntriples(triples: Iterable[tuple[Node, Node, Node]]) -> str:
     for s, p, o in triples:
         if isinstance(s, BNode) or isinstance(o, BNode):
             raise ValueError(f"blank node in import data: {s} {p} {o}; mint an IRI instead")
-        out.append(f"{s.n3()} {p.n3()} {o.n3()} .\n")
+        out.append(f"{s.n3()} {p.n3()} {nt_term(o)} .\n")
     return "".join(out)
 
 
