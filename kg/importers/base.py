@@ -92,7 +92,7 @@ def check_size(path: Path, max_bytes: int) -> int:
     size = path.stat().st_size
     if size > max_bytes:
         raise ImportFailed(f"file is {size / 1e6:.1f} MB, above the limit of {max_bytes / 1e6:.0f} MB",
-                           path=path, hint="raise import.max_file_mb in kgstudio.toml if this is intended")
+                           path=path, hint="Raise import.max_file_mb in kgstudio.toml if this is intended")
     return size
 
 
@@ -105,7 +105,7 @@ def read_text(path: Path, max_bytes: int) -> str:
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         raise ImportFailed(f"not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start})",
-                           path=path, line=line, hint="save the file as UTF-8") from None
+                           path=path, line=line, hint="Save the file as UTF-8") from None
     return text[1:] if text.startswith("\ufeff") else text
 
 
