@@ -214,7 +214,7 @@ def analytics_cmd(workspace, fmt, gaps):
 @command("sparql", "Run a SPARQL query (a string, @FILE, or - for stdin) and print the results.")
 @click.argument("query")
 @click.option("--format", "fmt", default="table", show_default=True,
-              type=click.Choice(["table", "json", "xml", "csv", "tsv", "turtle", "ntriples", "jsonld"]))
+              type=click.Choice(["table", "json", "xml", "csv", "tsv", "turtle", "ntriples", "jsonld", "rdfxml"]))
 @click.option("--timeout", type=float, default=None, help="Cut the query after this many seconds.")
 @click.option("--limit", "max_results", type=int, default=None, help="Return at most this many rows.")
 @workspace_option

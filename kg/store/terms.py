@@ -17,11 +17,11 @@ def to_rdflib(t) -> Node | None:
         return URIRef(t.value)
     if isinstance(t, ox.Literal):
         if t.language:
-            return Literal(t.value, lang=t.language)
+            return Literal(t.value, lang=t.language, normalize=False)
         dt = t.datatype.value
         if dt == _XSD_STRING:
             return Literal(t.value)
-        return Literal(t.value, datatype=URIRef(dt))
+        return Literal(t.value, datatype=URIRef(dt), normalize=False)
     if isinstance(t, ox.BlankNode):
         return BNode(t.value)
     if isinstance(t, ox.DefaultGraph):
