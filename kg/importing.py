@@ -17,7 +17,7 @@ from rdflib.namespace import RDF, RDFS, SKOS
 
 from kg.cycles import find_cycle
 from kg.errors import ImportFailed, PrerequisiteCycle
-from kg.importers.base import ImportResult, Progress, get_importer
+from kg.importers.base import ImportResult, Progress, check_size, get_importer
 from kg.store.base import GraphChange, Store, triples_to_ntriples
 from ontology.namespaces import DCTERMS, KGS
 
@@ -75,11 +75,19 @@ def parse_sources(paths: Iterable[str | Path], *, fmt: str | None = None, max_fi
     max_bytes = int(max_file_mb * 1_000_000)
     for raw in paths:
         path = Path(raw)
+        if not path.exists():
+            raise ImportFailed("no such file or folder", path=path)
+        if path.is_file():
+            check_size(path, max_bytes)  # refused before a byte is read, format detection included
         importer = get_importer(path, fmt)
         if log:
             log(f"reading {path} as {importer.name}")
-        res = importer.parse(path, max_bytes=max_bytes, progress=progress)
-        _add_source_metadata(res)
+        try:
+            res = importer.parse(path, max_bytes=max_bytes, progress=progress)
+            _add_source_metadata(res)
+        except OSError as e:  # unreadable file, a folder given to a one-file format, ...
+            raise ImportFailed(f"cannot read {e.filename or path}: {e.strerror or e}", path=path,
+                               hint=f"check the path and that the {importer.name} format fits it") from None
         check_prerequisite_cycles(res.graph, source=str(path))
         if validate:
             from ontology.validation import validate as shacl_validate

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from rdflib import Graph
+from rdflib.compare import to_canonical_graph
 
 from kg.store.base import Store, triples_to_ntriples
 from ontology import ONTOLOGY_TTL
@@ -11,8 +12,12 @@ from ontology.namespaces import ONTOLOGY_GRAPH
 def ontology_ntriples() -> str:
     g = Graph()
     g.parse(ONTOLOGY_TTL, format="turtle")
-    g = g.skolemize()  # OWL axioms use blank nodes; the store write path refuses them
-    return triples_to_ntriples(g)
+    # OWL axioms use blank nodes, which the store's write path refuses: skolemise them,
+    # from a canonical form so the same ontology always gives the same IRIs.
+    canonical = Graph()
+    for t in to_canonical_graph(g):
+        canonical.add(t)
+    return triples_to_ntriples(canonical.skolemize())
 
 
 def ensure_ontology(store: Store) -> None:

@@ -95,5 +95,6 @@ class Workspace:
             return RemoteStore(url, update_url=self.settings["store.update_url"] or None,
                                gsp_url=self.settings["store.gsp_url"] or None,
                                token=self.settings["store.token"] or os.environ.get("KGSTUDIO_STORE_TOKEN") or None,
-                               timeout=self.settings["store.timeout_s"])
+                               timeout=self.settings["store.timeout_s"],
+                               union_mode=self.settings["store.union_mode"])
         raise WorkspaceError(f"unknown store.backend {backend!r}: use 'embedded' or 'remote'")

@@ -211,6 +211,17 @@ def analytics_cmd(workspace, fmt, gaps):
 
 
 # ---- sparql / serve ------------------------------------------------------------------------------
+def _with_default_prefixes(query: str) -> str:
+    """Declare the well-known prefixes (``kg.results.PREFIXES``: skos, rdfs, kgs, schema, ...)
+    that ``query`` uses without declaring, on its first line so error line numbers hold."""
+    import re
+
+    from kg.results import PREFIXES
+    missing = [p for p in PREFIXES if re.search(rf"(?<![\w.-]){p}:", query)
+               and not re.search(rf"(?i)\bPREFIX\s+{p}\s*:", query)]
+    return "".join(f"PREFIX {p}: <{PREFIXES[p]}> " for p in missing) + query
+
+
 @command("sparql", "Run a SPARQL query (a string, @FILE, or - for stdin) and print the results.")
 @click.argument("query")
 @click.option("--format", "fmt", default="table", show_default=True,
@@ -225,7 +236,11 @@ def sparql_cmd(workspace, query, fmt, timeout, max_results):
     if query == "-":
         query = sys.stdin.read()
     elif query.startswith("@"):
-        query = Path(query[1:]).read_text(encoding="utf-8")
+        try:
+            query = Path(query[1:]).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise KGStudioError(f"{query[1:]}: cannot read the query file ({getattr(e, 'strerror', None) or e})")
+    query = _with_default_prefixes(query)
     with workspace.open_store() as store:
         result = store.query(query, timeout=timeout, max_results=max_results)
     if fmt == "table" and isinstance(result, GraphResult):

@@ -91,7 +91,7 @@ def check_size(path: Path, max_bytes: int) -> int:
     """Refuse a file above ``max_bytes`` before reading it; returns its size."""
     size = path.stat().st_size
     if size > max_bytes:
-        raise ImportFailed(f"file is {size / 1e6:.1f} MB, above the limit of {max_bytes / 1e6:.0f} MB",
+        raise ImportFailed(f"file is {size / 1e6:g} MB, above the limit of {max_bytes / 1e6:g} MB",
                            path=path, hint="Raise import.max_file_mb in kgstudio.toml if this is intended")
     return size
 

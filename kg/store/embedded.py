@@ -16,7 +16,7 @@ import pyoxigraph as ox
 
 from kg.errors import QueryTimeout, StoreError
 from kg.store.base import (AskResult, GraphChange, GraphResult, QueryResult, SelectResult,
-                           Store, diff_update)
+                           Store, canonical_triples, diff_update, has_dataset_clause)
 from kg.store.terms import to_rdflib
 from ontology.namespaces import BASE
 
@@ -82,10 +82,10 @@ class EmbeddedStore(Store):
 
     def _evaluate(self, sparql, deadline, max_results, union, cancel: threading.Event) -> QueryResult:
         try:
-            res = self._store.query(sparql, use_default_graph_as_union=union)
+            res = self._store.query(sparql, use_default_graph_as_union=union and not has_dataset_clause(sparql))
         except SyntaxError as e:
-            raise StoreError(f"SPARQL syntax error: {e}") from e
-        except (OSError, ValueError) as e:
+            raise StoreError(f"SPARQL syntax error: {str(e).splitlines()[0]}") from e
+        except (OSError, ValueError, RuntimeError) as e:
             raise StoreError(f"query failed: {e}") from e
         if isinstance(res, ox.QueryBoolean):
             return AskResult(bool(res))
@@ -112,7 +112,7 @@ class EmbeddedStore(Store):
                     if cancel.is_set() or time.monotonic() > deadline:
                         raise QueryTimeout("query cut by its time limit")
             return GraphResult(rows, truncated)
-        except (OSError, ValueError) as e:
+        except (OSError, ValueError, RuntimeError) as e:
             raise StoreError(f"query failed: {e}") from e
         finally:
             # pyoxigraph iterators are thread-bound: drop it on the thread that made it,
@@ -150,7 +150,7 @@ class EmbeddedStore(Store):
             self._store.update(sparql)
         except SyntaxError as e:
             raise StoreError(f"SPARQL Update syntax error: {e}") from e
-        except (OSError, ValueError) as e:
+        except (OSError, ValueError, RuntimeError) as e:
             raise StoreError(f"update failed: {e}") from e
 
     #: graphs this big that are new to the store take the bulk path (see replace_graphs)
@@ -180,10 +180,7 @@ class EmbeddedStore(Store):
             if not old and len(raw) > self.BULK_THRESHOLD * 60:
                 bulk[graph] = raw
                 continue
-            try:
-                new = {str(t) for t in ox.parse(raw, format=ox.RdfFormat.N_TRIPLES)}
-            except SyntaxError as e:
-                raise StoreError(f"bad N-Triples for graph <{graph}>: {e}") from e
+            new = canonical_triples(raw, graph)
             remove = sorted(old - new)
             add = sorted(new - old)
             changes[graph] = (remove, add)
