@@ -281,7 +281,7 @@ def export_graph_cmd(workspace, fmt, graph, out):
     with workspace.open_store() as store:
         if fmt == "pt":
             from kg.hetero import export_heterodata
-            export_heterodata(store, out)
+            export_heterodata(store, out, model=workspace.settings["embeddings.model"], log=lambda m: click.echo(m, err=True))
         else:
             tmp = out.with_name(out.name + ".part")
             tmp.write_bytes(store.dump(graph, fmt))
@@ -303,6 +303,96 @@ def settings_cmd(workspace_dir):
     for s in SETTINGS:
         shown = f" = {values[s.name]!r}" if values else ""
         click.echo(f"{s.name}{shown}  (default {s.default!r})\n    {s.help}")
+
+
+# ---- the GNN teacher (gnn/) -----------------------------------------------------------------------
+@command("train-teacher", "Train the GNN teacher on the workspace graph (prerequisites, every "
+                          "relation, node labels); checkpoint, metrics and curves in models/teacher/.")
+@click.option("--epochs", type=int, default=None, help="Epochs (default: the config's, 100).")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option("--arch", type=click.Choice(["sage", "hgt", "rgcn"]), default=None,
+              help="Message passing (default sage; see gnn/model.py).")
+@click.option("--resume", is_flag=True, help="Continue from models/teacher/last.pt.")
+@click.option("--no-text", is_flag=True, help="Structural node features only (no MiniLM embeddings).")
+@click.option("--batch", type=click.Choice(["full", "mini"]), default="full", show_default=True,
+              help="Full graph per step, or neighbour-sampled mini-batches (needs kgstudio[scale]).")
+@click.option("--threads", type=int, default=0, show_default=True,
+              help="CPU threads for torch (0: torch's default; 1 is fastest for small graphs on a busy machine).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@workspace_option
+@user_errors
+def train_teacher_cmd(workspace, epochs, device, arch, resume, no_text, batch, threads, quiet):
+    from gnn.checkpoint import load_checkpoint, teacher_dir
+    from gnn.config import TeacherConfig
+    from gnn.data import build_teacher_data
+    from gnn.train import train_teacher
+    out = teacher_dir(workspace)
+    log = (lambda m: None) if quiet else (lambda m: click.echo(m, err=True))
+    if resume:
+        base = load_checkpoint(out / "last.pt").config.to_dict()
+        if arch and arch != base["arch"]:
+            raise click.UsageError(f"--arch {arch}: the run to resume uses {base['arch']}")
+        if no_text and base["use_text"]:
+            raise click.UsageError("--no-text: the run to resume uses text features")
+    else:
+        base = {}
+        if arch:
+            base["arch"] = arch
+        if no_text:
+            base["use_text"] = False
+    base.update(device=device, batch=batch, threads=threads)
+    if epochs is not None:
+        base["epochs"] = epochs
+    cfg = TeacherConfig(**base)
+    t0 = time.perf_counter()
+    with workspace.open_store() as store:
+        td = build_teacher_data(store, embed=cfg.use_text, difficulty_bins=cfg.difficulty_bins,
+                                model=workspace.settings["embeddings.model"], log=log)
+    r = train_teacher(td, cfg, out_dir=out, resume=resume, progress=not quiet and sys.stderr.isatty(),
+                      log=log)
+    m = r.metrics
+    click.echo(f"Trained {m['epochs']} epochs on {m['device']} in {time.perf_counter() - t0:.1f} s "
+               f"({r.epoch_seconds:.3f} s/epoch)")
+    for k in ("test_prereq_auc", "test_prereq_ap", "test_prereq_f1", "test_link_auc"):
+        if m.get(k) is not None:
+            click.echo(f"  {k} = {m[k]:.4f}")
+    click.echo(f"Checkpoint {r.checkpoint} (sha256 {r.sha256[:16]}); curves {out / 'curves.png'}")
+
+
+@command("evaluate-teacher", "Score the trained teacher on its test split: AUC, AP, and P/R/F1 "
+                             "at the threshold chosen on validation.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@workspace_option
+@user_errors
+def evaluate_teacher_cmd(workspace, fmt):
+    from gnn.evaluate import evaluate_teacher
+    m = evaluate_teacher(workspace)
+    if fmt == "json":
+        click.echo(json.dumps(m, indent=2, sort_keys=True, default=float))
+        return
+    for k, v in sorted(m.items()):
+        if isinstance(v, dict):
+            v = ", ".join(f"{a}={b:.3f}" if isinstance(b, float) else f"{a}={b}" for a, b in v.items())
+        elif isinstance(v, float):
+            v = f"{v:.4f}"
+        click.echo(f"{k:40s} {v}")
+
+
+@command("suggest-prereqs", "Suggest the top-k new prerequisite edges with confidence, written "
+                            "with PROV-O provenance to the suggestions graph (never the curriculum).")
+@click.option("--top-k", type=int, default=50, show_default=True)
+@click.option("--node-type", default=None, help="Node type to pair (default: the labelled one, or concept).")
+@click.option("--dry-run", is_flag=True, help="Print the suggestions without writing them.")
+@workspace_option
+@user_errors
+def suggest_prereqs_cmd(workspace, top_k, node_type, dry_run):
+    from gnn.suggest import suggest_prereqs
+    out, info = suggest_prereqs(workspace, top_k=top_k, node_type=node_type, write=not dry_run)
+    for s in out:
+        click.echo(f"{s.rank:4d}  {s.score:.3f}  {s.a}  requires  {s.b}")
+    if info.get("written"):
+        click.echo(f"Wrote {info['suggestions']} suggestion(s) to <{info['graph']}> "
+                   f"(activity <{info['activity']}>)")
 
 
 def main():  # console script entry point

@@ -281,7 +281,7 @@ def test_stats_text_and_json(ws, demo):
     assert _find(stats, lambda x: x == n), f"the demo graph's {n} triples are not in {stats}"
     assert _find(stats, lambda x: x == len(demo["concepts"])), "the number of concepts is not in the stats"
     text = run("stats", "-w", root).stdout
-    assert DEMO_SOURCE in text and str(n) in text
+    assert DEMO_SOURCE in text and f"{n:,}" in text
 
 
 def test_analytics_json_has_gaps(ws, demo):
@@ -354,11 +354,14 @@ def test_export_graph_pt_is_heterodata_with_minilm_features(ws_copy, demo, monke
     r = run("export-graph", "-w", ws_copy)
     out = ws_copy / "exports" / "graph.pt"
     assert r.stdout.strip().endswith(f"Wrote {out}")
-    obj = torch.load(out, weights_only=False)
-    from torch_geometric.data import HeteroData
-    data = obj if isinstance(obj, HeteroData) else next(v for v in obj.values() if isinstance(v, HeteroData))
+    from kg.hetero import feature_layout, load_heterodata
+    loaded = load_heterodata(out)
+    data = loaded[0] if isinstance(loaded, tuple) else loaded
     sizes = {t: data[t].num_nodes for t in data.node_types}
     assert len(demo["concepts"]) in sizes.values(), sizes
     concept_type = next(t for t, n in sizes.items() if n == len(demo["concepts"]) and "oncept" in t)
-    assert tuple(data[concept_type].x.shape) == (len(demo["concepts"]), 384)   # all-MiniLM-L6-v2
+    width = data[concept_type].x.shape[1]
+    assert data[concept_type].x.shape[0] == len(demo["concepts"])
+    assert width >= 384 and feature_layout(True)  # all-MiniLM-L6-v2 (384) + structural features
+    assert torch.allclose(data[concept_type].x[:, :384].norm(dim=1), torch.ones(len(demo["concepts"])), atol=1e-3)
     assert data.edge_types and all(data[e].edge_index.shape[0] == 2 for e in data.edge_types)
