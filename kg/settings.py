@@ -24,6 +24,7 @@ SETTINGS: list[Setting] = [
     Setting("import.max_file_mb", 200.0, "files larger than this are refused before they are read"),
     Setting("serve.host", "127.0.0.1", "address kgstudio serve listens on"),
     Setting("serve.port", 7878, "port kgstudio serve listens on"),
+    Setting("serve.in_memory", True, "kgstudio serve: answer queries from an in-memory copy of the embedded store (many times faster reads; costs memory and a load at start)"),
     Setting("serve.query_timeout_s", 10.0, "kgstudio serve: a query running longer is cut (HTTP 503)"),
     Setting("serve.max_results", 100000, "kgstudio serve: rows/triples returned at most per query"),
     Setting("serve.update_token", "", "kgstudio serve: bearer token that enables SPARQL Update (empty: read-only; or env KGSTUDIO_UPDATE_TOKEN)"),
@@ -65,3 +66,22 @@ def to_toml(values: dict[str, Any]) -> str:
                 lit = '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
             lines.append(f"{k} = {lit}\n")
     return "".join(lines)
+
+
+def markdown_table() -> str:
+    """The settings as a Markdown table (pasted into the README by ``python -m kg.settings``)."""
+    rows = ["| setting | default | what it does |", "|---|---|---|"]
+    rows += [f"| `{s.name}` | `{s.default!r}` | {s.help} |" for s in SETTINGS]
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":  # rewrite the README's settings table in place
+    import re
+    import sys
+    from pathlib import Path
+
+    readme = Path(sys.argv[1] if len(sys.argv) > 1 else "README.md")
+    text = readme.read_text(encoding="utf-8")
+    new = re.sub(r"(<!-- settings:start[^>]*-->\n).*?(\n<!-- settings:end -->)",
+                 lambda m: m.group(1) + markdown_table() + m.group(2), text, flags=re.S)
+    readme.write_text(new, encoding="utf-8")

@@ -80,11 +80,16 @@ class Workspace:
         return self.root / "exports"
 
     # ---- the store ------------------------------------------------------------------------
-    def open_store(self, *, read_only: bool = False) -> Store:
-        """A new store handle per the workspace's ``store.*`` settings. Close it when done."""
+    def open_store(self, *, read_only: bool = False, in_memory: bool = False) -> Store:
+        """A new store handle per the workspace's ``store.*`` settings. Close it when done.
+
+        ``in_memory``: for long-running readers of an embedded store, answer reads from an
+        in-memory mirror (:class:`kg.store.embedded.MirroredStore`)."""
         backend = self.settings["store.backend"]
         if backend == "embedded":
-            from kg.store.embedded import EmbeddedStore
+            from kg.store.embedded import EmbeddedStore, MirroredStore
+            if in_memory and not read_only:
+                return MirroredStore(self.store_path)
             return EmbeddedStore(self.store_path, read_only=read_only)
         if backend == "remote":
             from kg.store.remote import RemoteStore

@@ -257,11 +257,14 @@ def sparql_cmd(workspace, query, fmt, timeout, max_results):
 @click.option("--port", type=int, default=None, help="Port (setting serve.port).")
 @click.option("--timeout", type=float, default=None, help="Query timeout in s (serve.query_timeout_s).")
 @click.option("--max-results", type=int, default=None, help="Row cap (serve.max_results).")
+@click.option("--in-memory/--on-disk", default=None,
+              help="Answer from an in-memory copy of the store (serve.in_memory, default on).")
 @workspace_option
 @user_errors
-def serve_cmd(workspace, host, port, timeout, max_results):
+def serve_cmd(workspace, host, port, timeout, max_results, in_memory):
     from studio.server import serve
-    serve(workspace, host=host, port=port, query_timeout_s=timeout, max_results=max_results)
+    serve(workspace, host=host, port=port, query_timeout_s=timeout, max_results=max_results,
+          in_memory=in_memory)
 
 
 # ---- export-graph ------------------------------------------------------------------------------

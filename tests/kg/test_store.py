@@ -276,6 +276,37 @@ class TestEmbeddedStore(StoreContract):
         s.close()
 
 
+class TestMirroredStore(StoreContract):
+    """The on-disk store with its in-memory mirror (what ``kgstudio serve`` reads from)."""
+
+    backend_module = embedded_mod
+
+    @pytest.fixture
+    def store(self, tmp_path):
+        from kg.store.embedded import MirroredStore
+        s = MirroredStore(tmp_path / "store")
+        yield s
+        s.close()
+
+
+def test_mirror_writes_reach_disk_and_start_from_disk(tmp_path):
+    from kg.store.embedded import MirroredStore
+    disk = EmbeddedStore(tmp_path / "store")
+    disk.replace_graph("http://g/a", '<http://a> <http://p> "before" .\n')
+    disk.close()
+    m = MirroredStore(tmp_path / "store")
+    assert m.select("SELECT ?o WHERE { <http://a> <http://p> ?o }")[0]["o"].value == "before"
+    m.replace_graph("http://g/a", '<http://a> <http://p> "after" .\n')
+    m.update('INSERT DATA { GRAPH <http://g/b> { <http://b> <http://p> "x" } }')
+    with pytest.raises(StoreError):
+        m.update("INSERT DATA { GRAPH <http://g/b> { <http://b> <http://p> ")  # bad: both unchanged
+    assert m.count() == 2
+    m.close()
+    d = EmbeddedStore(tmp_path / "store")
+    assert sorted(d.graph_triples("http://g/a")) == ['<http://a> <http://p> "after"']
+    assert d.count() == 2
+
+
 class TestRemoteStore(StoreContract):
     """Against ``oxigraph serve`` with the Graph Store Protocol and the portable union."""
 
