@@ -67,6 +67,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
+from ontology.cycles import find_cycle  # noqa: F401 (part of this module's API)
 from ontology import ONTOLOGY_TTL
 from ontology.namespaces import KGS
 
@@ -112,43 +113,6 @@ class ReasoningResult:
 
 
 N = TypeVar("N", bound=Hashable)
-
-
-def find_cycle(edges: Iterable[tuple[N, N]]) -> list[N] | None:
-    """One directed cycle (first node repeated at the end), or None. Iterative DFS.
-
-    (The same idea as ``kg.cycles``; ``ontology`` may not import from ``kg``.)
-
-    >>> find_cycle([("a", "b"), ("b", "c"), ("c", "a")])
-    ['a', 'b', 'c', 'a']
-    >>> find_cycle([("a", "b"), ("a", "c"), ("b", "c")]) is None
-    True
-    """
-    adj: dict[N, list[N]] = {}
-    for a, b in edges:
-        adj.setdefault(a, []).append(b)
-        adj.setdefault(b, [])
-    white, grey, black = 0, 1, 2
-    colour = {n: white for n in adj}
-    for root in sorted(adj, key=str):
-        if colour[root] != white:
-            continue
-        path: list[N] = [root]
-        stack = [iter(sorted(adj[root], key=str))]
-        colour[root] = grey
-        while stack:
-            nxt = next(stack[-1], None)
-            if nxt is None:
-                colour[path.pop()] = black
-                stack.pop()
-                continue
-            if colour[nxt] == grey:
-                return path[path.index(nxt):] + [nxt]
-            if colour[nxt] == white:
-                colour[nxt] = grey
-                path.append(nxt)
-                stack.append(iter(sorted(adj[nxt], key=str)))
-    return None
 
 
 @lru_cache(maxsize=1)
