@@ -134,7 +134,7 @@ def import_cmd(workspace, paths, fmt, demo, no_validate, quiet):
     with workspace.open_store() as store:
         summaries = write_results(store, results)
     for s in summaries:
-        counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in s.counts.items())
+        counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in s.counts.items() if v)
         click.echo(f"{s.source}: {s.triples} triples ({s.added} added, {s.removed} removed)"
                    + (f" — {counts}" if counts else ""))
     click.echo(f"Imported {len(summaries)} source(s) in {time.perf_counter() - t0:.1f} s")
