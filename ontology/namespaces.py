@@ -47,6 +47,7 @@ class KGS(DefinedNamespace):
     CompetencyFramework: URIRef  # a CASE CFDocument
     Competency: URIRef        # a CASE CFItem (standard, cluster, domain, ...)
     SourceGraph: URIRef       # the named graph of one imported source
+    Suggestion: URIRef        # a prerequisite the teacher proposes (reified statement, PROV-O)
 
     # --- structure -----------------------------------------------------------------
     partOf: URIRef            # x is an ordered part of y
@@ -99,6 +100,8 @@ class KGS(DefinedNamespace):
     caseIdentifier: URIRef    # CASE item identifier (UUID)
     humanCodingScheme: URIRef # CASE humanCodingScheme, e.g. "1.OA.A.1"
     keyword: URIRef           # free keyword
+    score: URIRef             # a model's confidence in [0, 1] (suggestions)
+    rank: URIRef              # 1-based rank of a suggestion in its run
 
 
 BLOOM = Namespace(BASE + "bloom/")

@@ -314,13 +314,13 @@ def settings_cmd(workspace_dir):
 @click.option("--epochs", type=int, default=None, help="Epochs (default: the config's, 100).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @click.option("--arch", type=click.Choice(["sage", "hgt", "rgcn"]), default=None,
-              help="Message passing (default sage; see gnn/model.py).")
+              help="Message passing (default rgcn; see gnn/model.py).")
 @click.option("--resume", is_flag=True, help="Continue from models/teacher/last.pt.")
 @click.option("--no-text", is_flag=True, help="Structural node features only (no MiniLM embeddings).")
 @click.option("--batch", type=click.Choice(["full", "mini"]), default="full", show_default=True,
               help="Full graph per step, or neighbour-sampled mini-batches (needs kgstudio[scale]).")
 @click.option("--threads", type=int, default=0, show_default=True,
-              help="CPU threads for torch (0: torch's default; 1 is fastest for small graphs on a busy machine).")
+              help="CPU threads for torch (0: auto, one thread for graphs under 200k edges).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @workspace_option
 @user_errors
@@ -328,7 +328,7 @@ def train_teacher_cmd(workspace, epochs, device, arch, resume, no_text, batch, t
     from gnn.checkpoint import load_checkpoint, teacher_dir
     from gnn.config import TeacherConfig
     from gnn.data import build_teacher_data
-    from gnn.train import train_teacher
+    from gnn.train import TrainError, minibatch_available, pick_device, train_teacher
     out = teacher_dir(workspace)
     log = (lambda m: None) if quiet else (lambda m: click.echo(m, err=True))
     if resume:
@@ -347,6 +347,11 @@ def train_teacher_cmd(workspace, epochs, device, arch, resume, no_text, batch, t
     if epochs is not None:
         base["epochs"] = epochs
     cfg = TeacherConfig(**base)
+    pick_device(cfg)                      # fail before the (slow) graph export, not after
+    if cfg.batch == "mini" and not minibatch_available():
+        raise TrainError("--batch mini needs pyg-lib or torch-sparse: install the optional extra "
+                         "with `pip install --no-build-isolation 'kgstudio[scale]'` (about 20 "
+                         "minutes to build on 2 cores), or train full-batch")
     t0 = time.perf_counter()
     with workspace.open_store() as store:
         td = build_teacher_data(store, embed=cfg.use_text, difficulty_bins=cfg.difficulty_bins,
@@ -385,12 +390,15 @@ def evaluate_teacher_cmd(workspace, fmt):
                             "with PROV-O provenance to the suggestions graph (never the curriculum).")
 @click.option("--top-k", type=int, default=50, show_default=True)
 @click.option("--node-type", default=None, help="Node type to pair (default: the labelled one, or concept).")
+@click.option("--max-per-node", type=int, default=3, show_default=True,
+              help="At most this many suggestions per node on either side (0: no cap).")
 @click.option("--dry-run", is_flag=True, help="Print the suggestions without writing them.")
 @workspace_option
 @user_errors
-def suggest_prereqs_cmd(workspace, top_k, node_type, dry_run):
+def suggest_prereqs_cmd(workspace, top_k, node_type, max_per_node, dry_run):
     from gnn.suggest import suggest_prereqs
-    out, info = suggest_prereqs(workspace, top_k=top_k, node_type=node_type, write=not dry_run)
+    out, info = suggest_prereqs(workspace, top_k=top_k, node_type=node_type,
+                                max_per_node=max_per_node, write=not dry_run)
     for s in out:
         click.echo(f"{s.rank:4d}  {s.score:.3f}  {s.a}  requires  {s.b}")
     if info.get("written"):

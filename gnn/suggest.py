@@ -1,0 +1,278 @@
+"""Prerequisite suggestions: the teacher's top-k new ``A requires B`` edges, with
+confidence, written to the ``suggestions`` named graph with PROV-O provenance.
+
+Scoring (:func:`top_k_pairs`). Every ordered pair (A, B) of one node type inside one
+curriculum is a candidate, except A = B, pairs already known in either direction (graph
+edges, decisions, text labels) and rejected ones. Curricula are scanned one at a time and
+each in chunks of rows, ``chunk_pairs`` pairs at a time, keeping a running top-k, so memory
+is O(chunk_pairs * hidden + k) rather than O(N^2), and time is the sum over curricula of
+n_c^2 pair scores (one 834-concept book: 0.7M pairs, a few seconds on a CPU; one
+100k-concept curriculum would be 10^10 pairs: memory-safe but hours on a CPU, so a
+candidate pre-filter, e.g. nearest neighbours in embedding space, would be the next step). The confidence is the sigmoid of the prerequisite head's logit. At most
+``max_per_node`` (default 3) suggestions name the same node on either side: without the
+cap a trained head fills the list with "X requires <hub concept>" (on *Psychology 2e* the
+top 25 named "sleep" or "nervous system" 24 times).
+
+Writing (:func:`write_suggestions`). Only ``ontology.namespaces.SUGGESTIONS_GRAPH`` is
+written, never a source graph: a suggestion is not a fact of the curriculum until an
+instructor accepts it (into ``graph/decisions``). Each run replaces the teacher's earlier
+suggestions (nodes under ``id/teacher/``) and keeps anything else in that graph, in one
+atomic ``replace_graphs``. Each suggestion is a reified statement::
+
+    <id/teacher/suggestion/HASH> a rdf:Statement, prov:Entity [, kgs:Suggestion] ;
+        rdf:subject A ; rdf:predicate kgs:requires ; rdf:object B ;
+        SCORE "0.93"^^xsd:double ; RANK 1 ;
+        prov:wasGeneratedBy <id/teacher/run/...> ;        # the suggest-prereqs run
+        prov:wasAttributedTo <id/teacher/checkpoint/SHA> ; # the model file (sha256 of its bytes)
+        prov:generatedAtTime "..."^^xsd:dateTime .
+
+``SCORE``/``RANK``/``kgs:Suggestion`` are the KGS terms ``kgs:score``, ``kgs:rank`` and
+``kgs:Suggestion`` when the ontology defines them, else ``schema:ratingValue``,
+``schema:position`` and nothing (:data:`SCORE`, :data:`RANK`, :data:`SUGGESTION_CLASS`).
+The checkpoint is a ``prov:SoftwareAgent`` and ``prov:Entity`` with its sha256, the graph
+hash it was trained on and its file name; the run is a ``prov:Activity`` that
+``prov:used`` it.
+
+Limitations: suggestions are ranked by the raw head probability (not calibrated across
+curricula); candidates are limited to one node type per call and to pairs inside one
+curriculum (nodes with no curriculum pair only with each other).
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+from rdflib import Literal, URIRef
+
+from kg.store.base import Store, nt_term
+from ontology.namespaces import (DCTERMS, ID, KGS, PROV, RDF, RDFS, SDO, SUGGESTIONS_GRAPH, XSD)
+
+__all__ = ["Suggestion", "top_k_pairs", "suggest", "write_suggestions", "suggest_prereqs",
+           "SCORE", "RANK", "SUGGESTION_CLASS", "TEACHER_PREFIX"]
+
+
+def _kgs_defined(name: str) -> bool:
+    try:
+        getattr(KGS, name)
+        return True
+    except AttributeError:
+        return False
+
+
+SCORE = KGS.score if _kgs_defined("score") else SDO.ratingValue
+RANK = KGS.rank if _kgs_defined("rank") else SDO.position
+SUGGESTION_CLASS = KGS.Suggestion if _kgs_defined("Suggestion") else None
+TEACHER_PREFIX = str(ID["teacher/"])
+
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    a: str            # IRI of the node that would require ...
+    b: str            # ... this one
+    score: float      # sigmoid of the prerequisite head, in (0, 1)
+    node_type: str
+    rank: int
+
+
+@torch.no_grad()
+def top_k_pairs(model, h: torch.Tensor, k: int, *, groups: torch.Tensor | None = None,
+                exclude: torch.Tensor | None = None, chunk_pairs: int = 1 << 16,
+                min_score: float = 0.0, max_per_node: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Top-k (a, b) pairs of ``model.prereq_logits`` over rows of ``h`` (N, H).
+
+    Args:
+        model: a :class:`gnn.model.TeacherModel` (only ``prereq_logits`` is used).
+        h: node embeddings of one node type.
+        k: how many pairs to return.
+        groups: (N,) group of each node; pairs across groups are skipped (-1 pairs with -1).
+        exclude: keys ``a * N + b`` of pairs never to return (sorted or not).
+        chunk_pairs: pairs scored at once (memory ~ chunk_pairs * 4 * H floats).
+        min_score: drop pairs scoring below this probability.
+        max_per_node: at most this many pairs per node as ``a`` and as ``b`` (0: no cap).
+            Without it a few hub concepts ("nervous system") fill the list. Greedy by
+            score; each ``a`` offers its best ``4 * max_per_node`` targets.
+
+    Returns:
+        (pairs (2, k'), scores (k',)) with k' <= k, best first.
+    """
+    n = h.shape[0]
+    best_s = torch.empty(0, device=h.device)
+    best_k = torch.empty(0, dtype=torch.long, device=h.device)
+    if n < 2 or k <= 0:
+        return torch.zeros((2, 0), dtype=torch.long), torch.zeros(0)
+    excl = exclude.to(h.device) if exclude is not None and exclude.numel() else None
+    if groups is None:
+        blocks = [torch.arange(n, device=h.device)]
+    else:                               # only pairs inside a group: cost sum(n_g^2), not N^2
+        g = groups.to(h.device)
+        blocks = [(g == v).nonzero().view(-1) for v in torch.unique(g).tolist()]
+    for members in blocks:              # global row ids of one group, sorted
+        m_n = members.numel()
+        if m_n < 2:
+            continue
+        rows = max(1, chunk_pairs // m_n)
+        for start in range(0, m_n, rows):
+            a = members[start:start + rows]                                     # (r,)
+            ai = a.repeat_interleave(m_n)                                       # (r*m,)
+            bi = members.repeat(a.numel())                                      # (r*m,)
+            ok = ai != bi
+            keys = ai * n + bi
+            if excl is not None:
+                ok &= ~torch.isin(keys, excl)
+            if not ok.any():
+                continue
+            s = torch.full((ai.numel(),), -1.0, device=h.device)
+            s[ok] = torch.sigmoid(model.prereq_logits(h[ai[ok]], h[bi[ok]]).float())
+            s[s < min_score] = -1.0
+            if max_per_node:
+                top = torch.topk(s.view(a.numel(), m_n), min(m_n, 4 * max_per_node), dim=1)
+                s = top.values.reshape(-1)                                      # (r*4cap,)
+                keys = (a[:, None] * n + members[top.indices]).reshape(-1)
+            keep = s >= 0
+            s, keys = torch.cat([best_s, s[keep]]), torch.cat([best_k, keys[keep]])
+            if max_per_node:
+                best_s, best_k = _greedy_capped(s, keys, n, k, max_per_node)
+            else:
+                top = torch.topk(s, min(k, s.numel()))
+                best_s, best_k = top.values, keys[top.indices]
+    pairs = torch.stack([best_k // n, best_k % n]).cpu()
+    return pairs, best_s.cpu()
+
+
+def _greedy_capped(s: torch.Tensor, keys: torch.Tensor, n: int, k: int, cap: int):
+    """Best-first pairs with at most ``cap`` per node on each side, up to ``k``."""
+    order = torch.argsort(s, descending=True, stable=True)
+    used_a: dict[int, int] = {}
+    used_b: dict[int, int] = {}
+    take = []
+    for i in order.tolist():
+        key = int(keys[i])
+        x, y = divmod(key, n)
+        if used_a.get(x, 0) < cap and used_b.get(y, 0) < cap:
+            used_a[x] = used_a.get(x, 0) + 1
+            used_b[y] = used_b.get(y, 0) + 1
+            take.append(i)
+            if len(take) == k:
+                break
+    idx = torch.tensor(take, dtype=torch.long, device=s.device)
+    return s[idx], keys[idx]
+
+
+def _known_keys(td, split_known: dict | None, node_type: str) -> torch.Tensor:
+    """Keys of pairs not to suggest: every known prerequisite in either direction and the
+    known negatives."""
+    from gnn.data import prereq_edge_types
+    n = td.data[node_type].num_nodes
+    parts = []
+    for et, flip in prereq_edge_types(td.data):
+        if et[0] == node_type:
+            ei = td.data[et].edge_index
+            parts += [ei[0] * n + ei[1], ei[1] * n + ei[0]]
+    lab = td.extra_prereq.get(node_type)
+    if lab is not None:
+        for t in (lab.pos, lab.neg):
+            parts += [t[0] * n + t[1], t[1] * n + t[0]]
+    if not parts:
+        return torch.zeros(0, dtype=torch.long)
+    return torch.unique(torch.cat(parts))
+
+
+def suggest(model, td, *, top_k: int = 50, node_type: str | None = None,
+            chunk_pairs: int = 1 << 16, min_score: float = 0.0, max_per_node: int = 3,
+            device="cpu") -> list[Suggestion]:
+    """Top-k new prerequisite pairs of ``node_type`` scored on the full graph (default:
+    ``concept`` when the graph has concepts, else the node type with prerequisite labels)."""
+    types = td.prereq_node_types()
+    nt = node_type or ("concept" if "concept" in td.data.node_types or not types else types[0])
+    if nt not in td.data.node_types:
+        from gnn.train import TrainError
+        raise TrainError(f"the graph has no {nt!r} nodes to suggest prerequisites between "
+                         f"(it has {', '.join(td.data.node_types)})")
+    model = model.to(device).eval()
+    g = td.data.to(device)
+    with torch.no_grad():
+        h = model(g.x_dict, g.edge_index_dict)[nt].float()
+    pairs, scores = top_k_pairs(model, h, top_k, groups=td.group(nt), exclude=_known_keys(td, None, nt),
+                                chunk_pairs=chunk_pairs, min_score=min_score,
+                                max_per_node=max_per_node)
+    iris = td.index.iris[nt]
+    return [Suggestion(iris[a], iris[b], round(float(s), 6), nt, r + 1)
+            for r, ((a, b), s) in enumerate(zip(pairs.t().tolist(), scores.tolist()))]
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def write_suggestions(store: Store, suggestions: list[Suggestion], *, checkpoint_sha256: str,
+                      graph_hash: str, checkpoint_name: str = "teacher.pt",
+                      started: str | None = None, ended: str | None = None) -> dict:
+    """Replace the teacher's suggestions in ``graph/suggestions`` (module docstring);
+    returns ``{"graph", "suggestions", "triples", "activity", "checkpoint"}``."""
+    started = started or _now()
+    ended = ended or _now()
+    ck = URIRef(ID[f"teacher/checkpoint/{checkpoint_sha256[:16]}"])
+    run = URIRef(ID[f"teacher/run/{started.replace(':', '').replace('-', '')}-{checkpoint_sha256[:8]}"])
+    dt = lambda v: Literal(v, datatype=XSD.dateTime)  # noqa: E731
+    triples = [
+        (ck, RDF.type, PROV.SoftwareAgent), (ck, RDF.type, PROV.Entity),
+        (ck, RDFS.label, Literal(f"kgstudio GNN teacher checkpoint {checkpoint_sha256[:16]}")),
+        (ck, SDO.identifier, Literal(f"sha256:{checkpoint_sha256}")),
+        (ck, DCTERMS.source, Literal(checkpoint_name)),
+        (ck, RDFS.comment, Literal(f"trained on graph sha256:{graph_hash}")),
+        (run, RDF.type, PROV.Activity),
+        (run, RDFS.label, Literal("kgstudio suggest-prereqs")),
+        (run, PROV.used, ck), (run, PROV.wasAssociatedWith, ck),
+        (run, PROV.startedAtTime, dt(started)), (run, PROV.endedAtTime, dt(ended)),
+    ]
+    for s in suggestions:
+        node = URIRef(ID["teacher/suggestion/" + hashlib.sha256(f"{s.a} {s.b}".encode()).hexdigest()[:20]])
+        a, b = URIRef(s.a), URIRef(s.b)
+        triples += [(node, RDF.type, RDF.Statement), (node, RDF.type, PROV.Entity),
+                    (node, RDF.subject, a), (node, RDF.predicate, KGS.requires), (node, RDF.object, b),
+                    (node, SCORE, Literal(float(s.score), datatype=XSD.double)),
+                    (node, RANK, Literal(int(s.rank), datatype=XSD.integer)),
+                    (node, RDFS.label, Literal(f"suggested: {s.a.rsplit('/', 1)[-1]} requires "
+                                               f"{s.b.rsplit('/', 1)[-1]} ({s.score:.3f})")),
+                    (node, PROV.wasGeneratedBy, run), (node, PROV.wasAttributedTo, ck),
+                    (node, PROV.generatedAtTime, dt(ended))]
+        if SUGGESTION_CLASS is not None:
+            triples.append((node, RDF.type, SUGGESTION_CLASS))
+    new = sorted({f"{x.n3()} {p.n3()} {nt_term(o)}" for x, p, o in triples})
+    g = str(SUGGESTIONS_GRAPH)
+    keep = sorted(line for line in store.graph_triples(g)
+                  if not line.startswith(f"<{TEACHER_PREFIX}"))
+    body = "".join(f"{line} .\n" for line in keep + new)
+    store.replace_graphs({g: body})
+    return {"graph": g, "suggestions": len(suggestions), "triples": len(new),
+            "activity": str(run), "checkpoint": str(ck)}
+
+
+def suggest_prereqs(workspace, *, top_k: int = 50, node_type: str | None = None,
+                    chunk_pairs: int = 1 << 16, max_per_node: int = 3, write: bool = True,
+                    checkpoint=None, log: Log | None = None) -> tuple[list[Suggestion], dict]:
+    """Load the workspace's teacher, check it matches the graph, suggest, write."""
+    from gnn.checkpoint import load_checkpoint, teacher_dir
+    from gnn.data import build_teacher_data
+    started = _now()
+    ck = load_checkpoint(checkpoint or teacher_dir(workspace) / "teacher.pt")
+    with workspace.open_store() as store:
+        ck.check_graph(store)
+        td = build_teacher_data(store, embed=ck.config.use_text, graphs=ck.graphs or None,
+                                difficulty_bins=ck.config.difficulty_bins, log=log,
+                                model=workspace.settings.get("embeddings.model"))
+        ck.check_data(td)
+        model = ck.build_model()
+        out = suggest(model, td, top_k=top_k, node_type=node_type, chunk_pairs=chunk_pairs,
+                      max_per_node=max_per_node)
+        info = {"suggestions": len(out), "written": False}
+        if write:
+            info = write_suggestions(store, out, checkpoint_sha256=ck.sha256, graph_hash=ck.graph_hash,
+                                     checkpoint_name=ck.path.name, started=started)
+            info["written"] = True
+    return out, info

@@ -1,0 +1,118 @@
+"""Suggestions: chunked top-k equals brute force, exclusions hold, the suggestions graph
+gets provenance and the source graphs are never touched."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from gnn.config import TeacherConfig
+from gnn.data import build_teacher_data
+from gnn.model import TeacherModel
+from gnn.suggest import RANK, SCORE, TEACHER_PREFIX, suggest, top_k_pairs, write_suggestions
+from gnn.train import train_teacher
+from kg.hetero import graph_hash, source_graphs
+from ontology.namespaces import KGS, PROV, RDF, SUGGESTIONS_GRAPH
+from tests.gnn.conftest import FAST
+from tests.gnn.test_data import I, _store
+
+
+def _model(hidden=8):
+    torch.manual_seed(0)
+    cfg = TeacherConfig(hidden=hidden, dropout=0.0, use_text=False)
+    return TeacherModel(cfg, (["concept"], []), {"concept": 4}, [], {}).eval()
+
+
+def test_chunked_top_k_equals_brute_force():
+    m = _model()
+    n = 23
+    h = torch.randn(n, 8)
+    groups = torch.tensor([0] * 12 + [1] * 10 + [-1])
+    exclude = torch.tensor([0 * n + 1, 5 * n + 3, 14 * n + 20])
+    pairs, scores = top_k_pairs(m, h, 15, groups=groups, exclude=exclude, chunk_pairs=7)
+    with torch.no_grad():
+        a, b = torch.meshgrid(torch.arange(n), torch.arange(n), indexing="ij")
+        a, b = a.reshape(-1), b.reshape(-1)
+        ok = (a != b) & (groups[a] == groups[b]) & ~torch.isin(a * n + b, exclude)
+        s = torch.sigmoid(m.prereq_logits(h[a[ok]], h[b[ok]]))
+        top = torch.topk(s, 15)
+    assert torch.allclose(scores, top.values, atol=1e-6)
+    brute = dict(zip((a[ok] * n + b[ok]).tolist(), s.tolist()))
+    keys = (pairs[0] * n + pairs[1]).tolist()
+    assert len(set(keys)) == 15 and all(brute[k] == pytest.approx(float(v), abs=1e-6)
+                                        for k, v in zip(keys, scores))
+    rest = [v for k, v in brute.items() if k not in keys]
+    assert min(scores.tolist()) >= max(rest) - 1e-6          # nothing better was left out
+    assert not set((pairs[0] * n + pairs[1]).tolist()) & set(exclude.tolist())
+
+
+@pytest.fixture(scope="module")
+def trained():
+    st = _store()
+    td = build_teacher_data(st, embed=False)
+    r = train_teacher(td, TeacherConfig(**{**FAST, "epochs": 5}))
+    return st, td, r
+
+
+def test_suggestions_skip_known_pairs(trained):
+    _st, td, r = trained
+    out = suggest(r.model, td, top_k=100)
+    iris = td.index.iris["concept"]
+    known = {("e", "c"), ("c", "e"), ("b", "a"), ("a", "b"), ("d", "e"), ("e", "d")}
+    got = {(s.a.rsplit("/", 1)[1], s.b.rsplit("/", 1)[1]) for s in out}
+    assert out and all(s.node_type == "concept" and 0 < s.score < 1 and s.a != s.b for s in out)
+    assert not got & known
+    # every text label is known too: 5 concepts -> 20 ordered pairs, minus the known ones
+    lab = td.extra_prereq["concept"]
+    text = {(iris[a].rsplit("/", 1)[1], iris[b].rsplit("/", 1)[1]) for a, b in lab.pos.t().tolist()}
+    assert not got & text and not got & {(b, a) for a, b in text}
+    assert [s.rank for s in out] == list(range(1, len(out) + 1))
+    assert [s.score for s in out] == sorted((s.score for s in out), reverse=True)
+
+
+def test_written_with_provenance_never_into_sources(trained):
+    st, td, r = trained
+    before = {g: st.graph_triples(g) for g in source_graphs(st)}
+    h0 = graph_hash(st)
+    other = f"<{I}x> <{KGS.requires}> <{I}y>"                      # someone else's triple: kept
+    st.add_to_graph(str(SUGGESTIONS_GRAPH), other + " .\n")
+    out = suggest(r.model, td, top_k=3)
+    info = write_suggestions(st, out, checkpoint_sha256="ab" * 32, graph_hash=td.graph_hash)
+    assert {g: st.graph_triples(g) for g in source_graphs(st)} == before and graph_hash(st) == h0
+    rows = st.select(f"""SELECT ?n ?a ?b ?score ?rank ?act ?ck ?t WHERE {{ GRAPH <{SUGGESTIONS_GRAPH}> {{
+        ?n a <{RDF.Statement}> ; <{RDF.subject}> ?a ; <{RDF.predicate}> <{KGS.requires}> ; <{RDF.object}> ?b ;
+           <{SCORE}> ?score ; <{RANK}> ?rank ; <{PROV.wasGeneratedBy}> ?act ; <{PROV.wasAttributedTo}> ?ck ;
+           <{PROV.generatedAtTime}> ?t .
+        ?act a <{PROV.Activity}> ; <{PROV.used}> ?ck .
+        ?ck a <{PROV.SoftwareAgent}> }} }} ORDER BY ?rank""")
+    assert len(rows) == 3 == info["suggestions"]
+    assert [(str(x["a"]), str(x["b"])) for x in rows] == [(s.a, s.b) for s in out]
+    assert [float(x["score"]) for x in rows] == pytest.approx([s.score for s in out])
+    assert {str(x["ck"]) for x in rows} == {info["checkpoint"]} and info["checkpoint"].endswith("abababababababab")
+    assert str(rows[0]["t"].datatype).endswith("dateTime")
+    # a second run replaces the teacher's suggestions and keeps the other triple
+    write_suggestions(st, out[:2], checkpoint_sha256="cd" * 32, graph_hash=td.graph_hash)
+    lines = st.graph_triples(str(SUGGESTIONS_GRAPH))
+    assert other in lines
+    subjects = {ln.split(" ")[0] for ln in lines if ln.startswith(f"<{TEACHER_PREFIX}suggestion/")}
+    assert len(subjects) == 2
+    assert not any("abababab" in ln for ln in lines)
+
+
+def test_cap_per_node_is_greedy_best_first():
+    m = _model()
+    n = 30
+    h = torch.randn(n, 8)
+    pairs, scores = top_k_pairs(m, h, 12, max_per_node=2, chunk_pairs=50)
+    assert pairs.shape == (2, 12)
+    for side in (0, 1):
+        assert torch.bincount(pairs[side], minlength=n).max() <= 2
+    assert scores.tolist() == sorted(scores.tolist(), reverse=True)
+    # the same greedy over every pair at once
+    with torch.no_grad():
+        a, b = torch.meshgrid(torch.arange(n), torch.arange(n), indexing="ij")
+        a, b = a.reshape(-1), b.reshape(-1)
+        ok = a != b
+        s = torch.sigmoid(m.prereq_logits(h[a[ok]], h[b[ok]]))
+    from gnn.suggest import _greedy_capped
+    _bs, bk = _greedy_capped(s, (a[ok] * n + b[ok]), n, 12, 2)
+    assert (pairs[0] * n + pairs[1]).tolist() == bk.tolist()
