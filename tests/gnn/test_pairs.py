@@ -1,0 +1,158 @@
+"""Tests of the pairwise prerequisite classifier (gnn.pairs) on tiny planted-rule data."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gnn import pairs as gp
+from gnn.pairs import ConceptGraph, PairClassifier, PairConfig, PairDataError
+
+
+def planted(seed: int = 0, topics: int = 6, levels: int = 16):
+    """Concepts in ``topics`` chains of ``levels``; u is a prerequisite of v iff same topic
+    and 1 <= level(v) - level(u) <= 3. Text = one-hot topic, level, noise."""
+    rng = np.random.default_rng(seed)
+    topic = np.repeat(np.arange(topics), levels)
+    level = np.tile(np.arange(levels), topics)
+    n = len(topic)
+    text = np.concatenate([np.eye(topics)[topic], (2 * level / levels)[:, None],
+                           0.05 * rng.standard_normal((n, 8))], axis=1).astype(np.float32)
+    pos = [(u, v) for u in range(n) for v in range(n)
+           if topic[u] == topic[v] and 1 <= level[v] - level[u] <= 3]
+    pos_set = set(pos)
+    neg = [(v, u) for u, v in pos[::3]] + [(u, u) for u in range(0, n, 4)]
+    while len(neg) < 2 * len(pos):
+        u, v = rng.integers(0, n, 2)
+        if (u, v) not in pos_set:
+            neg.append((int(u), int(v)))
+    p = np.array(pos + neg)
+    y = np.r_[np.ones(len(pos)), np.zeros(len(neg))].astype(int)
+    perm = rng.permutation(len(p))
+    p, y = p[perm], y[perm]
+    cut = int(0.8 * len(p))
+    g = ConceptGraph(names=[f"c{i}" for i in range(n)], text=text)
+    return g, p[:cut], y[:cut], p[cut:], y[cut:]
+
+
+FAST = dict(hidden=32, learned_dim=16, epochs=150, patience=40, lr=1e-2, dropout=0.1)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """These models are tiny: one torch thread is faster, and much faster on a busy machine."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_text_mode_learns_planted_rule():
+    g, ptr, ytr, pte, yte = planted()
+    clf = PairClassifier(PairConfig(mode="text", **FAST)).fit(g, ptr, ytr)
+    p, r, f = gp.prf(yte, clf.predict(pte))
+    assert f > 0.85, (p, r, f)
+    assert clf.val_index is not None and 0 < len(clf.val_index) < len(ptr)
+
+
+@pytest.mark.parametrize("mode", ["graph", "both"])
+def test_graph_modes_run_and_learn(mode):
+    g, ptr, ytr, pte, yte = planted(seed=1)
+    # an auxiliary node type: one "course" per topic, mentioning its concepts
+    topic = np.repeat(np.arange(6), 16)
+    g.aux_nodes = {"course": 6}
+    g.aux_edges = {("course", "mentions", "concept"): np.stack([topic, np.arange(96)])}
+    g.__post_init__()
+    clf = PairClassifier(PairConfig(mode=mode, **FAST)).fit(g, ptr, ytr)
+    prob = clf.predict_proba(pte)
+    assert prob.shape == (len(pte),) and np.all((prob >= 0) & (prob <= 1))
+    f = gp.prf(yte, clf.predict(pte))[2]
+    if mode == "both":          # text + graph learns the rule
+        assert f > 0.85, f
+        assert gp._auc(yte, prob) > 0.9
+    else:                       # structure alone (no level information) gets part of it
+        assert gp._auc(yte, prob) > 0.7
+
+
+def test_threshold_chosen_on_validation_only(monkeypatch):
+    g, ptr, ytr, pte, yte = planted(seed=2)
+    seen = []
+    real = gp.choose_threshold
+
+    def spy(scores, labels):
+        seen.append(np.asarray(labels).copy())
+        return real(scores, labels)
+
+    monkeypatch.setattr(gp, "choose_threshold", spy)
+    clf = PairClassifier(PairConfig(mode="text", **FAST)).fit(g, ptr, ytr)
+    clf.predict(pte)          # predicting must not choose a threshold again
+    assert len(seen) == 1
+    # exactly the labels of the validation rows carved from the training pairs
+    np.testing.assert_array_equal(seen[0], ytr[clf.val_index])
+    assert len(seen[0]) != len(yte)
+    # and the classifier never saw a test pair while fitting: its message graph holds
+    # training positives only
+    train_pos = {tuple(x) for x in ptr[ytr == 1]}
+    assert {tuple(x) for x in clf._train_pos.T} == train_pos
+
+
+def test_choose_threshold_best_f1():
+    s = np.array([0.95, 0.9, 0.8, 0.3, 0.2, 0.7])
+    y = np.array([1, 1, 0, 1, 0, 0])
+    t = gp.choose_threshold(s, y)
+    assert 0.8 < t < 0.9          # top two: F1 = 4/5 beats top five: 6/8
+    # check optimality by brute force
+    best = max(gp.prf(y, s >= c)[2] for c in np.r_[s, 0.0])
+    assert gp.prf(y, s >= t)[2] == pytest.approx(best)
+
+
+def test_pair_features_count_paths_and_reverse():
+    edges = np.array([[0, 1, 0], [1, 2, 3]])          # 0->1, 1->2, 0->3
+    f = gp.pair_features(4, edges, np.array([[0, 2], [2, 0], [1, 0], [1, 3], [2, 2]]))
+    assert f[0, 2] == pytest.approx(np.log(2))          # one 2-path 0->1->2
+    assert f[1, 3] == pytest.approx(np.log(2))          # reverse 2-path for (2, 0)
+    assert f[2, 1] == 1.0                               # reverse edge 0->1 for (1, 0)
+    assert f[3, 4] == pytest.approx(np.log(2))          # 1 and 3 share prerequisite 0
+    assert f[4, 0] == 1.0 and f[:4, 0].sum() == 0       # self pair flag
+    half = gp.pair_features(4, edges, np.array([[0, 2]]), scale=0.5)
+    assert half[0, 2] == pytest.approx(np.log1p(4.0))   # counts rescaled by 1/scale^2
+
+
+def test_bad_inputs_are_named_errors():
+    g, ptr, ytr, _, _ = planted()
+    with pytest.raises(PairDataError, match="indexes outside"):
+        PairClassifier(PairConfig(mode="text", **FAST)).fit(g, np.r_[ptr, [[0, 999]]], np.r_[ytr, 1])
+    with pytest.raises(PairDataError, match="needs ConceptGraph.text"):
+        PairClassifier(PairConfig(mode="both")).fit(ConceptGraph(names=g.names), ptr, ytr)
+    with pytest.raises(PairDataError, match="labels must be 0 or 1"):
+        PairClassifier(PairConfig(mode="text")).fit(g, ptr, np.where(ytr == 1, 2, 0))
+    with pytest.raises(PairDataError, match="mode"):
+        PairConfig(mode="gnn")
+    with pytest.raises(PairDataError, match="not fitted"):
+        PairClassifier().predict_proba(ptr)
+
+
+def test_uniform_negatives_exclude_positives_and_self_pairs():
+    rng = np.random.default_rng(0)
+    pos = np.array([[0, 1], [1, 2], [2, 3]])
+    neg = gp.sample_negatives(5, 500, pos, rng)
+    assert neg.shape == (500, 2)
+    assert (neg[:, 0] != neg[:, 1]).all()
+    assert not ({tuple(p) for p in neg.tolist()} & {tuple(p) for p in pos.tolist()})
+    assert len({tuple(p) for p in neg.tolist()}) == 5 * 4 - 3      # every other pair drawn
+    with pytest.raises(PairDataError, match="no pair is left"):
+        gp.sample_negatives(2, 1, np.array([[0, 1], [1, 0]]), rng)
+
+
+def test_uniform_mode_validation_negatives_are_sampled_non_positives():
+    g, ptr, ytr, pte, yte = planted(seed=3)
+    cfg = PairConfig(mode="text", neg_sampling="uniform", val_balance=True, **FAST)
+    clf = PairClassifier(cfg).fit(g, ptr, ytr)
+    vp = clf.val_pairs_sampled
+    pos = {tuple(p) for p in ptr[ytr == 1].tolist()}
+    n_val_pos = int(ytr[clf.val_index].sum())
+    assert len(vp) == 2 * n_val_pos                                   # balanced
+    assert all(tuple(p) in pos for p in vp[:n_val_pos].tolist())
+    assert not any(tuple(p) in pos for p in vp[n_val_pos:].tolist())
+    assert gp.prf(yte, clf.predict(pte))[2] > 0.7
