@@ -1,4 +1,6 @@
 # The two commands a new user runs: `make run` and `make test`.
+# `make run` builds demo-workspace/ from the bundled demo curriculum and trains what is not
+# trained yet (the GNN teacher: about 20 s on 2 CPU cores); later runs reuse it.
 # Both create .venv when it is missing and install what the project needs.
 
 PYTHON ?= python3
@@ -44,6 +46,7 @@ $(STAMP): pyproject.toml
 demo: setup
 	@test -f $(DEMO)/kgstudio.toml || $(BIN)/kgstudio init $(DEMO)
 	$(BIN)/kgstudio import -w $(DEMO) --demo
+	@test -f $(DEMO)/models/teacher/teacher.pt || $(BIN)/kgstudio train-teacher -w $(DEMO)
 
 clean-demo:
 	rm -rf $(DEMO)
