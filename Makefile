@@ -21,12 +21,14 @@ test: setup
 
 setup: system-packages $(STAMP)
 
-# Java (HermiT reasoner inside owlready2) and Graphviz (SVG diagrams). Installed with
+# Java (HermiT reasoner inside owlready2), Graphviz (SVG diagrams) and Chromium (the
+# studio's browser tests, through Playwright). Installed with
 # apt-get when missing and running as root; otherwise listed in the README.
 system-packages:
 	@missing=""; \
 	command -v java >/dev/null 2>&1 || missing="$$missing default-jre-headless"; \
 	command -v dot  >/dev/null 2>&1 || missing="$$missing graphviz"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "Installing system packages:$$missing"; \
