@@ -411,7 +411,7 @@ def suggest_prereqs_cmd(workspace, top_k, node_type, max_per_node, dry_run):
 # is not there yet (an issue in progress) is simply left out.
 import importlib  # noqa: E402
 
-for _mod in ("studio.cli_generation", "studio.cli_content", "studio.cli_app"):
+for _mod in ("studio.cli_generation", "studio.cli_content", "studio.cli_export", "studio.cli_app"):
     try:
         importlib.import_module(_mod)
     except ModuleNotFoundError as _e:
