@@ -34,9 +34,20 @@ Protocol of our side: per fold, a validation set is carved from the fold's train
 (15% of the positives; LectureBank: as many negatives, to match its balanced test sets;
 University Course: 15% of the negatives), which chooses the epoch (ROC AUC) and the
 decision threshold (best F1). Test labels are only read to score. The headline model
-(required keys ``uc_*``, ``lb2_*``) is the ``both`` mode (text + graph), fixed before
-looking at test scores; ``text`` and ``graph`` are the ablation (``uc_text_*`` ...), and
-``valsel`` (``uc_valsel_*``) takes, per fold, the mode with the best validation F1.
+(required keys ``uc_*``, ``lb2_*``) is the ``both`` mode (text + graph); ``text`` and
+``graph`` are the ablation (``uc_text_*`` ...), and ``valsel`` (``uc_valsel_*``) takes, per
+fold, the mode with the best validation F1.
+
+Modes: ``text`` (MLP on MiniLM pairs), ``graph`` (GNN, no text), ``joint`` (the GNN with
+text node features, :class:`gnn.pairs.PairClassifier` mode ``"both"``; it scored below
+``text`` alone: the message passing dilutes the text signal) and ``both``, a late fusion
+of ``text`` and ``graph``: ``p = a p_text + (1 - a) p_graph`` with ``a`` from a grid of 21
+values chosen per fold by validation AUC on the validation pairs both were fitted with,
+and the threshold by validation F1 (:func:`fuse_fold`; chosen over ``joint`` as the
+headline before its test scores were seen, because ``a = 1`` falls back to ``text``, so
+validation can only keep or add graph evidence). ``both`` trains nothing itself: it needs
+``text`` and ``graph`` in the same run (their validation scores are kept in
+``<ds>_<mode>_fold<k>.npz``).
 
 Leakage-free variants (the files contain such rows): test rows whose ordered pair also
 occurs in the fold's training file (any label) are removed. Reversed-positive negatives
@@ -50,8 +61,9 @@ when they are already there), and the raw predictions of every dataset/mode/fold
 ``benchmarks/results/prereq/`` (``<ds>_<mode>_fold<k>.csv``: prerequisite, dependent,
 label, prob, pred, threshold, flags) so they can be rescored.
 
-Run: ``.venv/bin/python benchmarks/prereq.py`` (``--quick``: fold 0, one model, mode both;
-``--modes``, ``--folds``, ``--ensemble`` to choose; ``--rescore``: tables and metrics again
+Run: ``.venv/bin/python benchmarks/prereq.py`` (``--quick``: fold 0, one model, modes text,
+graph and their blend; ``--modes``, ``--folds``, ``--ensemble`` to choose (modes not trained
+are taken from the last run's per-fold results); ``--rescore``: tables and metrics again
 from the per-fold results in ``prereq.json``, no training). The recorded run used
 ``--ensemble 2`` and took 18 minutes on 2 busy cores (2 worker processes, 1 torch thread
 each).
@@ -84,7 +96,10 @@ from gnn.pairs import CONCEPT as CONCEPT_T, ConceptGraph, PairClassifier, PairCo
 
 DATA = SHARED / "data" / "prereq"
 PRED_DIR = RESULTS / "prereq"
-MODES = ("text", "graph", "both")
+MODES = ("text", "graph", "joint", "both")   # "both" is not trained: it blends text and graph
+TRAINED = ("text", "graph", "joint")
+PAIR_MODE = {"text": "text", "graph": "graph", "joint": "both"}   # -> PairConfig.mode
+ALPHAS = np.round(np.linspace(0.0, 1.0, 21), 2)                   # blend weights tried on validation
 
 # Published numbers, copied from PUBLISHED_RESULTS.md (P, R, F1 as fractions).
 PUBLISHED_UC_PREREQ = [  # table A: same 5-fold files and metric as ours
@@ -269,9 +284,50 @@ def flags(fold: Fold) -> dict[str, np.ndarray]:
 def run_fold(ds: str, graph: ConceptGraph, fold: Fold, cfg: PairConfig, mode: str) -> dict:
     clf = PairClassifier(cfg).fit(graph, fold.train_pairs, fold.train_labels)
     prob = clf.predict_proba(fold.test_pairs)
-    pred = (prob >= clf.threshold).astype(int)
-    y = fold.test_labels
     fl = flags(fold)
+    PRED_DIR.mkdir(parents=True, exist_ok=True)
+    # validation scores and test probabilities, for the blend of mode "both" (fuse_fold)
+    np.savez_compressed(PRED_DIR / f"{ds}_{mode}_fold{fold.k}.npz", val_pairs=clf.val_pairs,
+                        val_labels=clf.val_labels, val_scores=clf.val_scores, test_prob=prob,
+                        test_pairs=fold.test_pairs, test_labels=fold.test_labels,
+                        **{f"flag_{k}": v for k, v in fl.items()})
+    out = score_fold(ds, mode, fold.k, [graph.names[u] for u in fold.test_pairs[:, 0]],
+                     [graph.names[v] for v in fold.test_pairs[:, 1]], fold.test_labels, prob,
+                     clf.threshold, fl)
+    out.update(val_f1=clf.val_f1, val_auc=clf.val_auc, fit_s=clf.fit_s,
+               epochs=[h[-1][0] for h in clf.history])
+    return out
+
+
+def fuse_fold(ds: str, k: int) -> dict:
+    """Mode "both" of fold ``k``: ``p = a * p_text + (1 - a) * p_graph``, with the weight
+    ``a`` (grid :data:`ALPHAS`; best validation AUC, ties to the larger ``a``) and the
+    threshold (best validation F1) chosen on the validation pairs both classifiers were
+    fitted with (the same carve-out: same seed and split rule, checked). Test labels are
+    only read to score."""
+    from gnn.pairs import _auc, choose_threshold
+    t, g = (np.load(PRED_DIR / f"{ds}_{m}_fold{k}.npz") for m in ("text", "graph"))
+    if not (np.array_equal(t["val_pairs"], g["val_pairs"]) and np.array_equal(t["test_pairs"], g["test_pairs"])):
+        raise RuntimeError(f"{ds} fold {k}: text and graph runs used different validation pairs")
+    yv = t["val_labels"]
+    best = max(ALPHAS, key=lambda a: (round(_auc(yv, a * t["val_scores"] + (1 - a) * g["val_scores"]), 6), a))
+    vs = best * t["val_scores"] + (1 - best) * g["val_scores"]
+    thr = choose_threshold(vs, yv)
+    prob = best * t["test_prob"] + (1 - best) * g["test_prob"]
+    fl = {n: t[f"flag_{n}"] for n in ("in_train", "reversed_positive", "self_pair")}
+    with open(PRED_DIR / f"{ds}_text_fold{k}.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    out = score_fold(ds, "both", k, [r["prerequisite"] for r in rows], [r["dependent"] for r in rows],
+                     t["test_labels"], prob, thr, fl)
+    out.update(val_f1=prf(yv, vs >= thr)[2], val_auc=_auc(yv, vs), alpha=float(best), fit_s=0.0,
+               epochs=[])
+    return out
+
+
+def score_fold(ds, mode, k, pre_names, dep_names, y, prob, threshold, fl) -> dict:
+    """P/R/F1 (all rows, leak-free, leak-free without reversed negatives) of one fold's
+    test probabilities; writes the prediction file ``<ds>_<mode>_fold<k>.csv``."""
+    pred = (prob >= threshold).astype(int)
     keep = ~fl["in_train"]
     keep2 = keep & ~fl["reversed_positive"]
     rev = fl["reversed_positive"]
@@ -281,17 +337,16 @@ def run_fold(ds: str, graph: ConceptGraph, fold: Fold, cfg: PairConfig, mode: st
         "n_test": int(len(y)), "n_in_train": int(fl["in_train"].sum()),
         "n_reversed_positive": int(rev.sum()), "reversed_correct": int((pred[rev] == 0).sum()),
         "n_self": int(fl["self_pair"].sum()), "self_correct": int((pred[fl["self_pair"]] == y[fl["self_pair"]]).sum()),
-        "threshold": clf.threshold, "val_f1": clf.val_f1, "val_auc": clf.val_auc, "fit_s": clf.fit_s,
-        "epochs": [h[-1][0] for h in clf.history],
+        "threshold": float(threshold),
     }
     PRED_DIR.mkdir(parents=True, exist_ok=True)
-    with open(PRED_DIR / f"{ds}_{mode}_fold{fold.k}.csv", "w", newline="", encoding="utf-8") as f:
+    with open(PRED_DIR / f"{ds}_{mode}_fold{k}.csv", "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["prerequisite", "dependent", "label", "prob", "pred", "threshold",
                     "in_train", "reversed_positive", "self_pair"])
-        for i, (u, v) in enumerate(fold.test_pairs.tolist()):
-            w.writerow([graph.names[u], graph.names[v], int(y[i]), f"{prob[i]:.6f}", int(pred[i]),
-                        f"{clf.threshold:.6f}", int(fl["in_train"][i]), int(fl["reversed_positive"][i]),
+        for i in range(len(y)):
+            w.writerow([pre_names[i], dep_names[i], int(y[i]), f"{prob[i]:.6f}", int(pred[i]),
+                        f"{threshold:.6f}", int(fl["in_train"][i]), int(fl["reversed_positive"][i]),
                         int(fl["self_pair"][i])])
     return out
 
@@ -304,7 +359,7 @@ def config_for(ds: str, mode: str, args) -> PairConfig:
     # negatives (self pairs, reversed positives, random pairs) are drawn like the test ones,
     # and half of each epoch's negatives are uniform non-positives ("mixed" beat "given" on
     # validation of fold 0: AUC .919 vs .901, F1 .829 vs .819).
-    return PairConfig(mode=mode, val_balance=(ds == "lb2"), ensemble=args.ensemble,
+    return PairConfig(mode=PAIR_MODE[mode], val_balance=(ds == "lb2"), ensemble=args.ensemble,
                       neg_sampling="uniform" if ds == "lb2" else "mixed",
                       epochs=args.epochs, seed=args.seed, hidden=args.hidden, layers=args.layers,
                       conv=args.conv, dropout=args.dropout, msg_keep=args.msg_keep, lr=args.lr)
@@ -316,6 +371,7 @@ _GRAPHS: dict = {}
 def _task(job):
     """One (dataset, mode, fold) run; graphs are loaded once per process."""
     (ds, mode, k), args = job
+    _use_pred_dir(args)
     import torch
     torch.set_num_threads(args.threads)
     if ds not in _GRAPHS:
@@ -330,6 +386,17 @@ def _task(job):
     return info, r
 
 
+def _use_pred_dir(args) -> None:
+    """Where prediction files go: ``--pred-dir``; with ``--no-write`` a scratch folder, so
+    that a trial run never overwrites the recorded predictions."""
+    global PRED_DIR
+    if args.no_write and not args.pred_dir:
+        import tempfile
+        args.pred_dir = tempfile.mkdtemp(prefix="kgstudio-prereq-")
+    if args.pred_dir:
+        PRED_DIR = Path(args.pred_dir)
+
+
 def mean(xs):
     return float(np.mean(xs)) if xs else float("nan")
 
@@ -337,7 +404,9 @@ def mean(xs):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--datasets", nargs="+", default=["uc", "lb2"], choices=["uc", "lb2"])
-    ap.add_argument("--modes", nargs="+", default=list(MODES), choices=list(MODES))
+    ap.add_argument("--modes", nargs="+", default=list(TRAINED), choices=list(TRAINED),
+                    help="modes to train (mode both is blended from text and graph); modes not "
+                         "trained in this run are taken from the per-fold results in prereq.json")
     ap.add_argument("--folds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
     ap.add_argument("--ensemble", type=int, default=1, help="models per fold (seeds), averaged")
     ap.add_argument("--epochs", type=int, default=300)
@@ -353,15 +422,19 @@ def main(argv=None):
                     help="torch threads (1: these graphs are small, and more threads on a busy "
                          "machine made each epoch 20x slower here)")
     ap.add_argument("--jobs", type=int, default=2, help="parallel worker processes")
-    ap.add_argument("--quick", action="store_true", help="fold 0, one model, mode both")
-    ap.add_argument("--no-write", action="store_true", help="do not write prereq.json")
+    ap.add_argument("--quick", action="store_true", help="fold 0, one model, modes text + graph (+ both)")
+    ap.add_argument("--no-write", action="store_true",
+                    help="do not write prereq.json (prediction files go to a scratch folder)")
+    ap.add_argument("--pred-dir", default=None, help="folder for prediction files "
+                    "(default: results/prereq, or a scratch folder with --no-write)")
     ap.add_argument("--rescore", action="store_true",
                     help="recompute tables and metrics from prereq.json's per-fold results")
     args = ap.parse_args(argv)
+    _use_pred_dir(args)
     if args.rescore:
         return rescore(not args.no_write)
     if args.quick:
-        args.folds, args.ensemble, args.modes = [0], 1, ["both"]
+        args.folds, args.ensemble, args.modes = [0], 1, ["text", "graph"]
     results: dict = {}
     infos = {}
     t_all = time.perf_counter()
@@ -382,10 +455,41 @@ def main(argv=None):
               f"{r['fit_s']:.1f}s epochs {r['epochs']}", flush=True)
     for ds in infos:
         print(f"{ds}: {infos[ds]}")
-
     cfgs = {ds: {m: config_for(ds, m, args).__dict__ for m in results[ds]} for ds in results}
+    old = _old_per_fold()
+    for ds in results:
+        for mode in TRAINED:                       # modes not trained now: the last run's
+            if mode not in results[ds] and (ds, mode) in old:
+                results[ds][mode], cfgs[ds][mode] = old[(ds, mode)]
+                print(f"  {ds} {mode}: per-fold results of the previous run (not retrained)")
+        if "text" in args.modes and "graph" in args.modes:
+            results[ds]["both"] = [fuse_fold(ds, k) for k in args.folds]
+            cfgs[ds]["both"] = {"mode": "blend of text and graph", "alphas": ALPHAS.tolist(),
+                                "choice": "validation AUC (ties: larger text weight); threshold: "
+                                          "validation F1"}
+            for k, r in zip(args.folds, results[ds]["both"]):
+                print(f"  {ds} both  fold {k}: text weight {r['alpha']:.2f} F1 {r['all'][2]:.3f} "
+                      f"| val F1 {r['val_f1']:.3f} AUC {r['val_auc']:.3f}", flush=True)
     summarize(results, infos, args.folds, cfgs, write=not args.no_write)
     print(f"\ntotal {time.perf_counter() - t_all:.0f}s")
+
+
+def _old_per_fold() -> dict:
+    """``{(ds, mode): (fold results, config)}`` of the last run in prereq.json; the old
+    joint model (recorded as mode "both" before the blend existed) is read as "joint"."""
+    f = RESULTS / "prereq.json"
+    if not f.exists():
+        return {}
+    data = json.loads(f.read_text())
+    out = {}
+    for key, rs in data.get("per_fold", {}).items():
+        ds, mode = key.split("_", 1)
+        cfg = data.get("config", {}).get(ds, {}).get(mode, {})
+        if mode == "both" and cfg.get("mode") == "both":
+            mode = "joint"
+        if mode in TRAINED:
+            out[(ds, mode)] = (rs, cfg)
+    return out
 
 
 def select_by_validation(by_mode: dict) -> list[dict]:
@@ -421,14 +525,18 @@ def summarize(results: dict, infos: dict, folds: list[int], cfgs: dict, *, write
             metrics[f"{key}_recall_leakfree"] = round(mean([r["leakfree"][1] for r in rs]), 4)
             metrics[f"{key}_f1_leakfree_norev"] = round(mean([r["leakfree_norev"][2] for r in rs]), 4)
             per_fold[f"{ds}_{mode}"] = rs
-    # Timings of the teacher (epoch_s_psychology_cpu, epoch_s_1m_edges_cpu, *_gpu) are
-    # measured by the teacher's own benchmark and merged into this file; keep them.
+    # Timings of the teacher (epoch_s_*, synthetic_*) and the OpenStax results
+    # (openstax_*) are measured by the teacher's own benchmarks (teacher_speed.py,
+    # prereq_openstax.py) and merged into this file; keep them and their sections.
     old = RESULTS / "prereq.json"
+    kept: dict = {}
     if old.exists():
         try:
-            for k, v in json.loads(old.read_text())["metrics"].items():
-                if k.startswith("epoch_s_"):
+            prev = json.loads(old.read_text())
+            for k, v in prev["metrics"].items():
+                if not k.startswith(("uc_", "lb2_")):
                     metrics[k] = v
+            kept = {k: prev[k] for k in ("teacher_speed", "openstax") if k in prev}
         except (ValueError, KeyError):
             pass
 
@@ -471,7 +579,7 @@ def summarize(results: dict, infos: dict, folds: list[int], cfgs: dict, *, write
     print(table(sec, ["method", "LectureBank", "University Courses"]))
     if write:
         out = write_results("prereq", metrics, extra={"data": infos, "folds": folds,
-                                                      "config": cfgs, "per_fold": per_fold})
+                                                      "config": cfgs, "per_fold": per_fold, **kept})
         print(f"wrote {out} and {PRED_DIR}/")
     return metrics
 

@@ -410,6 +410,7 @@ class PairClassifier:
     ``val_pairs``/``val_labels``), trains ``cfg.ensemble`` models and sets ``threshold``
     from validation scores only. ``predict_proba(pairs)`` / ``predict(pairs)`` score pairs.
     After ``fit``: ``val_index`` (rows of ``pairs`` used for validation, or None),
+    ``val_pairs``/``val_labels``/``val_scores`` (the validation set and its ensemble scores),
     ``history`` (per model: list of ``(epoch, loss, val_auc)``), ``val_f1``, ``fit_s``.
     """
 
@@ -524,6 +525,9 @@ class PairClassifier:
             self.history.append(hist)
             val_scores.append(vs)
         vs = np.mean(val_scores, axis=0)
+        # kept so that a caller can blend this classifier with another one fitted on the
+        # same validation pairs (benchmarks/prereq.py, mode "both")
+        self.val_pairs, self.val_labels, self.val_scores = val_pairs, val_labels, vs
         self.threshold = choose_threshold(vs, val_labels)
         self.val_f1 = prf(val_labels, vs >= self.threshold)[2]
         self.val_auc = _auc(val_labels, vs)

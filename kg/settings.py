@@ -29,6 +29,8 @@ SETTINGS: list[Setting] = [
     Setting("serve.max_results", 100000, "kgstudio serve: rows/triples returned at most per query"),
     Setting("serve.update_token", "", "kgstudio serve: bearer token that enables SPARQL Update (empty: read-only; or env KGSTUDIO_UPDATE_TOKEN)"),
     Setting("embeddings.model", "all-MiniLM-L6-v2", "sentence embedding model for node features (local path, or the bundled all-MiniLM-L6-v2)"),
+    Setting("export.schemas_dir", "", "kgstudio export: folder holding the IMS cc-1.1/ and qti-1.2/ XSDs that imscc and qti-canvas packs are validated with (empty: $KGSTUDIO_SCHEMAS, then ../shared/schemas/common-cartridge)"),
+    Setting("studio.similarity", "teacher", "kgstudio studio: how quiz distractors are ranked when composing: 'teacher' (the GNN teacher's embeddings, else MiniLM), 'text' (MiniLM) or 'lexical' (word overlap; loads no model, so the generator is ready in seconds)"),
 ]
 
 DEFAULTS: dict[str, Any] = {s.name: s.default for s in SETTINGS}

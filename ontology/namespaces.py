@@ -103,6 +103,37 @@ class KGS(DefinedNamespace):
     score: URIRef             # a model's confidence in [0, 1] (suggestions)
     rank: URIRef              # 1-based rank of a suggestion in its run
 
+    # --- generated content (generation.content.repository) ----------------------------
+    ContentItem: URIRef       # a generated lesson, quiz, diagram or learning path (versioned)
+    Lesson: URIRef            # a generated lesson on a concept or section
+    Quiz: URIRef              # a generated quiz on a concept, section or chapter
+    Diagram: URIRef           # a generated diagram (DOT, Mermaid, SVG, text alternative)
+    LearningPath: URIRef      # a generated teaching order towards a target concept
+    ContentVersion: URIRef    # one saved version of a content item (PROV-O entity)
+    Paragraph: URIRef         # one generated or copied paragraph of a version
+    GeneratedQuestion: URIRef # one question of a quiz or lesson version (not a curriculum item)
+    Review: URIRef            # a review decision on a content version (PROV-O activity)
+    versionOf: URIRef         # version -> its content item
+    currentVersion: URIRef    # content item -> its latest version
+    versionNumber: URIRef     # 1-based number of a version
+    reviewState: URIRef       # draft | in_review | approved | rejected | changes_requested
+    scope: URIRef             # content item -> the node it is about (concept, section, ...)
+    payload: URIRef           # the whole version as JSON (exact round trip)
+    modelCheckpoint: URIRef   # id of the model checkpoint / template set that wrote the text
+    template: URIRef          # jinja2 template that assembled the item
+    generatorKind: URIRef     # student | template | curriculum
+    hasParagraph: URIRef      # version -> paragraph
+    paragraphKind: URIRef     # definition | explanation | prerequisite | example | summary
+    hasQuestion: URIRef       # version -> generated question
+    questionType: URIRef      # multichoice | multiresponse | truefalse | matching | ...
+    targets: URIRef           # paragraph / question -> concept it is about
+    alignedTo: URIRef         # question -> learning objective it assesses
+    difficulty: URIRef        # estimated difficulty in [0, 1]
+    reviewOf: URIRef          # review -> the version reviewed
+    reviewAction: URIRef      # approve | reject | request_changes | submit
+    fromState: URIRef         # review state before a review
+    toState: URIRef           # review state after a review
+
 
 BLOOM = Namespace(BASE + "bloom/")
 """Members of the Bloom's revised taxonomy SKOS scheme: remember ... create."""

@@ -393,14 +393,18 @@ def evaluate_teacher_cmd(workspace, fmt):
 @click.option("--max-per-node", type=int, default=3, show_default=True,
               help="At most this many suggestions per node on either side (0: no cap).")
 @click.option("--dry-run", is_flag=True, help="Print the suggestions without writing them.")
+@click.option("--iris", "show_iris", is_flag=True, help="Print each node's IRI after its label.")
+@click.option("--neighbours", type=int, default=10, show_default=True,
+              help="Candidates: each node's N most similar nodes by text (0: every pair).")
 @workspace_option
 @user_errors
-def suggest_prereqs_cmd(workspace, top_k, node_type, max_per_node, dry_run):
+def suggest_prereqs_cmd(workspace, top_k, node_type, max_per_node, dry_run, show_iris, neighbours):
     from gnn.suggest import suggest_prereqs
     out, info = suggest_prereqs(workspace, top_k=top_k, node_type=node_type,
-                                max_per_node=max_per_node, write=not dry_run)
+                                max_per_node=max_per_node, neighbours=neighbours,
+                                write=not dry_run)
     for s in out:
-        click.echo(f"{s.rank:4d}  {s.score:.3f}  {s.a}  requires  {s.b}")
+        click.echo(f"{s.rank:4d}  {s.score:.3f}  {s.text(iris=show_iris)}")
     if info.get("written"):
         click.echo(f"Wrote {info['suggestions']} suggestion(s) to <{info['graph']}> "
                    f"(activity <{info['activity']}>)")

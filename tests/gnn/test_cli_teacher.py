@@ -42,6 +42,15 @@ def test_train_evaluate_suggest(tmp_path):
     out = r.invoke(cli, ["suggest-prereqs", *w, "--top-k", "3"])
     assert out.exit_code == 0, out.output
     assert "Wrote 3 suggestion(s)" in out.output and out.output.count(" requires ") == 3
+    rows = [line for line in out.output.splitlines() if " requires " in line]
+    names = {"memory cell", "array", "variable", "pointer", "loop"}
+    for line in rows:                       # labels, not IRIs
+        a, b = (x.strip() for x in line.strip().split("  ", 2)[-1].split(" requires "))
+        assert a in names and b in names and "://" not in line, line
+    out = r.invoke(cli, ["suggest-prereqs", *w, "--top-k", "2", "--dry-run", "--iris"])
+    assert out.exit_code == 0 and "Wrote" not in out.output, out.output
+    rows = [line for line in out.output.splitlines() if " requires " in line]
+    assert len(rows) == 2 and all(line.count(f"<{I}") == 2 for line in rows), out.output
     with ws.open_store() as st:
         n = st.select(f"SELECT (COUNT(?s) AS ?n) WHERE {{ GRAPH <{SUGGESTIONS_GRAPH}> {{ ?s <http://www.w3.org/1999/02/22-rdf-syntax-ns#predicate> <{KGS.requires}> }} }}")
         assert int(n[0]["n"]) == 3

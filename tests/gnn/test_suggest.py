@@ -8,7 +8,8 @@ import torch
 from gnn.config import TeacherConfig
 from gnn.data import build_teacher_data
 from gnn.model import TeacherModel
-from gnn.suggest import RANK, SCORE, TEACHER_PREFIX, suggest, top_k_pairs, write_suggestions
+from gnn.suggest import (RANK, SCORE, TEACHER_PREFIX, neighbour_pairs, suggest, top_k_pairs,
+                          write_suggestions)
 from gnn.train import train_teacher
 from kg.hetero import graph_hash, source_graphs
 from ontology.namespaces import KGS, PROV, RDF, SUGGESTIONS_GRAPH
@@ -43,6 +44,47 @@ def test_chunked_top_k_equals_brute_force():
     rest = [v for k, v in brute.items() if k not in keys]
     assert min(scores.tolist()) >= max(rest) - 1e-6          # nothing better was left out
     assert not set((pairs[0] * n + pairs[1]).tolist()) & set(exclude.tolist())
+
+
+def test_scoring_candidates_is_chunked_not_quadratic_in_memory():
+    """Every call of the prerequisite head sees at most max(chunk_pairs, n) pairs, never
+    the n^2 candidates at once (with or without the per-node cap)."""
+    m = _model()
+    seen = []
+    head = m.prereq_logits
+
+    def spy(ha, hb):
+        seen.append(ha.shape[0])
+        return head(ha, hb)
+
+    m.prereq_logits = spy
+    n, chunk = 300, 1000                       # 89,700 candidate pairs
+    h = torch.randn(n, 8)
+    for cap in (0, 3):
+        seen.clear()
+        pairs, scores = top_k_pairs(m, h, 20, chunk_pairs=chunk, max_per_node=cap)
+        assert pairs.shape == (2, 20) and scores.shape == (20,)
+        assert sum(seen) == n * (n - 1)        # every candidate scored once ...
+        assert max(seen) <= max(chunk, n)      # ... a chunk at a time
+        assert len(seen) >= n * (n - 1) // max(chunk, n)
+
+
+def test_neighbour_candidates_equal_brute_force_in_chunks():
+    torch.manual_seed(1)
+    n, m = 40, 4
+    z = torch.randn(n, 5)
+    groups = torch.tensor([0] * 20 + [1] * 15 + [-1] * 5)
+    exclude = torch.tensor([0 * n + 1, 3 * n + 7, 25 * n + 30])
+    got = neighbour_pairs(z, m, groups=groups, exclude=exclude, chunk_pairs=n * 3)  # 3 rows a chunk
+    u = torch.nn.functional.normalize(z, dim=-1)
+    sim = u @ u.t()
+    want = set()
+    for a in range(n):
+        ok = [b for b in range(n) if b != a and groups[b] == groups[a] and a * n + b not in exclude.tolist()]
+        ok.sort(key=lambda b: -float(sim[a, b]))
+        want |= {(a, b) for b in ok[:m]}
+    assert set(map(tuple, got.t().tolist())) == want
+    assert got.shape[1] == len(want) <= n * m
 
 
 @pytest.fixture(scope="module")

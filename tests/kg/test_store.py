@@ -226,7 +226,8 @@ class StoreContract:
         t0 = time.monotonic()
         with pytest.raises(QueryTimeout):
             store.query(q, timeout=0.5)
-        assert time.monotonic() - t0 < 3.0
+        # uncut, the query runs for hours; the bound leaves room for a machine under load
+        assert time.monotonic() - t0 < 15.0
         # the store still answers afterwards
         assert store.count(G1) == 3000
         assert len(store.query(f"SELECT ?a WHERE {{ ?a <{EX}next> ?b }} LIMIT 5", timeout=5)) == 5

@@ -1,0 +1,211 @@
+"""The teacher on the two OpenStax books (issue 3, "Curriculum use"): how many prerequisite
+suggestions, and how many of them are right.
+
+The books have no prerequisite labels. Per book, in a fresh workspace: import the book,
+build the teacher data (MiniLM text features; weak labels from the text, see
+:mod:`gnn.data`: a term used in a section before the section that defines the concept,
+definitions naming other concepts), train the teacher with its default config (weak
+prerequisite labels + self-supervised link prediction on every relation + node labels),
+then
+
+* count the suggestions: candidate pairs (both concepts of the book, not already a label
+  in either direction) whose score reaches the threshold chosen on the validation split
+  (best F1 against the held-out weak labels), among each concept's 10 nearest concepts by
+  text (the default candidates of ``kgstudio suggest-prereqs``) and among all n^2 pairs
+  (scored in chunks);
+* write the top 40 as ``kgstudio suggest-prereqs --top-k 40`` returns them (at most 3 per
+  concept on either side) with both concepts' labels and definitions to
+  ``results/prereq/openstax_<book>_sample.csv`` (10-neighbour candidates, the default) and
+  ``..._sample_allpairs.csv`` (``--neighbours 0``: every pair a candidate), for labelling
+  by hand: columns ``judge`` (1: A really needs B first, 0: not) and ``reason``, kept
+  when the script is re-run and meets the same pair again.
+
+``--score``: read the labelled samples back and write the counts and the precision
+estimate (share of ``judge`` = 1, with a 95% Wilson interval) to ``results/prereq.json``
+(``openstax_<book>_*`` keys).
+
+Run: ``.venv/bin/python benchmarks/prereq_openstax.py [--books psychology statistics]
+[--epochs 100] [--reuse BOOK=WORKSPACE]``, then label, then ``... --score``. The recorded
+run: 100 epochs per book, about 4 minutes a book on 2 busy cores.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import torch  # noqa: E402
+
+from _common import RESULTS, SHARED, machine, table  # noqa: E402
+from gnn.config import TeacherConfig  # noqa: E402
+from gnn.data import build_teacher_data  # noqa: E402
+from gnn.suggest import (_known_keys, neighbour_pairs, score_pairs, similarity_vectors,  # noqa: E402
+                         suggest, top_k_pairs)
+from gnn.train import _embed, train_teacher  # noqa: E402
+from kg.importing import import_sources  # noqa: E402
+from kg.neighbourhood import _info  # noqa: E402
+from kg.workspace import Workspace  # noqa: E402
+
+BOOKS = {"psychology": "openstax-psychology-2e", "statistics": "openstax-introductory-statistics-2e"}
+OUT = RESULTS / "prereq"
+NEIGHBOURS = 10    # candidate filter of `kgstudio suggest-prereqs` (its default)
+FIELDS = ["rank", "score", "a_label", "b_label", "judge", "reason", "a_definition",
+          "b_definition", "a_iri", "b_iri"]
+
+
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95% Wilson score interval of a proportion k/n."""
+    if n == 0:
+        return (math.nan, math.nan)
+    p = k / n
+    d = 1 + z * z / n
+    c = (p + z * z / (2 * n)) / d
+    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
+    return (round(c - h, 4), round(c + h, 4))
+
+
+def count_above(model, td, threshold: float, node_type: str = "concept") -> int:
+    """Candidate pairs scoring at least ``threshold`` (chunked over all pairs)."""
+    h = _embed(model, td.data, torch.device("cpu"))[node_type]
+    n = h.shape[0]
+    pairs, _s = top_k_pairs(model, h, n * n, groups=td.group(node_type),
+                            exclude=_known_keys(td, None, node_type), min_score=threshold)
+    return int(pairs.shape[1])
+
+
+def run_book(book: str, epochs: int, k: int, reuse: str | None = None) -> dict:
+    say = lambda m: print(f"  [{book}] {m}", flush=True)  # noqa: E731
+    t0 = time.perf_counter()
+    if reuse:                               # a workspace this script trained before
+        from gnn.infer import Teacher
+        ws = Workspace(reuse)
+        t = Teacher.load(ws, log=say)
+        td, model, metrics = t.td, t.model, t.checkpoint.metrics
+        sha, epoch_s = t.checkpoint.sha256, metrics.get("epoch_seconds")
+    else:
+        ws = Workspace.init(tempfile.mkdtemp(prefix=f"kgs-openstax-{book}-"))
+        with ws.open_store() as store:
+            import_sources(store, [SHARED / "data" / "curricula" / BOOKS[book]], validate=False)
+            td = build_teacher_data(store, log=say)
+        cfg = TeacherConfig(epochs=epochs, checkpoint_every=10**6)
+        r = train_teacher(td, cfg, out_dir=ws.models_dir / "teacher", log=say)
+        model, metrics, sha, epoch_s = r.model, r.metrics, r.sha256, r.epoch_seconds
+    t_build = time.perf_counter() - t0
+    m = metrics
+    thr = float(m["prereq_threshold"])
+    n_concepts = td.data["concept"].num_nodes
+    above = count_above(model, td, thr)
+    h = _embed(model, td.data, torch.device("cpu"))["concept"]
+    cand = neighbour_pairs(similarity_vectors(td, h, "concept"), NEIGHBOURS,
+                           groups=td.group("concept"), exclude=_known_keys(td, None, "concept"))
+    above_nb = int((score_pairs(model, h, cand) >= thr).sum())
+    res = {"concepts": n_concepts, "candidate_pairs": n_concepts * (n_concepts - 1),
+           "weak_labels": td.summary()["prereq_labels"], "gold_edges": td.summary()["prereq_edges"],
+           "threshold": thr, "suggestions_above_threshold_all_pairs": above,
+           "neighbour_candidates": int(cand.shape[1]), "neighbours": NEIGHBOURS,
+           "suggestions_above_threshold": above_nb,
+           "test_prereq_auc_weak": m.get("test_prereq_auc"), "test_prereq_f1_weak": m.get("test_prereq_f1"),
+           "test_link_auc": m.get("test_link_auc"), "epochs": m.get("epochs"),
+           "epoch_s": round(epoch_s, 3) if epoch_s else None, "setup_s": round(t_build, 1),
+           "checkpoint_sha256": sha, "workspace": str(ws.root)}
+    for name, nb in (("sample", NEIGHBOURS), ("sample_allpairs", 0)):
+        sug = suggest(model, td, top_k=k, max_per_node=3, neighbours=nb)
+        path = write_sample(ws, book, name, sug)
+        res[name] = str(path.relative_to(ROOT))
+    return res
+
+
+def write_sample(ws, book: str, name: str, sug) -> Path:
+    """The suggestions with labels and definitions, keeping hand labels already given."""
+    with ws.open_store() as store:
+        info = _info(store, sorted({x for s in sug for x in (s.a, s.b)}))
+    path = OUT / f"openstax_{book}_{name}.csv"
+    old = {}
+    if path.exists():                        # keep hand labels of pairs already judged
+        with path.open(newline="", encoding="utf-8") as fh:
+            old = {(row["a_iri"], row["b_iri"]): row for row in csv.DictReader(fh)}
+    rows = []
+    for s in sug:
+        prev = old.get((s.a, s.b), {})
+        rows.append({"rank": s.rank, "score": f"{s.score:.4f}", "a_label": info[s.a][1],
+                     "b_label": info[s.b][1], "judge": prev.get("judge", ""),
+                     "reason": prev.get("reason", ""), "a_definition": info[s.a][2] or "",
+                     "b_definition": info[s.b][2] or "", "a_iri": s.a, "b_iri": s.b})
+    OUT.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=FIELDS)
+        w.writeheader()
+        w.writerows(rows)
+    return path
+
+
+def score(books: list[str]) -> dict:
+    out = RESULTS / "prereq.json"
+    data = json.loads(out.read_text()) if out.exists() else {"metrics": {}}
+    runs = data.get("openstax", {})
+    rows = []
+    for book in books:
+        run = runs.get(book, {})
+        for name, cands, count_key in (
+                ("sample", f"{NEIGHBOURS} text neighbours", "suggestions_above_threshold"),
+                ("sample_allpairs", "all pairs", "suggestions_above_threshold_all_pairs")):
+            path = OUT / f"openstax_{book}_{name}.csv"
+            if not path.exists():
+                continue
+            with path.open(newline="", encoding="utf-8") as fh:
+                judged = [r for r in csv.DictReader(fh) if r["judge"] in ("0", "1")]
+            yes = sum(r["judge"] == "1" for r in judged)
+            p = round(yes / len(judged), 4) if judged else math.nan
+            lo, hi = wilson(yes, len(judged))
+            run[f"{name}_judged"], run[f"{name}_yes"] = len(judged), yes
+            run[f"{name}_precision"], run[f"{name}_precision_ci95"] = p, [lo, hi]
+            mm = data["metrics"]
+            tag = "" if name == "sample" else "_allpairs"
+            mm[f"openstax_{book}_suggestions{tag}"] = run.get(count_key)
+            mm[f"openstax_{book}_precision_top{len(judged)}{tag}"] = p
+            rows.append([book, cands, run.get("concepts"), run.get(count_key),
+                         f"{run.get('threshold', math.nan):.3f}", f"{yes}/{len(judged)}",
+                         f"{p:.2f} [{lo:.2f}, {hi:.2f}]"])
+        runs[book] = run
+    data["openstax"] = runs
+    out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    print(table(rows, ["book", "candidates", "concepts", "suggestions >= threshold", "threshold",
+                       "top 40 judged right", "precision [95% CI]"]))
+    return runs
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--books", nargs="+", default=list(BOOKS), choices=list(BOOKS))
+    ap.add_argument("--epochs", type=int, default=100)
+    ap.add_argument("--k", type=int, default=40, help="suggestions written for labelling")
+    ap.add_argument("--score", action="store_true", help="score the labelled samples only")
+    ap.add_argument("--reuse", nargs="*", default=[], metavar="BOOK=WORKSPACE",
+                    help="use the teacher already trained in WORKSPACE (a folder this script made)")
+    args = ap.parse_args()
+    if args.score:
+        score(args.books)
+        return
+    torch.set_num_threads(1)
+    out = RESULTS / "prereq.json"
+    reuse = dict(x.split("=", 1) for x in args.reuse)
+    for book in args.books:
+        res = run_book(book, args.epochs, args.k, reuse.get(book))
+        print(json.dumps(res, indent=2), flush=True)
+        data = json.loads(out.read_text()) if out.exists() else {"metrics": {}}
+        data.setdefault("openstax", {})[book] = {**data.get("openstax", {}).get(book, {}), **res,
+                                                 "machine": machine()}
+        out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main()

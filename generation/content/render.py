@@ -1,0 +1,104 @@
+"""Lessons and quizzes as HTML (jinja2, autoescaped) and Markdown (every text escaped).
+
+Templates: ``generation/templates/lesson.html.j2``, ``quiz.html.j2``, ``question.html.j2``
+(answers revealed on click with ``<details>``) and their ``.md.j2`` twins. Text from the
+curriculum or a generator is never trusted: HTML autoescaping turns ``<script>`` into
+``&lt;script&gt;``; Markdown output escapes ``&``, ``<``, ``>`` as entities and
+backslash-escapes the Markdown punctuation, so a renderer shows the text as written.
+
+>>> md("a *b* <i>")
+'a \\\\*b\\\\* &lt;i&gt;'
+"""
+from __future__ import annotations
+
+import re
+
+from generation.content.model import Diagram, LearningPath, Lesson, Quiz
+from generation.template import environment
+
+__all__ = ["render", "render_lesson", "render_quiz", "md", "shuffled", "FORMATS"]
+
+FORMATS = ("html", "markdown", "json")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
+
+
+def md(text, indent: int = 0) -> str:
+    """``text`` safe inside Markdown; line breaks kept (indented by ``indent`` spaces)."""
+    lines = []
+    for line in str(text).split("\n"):
+        lead = len(line) - len(line.lstrip(" "))
+        body = line.lstrip(" ").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        body = _MD_SPECIAL.sub(r"\\\1", body)
+        if re.match(r"^\d+\.", body) or body.startswith(("-", "=")):
+            body = "\\" + body
+        lines.append("&nbsp;" * lead + body)
+    return ("  \n" + " " * indent).join(lines)
+
+
+def shuffled(items) -> list:
+    """``items`` in a fixed order that is never the given one (for two or more distinct
+    items), so a page does not show an ordering or matching key by its layout.
+
+    >>> shuffled(["a", "b", "c"]) != ["a", "b", "c"]
+    True
+    """
+    import hashlib
+    items = list(items)
+    out = sorted(items, key=lambda x: hashlib.sha256(str(x).encode()).hexdigest())
+    if out == items and len(set(items)) > 1:
+        out = out[1:] + out[:1]
+    return out
+
+
+def _env():
+    return environment()   # registers md and shuffled
+
+
+def render_lesson(lesson: Lesson, fmt: str = "html") -> str:
+    if fmt == "json":
+        import json
+        return json.dumps(lesson.to_dict(), ensure_ascii=False, indent=2)
+    name = "lesson.html.j2" if fmt == "html" else "lesson.md.j2"
+    return _env().get_template(name).render(lesson=lesson)
+
+
+def render_quiz(quiz: Quiz, fmt: str = "html") -> str:
+    if fmt == "json":
+        import json
+        return json.dumps(quiz.to_dict(), ensure_ascii=False, indent=2)
+    name = "quiz.html.j2" if fmt == "html" else "quiz.md.j2"
+    return _env().get_template(name).render(quiz=quiz)
+
+
+def render(item, fmt: str = "html") -> str:
+    """Any content item in ``fmt`` (html|markdown|json). Diagrams render as their SVG
+    (html), Mermaid (markdown, in a fenced block) or JSON; paths as a numbered list."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}: one of {', '.join(FORMATS)}")
+    if isinstance(item, Lesson):
+        return render_lesson(item, fmt)
+    if isinstance(item, Quiz):
+        return render_quiz(item, fmt)
+    if fmt == "json":
+        import json
+        return json.dumps(item.to_dict(), ensure_ascii=False, indent=2)
+    if isinstance(item, Diagram):
+        if fmt == "html":
+            from html import escape
+            # Graphviz escapes the labels it writes; the XML prolog and DOCTYPE are dropped
+            # so the SVG can sit inline in an HTML page
+            svg = item.svg[item.svg.find("<svg"):] if "<svg" in item.svg else ""
+            body = svg or f"<pre>{escape(item.dot)}</pre>"
+            return (f"<figure>{body}<figcaption>{escape(item.title)}</figcaption>"
+                    f"<details><summary>Text description</summary><pre>{escape(item.text_alternative)}</pre>"
+                    "</details></figure>")
+        return f"# {md(item.title)}\n\n```mermaid\n{item.mermaid}\n```\n\n{md(item.text_alternative)}\n"
+    if isinstance(item, LearningPath):
+        if fmt == "html":
+            from html import escape
+            rows = "".join(f"<li><strong>{escape(s.label)}</strong>: {escape(s.reason)}</li>" for s in item.steps)
+            return f"<h1>{escape(item.title)}</h1><ol>{rows}</ol>"
+        lines = [f"# {md(item.title)}", ""]
+        lines += [f"{i}. **{md(s.label)}**: {md(s.reason)}" for i, s in enumerate(item.steps, 1)]
+        return "\n".join(lines) + "\n"
+    raise TypeError(f"not a content item: {type(item).__name__}")

@@ -1,0 +1,159 @@
+"""How alike two concepts are, for choosing distractors: the teacher's embeddings when a
+teacher is trained, else MiniLM sentence embeddings of "label: definition".
+
+A good distractor is close to the answer (plausible) but not it; the quiz builder ranks
+candidates by :meth:`Similarity.scores` and then checks each against the graph (the
+similarity never decides correctness). Three sources, best first:
+
+* :class:`TeacherSimilarity` — cosine of the GNN teacher's node embeddings
+  (``gnn.infer.Teacher``), which know the graph neighbourhood as well as the text;
+* :class:`TextSimilarity` — cosine of all-MiniLM-L6-v2 embeddings (``kg.embeddings``,
+  cached on disk: after the first run on a curriculum no model is loaded);
+* :class:`LexicalSimilarity` — word-set overlap (Jaccard) of label and definition, for when
+  no embedding model can be loaded (and for fast tests). Clearly weaker.
+
+Each has a ``name`` the quiz stores as provenance of its distractors.
+"""
+from __future__ import annotations
+
+import re
+from typing import Protocol, Sequence
+
+import numpy as np
+
+__all__ = ["Similarity", "TeacherSimilarity", "TextSimilarity", "LexicalSimilarity", "similarity_for"]
+
+
+class Similarity(Protocol):
+    name: str
+
+    def scores(self, focus: str, candidates: Sequence[str]) -> dict[str, float]:
+        """Similarity in [-1, 1] of each candidate concept to ``focus``."""
+        ...
+
+
+def _text(view, iri: str) -> str:
+    c = view.concepts.get(iri)
+    if c is None:
+        return view.label(iri)
+    return f"{c.label}: {c.definition}" if c.definition else c.label
+
+
+class TextSimilarity:
+    """Cosine of MiniLM embeddings of "label: definition" (vectors cached per view)."""
+
+    def __init__(self, view, model: str | None = None):
+        from kg.embeddings import DEFAULT_MODEL
+        self.view = view
+        self.model = model or DEFAULT_MODEL
+        self.name = f"minilm:{self.model}"
+        self._vec: dict[str, np.ndarray] = {}
+
+    def _vectors(self, iris: Sequence[str]) -> np.ndarray:
+        todo = [i for i in dict.fromkeys(iris) if i not in self._vec]
+        if todo:
+            from kg.embeddings import embed
+            vs = embed([_text(self.view, i) for i in todo], model=self.model)   # (N, 384)
+            self._vec.update(zip(todo, vs))
+        return np.stack([self._vec[i] for i in iris]) if iris else np.zeros((0, 384), np.float32)
+
+    def scores(self, focus: str, candidates: Sequence[str]) -> dict[str, float]:
+        candidates = list(candidates)
+        if not candidates:
+            return {}
+        m = self._vectors([focus] + candidates)                                 # (1 + N, 384)
+        sims = m[1:] @ m[0]                                                     # (N,)
+        return {c: float(s) for c, s in zip(candidates, sims)}
+
+
+class TeacherSimilarity:
+    """Cosine of the teacher's node embeddings; candidates the teacher never saw (imported
+    after training) fall back to ``fallback``."""
+
+    def __init__(self, teacher, fallback: Similarity):
+        self.teacher = teacher
+        self.fallback = fallback
+        self.name = f"teacher:{teacher.checkpoint_id or 'in-memory'}"
+
+    def scores(self, focus: str, candidates: Sequence[str]) -> dict[str, float]:
+        if focus not in self.teacher:
+            return self.fallback.scores(focus, candidates)
+        known = [c for c in candidates if c in self.teacher]
+        out = dict(zip(known, self.teacher.relevance(focus, known)))
+        rest = [c for c in candidates if c not in out]
+        if rest:
+            out.update(self.fallback.scores(focus, rest))
+        return out
+
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+class LexicalSimilarity:
+    """Jaccard overlap of the word sets of "label: definition" (no model needed).
+
+    >>> from types import SimpleNamespace as NS
+    >>> v = NS(concepts={"a": NS(label="for loop", definition="a loop over items"),
+    ...                  "b": NS(label="while loop", definition="a loop with a condition"),
+    ...                  "c": NS(label="string", definition="text")}, label=str)
+    >>> s = LexicalSimilarity(v).scores("a", ["b", "c"])
+    >>> s["b"] > s["c"]
+    True
+    """
+
+    name = "lexical"
+
+    def __init__(self, view):
+        self.view = view
+
+    def _words(self, iri: str) -> set[str]:
+        return {w.lower() for w in _TOKEN.findall(_text(self.view, iri)) if len(w) > 2}
+
+    def scores(self, focus: str, candidates: Sequence[str]) -> dict[str, float]:
+        f = self._words(focus)
+        out = {}
+        for c in candidates:
+            w = self._words(c)
+            out[c] = len(f & w) / len(f | w) if f | w else 0.0
+        return out
+
+
+def similarity_for(view, workspace=None, *, prefer: str = "teacher", teacher=None, log=None) -> Similarity:
+    """The best similarity available: ``prefer`` is ``teacher`` (``teacher`` when given,
+    else MiniLM), ``text`` (MiniLM) or ``lexical``. MiniLM that cannot be loaded falls back
+    to lexical. The teacher is loaded by the caller (:func:`load_teacher`) before it opens
+    the workspace store: loading opens the store itself."""
+    if prefer == "lexical":
+        return LexicalSimilarity(view)
+    model = workspace.settings.get("embeddings.model") if workspace is not None else None
+    text: Similarity = TextSimilarity(view, model)
+    try:  # probe: raises when no model can be loaded and nothing is cached
+        if view.concepts:
+            first = next(iter(view.concepts))
+            text.scores(first, [first])
+    except Exception as e:  # noqa: BLE001 - any failure to load a model: degrade, say so
+        if log:
+            log(f"sentence embeddings unavailable ({e}); distractors ranked by word overlap")
+        text = LexicalSimilarity(view)
+    if prefer == "teacher" and teacher is not None:
+        return TeacherSimilarity(teacher, text)
+    return text
+
+
+def load_teacher(workspace, *, log=None):
+    """The workspace's trained teacher, or None (no checkpoint, or a stale one)."""
+    from pathlib import Path
+    # checked before importing gnn (torch takes seconds to import): models/teacher/teacher.pt
+    if not (Path(workspace.models_dir) / "teacher" / "teacher.pt").exists():
+        return None
+    try:
+        from gnn.infer import Teacher
+    except ImportError:
+        return None
+    from kg.errors import KGStudioError
+    try:
+        return Teacher.load(workspace)
+    except KGStudioError as e:
+        if log:
+            log(f"teacher not used: {e}")
+        return None

@@ -1,0 +1,164 @@
+"""The student network: a compact T5 encoder-decoder built from a ``transformers`` config,
+plus the two small heads distillation needs.
+
+* :func:`build_model` makes the seq2seq model from a :class:`generation.config.StudentConfig`
+  (``T5Config`` -> ``T5ForConditionalGeneration``, random weights, no hub download), or
+  loads ``cfg.pretrained_path`` (a local transformers checkpoint folder) and resizes its
+  embeddings to the student's vocabulary. A pretrained body keeps what it learned; its
+  embedding rows mean other tokens under our BPE, so only the transformer blocks carry
+  over. The build refuses more than ``cfg.max_params`` parameters.
+* :class:`StudentModel` wraps it with an auxiliary prerequisite head on the encoder and a
+  projection of node-span states to the teacher's embedding width. A node's *span* is the
+  run of input tokens that describes it (its placeholder, label and definition); its pooled
+  state is the mean of the encoder states over the span. The prerequisite head scores an
+  ordered pair of pooled states, so at run time the student scores prerequisites with no
+  GNN (:meth:`StudentModel.prereq_logits`).
+
+T5 (Raffel et al. 2020) rather than BART because its relative position buckets need no
+learned position table, so the input budget can change without retraining, and its
+pre-norm blocks train stably from scratch at small widths. The demo size (3+3 layers,
+d_model 256, d_ff 768, vocab 4k, tied embeddings) has 5.75M parameters.
+
+>>> from generation.config import StudentConfig
+>>> cfg = StudentConfig(d_model=32, enc_layers=1, dec_layers=1, heads=2, d_kv=16, d_ff=64)
+>>> m = StudentModel(cfg, vocab_size=300, teacher_dim=8)
+>>> ids = torch.tensor([[5, 6, 7, 1]]); spans = torch.tensor([[[1., 1, 0, 0], [0, 0, 1, 0]]])
+>>> out = m(ids, torch.ones_like(ids), labels=torch.tensor([[8, 1]]), span_mask=spans)
+>>> out["logits"].shape, out["spans"].shape, out["proj"].shape
+(torch.Size([1, 2, 300]), torch.Size([1, 2, 32]), torch.Size([1, 2, 8]))
+>>> m.prereq_logits(out["spans"][:, 0], out["spans"][:, 1]).shape
+torch.Size([1])
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch import Tensor, nn
+
+from generation.config import StudentConfig, StudentConfigError
+
+__all__ = ["build_model", "StudentModel", "count_params", "t5_config"]
+
+
+def t5_config(cfg: StudentConfig, vocab_size: int):
+    """The ``transformers.T5Config`` a :class:`StudentConfig` describes."""
+    from transformers import T5Config
+    return T5Config(vocab_size=vocab_size, d_model=cfg.d_model, d_kv=cfg.d_kv, d_ff=cfg.d_ff,
+                    num_layers=cfg.enc_layers, num_decoder_layers=cfg.dec_layers,
+                    num_heads=cfg.heads, dropout_rate=cfg.dropout, feed_forward_proj="relu",
+                    relative_attention_num_buckets=32, relative_attention_max_distance=128,
+                    pad_token_id=0, eos_token_id=1, decoder_start_token_id=0,
+                    tie_word_embeddings=True, use_cache=True)
+
+
+def count_params(model: nn.Module) -> int:
+    """Distinct parameters (tied embeddings counted once)."""
+    seen, n = set(), 0
+    for p in model.parameters():
+        if id(p) not in seen:
+            seen.add(id(p))
+            n += p.numel()
+    return n
+
+
+def build_model(cfg: StudentConfig, vocab_size: int):
+    """A ``transformers`` encoder-decoder (``T5ForConditionalGeneration``) for ``cfg``.
+
+    Random weights from the config, or ``cfg.pretrained_path`` loaded from local files only
+    (its token embeddings resized to ``vocab_size``). Raises
+    :class:`generation.config.StudentConfigError` above ``cfg.max_params`` parameters or
+    when the pretrained folder is missing/unreadable.
+    """
+    if cfg.pretrained_path:
+        from transformers import AutoModelForSeq2SeqLM
+        path = Path(cfg.pretrained_path).expanduser()
+        if not path.is_dir():
+            raise StudentConfigError(f"pretrained_path {path} is not a folder holding a "
+                                     "transformers checkpoint (config.json + weights)")
+        try:
+            model = AutoModelForSeq2SeqLM.from_pretrained(str(path), local_files_only=True)
+        except (OSError, ValueError) as e:
+            raise StudentConfigError(f"cannot load a seq2seq model from {path}: {e}") from e
+        model.resize_token_embeddings(vocab_size)
+        model.config.pad_token_id, model.config.eos_token_id = 0, 1
+        model.config.decoder_start_token_id = 0
+    else:
+        from transformers import T5ForConditionalGeneration
+        model = T5ForConditionalGeneration(t5_config(cfg, vocab_size))
+    n = count_params(model)
+    if cfg.max_params and n > cfg.max_params:
+        raise StudentConfigError(f"the student would have {n:,} parameters, above max_params "
+                                 f"{cfg.max_params:,}: shrink d_model/layers/vocab_size or "
+                                 "raise max_params on purpose")
+    return model
+
+
+class StudentModel(nn.Module):
+    """Seq2seq model + auxiliary prerequisite head + projection to teacher embeddings.
+
+    Args:
+        cfg: the student config.
+        vocab_size: the tokenizer's vocabulary size.
+        teacher_dim: width of the teacher's node embeddings (0: no projection, e.g. a
+            student trained without a teacher).
+        seq2seq: an already built model to wrap (else :func:`build_model`).
+    """
+
+    def __init__(self, cfg: StudentConfig, vocab_size: int, teacher_dim: int = 0, seq2seq=None):
+        super().__init__()
+        self.cfg = cfg
+        self.seq2seq = seq2seq if seq2seq is not None else build_model(cfg, vocab_size)
+        d = self.seq2seq.config.d_model
+        # pair head on [h_a, h_b, h_a * h_b, |h_a - h_b|]: the order of h_a, h_b carries direction
+        self.aux = nn.Sequential(nn.Linear(4 * d, d), nn.GELU(), nn.Linear(d, 1))
+        self.teacher_dim = int(teacher_dim)
+        self.proj = nn.Linear(d, teacher_dim) if teacher_dim else None
+
+    @property
+    def d_model(self) -> int:
+        return self.seq2seq.config.d_model
+
+    def encode(self, input_ids: Tensor, attention_mask: Tensor) -> Tensor:
+        """Encoder states, (B, L, d)."""
+        return self.seq2seq.get_encoder()(input_ids=input_ids,
+                                          attention_mask=attention_mask).last_hidden_state
+
+    @staticmethod
+    def span_states(enc: Tensor, span_mask: Tensor) -> Tensor:
+        """Mean encoder state over each node's span.
+
+        Shapes: ``enc`` (B, L, d), ``span_mask`` (B, N, L) with 1 on the span's tokens ->
+        (B, N, d); an empty span gives zeros.
+        """
+        w = span_mask.to(enc.dtype)                                     # (B, N, L)
+        return (w @ enc) / w.sum(-1, keepdim=True).clamp(min=1.0)       # (B, N, d)
+
+    def prereq_logits(self, h_a: Tensor, h_b: Tensor) -> Tensor:
+        """Logit of *a requires b* from pooled states (..., d), (..., d) -> (...)."""
+        x = torch.cat([h_a, h_b, h_a * h_b, (h_a - h_b).abs()], dim=-1)  # (..., 4d)
+        return self.aux(x).squeeze(-1)
+
+    def forward(self, input_ids: Tensor, attention_mask: Tensor, labels: Tensor | None = None,
+                span_mask: Tensor | None = None) -> dict:
+        """Run encoder (+ decoder when ``labels``), pool node spans, project them.
+
+        Shapes: ``input_ids``/``attention_mask`` (B, L); ``labels`` (B, T) with -100 or
+        pad ignored; ``span_mask`` (B, N, L). Returns a dict with ``enc`` (B, L, d),
+        ``logits`` (B, T, V) and ``lm_loss`` (scalar) when labels are given, ``spans``
+        (B, N, d) and ``proj`` (B, N, teacher_dim) when a span mask is given.
+        """
+        enc = self.encode(input_ids, attention_mask)                    # (B, L, d)
+        out: dict = {"enc": enc}
+        if labels is not None:
+            from transformers.modeling_outputs import BaseModelOutput
+            labels = labels.masked_fill(labels == 0, -100)              # pad -> ignored
+            r = self.seq2seq(encoder_outputs=BaseModelOutput(last_hidden_state=enc),
+                             attention_mask=attention_mask, labels=labels)
+            out["logits"], out["lm_loss"] = r.logits, r.loss          # (B, T, V), ()
+        if span_mask is not None:
+            spans = self.span_states(enc, span_mask)                    # (B, N, d)
+            out["spans"] = spans
+            if self.proj is not None:
+                out["proj"] = self.proj(spans)                          # (B, N, D_teacher)
+        return out

@@ -1,0 +1,162 @@
+"""Compose and Review support: one content builder per workspace kept warm for the whole
+studio process, the scopes a person can pick, and regenerating one paragraph or one
+quiz item of a saved item without touching the rest.
+
+Why a warm builder: :meth:`generation.content.builder.Builder.open` loads the student or
+templates, the teacher and the graph view (tens of seconds on 2 cores with MiniLM
+embeddings); a lesson from a warm builder takes tens of milliseconds. The builder is a
+snapshot of the graph, so it is rebuilt when the curriculum, the decisions or a model
+change (:func:`graph_fingerprint`). It is loaded in a background job (the Compose page
+shows its progress) and shared by every session, under a lock because builders keep
+caches that are not thread-safe.
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from kg.errors import KGStudioError
+from kg.neighbourhood import _rows
+from ontology.namespaces import CONTENT_GRAPH, INFERRED_GRAPH, KGS, RDFS, REVIEWS_GRAPH, SUGGESTIONS_GRAPH
+from studio.app_jobs import get_job, start_job
+from studio.app_state import shared_store
+
+_IGNORED = {str(CONTENT_GRAPH), str(REVIEWS_GRAPH), str(SUGGESTIONS_GRAPH), str(INFERRED_GRAPH)}
+_builders: dict[Path, tuple[tuple, object]] = {}
+_lock = threading.Lock()
+#: held while a builder generates (builders cache per-view state)
+build_lock = threading.RLock()
+
+
+def graph_fingerprint(ws) -> tuple:
+    """What a warm builder depends on: the triple count of every graph that is not
+    generated content, reviews or suggestions, and the model files' times."""
+    store = shared_store(ws)
+    counts = tuple(sorted((g, int(float(n))) for g, n in _rows(
+        store, "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g") if g not in _IGNORED))
+    files = []
+    for p in (Path(ws.models_dir) / "teacher" / "teacher.pt", Path(ws.models_dir) / "student"):
+        files.append(p.stat().st_mtime if p.exists() else 0.0)
+    return counts + tuple(files)
+
+
+def ready_builder(ws):
+    """The warm builder when it is loaded and still fits the graph, else None."""
+    got = _builders.get(ws.root)
+    if got is not None and got[0] == graph_fingerprint(ws):
+        return got[1]
+    return None
+
+
+def warm_builder(ws):
+    """Start loading the builder in the background unless it is ready or loading; returns
+    the loading job (None when ready)."""
+    if ready_builder(ws) is not None:
+        return None
+    job = get_job(ws.root, "builder")
+    if job is not None and job.running:
+        return job
+
+    def load(job):
+        from generation.content.builder import Builder
+        fp = graph_fingerprint(ws)
+        job.report(0.1, "loading the text generator, the teacher and the graph")
+        b = Builder.open(ws, similarity_kind=ws.settings.get("studio.similarity") or "teacher",
+                         log=lambda m: job.report(None, m))
+        job.report(0.9, "reading the graph")
+        b.view  # noqa: B018 - loaded now, not on the first click
+        with _lock:
+            old = _builders.get(ws.root)
+            _builders[ws.root] = (fp, b)
+        if old is not None:
+            old[1].close()
+        return {"generator": b.generator.name}
+    return start_job(ws.root, "builder", load)
+
+
+def builder_now(ws, timeout: float = 120.0):
+    """The warm builder, loading it first (blocking) when needed: for benchmarks and CLI-like callers."""
+    b = ready_builder(ws)
+    if b is not None:
+        return b
+    job = warm_builder(ws)
+    if job is not None:
+        job.wait(timeout)
+        if job.state == "failed":
+            raise KGStudioError(f"the generator did not load: {job.error}")
+    b = ready_builder(ws)
+    if b is None:
+        raise KGStudioError("the generator is still loading; try again in a moment")
+    return b
+
+
+# ---- scopes -------------------------------------------------------------------------
+def scopes(ws) -> dict[str, list[tuple[str, str]]]:
+    """{"concept"|"section"|"chapter": [(iri, label)]} sorted by label (chapters and
+    sections in reading order when positions exist)."""
+    store = shared_store(ws)
+    out: dict[str, list[tuple[str, str]]] = {}
+    for kind, cls in (("concept", KGS.Concept), ("section", KGS.Section), ("chapter", KGS.Chapter)):
+        rows = _rows(store, f"""SELECT ?n (SAMPLE(?l) AS ?label) (MIN(?p) AS ?pos) (SAMPLE(?up) AS ?parent) WHERE {{
+            ?n a <{cls}> . OPTIONAL {{ ?n <{RDFS.label}> ?l }}
+            OPTIONAL {{ ?n <{KGS.position}> ?p }} OPTIONAL {{ ?n <{KGS.partOf}> ?up }} }} GROUP BY ?n""")
+        if kind == "concept":
+            items = sorted(((n, lab or n.rsplit("/", 1)[-1]) for n, lab, _p, _u in rows), key=lambda x: x[1].lower())
+        else:
+            parent_pos = {}
+            if kind == "section":
+                for n, pos in _rows(store, f"SELECT ?n (MIN(?p) AS ?pos) WHERE {{ ?n a <{KGS.Chapter}> ; <{KGS.position}> ?p }} GROUP BY ?n"):
+                    parent_pos[n] = float(pos)
+            items = [(n, lab or n.rsplit("/", 1)[-1]) for n, lab, pos, up in sorted(
+                rows, key=lambda r: (parent_pos.get(r[3], 0), float(r[2] or 0), (r[1] or "").lower()))]
+        out[kind] = items
+    return out
+
+
+# ---- regenerating parts ----------------------------------------------------------------
+def regenerate_paragraph(b, lesson, index: int):
+    """A new text for ``lesson.paragraphs[index]`` from the generator, the rest unchanged.
+    Curriculum text (summaries, worked examples taken from the book) cannot be
+    regenerated: edit it instead."""
+    from generation.content.model import Paragraph
+    p = lesson.paragraphs[index]
+    focus = [c for c in p.concepts if c in lesson.focus] or list(lesson.focus)
+    if p.generator == "curriculum" or not focus:
+        raise KGStudioError("this paragraph is the curriculum's own text: edit it instead of regenerating")
+    with build_lock:
+        if p.kind == "prerequisite":
+            step = next((s for s in lesson.prerequisites if s.concept in p.concepts), None)
+            if step is None:
+                raise KGStudioError("the prerequisite this paragraph recaps is no longer in the lesson's path; "
+                                    "regenerate the whole lesson")
+            target = next((t for t in step.needed_by if t in lesson.focus), focus[0])
+            gen = b.generate(step.concept, "prerequisite", {"target": target})
+        elif p.kind in ("explanation", "definition"):
+            gen = b.generate(focus[0], p.kind)
+        else:
+            raise KGStudioError(f"a {p.kind} paragraph is rebuilt with the whole lesson: regenerate the lesson")
+    return Paragraph(text=gen.text, kind=p.kind, generator=gen.generator, checkpoint=gen.checkpoint,
+                     triples=list(gen.triples), concepts=list(gen.concepts), source=p.source)
+
+
+def regenerate_item(b, quiz, index: int):
+    """A new quiz item in place of ``quiz.items[index]`` on the same concept: the same item
+    type when the builder has another one to offer, else the next type that differs."""
+    from generation.content.quiz import GENERATED_TYPES, QuizConfig, build_quiz
+    old = quiz.items[index]
+    concept = old.concept or (old.concepts[0] if old.concepts else "")
+    if not concept:
+        raise KGStudioError("this item names no concept to write a new one about; edit it instead")
+    others = {i.stem for k, i in enumerate(quiz.items) if k != index} | {old.stem}
+    types = ([old.type] if old.type in GENERATED_TYPES else []) + [t for t in GENERATED_TYPES if t != old.type]
+    with build_lock:
+        for t in types:
+            try:
+                new = build_quiz(b, concept, QuizConfig(n=1, types=(t,)))
+            except KGStudioError:
+                continue
+            for item in new.items:
+                if item.stem not in others:
+                    item.iri = old.iri
+                    return item
+    raise KGStudioError("the generator has no other item for this concept; edit this one instead")

@@ -1,0 +1,125 @@
+"""Prerequisite suggestions: the teacher's proposed edges with confidence and evidence;
+accept, reject or skip (written to the KG's decisions graph with who and when); retrain
+the teacher with the decisions in the background (gnn.suggest, studio.app_logic)."""
+from __future__ import annotations
+
+import streamlit as st
+
+from studio import app_state as S
+from studio import app_ui as ui
+from studio.app_jobs import JobRunning, get_job, start_job
+from studio.app_logic import (ACCEPTED, REJECTED, SKIPPED, evidence, explorer_link, list_suggestions,
+                              record_decision, retrain_teacher, teacher_path)
+
+st.title("Prerequisite suggestions")
+ws = ui.need_workspace()
+store = S.shared_store(ws)
+trained = teacher_path(ws).is_file()
+
+c1, c2 = st.columns(2)
+suggest_job = get_job(ws.root, "suggest")
+retrain_job = get_job(ws.root, "retrain")
+busy = any(j is not None and j.running for j in (suggest_job, retrain_job))
+
+
+def _suggest(job):
+    from gnn.suggest import suggest_prereqs
+    job.report(0.1, "scoring every pair of concepts with the teacher")
+    out, _info = suggest_prereqs(ws, top_k=50)
+    return {"suggestions": len(out)}
+
+
+if c1.button("Refresh suggestions", key="sugg_refresh", disabled=busy or not trained,
+             help="Score concept pairs with the current teacher and replace its suggestions."):
+    try:
+        start_job(ws.root, "suggest", _suggest)
+        st.rerun()
+    except JobRunning as e:
+        ui.error(e)
+epochs = c2.number_input("Epochs", 1, 1000, 100, key="retrain_epochs")
+if c2.button("Retrain the teacher with the decisions", key="sugg_retrain", disabled=busy,
+             help="Runs in the background; the page stays usable."):
+    try:
+        start_job(ws.root, "retrain", lambda j: retrain_teacher(ws, j, epochs=int(epochs)))
+        st.rerun()
+    except JobRunning as e:
+        ui.error(e)
+ui.show_job(suggest_job, label="Suggestions")
+ui.show_job(retrain_job, label="Retraining")
+
+rows = list_suggestions(store)
+if not rows:
+    if trained:
+        st.info("No suggestions yet. Click **Refresh suggestions** to let the teacher propose "
+                "prerequisites (or run `kgstudio suggest-prereqs`).")
+    else:
+        st.info("No teacher is trained for this workspace yet. Train one with **Retrain the teacher** "
+                "above, on the Models page, or `kgstudio train-teacher -w DIR`.")
+    st.stop()
+
+show = st.radio("Show", ["undecided", "skipped", "accepted", "rejected", "all"], horizontal=True,
+                key="sugg_filter")
+n_by = {s: sum(1 for r in rows if (r.decision.status if r.decision else "undecided") == s)
+        for s in ("undecided", SKIPPED, ACCEPTED, REJECTED)}
+st.caption(" · ".join(f"{k}: {v}" for k, v in n_by.items()))
+chosen = [r for r in rows if show == "all" or (r.decision.status if r.decision else "undecided") == show]
+per_page = 10
+pages = max(1, (len(chosen) + per_page - 1) // per_page)
+page_no = st.number_input("Page", 1, pages, 1, key="sugg_page") if pages > 1 else 1
+who = ui.user()
+
+
+def _decide(r, status: str, version: int, key: str) -> None:
+    try:
+        record_decision(store, r.a, r.b, status, ui.user(), expected_version=version,
+                        comment=st.session_state.get(key, ""), suggestion=r.iri)
+        st.session_state["sugg_msg"] = ("ok", f"{status}: {r.a_label} requires {r.b_label}")
+    except Exception as e:  # noqa: BLE001 - stale or bad decisions are shown as messages
+        st.session_state["sugg_msg"] = ("error", S.readable_error(e))
+
+
+msg = st.session_state.pop("sugg_msg", None)
+if msg:
+    (st.success if msg[0] == "ok" else st.error)(S.md_escape(msg[1]))
+if not chosen:
+    st.info(f"No {show} suggestions.")
+for i, r in enumerate(chosen[(page_no - 1) * per_page: page_no * per_page]):
+    state = r.decision.status if r.decision else "undecided"
+    title = f"{r.a_label} requires {r.b_label} · confidence {r.score:.2f} · {state}"
+    with st.expander(S.md_escape(title), expanded=(i == 0 and state == "undecided")):
+        ev = evidence(store, r.a, r.b)
+        st.markdown(f"[{S.md_escape(r.a_label)}]({explorer_link(r.a)}) needs "
+                    f"[{S.md_escape(r.b_label)}]({explorer_link(r.b)}) first, says the teacher "
+                    f"(rank {r.rank}, confidence {r.score:.3f}).")
+        if ev.a_definition:
+            ui.text(f"{r.a_label}: {ev.a_definition}", caption=True)
+        if ev.b_definition:
+            ui.text(f"{r.b_label}: {ev.b_definition}", caption=True)
+        facts = []
+        if ev.definition_names_b:
+            facts.append(f"the definition of {r.a_label} names {r.b_label}")
+        if ev.a_defined_in or ev.b_defined_in:
+            facts.append(f"{r.a_label} is defined in {', '.join(ev.a_defined_in) or '?'}; "
+                         f"{r.b_label} in {', '.join(ev.b_defined_in) or '?'}")
+        for f in facts:
+            ui.text("• " + f)
+        if ev.path:
+            ui.text("Path in the graph: " + " ".join(
+                [ev.path[0][0]] + [f"{rel} {to}" for _fr, rel, to in ev.path]))
+        else:
+            st.caption("No path of three hops or fewer links them in the curriculum graph.")
+        if r.decision:
+            ui.text(f"Decision: {r.decision.status} by {r.decision.who} at {r.decision.when}"
+                    + (f" ({r.decision.comment})" if r.decision.comment else ""), caption=True)
+        key = f"sugg_comment_{i}"
+        st.text_input("Comment (optional)", key=key)
+        version = r.decision.version if r.decision else 0
+        b1, b2, b3, _ = st.columns([1, 1, 1, 3])
+        b1.button("Accept", key=f"acc_{i}", on_click=_decide, args=(r, ACCEPTED, version, key),
+                  disabled=not who)
+        b2.button("Reject", key=f"rej_{i}", on_click=_decide, args=(r, REJECTED, version, key),
+                  disabled=not who)
+        b3.button("Skip", key=f"skip_{i}", on_click=_decide, args=(r, SKIPPED, version, key),
+                  disabled=not who)
+if not who:
+    st.warning("Enter your name in the sidebar: every decision records who made it.")

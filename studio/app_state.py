@@ -1,0 +1,132 @@
+"""What every studio page shares: the workspace it works on, one store handle per workspace
+for the whole Streamlit process, who the user is, and how errors and user text are shown.
+
+Why one store handle per process: the embedded store (pyoxigraph on RocksDB) can be
+opened by one handle at a time, and Streamlit runs every browser session as a thread of
+one process. :func:`shared_store` opens it once (as a :class:`~kg.store.embedded.MirroredStore`,
+so reads come from memory) and every session, page and background job uses that handle.
+:class:`StudioWorkspace` is a :class:`~kg.workspace.Workspace` whose ``open_store()``
+hands out that shared handle (closing it is a no-op), so domain functions that take a
+workspace (``gnn.suggest.suggest_prereqs``, content builders) work unchanged inside the
+studio.
+
+Nothing a user decides lives in session memory: content, reviews and decisions go to the
+store; the workspace and the user's name ride in the URL's query parameters, so a reload
+keeps them and two browsers can be two people.
+"""
+from __future__ import annotations
+
+import os
+import re
+import threading
+from pathlib import Path
+
+from kg.errors import KGStudioError, WorkspaceError
+from kg.store.base import Store
+from kg.workspace import Workspace
+
+#: environment variable ``kgstudio studio`` sets to the workspace folder
+WORKSPACE_ENV = "KGSTUDIO_WORKSPACE"
+
+_lock = threading.Lock()
+_stores: dict[Path, Store] = {}
+
+
+class _SharedHandle:
+    """A store proxy whose ``close()`` does nothing: the process-wide handle stays open."""
+
+    def __init__(self, store: Store):
+        self._store = store
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        pass
+
+
+class StudioWorkspace(Workspace):
+    """A workspace whose ``open_store()`` returns the process-wide shared handle."""
+
+    def open_store(self, *, read_only: bool = False, in_memory: bool = False):  # noqa: ARG002
+        return _SharedHandle(shared_store(self))
+
+
+def shared_store(ws: Workspace) -> Store:
+    """The one store handle of this process for ``ws`` (opened on first use)."""
+    with _lock:
+        store = _stores.get(ws.root)
+        if store is None:
+            store = Workspace.open_store(ws, in_memory=True)
+            _stores[ws.root] = store
+        return store
+
+
+def release_store(root: str | Path) -> None:
+    """Close and forget the shared handle of a workspace (tests; switching away)."""
+    with _lock:
+        store = _stores.pop(Path(root).resolve(), None)
+    if store is not None:
+        store.close()
+
+
+def open_workspace(path: str | Path) -> StudioWorkspace:
+    return StudioWorkspace(path)
+
+
+def create_workspace(path: str | Path) -> StudioWorkspace:
+    """Create a workspace folder (``kgstudio init``) and open it."""
+    Workspace.init(path)
+    return StudioWorkspace(path)
+
+
+def default_workspace_dir() -> str | None:
+    return os.environ.get(WORKSPACE_ENV) or None
+
+
+# ---- text shown to people ---------------------------------------------------------
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$])")
+
+
+def md_escape(text: object) -> str:
+    """Text safe to put inside ``st.markdown``: every Markdown, HTML and Streamlit
+    directive character (``:red[..]``, ``$..$``, ``<tag>``) backslash-escaped, so what a
+    curriculum says is shown literally and never interpreted.
+
+    >>> md_escape("<script>alert(1)</script> **x**")
+    '\\\\<script\\\\>alert\\\\(1\\\\)\\\\</script\\\\> \\\\*\\\\*x\\\\*\\\\*'
+    """
+    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", "  \n")
+
+
+def short_iri(iri: str) -> str:
+    """The last path segment of an IRI (what a person can read).
+
+    >>> short_iri("https://w3id.org/kgstudio/id/demo/concept/loops")
+    'loops'
+    """
+    tail = re.split(r"[/#]", iri.rstrip("/"))[-1]
+    return tail or iri
+
+
+def readable_error(e: BaseException) -> str:
+    """One message a person understands: a KGStudioError's text, or the kind of failure
+    for anything else (never a traceback)."""
+    if isinstance(e, KGStudioError):
+        return str(e)
+    if isinstance(e, (OSError,)):
+        return f"{e.strerror or e} ({getattr(e, 'filename', '') or 'file'})"
+    return f"unexpected error ({type(e).__name__}: {e}); set KGSTUDIO_DEBUG=1 and see the server log"
+
+
+def require_workspace(path: str | None) -> StudioWorkspace:
+    if not path:
+        raise WorkspaceError("no workspace is open: open or create one on the Workspace page, "
+                             "or start the studio with `kgstudio studio -w DIR`")
+    return open_workspace(path)

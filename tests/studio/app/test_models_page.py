@@ -1,0 +1,25 @@
+"""AppTest of the Models page: teacher metrics and curves, student status, provenance."""
+from __future__ import annotations
+
+
+def test_teacher_status_curves_and_provenance(app):
+    at = app("app_pages/models.py").run()
+    assert not at.exception
+    labels = {m.label for m in at.metric}
+    assert {"Prerequisite AUC", "Link AUC"} <= labels
+    assert len(at.get("arrow_line_chart")) >= 1 or len(at.get("vega_lite_chart")) >= 1
+    prov = at.dataframe[-1].value
+    assert list(prov.columns) == ["checkpoint", "graph", "what", "count"]
+    assert ((prov["graph"] == "suggestions") & (prov["count"] > 0)).any()
+    assert at.button(key="models_train").label == "Retrain the teacher"
+
+
+def test_untrained_workspace_says_how_to_train(app, tmp_path, monkeypatch):
+    from studio import app_state
+    ws = app_state.create_workspace(tmp_path / "bare")
+    monkeypatch.setenv("KGSTUDIO_WORKSPACE", str(ws.root))
+    at = app("app_pages/models.py").run()
+    assert not at.exception
+    assert any("No teacher trained yet" in i.value for i in at.info)
+    assert at.button(key="models_train").label == "Train the teacher"
+    app_state.release_store(ws.root)

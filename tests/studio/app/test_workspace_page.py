@@ -1,0 +1,62 @@
+"""AppTest of the Workspace page: stats of the demo workspace, empty states, create,
+import in the background with progress, and a failed import shown as a message."""
+from __future__ import annotations
+
+from studio import app_state
+from studio.app_jobs import get_job
+
+
+def _texts(at, kind: str) -> list[str]:
+    return [e.value for e in getattr(at, kind)]
+
+
+def test_stats_and_gaps_of_the_demo(app):
+    at = app().run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Concepts"] == "68"
+    assert metrics["Sources"] == "1"
+    assert any("objective(s) never assessed" in m for m in _texts(at, "markdown"))
+
+
+def test_no_workspace_says_what_to_do(app, monkeypatch):
+    monkeypatch.delenv("KGSTUDIO_WORKSPACE")
+    at = app().run()
+    assert not at.exception
+    assert any("No workspace is open" in i for i in _texts(at, "info"))
+
+
+def test_create_then_import_the_demo_in_the_background(app, tmp_path, monkeypatch):
+    monkeypatch.delenv("KGSTUDIO_WORKSPACE")
+    target = tmp_path / "fresh"
+    at = app().run()
+    at.text_input(key="ws_path").input(str(target)).run()
+    at.button(key="ws_create").click().run()
+    assert not at.exception and (target / "kgstudio.toml").is_file()
+    assert any("Nothing imported yet" in i for i in _texts(at, "info"))
+    at.button(key="imp_demo").click().run()
+    job = get_job(target.resolve(), "import")
+    assert job is not None
+    job.wait(60)
+    at.run()
+    assert job.state == "done", job.error
+    assert any("Import finished" in s for s in _texts(at, "success"))
+    assert {m.label: m.value for m in at.metric}["Concepts"] == "68"
+    app_state.release_store(target)
+
+
+def test_a_bad_source_is_a_message_and_writes_nothing(app, tmp_path, monkeypatch):
+    bad = tmp_path / "broken.yaml"
+    bad.write_text("curriculum: [unclosed\n", encoding="utf-8")
+    ws = app_state.create_workspace(tmp_path / "ws")
+    monkeypatch.setenv("KGSTUDIO_WORKSPACE", str(ws.root))
+    at = app().run()
+    at.text_input(key="imp_path").input(str(bad)).run()
+    at.button(key="imp_path_go").click().run()
+    get_job(ws.root, "import").wait(60)
+    at.run()
+    assert not at.exception
+    errors = _texts(at, "error")
+    assert errors and "broken.yaml" in errors[0] and "Traceback" not in errors[0]
+    assert any("Nothing imported yet" in i for i in _texts(at, "info"))
+    app_state.release_store(ws.root)
