@@ -1,6 +1,7 @@
 # The two commands a new user runs: `make run` and `make test`.
-# `make run` builds demo-workspace/ from the bundled demo curriculum and trains what is not
-# trained yet (the GNN teacher: about 20 s on 2 CPU cores); later runs reuse it.
+# `make run` builds demo-workspace/ from the bundled demo curriculum, trains what is not
+# trained yet (the GNN teacher, then the student distilled from it), and opens the studio;
+# later runs reuse the models.
 # Both create .venv when it is missing and install what the project needs.
 
 PYTHON ?= python3
@@ -14,7 +15,8 @@ export TRANSFORMERS_OFFLINE := 1
 .PHONY: run test setup system-packages demo clean-demo
 
 run: setup demo
-	@echo "Demo workspace ready at $(DEMO)/ (try: $(BIN)/kgstudio stats -w $(DEMO))"
+	@echo "Demo workspace ready at $(DEMO)/; opening the studio (Ctrl-C stops it)"
+	$(BIN)/kgstudio studio -w $(DEMO)
 
 test: setup
 	$(BIN)/python -m pytest -q
@@ -49,6 +51,7 @@ demo: setup
 	@test -f $(DEMO)/kgstudio.toml || $(BIN)/kgstudio init $(DEMO)
 	$(BIN)/kgstudio import -w $(DEMO) --demo
 	@test -f $(DEMO)/models/teacher/teacher.pt || $(BIN)/kgstudio train-teacher -w $(DEMO)
+	@test -f $(DEMO)/models/student/student.pt || $(BIN)/kgstudio distill -w $(DEMO)
 
 clean-demo:
 	rm -rf $(DEMO)

@@ -366,6 +366,12 @@ def webnlg_tune(args):
             print(results[-1], flush=True)
             (OUT_DIR / f"webnlg_dev_{name}_b{int(beams)}_lp{lp}_nr{int(nrep)}.txt").write_text(
                 "\n".join(hyps) + "\n")
+    # earlier tuning runs on the same dev subset count too (grids can be run in parts)
+    old = load_results().get("webnlg", {})
+    if old.get("dev_subset") == len(dev_sub):
+        seen = {(r["ckpt"], r["step"], r["beams"], r["lp"], r["no_repeat_ngram"]) for r in results}
+        results = [r for r in old.get("tuning", [])
+                   if (r["ckpt"], r["step"], r["beams"], r["lp"], r["no_repeat_ngram"]) not in seen] + results
     best = max(results, key=lambda r: r["dev_bleu"])
     (work / "choice.json").write_text(json.dumps(best))
     print(table([[r["ckpt"], r["step"], r["beams"], r["lp"], r["no_repeat_ngram"], r["dev_bleu"],

@@ -28,9 +28,26 @@ _lock = threading.Lock()
 build_lock = threading.RLock()
 
 
+_fp_cache: dict[Path, tuple[float, tuple]] = {}
+#: seconds a fingerprint is reused: every page run checks it, and on a large store the
+#: per-graph count is not free; an import shows up in the builder this much later at most
+FINGERPRINT_TTL_S = 3.0
+
+
 def graph_fingerprint(ws) -> tuple:
     """What a warm builder depends on: the triple count of every graph that is not
     generated content, reviews or suggestions, and the model files' times."""
+    import time
+    now = time.monotonic()
+    got = _fp_cache.get(ws.root)
+    if got is not None and now - got[0] < FINGERPRINT_TTL_S:
+        return got[1]
+    fp = _fingerprint(ws)
+    _fp_cache[ws.root] = (now, fp)
+    return fp
+
+
+def _fingerprint(ws) -> tuple:
     store = shared_store(ws)
     counts = tuple(sorted((g, int(float(n))) for g, n in _rows(
         store, "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g") if g not in _IGNORED))

@@ -1,4 +1,4 @@
-"""Compose: pick a concept, section or chapter and a kind (lesson, quiz); generate; edit in
+"""Compose: pick a concept, section or chapter and a kind (lesson, quiz, diagram); generate; edit in
 place (Markdown per paragraph, a form per quiz item); regenerate one paragraph or item
 without losing the others; see the triples and model behind each; preview as the learner
 will see it. Every save is a new version in the workspace store (generation.content);
@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from generation.content.lesson import build_lesson
-from generation.content.model import Lesson, Quiz
+from generation.content.model import Diagram, Lesson, Quiz
 from generation.content.quiz import build_quiz
 from generation.content.render import render
 from generation.content.repository import Repository, StaleVersion, item_iri
@@ -45,11 +45,17 @@ if not options:
     st.stop()
 scope = c2.selectbox(scope_kind.capitalize(), [o[0] for o in options], format_func=lambda i: labels.get(i, i),
                      key="compose_scope")
-kinds = ["quiz"] if scope_kind == "chapter" else ["lesson", "quiz"]
+kinds = {"concept": ["lesson", "quiz", "diagram"], "section": ["lesson", "quiz"],
+         "chapter": ["quiz", "diagram"]}[scope_kind]
 kind = c3.radio("Kind", kinds, key="compose_kind")
 n_items = st.number_input("Quiz items", 1, 50, 10 if scope_kind == "chapter" else 5, key="compose_n") \
     if kind == "quiz" else 0
-iri = item_iri(kind, scope)
+diagram_kind = ""
+if kind == "diagram":
+    diagram_kind = st.radio("Diagram", ["concept_map", "prerequisites"] if scope_kind == "concept"
+                            else ["course_structure"], horizontal=True, key="compose_diagram",
+                            format_func=lambda k: k.replace("_", " "))
+iri = item_iri(kind, scope, diagram_kind)
 
 # ---- the generator (loaded once per studio process, in the background) -----------------------
 builder = ready_builder(ws)
@@ -83,13 +89,17 @@ def _save(item, comment: str) -> bool:
     return True
 
 
-def _generate(job=None, kind=kind, scope=scope, n=int(n_items), b=builder):
+def _generate(job=None, kind=kind, scope=scope, n=int(n_items), b=builder, dk=diagram_kind):
     """Build the item (values bound now: a background job must not see a later run's choices)."""
     with build_lock:
         if kind == "lesson":
             item = build_lesson(b, scope)
-        else:
+        elif kind == "quiz":
             item = build_quiz(b, scope, n=n)
+        else:
+            from generation.content import diagrams
+            item = {"concept_map": diagrams.concept_map, "prerequisites": diagrams.prerequisite_dag,
+                    "course_structure": diagrams.course_structure}[dk](b, scope)
     if job is not None:
         job.report(0.9, "saving")
     return item
@@ -99,7 +109,7 @@ gen_job = get_job(ws.root, f"generate::{iri}")
 busy = gen_job is not None and gen_job.running
 label = "Generate" if current == 0 else "Regenerate all"
 if st.button(label, key="compose_generate", type="primary", disabled=builder is None or busy or not who):
-    if scope_kind == "chapter":     # a whole chapter: in the background
+    if scope_kind == "chapter" and kind == "quiz":     # a whole chapter's quiz: in the background
         def work(job, _base=base, _who=who):
             job.report(0.1, f"writing {int(n_items)} questions")
             item = _generate(job)
@@ -231,6 +241,19 @@ with edit_tab:
                               f"{q.bloom} · difficulty {q.difficulty:.2f}")
                 right.caption(_triples_md(q.triples))
         st.button("Save edits", key="compose_save", on_click=_save_quiz, type="primary", disabled=not who)
+    elif isinstance(item, Diagram):
+        st.graphviz_chart(item.dot, width="stretch")
+        alt_key = f"alt::{iri}::{base}"
+        st.text_area("Text alternative (what screen readers say)", value=item.text_alternative,
+                     key=alt_key, height=160)
+
+        def _save_alt():
+            d = repo.get(iri, version=st.session_state[base_key])
+            d.text_alternative = st.session_state.get(alt_key, d.text_alternative)
+            _save(d, "edited")
+        st.button("Save edits", key="compose_save", on_click=_save_alt, type="primary", disabled=not who)
+        st.caption(f"{len(item.nodes)} nodes, {len(item.edges)} edges, drawn from the graph by "
+                   f"{S.md_escape(item.meta.generator)}")
     c_a, c_b = st.columns(2)
     if item.meta.state.value in ("draft", "changes_requested") and c_a.button("Send to review", key="compose_submit",
                                                                               disabled=not who):
@@ -242,4 +265,8 @@ with edit_tab:
         st.rerun()
     c_b.page_link("app_pages/review.py", label="Open the review queue")
 with preview_tab:
-    st.markdown(render(item, "markdown"))
+    if isinstance(item, Diagram):      # Markdown carries it as Mermaid, which st.markdown does not draw
+        st.graphviz_chart(item.dot, width="stretch")
+        ui.text(item.text_alternative)
+    else:
+        st.markdown(render(item, "markdown"))

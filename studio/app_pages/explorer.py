@@ -62,7 +62,7 @@ if center.type == "concept" and st.button("Compose for this concept", key="explo
 
 graph_tab, list_tab, dag_tab = st.tabs(["Neighbourhood", "Linked nodes", "Prerequisites and learning path"])
 with graph_tab:
-    st.graphviz_chart(neighbourhood_dot(nb), use_container_width=True)
+    st.graphviz_chart(neighbourhood_dot(nb), width="stretch")
     if nb.truncated:
         st.caption("Only the 40 nearest nodes are drawn.")
 with list_tab:
@@ -90,6 +90,6 @@ with dag_tab:
         if len(dag.nodes) <= 1:
             st.info("This concept requires nothing: it can be learned first.")
         else:
-            st.graphviz_chart(dag_dot(dag), use_container_width=True)
+            st.graphviz_chart(dag_dot(dag), width="stretch")
             st.markdown("**Learning path** (every concept after the ones it requires):")
             st.markdown("\n".join(f"{k}. {S.md_escape(dag.nodes[i])}" for k, i in enumerate(dag.path, 1)))

@@ -9,7 +9,7 @@ import difflib
 import pandas as pd
 import streamlit as st
 
-from generation.content.model import ItemState
+from generation.content.model import Diagram, ItemState
 from generation.content.render import render
 from generation.content.repository import Repository
 from kg.errors import KGStudioError
@@ -77,7 +77,12 @@ if not who:
 
 preview, history, compare = st.tabs(["Preview", "History", "Compare versions"])
 with preview:
-    st.markdown(render(repo.get(iri), "markdown"))
+    shown = repo.get(iri)
+    if isinstance(shown, Diagram):     # Markdown carries it as Mermaid, which st.markdown does not draw
+        st.graphviz_chart(shown.dot, width="stretch")
+        ui.text(shown.text_alternative)
+    else:
+        st.markdown(render(shown, "markdown"))
 with history:
     st.dataframe(pd.DataFrame([{"version": m.version, "state at save": m.state.value, "author": m.author,
                                 "saved": m.created_at, "generator": m.generator, "comment": m.comment}

@@ -44,6 +44,8 @@ def test_distill_generate_resume_and_stale(tmp_path):
     assert out.exit_code == 0, out.output
     out = r.invoke(cli, ["generate", *w, "--concept", "charlie", "--task", "prerequisite"])
     assert out.exit_code == 2 and "--target" in out.output
+    out = r.invoke(cli, ["generate", *w, "--concept", I + "nope"])
+    assert out.exit_code == 1 and "is not a node of the store" in out.output and "Traceback" not in out.output
 
     out = r.invoke(cli, ["distill", *w, "--resume", "--max-steps", "5", "-q"])
     assert out.exit_code == 0, out.output

@@ -98,7 +98,7 @@ def test_a_chapter_quiz_is_written_in_the_background(app, warm, demo_ws, store):
     from studio.app_jobs import get_job
     at = app("app_pages/compose.py").run()
     at.radio(key="compose_scope_kind").set_value("chapter").run()
-    assert at.radio(key="compose_kind").options == ["quiz"]
+    assert at.radio(key="compose_kind").options == ["quiz", "diagram"]
     chapter = at.selectbox(key="compose_scope").value
     at.number_input(key="compose_n").set_value(6).run()
     at.button(key="compose_generate").click().run()
@@ -113,3 +113,33 @@ def test_a_chapter_quiz_is_written_in_the_background(app, warm, demo_ws, store):
     quiz = Repository(store).get(iri)
     assert quiz.scope_kind == "chapter" and len(quiz.items) == 6
     assert len([t for t in at.text_area if t.label.startswith("Item")]) == 6
+
+
+def test_diagram_drawn_with_its_text_alternative(app, warm, store):
+    at = _compose(app, LOOP)
+    at.radio(key="compose_kind").set_value("diagram").run()
+    at.radio(key="compose_diagram").set_value("prerequisites").run()
+    at.button(key="compose_generate").click().run()
+    assert not at.exception
+    iri = item_iri("diagram", LOOP, "prerequisites")
+    d = Repository(store).get(iri)
+    assert d.diagram_kind == "prerequisites" and d.nodes
+    charts = at.get("graphviz_chart")
+    assert charts and charts[0].proto.spec == d.dot
+    alt = at.text_area(key=f"alt::{iri}::1")
+    assert alt.value == d.text_alternative and "Boolean expression" in alt.value
+    alt.input(d.text_alternative + " Edited.").run()
+    at.button(key="compose_save").click().run()
+    assert Repository(store).get(iri).text_alternative.endswith(" Edited.")
+
+
+def test_course_structure_of_a_chapter(app, warm, store):
+    at = app("app_pages/compose.py").run()
+    at.radio(key="compose_scope_kind").set_value("chapter").run()
+    at.radio(key="compose_kind").set_value("diagram").run()
+    assert at.radio(key="compose_diagram").options == ["course structure"]
+    chapter = at.selectbox(key="compose_scope").value
+    at.button(key="compose_generate").click().run()
+    assert not at.exception
+    d = Repository(store).get(item_iri("diagram", chapter, "course_structure"))
+    assert d.diagram_kind == "course_structure" and len(d.nodes) > 2

@@ -48,7 +48,6 @@ def test_unknown_node_is_a_message(app):
 
 
 def test_script_in_a_label_is_text(app, tmp_path, monkeypatch):
-    from kg.store.base import triples_to_ntriples  # noqa: F401 - documents the write path
     ws = app_state.create_workspace(tmp_path / "xss")
     store = app_state.shared_store(ws)
     c = "https://w3id.org/kgstudio/id/x/concept/evil"

@@ -1,7 +1,6 @@
 """AppTest of the SPARQL page: examples, table with explorer links, downloads, read-only."""
 from __future__ import annotations
 
-import json
 
 from studio.app_logic import EXAMPLE_QUERIES
 
