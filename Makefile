@@ -51,7 +51,7 @@ demo: setup
 	@test -f $(DEMO)/kgstudio.toml || $(BIN)/kgstudio init $(DEMO)
 	$(BIN)/kgstudio import -w $(DEMO) --demo
 	@test -f $(DEMO)/models/teacher/teacher.pt || $(BIN)/kgstudio train-teacher -w $(DEMO)
-	@test -f $(DEMO)/models/student/student.pt || $(BIN)/kgstudio distill -w $(DEMO)
+	@test -f $(DEMO)/models/student/student.pt || $(BIN)/kgstudio distill -w $(DEMO) --time-budget 480
 
 clean-demo:
 	rm -rf $(DEMO)

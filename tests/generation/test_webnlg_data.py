@@ -126,4 +126,5 @@ def test_fact_scores_masks_input_names():
         "urn:rem", names, triples, lex)
     assert named == {"urn:dream"}            # the section title names no concept
     assert outside == {"urn:memory"}         # not in the input
-    assert facts == {"urn:dream"}
+    assert facts == {"urn:dream", "urn:sec"}
+    assert B.facts_mentioned("REM sleep: see Sleep and Dreams.", facts, names, set()) == {"urn:sec"}
