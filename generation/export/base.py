@@ -169,3 +169,36 @@ class ZipWriter:
                     info.external_attr = 0o644 << 16
                     zf.writestr(info, data)
         return list(self.entries)
+
+
+def finish_manifest(zw: ZipWriter, manifest, result: ExportResult, pack) -> None:
+    """Put ``imsmanifest.xml`` first in the zip (IMS packages are read from it) and count."""
+    from lxml import etree
+    zw.entries = {"imsmanifest.xml": etree.tostring(manifest, xml_declaration=True, encoding="UTF-8",
+                                                    pretty_print=True), **zw.entries}
+    result.counts.update(pack.counts())
+
+
+def write_validated_zip(zw: ZipWriter, result: ExportResult, out: Path, validator, *,
+                        validate: bool, schemas_dir) -> ExportResult:
+    """Write the zip to ``out`` atomically; with ``validate``, only when it validates.
+
+    ``validator(path, schemas=...)`` returns a report with ``raise_for_errors()``: an invalid
+    pack raises before the rename, so nothing half-right lands at ``out``. Without the
+    schemas the pack is written and the result notes that it was not validated.
+    """
+    from generation.export.validate import SchemasMissing
+    result.path = Path(out)
+    with atomic_file(out) as tmp:
+        zw.write(tmp)
+        if validate:
+            try:
+                report = validator(tmp, schemas=schemas_dir)
+            except SchemasMissing as e:
+                result.notes.append(f"not validated: {e}")
+            else:
+                report.path = str(out)
+                report.raise_for_errors()
+                result.validation = report
+    result.files = list(zw.entries)
+    return result

@@ -26,7 +26,8 @@ from pathlib import Path
 from lxml import etree
 
 from generation.export import templates
-from generation.export.base import ExportError, Exporter, ExportResult, Progress, ZipWriter, atomic_file, register
+from generation.export.base import (ExportError, Exporter, ExportResult, Progress, ZipWriter,
+                                     finish_manifest, register, write_validated_zip)
 from generation.export.pack import ident
 from generation.export.qti import Unsupported, cc_items, questestinterop, to_bytes, xml_text
 
@@ -163,25 +164,11 @@ class CommonCartridgeExporter(Exporter):
         add_node(pack.root, root_item)
         if len(root_item) == 0:
             raise ExportError("nothing in the pack can be written as Common Cartridge content")
-        zw.entries = {"imsmanifest.xml": etree.tostring(manifest, xml_declaration=True, encoding="UTF-8",
-                                                        pretty_print=True), **zw.entries}
-        result.counts.update(pack.counts())
+        finish_manifest(zw, manifest, result, pack)
         return zw, result
 
     def export(self, pack, out: Path, *, progress: Progress | None = None) -> ExportResult:
+        from generation.export.validate import validate_cc
         zw, result = self.build(pack, progress)
-        result.path = Path(out)
-        with atomic_file(out) as tmp:
-            zw.write(tmp)
-            if self.validate:
-                from generation.export.validate import SchemasMissing, validate_cc
-                try:
-                    report = validate_cc(tmp, schemas=self.schemas_dir)
-                except SchemasMissing as e:
-                    result.notes.append(f"not validated: {e}")
-                else:
-                    report.path = str(out)
-                    report.raise_for_errors()
-                    result.validation = report
-        result.files = list(zw.entries)
-        return result
+        return write_validated_zip(zw, result, out, validate_cc, validate=self.validate,
+                                   schemas_dir=self.schemas_dir)
