@@ -519,33 +519,11 @@ def heldout_concepts(ws, share: float, seed: int) -> tuple[list[str], dict[str, 
 
 
 def distill_without(ws, cfg, heldout: list[str], teacher: str, out: Path, log=print) -> dict:
-    """``distill_workspace`` with the held-out concepts' pairs removed, the result copied to
-    ``out`` (``student.pt`` + ``tokenizer.json``) so two runs can live side by side.
-
-    The held-out filter wraps :func:`generation.student.pairs.curriculum_pairs` for this
-    call only (distill_workspace has no such option; the wrapper keeps the benchmark from
-    editing the trainer).
-    """
-    import shutil
-
-    import generation.student.pairs as P
-    from generation.student.checkpoint import student_dir
+    """``distill_workspace`` with the held-out concepts kept out (their pairs dropped, their
+    definitions never shown in an input), the checkpoint written to ``out`` so the two
+    runs (with and without the teacher) live side by side."""
     from generation.student.distill import distill_workspace
-    held = set(heldout)
-    orig = P.curriculum_pairs
-
-    def filtered(store, tasks=None):
-        pairs = orig(store, tasks) if tasks is not None else orig(store)
-        return [p for p in pairs if p.focus not in held]
-    P.curriculum_pairs = filtered
-    try:
-        m = distill_workspace(ws, cfg, teacher=teacher, log=log)
-    finally:
-        P.curriculum_pairs = orig
-    out.mkdir(parents=True, exist_ok=True)
-    for f in ("student.pt", "tokenizer.json", "metrics.json"):
-        shutil.copy2(student_dir(ws) / f, out / f)
-    return m
+    return distill_workspace(ws, cfg, teacher=teacher, holdout=heldout, out_dir=out, log=log)
 
 
 def fact_scores(text: str, focus: str, names: dict[str, str], triples, lexicon) -> tuple[set, set, set]:
@@ -746,7 +724,7 @@ def curriculum_benchmark(args):
     t_teacher_fwd = []
     for a in queries[:max(3, args.speed_n // 10)]:
         t0 = time.perf_counter()
-        tch = Teacher.load(ws, cache=False)
+        tch = Teacher.load(ws, cache=False, saved=False)
         tch.prereq_scores([(a, b) for b in by_a[a]])
         t_teacher.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
@@ -762,18 +740,30 @@ def curriculum_benchmark(args):
     speedup = percentile(t_teacher, 0.5) / percentile(t_stud, 0.5)
 
     # ---- latency of a 60-token output --------------------------------------------------
-    lat, lat_cpu = [], []
+    # the student's own decoder (greedy loop, repetition guards, grounding processor) forced
+    # to write 60 tokens; beam search through transformers' generate beside it
+    from generation.student.decoding import default_processors, greedy_decode
+    from generation.student.grounding import GroundedLogitsProcessor
+    lat, lat_cpu, lat_beam = [], [], []
     lin_inputs = [kd.linearize(c, "definition") for c in held[:args.latency_n]]
     model = kd.model.seq2seq
     for lin in lin_inputs:
         x = torch.tensor([lin.ids])                                                # (1, L)
         t0, c0 = time.perf_counter(), time.process_time()
-        with torch.no_grad():
-            g = model.generate(input_ids=x, attention_mask=torch.ones_like(x), num_beams=kd.cfg.num_beams,
-                               min_new_tokens=60, max_new_tokens=60, do_sample=False)
+        procs = default_processors(kd.cfg.no_repeat_ngram, kd.cfg.repetition_penalty, [
+            GroundedLogitsProcessor(kd.tok, [len(lin.entities)], [kd.bans.banned(set(lin.entities))])])
+        g, _ = greedy_decode(model, x, torch.ones_like(x), max_new_tokens=60, min_new_tokens=60,
+                             processors=procs)
         lat.append((time.perf_counter() - t0) * 1000)
         lat_cpu.append((time.process_time() - c0) * 1000)
-        assert g.shape[1] >= 60
+        assert g.shape[1] == 61
+    for lin in lin_inputs[:10]:
+        x = torch.tensor([lin.ids])
+        t0 = time.perf_counter()
+        with torch.no_grad():
+            g = model.generate(input_ids=x, attention_mask=torch.ones_like(x), num_beams=3,
+                               min_new_tokens=60, max_new_tokens=60, do_sample=False)
+        lat_beam.append((time.perf_counter() - t0) * 1000)
     ck = Path(args.cur_work) / book / "student-kd" / "student.pt"
     import resource
     metrics = {
@@ -798,6 +788,8 @@ def curriculum_benchmark(args):
                   "teacher_forward_only_s_p50": round(percentile(t_teacher_fwd, 0.5), 4),
                   "student_score_s_p50": round(percentile(t_stud, 0.5), 4),
                   "latency_ms": [round(x, 1) for x in lat], "beams": kd.cfg.num_beams,
+                  "latency_beam3_generate_p50_ms": round(percentile(lat_beam, 0.5), 1),
+                  "threads": torch.get_num_threads(),
                   # CPU seconds of this process per output: what the wall time would be on an
                   # idle core (the wall time above includes waiting for the shared cores)
                   "latency_cpu_p50_ms": round(percentile(lat_cpu, 0.5), 1),

@@ -88,7 +88,7 @@ def run_book(book: str, epochs: int, k: int, reuse: str | None = None) -> dict:
     if reuse:                               # a workspace this script trained before
         from gnn.infer import Teacher
         ws = Workspace(reuse)
-        t = Teacher.load(ws, log=say)
+        t = Teacher.load(ws, log=say, saved=False)
         td, model, metrics = t.td, t.model, t.checkpoint.metrics
         sha, epoch_s = t.checkpoint.sha256, metrics.get("epoch_seconds")
     else:

@@ -83,7 +83,8 @@ class StudentConfig:
     val_ratio: float = 0.1        # share of focus concepts held out for validation (split by concept)
     seed: int = 0                 # seeds the split, the weights and the batch order
     # ---- decoding ----------------------------------------------------------------------
-    num_beams: int = 3            # beam width at generation time (1: greedy)
+    num_beams: int = 1            # beam width at generation time (1: greedy, the fastest: a
+                                  # 60-token output in about 0.25 s on one CPU core)
     no_repeat_ngram: int = 3      # never repeat an n-gram of this many tokens in one output (0: off);
                                   # an undertrained student otherwise loops ("10000000...")
     repetition_penalty: float = 1.2  # CTRL-style penalty on tokens already written (1.0: off)

@@ -12,14 +12,18 @@ which concepts sit near a focus concept -- without knowing how the teacher was t
     t.nearest(iri, k=5)                         # [(iri, cosine), ...] among concepts
     t.checkpoint_id                             # what to cite in provenance
 
-Loading rebuilds the teacher data from the workspace store, exactly as training did
-(same graphs, same text model, same feature widths), refuses a checkpoint whose graph
-hash differs from the store's (:class:`gnn.checkpoint.CheckpointMismatch`: the
-curriculum changed, the node rows would no longer mean the same nodes), runs the encoder
-once in eval mode on the full graph and keeps every node's embedding. Every later call is
-a lookup plus, for :meth:`Teacher.prereq_scores`, one pass of the small prerequisite MLP.
-A process keeps the loaded teachers by (checkpoint path, sha256), so a second
-``Teacher.load`` of an unchanged workspace only re-checks the graph hash.
+Loading refuses a checkpoint whose graph hash differs from the store's
+(:class:`gnn.checkpoint.CheckpointMismatch`: the curriculum changed, the node rows would no
+longer mean the same nodes). The first load rebuilds the teacher data from the workspace
+store, exactly as training did (same graphs, same text model, same feature widths), runs
+the encoder once in eval mode on the full graph and keeps every node's embedding; it also
+writes them to ``models/teacher/embeddings.pt`` (with the node index and curriculum
+groups), keyed by the checkpoint's sha256 and the graph hash. A later process loads that
+file instead: no text-model embedding, no GNN pass (a CLI ``kgstudio lesson`` spent 4.7 of
+its 14 s in the rebuild). Every later call is a lookup plus, for
+:meth:`Teacher.prereq_scores`, one pass of the small prerequisite MLP. A process keeps the
+loaded teachers by (checkpoint path, sha256), so a second ``Teacher.load`` of an unchanged
+workspace only re-checks the graph hash.
 
 Errors a user can cause are :class:`kg.errors.KGStudioError` subclasses with what to do:
 no checkpoint (:class:`gnn.checkpoint.CheckpointError`, "train one with ``kgstudio
@@ -65,7 +69,11 @@ from torch import Tensor
 
 from kg.errors import KGStudioError
 
-__all__ = ["Teacher", "UnknownNode", "clear_cache"]
+__all__ = ["Teacher", "UnknownNode", "clear_cache", "EMBEDDINGS_FILE"]
+
+#: Saved node embeddings next to ``teacher.pt`` (module docstring).
+EMBEDDINGS_FILE = "embeddings.pt"
+_EMB_FORMAT = 1
 
 Log = Callable[[str], None]
 
@@ -94,20 +102,28 @@ class Teacher:
         chunk: rows scored at once by :meth:`prereq_scores` and :meth:`nearest`.
     """
 
-    def __init__(self, model, td, checkpoint=None, *, chunk: int = 1 << 15):
-        from gnn.train import _embed
+    def __init__(self, model, td, checkpoint=None, *, chunk: int = 1 << 15,
+                 embeddings: dict[str, Tensor] | None = None):
         self.model = model.cpu().eval()
         self.td = td
         self.checkpoint = checkpoint
         self.chunk = chunk
-        self._h: dict[str, Tensor] = _embed(self.model, td.data, torch.device("cpu"))  # type -> (N_t, D)
+        if embeddings is None:
+            from gnn.train import _embed
+            embeddings = _embed(self.model, td.data, torch.device("cpu"))
+        self._h: dict[str, Tensor] = embeddings                                          # type -> (N_t, D)
         self._unit = {t: F.normalize(v, dim=-1) for t, v in self._h.items()}            # type -> (N_t, D)
 
     # ---- loading ------------------------------------------------------------------------
     @classmethod
     def load(cls, workspace, *, checkpoint: str | Path | None = None, log: Log | None = None,
-             cache: bool = True) -> "Teacher":
+             cache: bool = True, saved: bool = True) -> "Teacher":
         """The workspace's teacher (``models/teacher/teacher.pt`` unless ``checkpoint``).
+
+        ``cache``: reuse a teacher this process loaded before. ``saved``: take the node
+        embeddings from ``embeddings.pt`` when it matches (module docstring); such a
+        teacher's ``td`` holds the node index and groups but no graph (``td.data`` is
+        None), so pass ``saved=False`` to run the GNN or read the graph tensors.
 
         Raises :class:`gnn.checkpoint.CheckpointError` when there is no (readable)
         checkpoint and :class:`gnn.checkpoint.CheckpointMismatch` when the workspace graph
@@ -117,17 +133,22 @@ class Teacher:
         from gnn.data import build_teacher_data
         ck = load_checkpoint(checkpoint or teacher_dir(workspace) / "teacher.pt")
         key = (str(ck.path.resolve()), ck.sha256)
+        saved_path = ck.path.with_name(EMBEDDINGS_FILE)
         with workspace.open_store() as store:
             ck.check_graph(store)
             with _LOCK:
                 hit = _CACHE.get(key) if cache else None
             if hit is not None:
                 return hit
-            td = build_teacher_data(store, embed=ck.config.use_text, graphs=ck.graphs or None,
-                                    difficulty_bins=ck.config.difficulty_bins, log=log,
-                                    model=workspace.settings.get("embeddings.model"))
-        ck.check_data(td)
-        teacher = cls(ck.build_model(), td, ck)
+            teacher = _from_saved(saved_path, ck) if saved else None
+            if teacher is None:
+                td = build_teacher_data(store, embed=ck.config.use_text, graphs=ck.graphs or None,
+                                        difficulty_bins=ck.config.difficulty_bins, log=log,
+                                        model=workspace.settings.get("embeddings.model"))
+        if teacher is None:
+            ck.check_data(td)
+            teacher = cls(ck.build_model(), td, ck)
+            _save_embeddings(saved_path, teacher, log)
         if cache:
             with _LOCK:
                 _CACHE[key] = teacher
@@ -233,3 +254,47 @@ class Teacher:
         top = torch.topk(sim, k)
         iris = self.td.index.iris[node_type]
         return [(iris[i], round(float(s), 6)) for s, i in zip(top.values.tolist(), top.indices.tolist())]
+
+
+# ---- saved embeddings -------------------------------------------------------------------
+
+def _save_embeddings(path: Path, teacher: Teacher, log: Log | None) -> None:
+    """Write the embeddings, node index and groups atomically; a read-only models folder
+    only costs the next process a rebuild."""
+    import os
+    td = teacher.td
+    payload = {"format": _EMB_FORMAT, "checkpoint_sha256": teacher.checkpoint_sha256,
+               "graph_hash": td.graph_hash, "index": td.index.to_dict(),
+               "embeddings": {t: v.detach().float().contiguous() for t, v in teacher._h.items()},
+               "groups": {t: td.group(t) for t in teacher._h}, "group_names": list(td.group_names)}
+    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
+    try:
+        torch.save(payload, tmp)
+        os.replace(tmp, path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        if log:
+            log(f"could not save the teacher's embeddings to {path} ({e}); the next load rebuilds them")
+
+
+def _from_saved(path: Path, ck) -> "Teacher | None":
+    """The teacher from saved embeddings when they belong to this checkpoint and graph
+    (else None: rebuild). A damaged file is ignored, never trusted."""
+    from gnn.data import TeacherData
+    from kg.hetero import NodeIndex
+    if not path.is_file():
+        return None
+    try:
+        p = torch.load(path, map_location="cpu", weights_only=True)
+        if (p.get("format") != _EMB_FORMAT or p.get("checkpoint_sha256") != ck.sha256
+                or p.get("graph_hash") != ck.graph_hash):
+            return None
+        index = NodeIndex.from_dict(p["index"])
+        h = {t: v.float() for t, v in p["embeddings"].items()}
+        if any(len(index.iris.get(t, [])) != v.shape[0] for t, v in h.items()):
+            return None
+    except Exception:                                   # noqa: BLE001 -- any damage means rebuild
+        return None
+    td = TeacherData(data=None, index=index, graph_hash=p["graph_hash"], graphs=list(ck.graphs or []),
+                     groups=dict(p.get("groups") or {}), group_names=list(p.get("group_names") or []))
+    return Teacher(ck.build_model(), td, ck, embeddings=h)

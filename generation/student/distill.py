@@ -17,7 +17,8 @@ for matching hidden states through a learned projection)::
 * Weights (``StudentConfig`` defaults): alpha = 0.5, beta = 0.5, T = 2. alpha = beta = 0
   is the no-distillation ablation (same budget, same data).
 
-Trainer: AdamW, linear warm-up then linear decay, gradient clipping; pairs split by focus
+Trainer: AdamW, linear warm-up then linear decay (over the steps or the time budget,
+whichever ends first), gradient clipping; pairs split by focus
 concept into train and validation (``val_ratio``), the validation loss picks the best
 weights (``student.pt``); ``last.pt`` is written every ``checkpoint_every`` steps and at the
 end, and ``resume=True`` continues from it with the same data order (seeded per epoch).
@@ -237,9 +238,17 @@ def train_student(train: Sequence[Example], val: Sequence[Example], model: Stude
             opt.load_state_dict(state["optimizer"])
             for g in opt.param_groups:
                 g["initial_lr"] = cfg.lr
-    start = step                      # the schedule continues where a resumed run stopped
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min((s + start + 1) / warm, max(0.05, (total - s - start) / max(1, total - warm))))
+    def set_lr() -> float:
+        """Linear warm-up, then linear decay to 5% over whichever runs out first: the steps
+        or the time budget (a run cut by ``time_budget_s`` still ends at a low learning rate;
+        cut at a high one, the demo student's loss was far from what it could reach)."""
+        done = (step - warm) / max(1, total - warm)
+        if cfg.time_budget_s:
+            done = max(done, (time.perf_counter() - t0) / cfg.time_budget_s)
+        f = min((step + 1) / warm, max(0.05, 1.0 - done))
+        for g in opt.param_groups:
+            g["lr"] = cfg.lr * f
+        return cfg.lr * f
     bar = None
     if progress:
         from tqdm import tqdm
@@ -268,13 +277,13 @@ def train_student(train: Sequence[Example], val: Sequence[Example], model: Stude
         epoch, pos = divmod(step, steps_per_epoch)
         for idx in _batches(len(train), cfg.batch_size, cfg.seed, epoch)[pos:]:
             batch = {k: v.to(device) for k, v in collate([train[i] for i in idx], teacher_dim).items()}
+            set_lr()
             losses = distillation_loss(model, batch, cfg)
             opt.zero_grad(set_to_none=True)
             losses["total"].backward()
             if cfg.grad_clip:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
             opt.step()
-            sched.step()
             step += 1
             for k in ("ce", "kl", "cos"):
                 run[k] += float(losses[k])

@@ -16,9 +16,10 @@ Each neighbour's segment carries its typed edges to the nodes placed before it
 and the first ``def_words`` words of its definition. The focus's own definition is left
 out of a ``definition`` input (it is what that task writes).
 
-Order and cut: neighbours come most relevant first -- by the teacher's relevance (cosine of
-node embeddings) when a table of it is given, else in the neighbourhood's own order (hop
-distance, then how telling the relation that reached them is) -- and the sequence is cut
+Order and cut: neighbours come ring by ring (one hop, then two), most relevant first within
+a ring -- by the teacher's relevance (cosine of node embeddings) when a table of it is
+given, else in the neighbourhood's own order (how telling the relation that reached them
+is) -- and the sequence is cut
 to ``max_input_tokens`` by dropping whole nodes (a neighbour that does not fit with its
 definition is tried without it), at most ``max_entities`` placeholders. The token span of
 each node's segment is recorded: the distillation terms pool the encoder states over it.
@@ -83,11 +84,17 @@ def node_name(node: NodeInfo) -> str:
 
 def _order(nb: Neighbourhood, relevance: Mapping[str, float] | None,
            first: Sequence[str]) -> list[NodeInfo]:
-    """Neighbours (focus excluded): ``first`` ones, then by relevance, then graph order."""
+    """Neighbours (focus excluded): ``first`` ones, then ring by ring (hop distance), most
+    relevant first within a ring, then graph order.
+
+    Rings come first because a node's segment can only name its edges to nodes placed
+    before it: sorted by relevance alone, the teacher (which scores concepts close to
+    concepts) put two-hop sibling concepts ahead of the focus's own section, objective and
+    items, the token budget cut those, and the input lost every edge of the focus."""
     rest = [n for n in nb.nodes[1:] if n.iri not in first]
     if relevance:
         pos = {n.iri: i for i, n in enumerate(rest)}
-        rest.sort(key=lambda n: (-relevance.get(n.iri, float("-inf")), pos[n.iri]))
+        rest.sort(key=lambda n: (n.distance, -relevance.get(n.iri, float("-inf")), pos[n.iri]))
     byiri = {n.iri: n for n in nb.nodes}
     return [byiri[i] for i in first if i in byiri and i != nb.center] + rest
 

@@ -291,9 +291,14 @@ def _with_node(store, nb, iri: str):
     return replace(nb, nodes=list(nb.nodes) + [replace(extra, distance=nb.hops + 1)])
 
 
+#: Most teacher prerequisite soft labels attached to one example.
+MAX_TEACHER_PAIRS = 64
+
+
 def attach_teacher(examples: Sequence[Example], teacher) -> None:
     """Fill each example's distillation targets from a :class:`gnn.infer.Teacher`:
-    P(a requires b) for (focus, concept neighbour) both ways, and every input node's
+    P(a requires b) for (focus, concept neighbour) both ways, then for ordered pairs of
+    concept neighbours (``MAX_TEACHER_PAIRS`` in all), and every input node's
     teacher embedding (nodes the teacher does not know are skipped)."""
     for ex in examples:
         lin = ex.lin
@@ -305,6 +310,9 @@ def attach_teacher(examples: Sequence[Example], teacher) -> None:
             continue
         nbrs = [k for k in known if k > 0 and lin.types[k] == "concept"]
         pairs = [(0, k) for k in nbrs] + [(k, 0) for k in nbrs]
+        # ordered pairs among the neighbours too (the focus's own first): many more soft
+        # labels per input for the head, at no cost to the text model
+        pairs += [(j, k) for j in nbrs for k in nbrs if j != k][:max(0, MAX_TEACHER_PAIRS - len(pairs))]
         if pairs:
             p = teacher.prereq_scores([(lin.entities[a], lin.entities[b]) for a, b in pairs])  # (P,)
             ex.teacher_pairs = [(a, b, float(x)) for (a, b), x in zip(pairs, p.tolist())]

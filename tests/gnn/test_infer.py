@@ -34,7 +34,7 @@ def test_untrained_workspace_is_a_clear_error(tmp_path):
 def test_load_and_query(trained):
     ws, r = trained
     clear_cache()
-    t = Teacher.load(ws)
+    t = Teacher.load(ws, saved=False)                # runs the GNN (td.data is needed below)
     assert t.checkpoint_id == r.sha256[:16] and len(t.checkpoint_id) == 16
     assert t.dim == 16
     a, b, c = f"{I}a", f"{I}b", f"{I}c"
@@ -64,6 +64,41 @@ def test_load_and_query(trained):
     with pytest.raises(UnknownNode, match="no 'widget' nodes"):
         t.nearest(a, 3, node_type="widget")
     assert Teacher.load(ws) is t                     # cached per process
+
+
+def test_saved_embeddings_skip_the_rebuild_and_match(trained, monkeypatch):
+    import gnn.data
+    from gnn.infer import EMBEDDINGS_FILE
+    ws, r = trained
+    path = teacher_dir(ws) / EMBEDDINGS_FILE
+    clear_cache()
+    path.unlink(missing_ok=True)
+    full = Teacher.load(ws, cache=False)             # rebuilds, then saves the embeddings
+    assert full.td.data is not None and path.is_file()
+    a, b, c = f"{I}a", f"{I}b", f"{I}c"
+
+    def no_rebuild(*a, **k):
+        raise AssertionError("the teacher data was rebuilt although embeddings were saved")
+    monkeypatch.setattr(gnn.data, "build_teacher_data", no_rebuild)
+    fast = Teacher.load(ws, cache=False)
+    assert fast.td.data is None and fast.checkpoint_id == full.checkpoint_id
+    iris = [a, b, c, f"{I}o1"]
+    assert torch.equal(fast.embeddings(iris), full.embeddings(iris))
+    pairs = [(a, b), (b, a), (a, c)]
+    assert torch.allclose(fast.prereq_scores(pairs), full.prereq_scores(pairs))
+    assert fast.nearest(a, 3, same_curriculum=True) == full.nearest(a, 3, same_curriculum=True)
+    assert fast.iris("concept") == full.iris("concept") and fast.graph_hash == full.graph_hash
+    # a file of another checkpoint, or a damaged one, is never trusted: rebuild
+    monkeypatch.undo()
+    good = path.read_bytes()
+    p = torch.load(path, weights_only=True)
+    p["checkpoint_sha256"] = "0" * 64
+    torch.save(p, path)
+    assert Teacher.load(ws, cache=False).td.data is not None
+    path.write_bytes(good[: len(good) // 2])
+    assert Teacher.load(ws, cache=False).td.data is not None
+    assert path.read_bytes() == good                 # and the rebuild wrote a good file again
+    clear_cache()
 
 
 def test_changed_graph_is_refused(trained):

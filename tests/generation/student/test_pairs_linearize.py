@@ -54,7 +54,13 @@ def test_relevance_orders_neighbours_and_target_comes_first(tiny_store, tok):
     others = [n.iri for n in nb.nodes[1:]]
     rel = {iri: float(i) for i, iri in enumerate(others)}     # the last is the most relevant
     lin = linearize(nb, tok, cfg, "definition", relevance=rel)
-    assert lin.entities[1:] == others[::-1][:3]
+    dist = {n.iri: n.distance for n in nb.nodes}
+    want = sorted(others, key=lambda i: (dist[i], -rel[i]))    # nearest ring first, then relevance
+    assert len({dist[i] for i in others}) > 1 and want != others[::-1]
+    assert lin.entities[1:] == want[:3]
+    # a one-hop node is never pushed out by a more relevant two-hop one
+    assert all(dist[i] == 1 for i in lin.entities[1:]) or set(lin.entities[1:]) >= {
+        i for i in others if dist[i] == 1}
     lin = linearize(nb, tok, cfg, "prerequisite", relevance=rel, target=others[0])
     assert lin.entities[1] == others[0] and lin.text.startswith("<task:prerequisite> <target> <E1>")
 
