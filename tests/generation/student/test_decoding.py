@@ -1,6 +1,7 @@
 """The plain greedy loop gives exactly what ``generate(num_beams=1)`` gives."""
 from __future__ import annotations
 
+import pytest
 import torch
 
 from generation.student.decoding import default_processors, greedy_decode
@@ -26,14 +27,17 @@ def _rows(seqs):
     return out
 
 
-def test_greedy_loop_matches_generate_with_processors(overfit):
+@pytest.mark.parametrize("fast", [True, False])
+def test_greedy_loop_matches_generate_with_processors(overfit, fast):
+    from generation.student.decoding import _T5Steps
     m = overfit["model"].seq2seq.eval()
+    assert _T5Steps.eligible(m)                 # the student's relu T5 takes the written-out step
     ids, att = _batch(overfit["examples"])
     assert len(set(att.sum(1).tolist())) > 1                   # padding is exercised
     for rep, nr in ((1.0, 0), (1.3, 2)):
         ref = m.generate(input_ids=ids, attention_mask=att, num_beams=1, do_sample=False,
                          max_new_tokens=30, no_repeat_ngram_size=nr or None, repetition_penalty=rep)
-        seqs, lp = greedy_decode(m, ids, att, max_new_tokens=30,
+        seqs, lp = greedy_decode(m, ids, att, max_new_tokens=30, fast=fast,
                                  processors=default_processors(nr, rep))
         assert lp.shape == (4,) and bool(torch.isfinite(lp).all()) and bool((lp <= 0).all())
         assert _rows(seqs) == _rows(ref)
