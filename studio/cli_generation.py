@@ -103,7 +103,7 @@ def _resolve_concept(workspace, concept: str) -> str:
 @click.option("--target", metavar="IRI", default=None, help="prerequisite: the concept the focus leads to.")
 @click.option("--wrong", metavar="TEXT", default=None, help="feedback: the wrong answer to respond to.")
 @click.option("--question", metavar="TEXT", default=None, help="feedback: the question it answers.")
-@click.option("--beams", type=int, default=None, help="Beam width (default: the checkpoint's, 3).")
+@click.option("--beams", type=int, default=None, help="Beam width (default: the checkpoint's; 1, greedy, for new students).")
 @click.option("--no-grounding", is_flag=True, help="Decode without the grounding guards (for comparison).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--threads", type=int, default=0, show_default=True, help="CPU threads for torch (0: auto).")
