@@ -588,6 +588,17 @@ def _labels(store, iris) -> dict[str, str]:
     return out
 
 
+def _auc(scores, labels) -> float | None:
+    """ROC AUC (ties count half): how well ``scores`` rank positives above negatives,
+    whatever the threshold."""
+    s, y = scores.float().flatten(), labels.bool().flatten()
+    pos, neg = s[y], s[~y]
+    if not len(pos) or not len(neg):
+        return None
+    gt = (pos[:, None] > neg[None, :]).float().sum() + 0.5 * (pos[:, None] == neg[None, :]).float().sum()
+    return round(float(gt / (len(pos) * len(neg))), 4)
+
+
 def curriculum_benchmark(args):
     """Curriculum definitions, distillation and speed on one OpenStax book (module docstring)."""
     import dataclasses
@@ -711,8 +722,10 @@ def curriculum_benchmark(args):
     s_prf = prf(sscores, y, thr)
     agree = float(((sscores >= thr) == (torch.tensor(tscores) >= thr)).float().mean())
     retention = s_prf["f1"] / t_prf["f1"] if t_prf["f1"] else None
+    t_auc, s_auc = _auc(torch.tensor(tscores), y), _auc(sscores, y)
     print(f"held-out prerequisite pairs: {len(pairs)}; teacher F1 {t_prf['f1']}, student head F1 "
-          f"{s_prf['f1']} (threshold {thr:.3f}), retention {retention}", flush=True)
+          f"{s_prf['f1']} (threshold {thr:.3f}), retention {retention}; ROC AUC teacher {t_auc}, "
+          f"student {s_auc}", flush=True)
 
     # ---- speed: running the teacher vs the student's head, per concept query --------------
     from gnn.infer import Teacher
@@ -783,6 +796,7 @@ def curriculum_benchmark(args):
                   for k, v in runs.items()},
         "config": cfg.to_dict(),
         "prereq_heldout": {"pairs": len(pairs), "threshold": thr, "teacher": t_prf, "student": s_prf,
+                           "auc_teacher": t_auc, "auc_student": s_auc,
                            "agreement": round(agree, 4), "student_seconds_all_pairs": round(t_student, 2)},
         "speed": {"queries": len(queries), "teacher_load_and_score_s_p50": round(percentile(t_teacher, 0.5), 4),
                   "teacher_forward_only_s_p50": round(percentile(t_teacher_fwd, 0.5), 4),

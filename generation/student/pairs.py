@@ -41,9 +41,15 @@ from kg.neighbourhood import NodeNotFound, TYPE_CLASSES, neighbourhood
 from ontology.namespaces import KGS, RDFS
 
 __all__ = ["Pair", "Example", "curriculum_pairs", "build_examples", "attach_teacher",
-           "corpus_texts", "placeholderize", "sentences", "target_text"]
+           "corpus_texts", "placeholderize", "sentences", "strip_xrefs", "target_text"]
 
 _WINDOW_WORDS = 45
+# a bracketed cross-reference the importer left without its number ("(Figure)", "(see
+# Table and Figure)"): it points at nothing the student can see, and taught it to end
+# every sentence with "(Figure)"
+_REF_WORD = r"(?:Figures?|Tables?|Examples?|Exercises?|Links? to Learning)"
+_XREF = re.compile(r"\s*\((?:see\s+(?:also\s+)?)?" + _REF_WORD
+                   + r"(?:\s*(?:,|and|&|;)\s*(?:see\s+)?" + _REF_WORD + r")*\)", re.I)
 _SENT = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
 _CONCEPT = TYPE_CLASSES["concept"]
 
@@ -67,14 +73,27 @@ class Example:
     teacher_emb: list[tuple[int, list[float]]] = field(default_factory=list)   # (entity k, (D,))
 
 
-def sentences(text: str) -> list[str]:
-    """Sentences of a paragraph (whitespace collapsed).
+def strip_xrefs(text: str) -> str:
+    """``text`` without bracketed cross-references that have lost their numbers.
 
-    >>> sentences("A list holds values. Each has an index (from 0). Lists change.")
+    >>> strip_xrefs("Neurons fire (Figure). Glia help (see Table and Figure), mostly.")
+    'Neurons fire. Glia help, mostly.'
+    """
+    return _XREF.sub("", text)
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences of a paragraph (whitespace collapsed, numberless cross-references dropped).
+
+    >>> sentences("A list holds values. Each has an index (from 0). Lists change (Figure).")
     ['A list holds values.', 'Each has an index (from 0).', 'Lists change.']
     """
-    text = " ".join(text.split())
+    text = strip_xrefs(" ".join(text.split()))
     return [s for s in _SENT.split(text) if s]
+
+
+def _norm(text: str) -> str:
+    return strip_xrefs(" ".join(text.split()))
 
 
 def _name_re(name: str) -> re.Pattern:
@@ -128,7 +147,7 @@ def curriculum_pairs(store, tasks: Iterable[str] = TASKS) -> list[Pair]:
         for c in sorted(concepts):
             d = concepts[c][1]
             if d and d.strip():
-                out.append(Pair("definition", c, " ".join(d.split()), source=c))
+                out.append(Pair("definition", c, strip_xrefs(" ".join(d.split())), source=c))
 
     texts = _q(store, f"""SELECT ?s ?t ?c WHERE {{
         ?s a kgs:Section . {{ ?s kgs:text ?t }} UNION {{ ?s kgs:summary ?t }}
@@ -175,14 +194,14 @@ def curriculum_pairs(store, tasks: Iterable[str] = TASKS) -> list[Pair]:
                 ?i a kgs:AssessmentItem ; kgs:stem ?stem ; kgs:assesses ?c . ?c a <{_CONCEPT}> .
                 OPTIONAL {{ ?i kgs:itemType ?type }} OPTIONAL {{ ?i kgs:correctAnswer ?ans }}
                 OPTIONAL {{ ?i kgs:solution ?sol }} OPTIONAL {{ ?i kgs:feedback ?fb }} }}"""):
-            it = items.setdefault(i, {"stem": " ".join(stem.split()), "type": typ, "ans": ans,
+            it = items.setdefault(i, {"stem": _norm(stem), "type": typ, "ans": ans,
                                       "sol": sol, "fb": fb, "concepts": set(), "choices": []})
             it["concepts"].add(c)
         for i, _ch, text, correct, fb in sorted(_q(store, """SELECT ?i ?ch ?t ?ok ?fb WHERE {
                 ?i kgs:hasChoice ?ch . ?ch kgs:choiceText ?t .
                 OPTIONAL { ?ch kgs:isCorrect ?ok } OPTIONAL { ?ch kgs:feedback ?fb } }""")):
             if i in items:
-                items[i]["choices"].append((" ".join(text.split()), correct == "true", fb))
+                items[i]["choices"].append((_norm(text), correct == "true", fb))
         for i in sorted(items):
             it = items[i]
             focuses = sorted(it["concepts"])[:3]
@@ -198,14 +217,14 @@ def curriculum_pairs(store, tasks: Iterable[str] = TASKS) -> list[Pair]:
                     continue
                 for t, ok, fb in it["choices"]:
                     if not ok and fb:
-                        out.append(Pair("feedback", c, " ".join(fb.split()),
+                        out.append(Pair("feedback", c, _norm(fb),
                                         {"wrong": t, "question": it["stem"]}, source=i))
                 if it["type"] == "true-false" and it["fb"] and it["ans"] in ("true", "false"):
                     wrong = "False" if it["ans"] == "true" else "True"
-                    out.append(Pair("feedback", c, " ".join(it["fb"].split()),
+                    out.append(Pair("feedback", c, _norm(it["fb"]),
                                     {"wrong": wrong, "question": it["stem"]}, source=i))
                 if it["sol"]:
-                    out.append(Pair("feedback", c, " ".join(it["sol"].split()),
+                    out.append(Pair("feedback", c, _norm(it["sol"]),
                                     {"wrong": "", "question": it["stem"]}, source=i))
     return out
 

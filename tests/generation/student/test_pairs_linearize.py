@@ -6,7 +6,7 @@ from collections import Counter
 import pytest
 
 from generation.student.linearize import linearize
-from generation.student.pairs import build_examples, corpus_texts, curriculum_pairs
+from generation.student.pairs import build_examples, corpus_texts, curriculum_pairs, sentences, strip_xrefs
 from generation.student.tokenizer import StudentTokenizer, entity_token
 from kg.neighbourhood import neighbourhood
 
@@ -31,6 +31,18 @@ def test_pairs_of_every_task(tiny_store):
             a, b = p.context["target"].rsplit("/", 1)[1], p.focus.rsplit("/", 1)[1]
             assert a in p.text and b in p.text
     assert curriculum_pairs(tiny_store, ["question"]) == q
+
+
+@pytest.mark.parametrize("text, want", [
+    ("Neurons fire (Figure).", "Neurons fire."),
+    ("Glia (see Table and Figure) help.", "Glia help."),
+    ("Two kinds (Figures, Tables; see Exercise) exist.", "Two kinds exist."),
+    ("A mean (the average) of 3 (Figure 2) values.", "A mean (the average) of 3 (Figure 2) values."),
+    ("Figure skating (Figure) is a sport.", "Figure skating is a sport."),
+])
+def test_numberless_cross_references_are_dropped(text, want):
+    assert strip_xrefs(text) == want
+    assert " ".join(sentences(text)) == want
 
 
 def test_linearize_budget_spans_and_definition_hidden(tiny_store, tok):
