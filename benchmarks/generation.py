@@ -541,12 +541,14 @@ def fact_scores(text: str, focus: str, names: dict[str, str], triples, lexicon) 
     low = text.lower()
     named_in = set()
     masked = text
+    # longest name first, the focus's included: a neighbour "emotion" masked before the
+    # focus "Cannon-Bard theory of emotion" left "theory" behind, counted as outside
     for iri, name in sorted(names.items(), key=lambda kv: -len(kv[1] or "")):
-        if not name or iri == focus:
+        if not name:
             continue
         pat = re.compile(r"(?<!\w)" + re.escape(name.lower()) + r"s?(?!\w)")
         if pat.search(low):
-            if iri in lexicon.labels:
+            if iri in lexicon.labels and iri != focus:
                 named_in.add(iri)
             masked = pat.sub(" ", masked.lower())
             low = masked

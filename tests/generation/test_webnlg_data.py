@@ -128,3 +128,16 @@ def test_fact_scores_masks_input_names():
     assert outside == {"urn:memory"}         # not in the input
     assert facts == {"urn:dream", "urn:sec"}
     assert B.facts_mentioned("REM sleep: see Sleep and Dreams.", facts, names, set()) == {"urn:sec"}
+
+
+def test_fact_scores_masks_the_focus_before_shorter_neighbours():
+    from generation.student.grounding import Lexicon
+    B = _bench()
+    lex = Lexicon({"urn:cb": ["Cannon-Bard theory of emotion"], "urn:emotion": ["emotion"],
+                   "urn:theory": ["theory"]})
+    names = {"urn:cb": "Cannon-Bard theory of emotion", "urn:emotion": "emotion"}
+    named, outside, _facts = B.fact_scores("The Cannon-Bard theory of emotion is a model.",
+                                           "urn:cb", names, [], lex)
+    assert outside == set() and named == set()
+    named, outside, _facts = B.fact_scores("A theory of emotion.", "urn:cb", names, [], lex)
+    assert outside == {"urn:theory"} and named == {"urn:emotion"}
