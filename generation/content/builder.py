@@ -8,11 +8,13 @@ never opened twice by one process.
 
 Text comes from :func:`generation.base.default_generator` semantics: the student when the
 workspace has a trained one, else the template realiser on the same graph view. A task the
-student fails on (it raises, or writes fewer than :data:`MIN_WORDS` words) is written by
-the templates instead, and the paragraph says so in its provenance.
+student fails on (it raises, or writes something :func:`unusable` rejects: fewer than
+:data:`MIN_WORDS` words, a blank to fill, or nothing beyond the focus's own name) is
+written by the templates instead, and the paragraph says so in its provenance.
 """
 from __future__ import annotations
 
+import re
 import time
 from typing import Callable
 
@@ -23,10 +25,54 @@ from generation.template import TemplateGenerator
 from kg.errors import KGStudioError
 from kg.neighbourhood import NodeNotFound
 
-__all__ = ["Builder", "student_available", "MIN_WORDS"]
+__all__ = ["Builder", "student_available", "MIN_WORDS", "unusable"]
 
 #: A generated text shorter than this (in words) is replaced by the templates' text.
 MIN_WORDS = 3
+#: ... and so is one with fewer distinct content words than this besides the focus's name.
+MIN_CONTENT_WORDS = 2
+
+_WORDS = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+_FUNCTION_WORDS = frozenset("""a an the and or but of to in on at by for with from as into
+    than that this these those it its is are was were be been being has have had do does
+    not no so such which who whom whose what when where how why there their they them he
+    she his her we our you your i my me one ones also about over under between each both
+    all any some other another more most very can could may might must shall should will
+    would""".split())
+
+
+def _stem(word: str) -> str:
+    """Lower case without a plural ending: "loops" and "loop" are one word here."""
+    w = word.lower()
+    if len(w) > 4 and w.endswith("ies"):
+        return w[:-3] + "y"
+    if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
+        return w[:-1]
+    return w
+
+
+def unusable(text: str, focus_name: str = "") -> str | None:
+    """Why a generated text cannot stand as a paragraph, or None when it can.
+
+    An under-trained student writes empty or circular sentences; a lesson is better served
+    by the templates' plain statement of the graph than by these.
+
+    >>> unusable("The cataplexy is the cataplexy.", "cataplexy")
+    'says nothing beyond its own name'
+    >>> unusable("An agonist is a ___.", "agonist")
+    'has a blank to fill'
+    >>> unusable("A loop repeats a block while a condition holds.", "loop") is None
+    True
+    """
+    if len(text.split()) < MIN_WORDS:
+        return f"is under {MIN_WORDS} words"
+    if "___" in text:
+        return "has a blank to fill"
+    own = {_stem(w) for w in _WORDS.findall(focus_name)}
+    content = {_stem(w) for w in _WORDS.findall(text) if w.lower() not in _FUNCTION_WORDS} - own
+    if len(content) < MIN_CONTENT_WORDS:
+        return "says nothing beyond its own name"
+    return None
 
 
 def student_available(workspace) -> bool:
@@ -113,16 +159,22 @@ class Builder:
         except Exception as e:  # noqa: BLE001 - the student failing must not lose the lesson
             self.log(f"student failed on {task} of <{focus}> ({e}); templates used instead")
             return self.templates.generate(focus, task, context=context)
-        if len(gen.text.split()) < MIN_WORDS:
-            # an empty or clipped output (an under-trained student) is not a paragraph
-            self.log(f"student wrote {gen.text!r} for {task} of <{focus}>; templates used instead")
+        why = unusable(gen.text, self._name(focus))
+        if why:
+            # an empty, clipped or circular output (an under-trained student) is not a paragraph
+            self.log(f"student wrote {gen.text!r} for {task} of <{focus}>, which {why}; "
+                     "templates used instead")
             return self.templates.generate(focus, task, context=context)
         return gen
+
+    def _name(self, focus: str) -> str:
+        info = self.view.concepts.get(focus)
+        return info.label if info is not None else ""
 
     def generate_many(self, requests: list[tuple[str, str, dict | None]]) -> list[Generation]:
         """Several ``(focus, task, context)`` requests: one batched model call when the
         generator has ``generate_batch`` (the student), else one call each. Outputs that
-        fail (or are shorter than :data:`MIN_WORDS` words) are written by the templates."""
+        fail (or that :func:`unusable` rejects) are written by the templates."""
         if not requests:
             return []
         batch = getattr(self.generator, "generate_batch", None)
@@ -136,8 +188,10 @@ class Builder:
             self.log(f"batched generation failed ({e}); one call per request instead")
             return [self.generate(f, t, c) for f, t, c in requests]
         for i, ((f, t, c), gen) in enumerate(zip(requests, out)):
-            if len(gen.text.split()) < MIN_WORDS:
-                self.log(f"student wrote {gen.text!r} for {t} of <{f}>; templates used instead")
+            why = unusable(gen.text, self._name(f))
+            if why:
+                self.log(f"student wrote {gen.text!r} for {t} of <{f}>, which {why}; "
+                         "templates used instead")
                 out[i] = self.templates.generate(f, t, context=c)
         return out
 

@@ -128,6 +128,32 @@ def test_empty_student_output_falls_back_to_templates(demo_store):
     assert lesson.meta.generator == "template"    # what actually wrote it, not what was asked
 
 
+@pytest.mark.parametrize("text, why", [
+    ("The loop is the loop.", "says nothing beyond its own name"),
+    ("Loops: a loop, the loops.", "says nothing beyond its own name"),
+    ("A loop is a ___ of the program.", "has a blank to fill"),
+])
+def test_circular_student_output_falls_back_to_templates(demo_store, text, why):
+    """What an under-trained student writes ("X is the X") is not a paragraph either."""
+    from generation.base import Generation
+    from generation.content.builder import Builder, unusable
+
+    class Parrot:
+        name, checkpoint = "student", "ck-parrot"
+
+        def generate(self, focus, task, *, context=None):
+            return Generation(text=text, task=task, focus=focus, generator="student", checkpoint="ck-parrot")
+
+    assert unusable(text, "loop") == why
+    notes = []
+    b = Builder(demo_store, generator=Parrot(), similarity_kind="lexical", log=notes.append)
+    lesson = build_lesson(b, C("loop"))
+    assert text not in [p.text for p in lesson.all_paragraphs()]
+    assert any(why in n for n in notes)
+    ok = "A loop runs its body again while its condition holds."
+    assert unusable(ok, "loop") is None
+
+
 def test_quiz_pages_do_not_give_the_matching_or_ordering_key_away(builder):
     from generation.content.quiz import QuizConfig, build_quiz
     quiz = build_quiz(builder, C("while-loop"), QuizConfig(n=10, types=("matching", "ordering"),
