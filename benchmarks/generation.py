@@ -415,7 +415,8 @@ def webnlg_test(args):
             by_type[ty] = round(score([hyps[i] for i in keep], [test[i] for i in keep])[0], 2)
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     (OUT_DIR / "webnlg_test.txt").write_text("\n".join(hyps) + "\n")
-    budget = (f"CPU: {machine()} (shared with other jobs), {st['elapsed'] / 60:.0f} min wall "
+    note = f" ({args.budget_note})" if args.budget_note else ""
+    budget = (f"CPU: {machine()}{note}, {st['elapsed'] / 60:.0f} min wall "
               f"training, {st['step']} steps of batch {args.batch} (~{st['step'] * args.batch / st['pairs']:.1f} "
               f"passes over {st['pairs']:,} pairs); checkpoint '{choice['ckpt']}' (step "
               f"{st['step']}); beam {choice['beams']}, length penalty {choice['lp']}")
@@ -453,6 +454,8 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=1,
                     help="torch threads; 1 is 7x faster than 2 on the shared 2-core machine")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--budget-note", default="",
+                    help="how busy the machine was while training (goes into webnlg_train_budget)")
     ap.add_argument("--dev-n", type=int, default=400)
     ap.add_argument("--ckpts", default="best,last", help="checkpoints (names in --work) to tune on")
     ap.add_argument("--test-ckpt", default="",

@@ -101,12 +101,8 @@ def _generate(model: StudentModel, tok: StudentTokenizer, lins: Sequence[Lineari
               banned: Sequence[list[list[int]]], num_beams: int, max_new: int, grounded: bool,
               cfg: StudentConfig):
     device = next(model.parameters()).device
-    L = max(len(x.ids) for x in lins)
-    ids = torch.zeros((len(lins), L), dtype=torch.long)
-    att = torch.zeros_like(ids)
-    for b, x in enumerate(lins):
-        ids[b, :len(x.ids)] = torch.tensor(x.ids)
-        att[b, :len(x.ids)] = 1
+    from generation.student.decoding import pad_inputs
+    ids, att = pad_inputs(lins)
     procs = []
     if grounded:
         from transformers import LogitsProcessorList

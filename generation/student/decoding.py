@@ -25,7 +25,19 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-__all__ = ["greedy_decode", "default_processors"]
+__all__ = ["greedy_decode", "default_processors", "pad_inputs"]
+
+
+def pad_inputs(lins: Sequence) -> tuple[Tensor, Tensor]:
+    """``input_ids`` and ``attention_mask`` (B, L) of linearised inputs (``.ids`` each),
+    right-padded with 0 to the longest."""
+    L = max(len(x.ids) for x in lins)
+    ids = torch.zeros((len(lins), L), dtype=torch.long)
+    att = torch.zeros_like(ids)
+    for b, x in enumerate(lins):
+        ids[b, :len(x.ids)] = torch.tensor(x.ids)
+        att[b, :len(x.ids)] = 1
+    return ids, att
 
 
 def default_processors(no_repeat_ngram: int = 0, repetition_penalty: float = 1.0,

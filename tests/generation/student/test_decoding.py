@@ -4,19 +4,12 @@ from __future__ import annotations
 import pytest
 import torch
 
-from generation.student.decoding import default_processors, greedy_decode
+from generation.student.decoding import default_processors, greedy_decode, pad_inputs
 
 
 def _batch(ex, n=4):
     """The first ``n`` inputs of the overfitted student, padded (rows differ in length)."""
-    lins = [e.lin for e in ex[:n]]
-    L = max(len(x.ids) for x in lins)
-    ids = torch.zeros((len(lins), L), dtype=torch.long)
-    att = torch.zeros_like(ids)
-    for b, x in enumerate(lins):
-        ids[b, :len(x.ids)] = torch.tensor(x.ids)
-        att[b, :len(x.ids)] = 1
-    return ids, att
+    return pad_inputs([e.lin for e in ex[:n]])
 
 
 def _rows(seqs):
