@@ -9,7 +9,7 @@ never opened twice by one process.
 Text comes from :func:`generation.base.default_generator` semantics: the student when the
 workspace has a trained one, else the template realiser on the same graph view. A task the
 student fails on (it raises, or writes something :func:`unusable` rejects: fewer than
-:data:`MIN_WORDS` words, a blank to fill, or nothing beyond the focus's own name) is
+:data:`MIN_WORDS` words, a blank to fill, or nothing beyond the names of its focus and target) is
 written by the templates instead, and the paragraph says so in its provenance.
 """
 from __future__ import annotations
@@ -51,16 +51,21 @@ def _stem(word: str) -> str:
     return w
 
 
-def unusable(text: str, focus_name: str = "") -> str | None:
+def unusable(text: str, *names: str) -> str | None:
     """Why a generated text cannot stand as a paragraph, or None when it can.
+
+    ``names``: the names the request gave (the focus, and the target of a prerequisite
+    text): words of theirs say nothing new.
 
     An under-trained student writes empty or circular sentences; a lesson is better served
     by the templates' plain statement of the graph than by these.
 
     >>> unusable("The cataplexy is the cataplexy.", "cataplexy")
-    'says nothing beyond its own name'
+    'says nothing beyond the names it was given'
     >>> unusable("An agonist is a ___.", "agonist")
     'has a blank to fill'
+    >>> unusable("A while loop is the assignment.", "assignment", "while loop")
+    'says nothing beyond the names it was given'
     >>> unusable("A loop repeats a block while a condition holds.", "loop") is None
     True
     """
@@ -68,10 +73,10 @@ def unusable(text: str, focus_name: str = "") -> str | None:
         return f"is under {MIN_WORDS} words"
     if "___" in text:
         return "has a blank to fill"
-    own = {_stem(w) for w in _WORDS.findall(focus_name)}
+    own = {_stem(w) for name in names for w in _WORDS.findall(name)}
     content = {_stem(w) for w in _WORDS.findall(text) if w.lower() not in _FUNCTION_WORDS} - own
     if len(content) < MIN_CONTENT_WORDS:
-        return "says nothing beyond its own name"
+        return "says nothing beyond the names it was given"
     return None
 
 
@@ -159,7 +164,7 @@ class Builder:
         except Exception as e:  # noqa: BLE001 - the student failing must not lose the lesson
             self.log(f"student failed on {task} of <{focus}> ({e}); templates used instead")
             return self.templates.generate(focus, task, context=context)
-        why = unusable(gen.text, self._name(focus))
+        why = unusable(gen.text, *self._names(focus, context))
         if why:
             # an empty, clipped or circular output (an under-trained student) is not a paragraph
             self.log(f"student wrote {gen.text!r} for {task} of <{focus}>, which {why}; "
@@ -167,9 +172,14 @@ class Builder:
             return self.templates.generate(focus, task, context=context)
         return gen
 
-    def _name(self, focus: str) -> str:
-        info = self.view.concepts.get(focus)
-        return info.label if info is not None else ""
+    def _names(self, focus: str, context: dict | None) -> list[str]:
+        """The names of the request's focus and prerequisite target (when concepts)."""
+        out = []
+        for iri in (focus, (context or {}).get("target")):
+            info = self.view.concepts.get(iri) if iri else None
+            if info is not None:
+                out.append(info.label)
+        return out
 
     def generate_many(self, requests: list[tuple[str, str, dict | None]]) -> list[Generation]:
         """Several ``(focus, task, context)`` requests: one batched model call when the
@@ -188,7 +198,7 @@ class Builder:
             self.log(f"batched generation failed ({e}); one call per request instead")
             return [self.generate(f, t, c) for f, t, c in requests]
         for i, ((f, t, c), gen) in enumerate(zip(requests, out)):
-            why = unusable(gen.text, self._name(f))
+            why = unusable(gen.text, *self._names(f, c))
             if why:
                 self.log(f"student wrote {gen.text!r} for {t} of <{f}>, which {why}; "
                          "templates used instead")

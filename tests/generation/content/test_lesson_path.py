@@ -129,8 +129,8 @@ def test_empty_student_output_falls_back_to_templates(demo_store):
 
 
 @pytest.mark.parametrize("text, why", [
-    ("The loop is the loop.", "says nothing beyond its own name"),
-    ("Loops: a loop, the loops.", "says nothing beyond its own name"),
+    ("The loop is the loop.", "says nothing beyond the names it was given"),
+    ("Loops: a loop, the loops.", "says nothing beyond the names it was given"),
     ("A loop is a ___ of the program.", "has a blank to fill"),
 ])
 def test_circular_student_output_falls_back_to_templates(demo_store, text, why):
