@@ -14,13 +14,13 @@ written by the templates instead, and the paragraph says so in its provenance.
 """
 from __future__ import annotations
 
-import re
 import time
 from typing import Callable
 
 from generation.base import Generation, Generator
 from generation.content.graph import GraphView
 from generation.content.similarity import Similarity, load_teacher, similarity_for
+from generation.gate import content_words
 from generation.template import TemplateGenerator
 from kg.errors import KGStudioError
 from kg.neighbourhood import NodeNotFound
@@ -31,24 +31,6 @@ __all__ = ["Builder", "student_available", "MIN_WORDS", "unusable"]
 MIN_WORDS = 3
 #: ... and so is one with fewer distinct content words than this besides the focus's name.
 MIN_CONTENT_WORDS = 2
-
-_WORDS = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
-_FUNCTION_WORDS = frozenset("""a an the and or but of to in on at by for with from as into
-    than that this these those it its is are was were be been being has have had do does
-    not no so such which who whom whose what when where how why there their they them he
-    she his her we our you your i my me one ones also about over under between each both
-    all any some other another more most very can could may might must shall should will
-    would""".split())
-
-
-def _stem(word: str) -> str:
-    """Lower case without a plural ending: "loops" and "loop" are one word here."""
-    w = word.lower()
-    if len(w) > 4 and w.endswith("ies"):
-        return w[:-3] + "y"
-    if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
-        return w[:-1]
-    return w
 
 
 def unusable(text: str, *names: str) -> str | None:
@@ -73,9 +55,7 @@ def unusable(text: str, *names: str) -> str | None:
         return f"is under {MIN_WORDS} words"
     if "___" in text:
         return "has a blank to fill"
-    own = {_stem(w) for name in names for w in _WORDS.findall(name)}
-    content = {_stem(w) for w in _WORDS.findall(text) if w.lower() not in _FUNCTION_WORDS} - own
-    if len(content) < MIN_CONTENT_WORDS:
+    if len(content_words(text, names)) < MIN_CONTENT_WORDS:
         return "says nothing beyond the names it was given"
     return None
 
@@ -203,6 +183,39 @@ class Builder:
                 self.log(f"student wrote {gen.text!r} for {t} of <{f}>, which {why}; "
                          "templates used instead")
                 out[i] = self.templates.generate(f, t, context=c)
+        return out
+
+    @property
+    def has_student(self) -> bool:
+        """True when the generator is not the templates (a trained student, or a stand-in)."""
+        return self.generator is not self.templates
+
+    def drafts(self, requests: list[tuple[str, str, dict | None]]) -> list[tuple[Generation | None, str]]:
+        """The student's own outputs for ``requests``, unchecked, as ``(generation, "")``;
+        ``(None, why)`` where there is no student or it failed. One batched call when the
+        generator has ``generate_batch``. The lesson builder puts them through the quality
+        gate (:mod:`generation.gate`) and falls back to cited evidence, then the templates."""
+        if not requests:
+            return []
+        if not self.has_student:
+            return [(None, "no student trained")] * len(requests)
+        batch = getattr(self.generator, "generate_batch", None)
+        if batch is not None:
+            try:
+                return [(g, "") for g in batch(list(requests))]
+            except NodeNotFound:
+                raise
+            except Exception as e:  # noqa: BLE001 - fall back request by request
+                self.log(f"batched generation failed ({e}); one call per request instead")
+        out: list[tuple[Generation | None, str]] = []
+        for f, t, c in requests:
+            try:
+                out.append((self.generator.generate(f, t, context=c), ""))
+            except NodeNotFound:
+                raise
+            except Exception as e:  # noqa: BLE001 - the student failing must not lose the lesson
+                self.log(f"student failed on {t} of <{f}> ({e})")
+                out.append((None, f"student failed ({type(e).__name__})"))
         return out
 
     @staticmethod
