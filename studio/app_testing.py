@@ -38,7 +38,7 @@ class Studio:
                    PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
         self.log_path = Path(workspace).parent / f"streamlit-{self.port}.log"
         self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(streamlit_command(self.port, "127.0.0.1", True), cwd=str(ROOT), env=env,
+        self.proc = subprocess.Popen(streamlit_command(self.port, "127.0.0.1"), cwd=str(ROOT), env=env,
                                      stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + timeout
         while time.time() < deadline:
