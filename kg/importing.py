@@ -8,6 +8,8 @@ not at all, including when the process is killed part-way.
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -37,9 +39,21 @@ class ImportSummary:
     removed: int = 0
 
 
+def _regular_files(folder: Path) -> list[Path]:
+    """Regular files under ``folder``, symbolic links and special files (FIFOs, devices) left
+    out: hashing never follows a link out of the folder nor blocks on a pipe."""
+    out = []
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        for name in filenames:
+            p = Path(dirpath) / name
+            if stat.S_ISREG(p.lstat().st_mode):
+                out.append(p)
+    return sorted(out)
+
+
 def _source_hash(path: Path) -> str:
     h = hashlib.sha256()
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    files = _regular_files(path) if path.is_dir() else [path]
     for f in files:
         h.update(str(f.relative_to(path) if path.is_dir() else f.name).encode())
         with open(f, "rb") as fh:
@@ -77,8 +91,10 @@ def parse_sources(paths: Iterable[str | Path], *, fmt: str | None = None, max_fi
         path = Path(raw)
         if not path.exists():
             raise ImportFailed("no such file or folder", path=path)
-        if path.is_file():
-            check_size(path, max_bytes)  # refused before a byte is read, format detection included
+        if not path.is_dir():
+            # a FIFO, a device or a file above the limit is refused before a byte is read,
+            # format detection included
+            check_size(path, max_bytes)
         importer = get_importer(path, fmt)
         if log:
             log(f"reading {path} as {importer.name}")

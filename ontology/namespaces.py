@@ -134,6 +134,11 @@ class KGS(DefinedNamespace):
     fromState: URIRef         # review state before a review
     toState: URIRef           # review state after a review
 
+    # --- textbook extraction (kg.importers.cnxml) ---------------------------------------
+    ExternalItem: URIRef      # an exercise embedded from a bank (os-embed): a reference, never an item
+    resourceKind: URIRef      # example | note | checkpoint | theorem (typed resources of a section)
+    definitionSource: URIRef  # "<module>#<paragraph>" of a concept's preferred inline definition
+
 
 BLOOM = Namespace(BASE + "bloom/")
 """Members of the Bloom's revised taxonomy SKOS scheme: remember ... create."""

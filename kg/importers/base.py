@@ -9,6 +9,8 @@ adding a format is adding a module.
 from __future__ import annotations
 
 import abc
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -87,9 +89,30 @@ def get_importer(path: Path, fmt: str | None = None) -> Importer:
 
 # ---- helpers every importer uses -------------------------------------------------------
 
+def check_regular(path: Path) -> os.stat_result:
+    """Refuse anything but a regular file (a FIFO, a socket, a device such as ``/dev/zero``)
+    before it is opened: reading one would block or never end. Symbolic links are followed."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise ImportFailed("no such file", path=path) from None
+    except OSError as e:
+        raise ImportFailed(f"cannot read the file: {e.strerror or e}", path=path) from None
+    if not stat.S_ISREG(st.st_mode):
+        kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(st.st_mode) else
+                "a character device" if stat.S_ISCHR(st.st_mode) else
+                "a block device" if stat.S_ISBLK(st.st_mode) else
+                "a socket" if stat.S_ISSOCK(st.st_mode) else
+                "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file")
+        raise ImportFailed(f"not a regular file: {path} is {kind}; refused before reading", path=path,
+                           hint="give a file (or a book folder) saved on disk")
+    return st
+
+
 def check_size(path: Path, max_bytes: int) -> int:
-    """Refuse a file above ``max_bytes`` before reading it; returns its size."""
-    size = path.stat().st_size
+    """Refuse a file above ``max_bytes``, or anything that is not a regular file, before
+    reading it; returns its size."""
+    size = check_regular(path).st_size
     if size > max_bytes:
         raise ImportFailed(f"file is {size / 1e6:g} MB, above the limit of {max_bytes / 1e6:g} MB",
                            path=path, hint="Raise import.max_file_mb in kgstudio.toml if this is intended")
@@ -113,5 +136,6 @@ def sniff(path: Path, n: int = 4096) -> str:
     """First ``n`` bytes of a file as text (for ``detect``), '' for folders."""
     if path.is_dir():
         return ""
+    check_regular(path)
     with open(path, "rb") as f:
         return f.read(n).decode("utf-8", errors="replace")

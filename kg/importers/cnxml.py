@@ -110,7 +110,8 @@ from lxml import etree
 from rdflib import Graph, Literal, URIRef
 
 from kg.errors import ImportFailed
-from kg.importers.base import Importer, ImportResult, Progress, check_size, register, sniff
+from kg.importers.base import (Importer, ImportResult, Progress, check_regular, check_size, register,
+                               sniff)
 from kg.iris import mint, slug, source_graph
 from ontology.namespaces import BLOOM, DCTERMS, KGS, RDF, RDFS, SDO, SKOS
 
@@ -331,6 +332,85 @@ def _marker(style: str, n: int) -> str:
     return str(n)
 
 
+_LANGUAGES = {"python", "py", "java", "javascript", "js", "typescript", "c", "cpp", "c++", "csharp",
+              "c#", "go", "rust", "ruby", "r", "sql", "html", "xml", "css", "bash", "sh", "shell",
+              "console", "matlab", "julia", "kotlin", "swift", "php", "perl", "scala", "haskell",
+              "json", "yaml", "text", "pseudocode"}
+_LINE_NO = re.compile(r"^\s*(\d+)(?:[:.|])?(?:\s|$)")
+
+
+def _is_code_block(el) -> bool:
+    """A listing: ``<code display="block">``, ``<preformat>``, or ``<code>`` spanning lines."""
+    name = _local(el)
+    if name == "preformat":
+        return True
+    if name != "code" or _ns(el) == MATHML:
+        return False
+    if el.get("display") == "block":
+        return True
+    return el.get("display") != "inline" and "\n" in "".join(el.itertext()).strip()
+
+
+def code_language(el) -> str:
+    """Language of a code element: its ``lang`` attribute, else a language named in its class."""
+    lang = (el.get("lang") or "").strip().lower()
+    if lang:
+        return lang
+    for token in _classes(el):
+        if token.lower() in _LANGUAGES:
+            return token.lower()
+    return ""
+
+
+def _code_text(el) -> str:
+    parts = [el.text or ""]
+    for child in el:
+        if _local(child) == "newline":
+            parts.append("\n")
+        elif isinstance(child.tag, str):
+            parts.append(_code_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def code_lines(el) -> list[str]:
+    """The lines of a listing, verbatim, with leading/trailing blank lines and line numbering
+    dropped: numbering is dropped when every non-blank line starts with its own number
+    (1, 2, 3, ...), whatever the class says.
+
+    >>> code_lines(etree.fromstring('<code>1  x = 1\n2  if x:\n3      y = 2</code>'))
+    ['x = 1', 'if x:', '    y = 2']
+    """
+    lines = _code_text(el).expandtabs(4).split("\n")
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    lines = [ln.rstrip() for ln in lines]
+    numbered = [ln for ln in lines if ln.strip()]
+    if numbered:
+        nums = [_LINE_NO.match(ln) for ln in numbered]
+        if all(nums):
+            values = [int(m.group(1)) for m in nums]
+            if values == list(range(values[0], values[0] + len(values))) and len(values) > 1:
+                # the text after each number, indented relative to the shallowest line
+                bodies = [re.sub(r"^[:.|]", "", ln[m.end(1):]) for ln, m in zip(numbered, nums)]
+                indent = min((len(b) - len(b.lstrip()) for b in bodies if b.strip()), default=0)
+                it = iter(bodies)
+                lines = [next(it)[indent:] if ln.strip() else "" for ln in lines]
+    return lines
+
+
+def code_fence(el) -> list[str]:
+    """A listing as a fenced Markdown block: the opening fence with its language, the
+    lines, the closing fence (a longer fence when the code itself holds one)."""
+    lines = code_lines(el)
+    fence = "```"
+    while any(ln.lstrip().startswith(fence) for ln in lines):
+        fence += "`"
+    return [fence + code_language(el), *lines, fence]
+
+
 class Renderer:
     """CNXML to plain text: one block (paragraph, title, list item, table row) a line.
 
@@ -341,17 +421,21 @@ class Renderer:
     """
 
     def __init__(self, skip: Callable[[etree._Element], bool] | None = None,
-                 link_label: Callable[[etree._Element], str] | None = None):
+                 link_label: Callable[[etree._Element], str] | None = None, *, code_marks: bool = False):
         self.skip = skip or (lambda el: False)
         self.link_label = link_label  # text for an empty <link/> (generated in print)
+        self.code_marks = code_marks  # inline code as `code` (body text); off for labels and titles
 
     def text(self, el) -> str:
         """Block text of ``el`` (lines joined with newlines)."""
         return "\n".join(self.blocks(el))
 
     def line(self, el) -> str:
-        """Block text of ``el`` on one line."""
-        return " ".join(self.blocks(el))
+        """Block text of ``el`` on one line (a code block inside keeps its own lines)."""
+        blocks = self.blocks(el)
+        if any(b.startswith("```") for b in blocks):
+            return "\n".join(blocks)
+        return " ".join(blocks)
 
     def blocks(self, el, *, skip_title: bool = False) -> list[str]:
         out: list[str] = []
@@ -364,6 +448,9 @@ class Renderer:
                 buf.append(" " + math_text(child) + " ")
             elif name == "newline":
                 self._flush(buf, out)
+            elif _is_code_block(child):
+                self._flush(buf, out)
+                out.extend(code_fence(child))
             elif name in _INLINE and child.get("display") != "block":
                 buf.append(self.inline(child))
             else:
@@ -412,6 +499,9 @@ class Renderer:
                              else " " + self.line(child) + " ")
             parts.append(child.tail or "")
         text = "".join(parts)
+        if name == "code" and self.code_marks and text.strip():
+            tick = "``" if "`" in text else "`"
+            return f"{tick}{text.strip()}{tick}"
         if name == "sup":
             if text.strip() in ("st", "nd", "rd", "th"):  # ordinals: 90<sup>th</sup>
                 return text.strip()
@@ -422,7 +512,12 @@ class Renderer:
 
     def items(self, lst) -> list[str]:
         """The items of a list, each on one line, without markers."""
-        return [_squash(self.line(it)) for it in lst if _local(it) == "item" and not self.skip(it)]
+        out = []
+        for it in lst:
+            if _local(it) == "item" and not self.skip(it):
+                line = self.line(it)
+                out.append(line.strip() if "```" in line else _squash(line))
+        return out
 
     def list_lines(self, lst) -> list[str]:
         out = []
@@ -492,14 +587,18 @@ class ConceptMatcher:
             lengths.sort(reverse=True)
 
     def find(self, text: str) -> set:
+        return set(self.count(text))
+
+    def count(self, text: str) -> Counter:
+        """How many times each concept occurs in ``text`` (longest match first)."""
         words = _WORD.findall(text.casefold())
-        found = set()
+        found: Counter = Counter()
         i, end = 0, len(words)
         while i < end:
             for n in self._lengths.get(words[i], ()):
                 key = self._index.get(tuple(words[i:i + n])) if i + n <= end else None
                 if key is not None:
-                    found.add(key)
+                    found[key] += 1
                     i += n
                     break
             else:
@@ -547,6 +646,22 @@ def find_collection(path: Path) -> Path:
     return found[0]
 
 
+_MODULE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]*")
+
+
+def check_inside(path: Path, root: Path, *, what: str = "the file") -> None:
+    """Refuse ``path`` when it (or a symbolic link on the way to it) leads outside ``root``."""
+    try:
+        real, base = path.resolve(strict=False), root.resolve(strict=False)
+    except (OSError, RuntimeError) as e:  # a symlink loop
+        raise ImportFailed(f"{what} cannot be resolved ({e}); refused, nothing read", path=path) from None
+    if not real.is_relative_to(base):
+        link = next((p for p in [path, *path.parents] if p.is_symlink()), None)
+        how = f"a symbolic link ({link}) leads to {real}" if link is not None else f"it resolves to {real}"
+        raise ImportFailed(f"{what} is outside the book folder {base}: {how}; refused, nothing read",
+                           path=path, hint="keep every file of the book inside its folder (copy it, do not link it)")
+
+
 # ---- the book model ------------------------------------------------------------------------
 
 @dataclass
@@ -568,6 +683,7 @@ class _ConceptInfo:
     definitions: list[str] = field(default_factory=list)
     defined_in: list[URIRef] = field(default_factory=list)
     first_used_in: URIRef | None = None
+    source: str = ""          # "<module>#<paragraph id>" of the first inline definition
 
 
 _QUESTION_KINDS = {
@@ -579,8 +695,16 @@ _QUESTION_KINDS = {
     "try": "try_it",
     "bring-together-exercises": "bring_together_exercises",
     "bring-together-homework": "bring_together_homework",
+    "section-exercises": "section_exercises",
+    "review-exercises": "review_exercises",
+    "checkpoint": "checkpoint_exercises",
 }
-_EXCLUDED_FROM_TEXT = set(_QUESTION_KINDS) | {"summary", "references"}
+_EXCLUDED_FROM_TEXT = set(_QUESTION_KINDS) | {"summary", "references", "learning-objectives"}
+_RESOURCE_KINDS = ("example", "note", "checkpoint", "theorem")
+"""Typed resources (``kgs:resourceKind``): ``<example>``, ``<note class="checkpoint">``,
+``<note class="theorem">`` (also "lemma", "corollary", "definition"-like math notes stay
+"theorem" only when so classed) and every other ``<note>`` with content."""
+_NOT_RESOURCE_NOTES = {"chapter-objectives", "lab"} | (set(_QUESTION_KINDS) - {"checkpoint"})
 COUNT_KEYS = (
     "chapters", "modules", "prefaces", "introductions", "sections", "labs", "appendices",
     "resources", "objectives", "objectives_without_bloom_level", "lab_outcomes",
@@ -588,6 +712,9 @@ COUNT_KEYS = (
     "inline_terms", "inline_terms_unmatched", "summaries", "formula_reviews", "math",
     "links_target_id", "links_document", "links_cross_module", "links_unresolved", "links_url",
     "items", "multiple_choice", "items_assessing_concepts",
+    "embedded_exercises", "exercises_without_text", "code_blocks", "code_inline",
+    "examples", "notes", "checkpoints", "theorems", "typed_resources",
+    "inline_concepts", "concepts_with_definition", "sections_mentioning", "mentions",
     *(k + suffix for k in (*_QUESTION_KINDS.values(), "other_exercises", "worked_examples")
       for suffix in ("", "_with_solution")),
 )
@@ -635,6 +762,143 @@ def _is_outcomes_list(lst) -> bool:
             and bool(_OUTCOMES.search("".join(only[0].itertext()))))
 
 
+_RESOURCE_COUNTS = {"example": "examples", "note": "notes", "checkpoint": "checkpoints", "theorem": "theorems"}
+_THEOREM_CLASSES = {"theorem", "lemma", "corollary", "proposition", "rule", "law"}
+
+
+def _resource_kind(el) -> str | None:
+    """The typed-resource kind of an ``<example>`` or ``<note>``, None for notes that are
+    something else (questions, objectives, a lab)."""
+    if _local(el) == "example":
+        return "example"
+    classes = {c.lower() for c in _classes(el)}
+    if "checkpoint" in classes:
+        return "checkpoint"
+    if classes & _NOT_RESOURCE_NOTES:
+        return None
+    if classes & _THEOREM_CLASSES:
+        return "theorem"
+    return "note"
+
+
+def _in_excluded(el, *, self_too: bool = True) -> bool:
+    """Inside a question, summary, references or objectives section/note, or an exercise."""
+    chain = [el, *el.iterancestors()] if self_too else list(el.iterancestors())
+    for anc in chain:
+        name = _local(anc)
+        if name == "exercise" and anc is not el:
+            return True
+        if name in ("section", "note", "exercise") and _classes(anc) & _EXCLUDED_FROM_TEXT:
+            return True
+    return False
+
+
+_BLOCKS = {"para", "item", "meaning", "caption", "entry", "quote", "title", "definition", "statement"}
+
+
+def _block_of(el):
+    """The paragraph-like block an inline element sits in (its sentence is found there)."""
+    for anc in el.iterancestors():
+        if _local(anc) in _BLOCKS:
+            return anc
+    return el.getparent() if el.getparent() is not None else el
+
+
+def _id_of(el) -> str:
+    for anc in (el, *el.iterancestors()):
+        if anc.get("id"):
+            return anc.get("id")
+    return ""
+
+
+def _embedded_exercise(link) -> str | None:
+    """The exercise id of an ``os-embed`` link to an exercise bank (``#exercise/<id>``)."""
+    if "os-embed" not in _classes(link):
+        return None
+    url = (link.get("url") or "").strip()
+    m = re.match(r"#?exercise/(.+)$", url)
+    return m.group(1).strip() if m and m.group(1).strip() else None
+
+
+_ABBREVIATIONS = {"e.g", "i.e", "dr", "mr", "mrs", "ms", "st", "vs", "cf", "fig", "no", "approx", "ca",
+                  "prof", "jr", "sr", "u.s", "etc", "al", "eq", "ch", "sec", "vol", "p", "pp"}
+_SENTENCE_END = re.compile(r"[.!?][\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9`])")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a text, one block a line (a code fence line is kept whole).
+
+    >>> split_sentences("A statement, e.g. x = 1, is code. The print() call prints.")
+    ['A statement, e.g. x = 1, is code.', 'The print() call prints.']
+    """
+    out: list[str] = []
+    for line in text.split("\n"):
+        start = 0
+        for m in _SENTENCE_END.finditer(line):
+            word = re.search(r"(\S+)$", line[start:m.start()])
+            w = word.group(1).lower().lstrip("(\"“") if word else ""
+            if line[m.start()] == "." and (w in _ABBREVIATIONS or re.fullmatch(r"[a-z]", w)):
+                continue
+            out.append(line[start:m.end()].strip())
+            start = m.end()
+        tail = line[start:].strip()
+        if tail:
+            out.append(tail)
+    return out
+
+
+def defining_sentence(text: str, label: str) -> str:
+    """The first sentence of ``text`` that names ``label`` (case-insensitive, code marks
+    ignored), '' when none does.
+
+    >>> defining_sentence("Code runs. A `statement` describes an action. Next.", "statement")
+    'A `statement` describes an action.'
+    """
+    want = _squash(label).casefold()
+    for sentence in split_sentences(text):
+        if want in _squash(sentence.replace("`", "")).casefold():
+            return sentence
+    return ""
+
+
+_OBJECTIVES_LEAD = re.compile(r"\b(?:by the end of this|after (?:reading|completing|studying) this)\b.*"
+                              r"\b(?:able to|will|should)\b|\blearning (?:objectives|outcomes|goals)\b", re.I)
+
+
+def _objective_lists(content) -> list:
+    """Lists of learning objectives in a module's content: every list of a section, note or
+    div classed ``learning-objectives``/``objectives``, and a list right after a lead-in
+    paragraph ("By the end of this section you should be able to:")."""
+    found: list = []
+    for el in content.iter(C + "section", C + "note", C + "div"):
+        classes = {c.lower() for c in _classes(el)}
+        if classes & {"learning-objectives", "objectives", "learning-outcomes"}:
+            found.extend(l for l in el.iter(C + "list") if l not in found)
+    for lst in content.iter(C + "list"):
+        if (lst in found or _in_excluded(lst) or _is_outcomes_list(lst)
+                or any("chapter-objectives" in _classes(a) for a in lst.iterancestors())):
+            continue
+        prev = lst.getprevious()
+        if prev is not None and _local(prev) == "para":
+            lead = _squash("".join(prev.itertext()))
+            if len(lead) < 200 and _OBJECTIVES_LEAD.search(lead):
+                found.append(lst)
+    return found
+
+
+def _no_question_text(text: str, ex_id: str, module_id: str) -> bool:
+    """True when a problem has no question to ask: empty, or only an identifier
+    (``m00045-exer-00001``, ``#exercise/…``)."""
+    t = _squash(text).strip("`")
+    if not any(ch.isalnum() for ch in t):
+        return True
+    if " " in t or not re.fullmatch(r"[#\w./:-]+", t):
+        return False
+    return (t == ex_id or t.startswith(("#", module_id)) or "exer" in t.lower()
+            or (len(t) >= 8 and any(ch.isdigit() for ch in t) and any(ch.isalpha() for ch in t)
+                and "-" in t and not any(ch in t for ch in "=+.")))
+
+
 def _norm(text: str) -> str:
     return re.sub(r"\W+", "", text.casefold())
 
@@ -644,7 +908,10 @@ class _Book:
 
     def __init__(self, collection: Path, max_bytes: int, progress: Progress | None):
         self.collection = collection
-        self.modules_dir = collection.parent.parent / "modules"
+        self.root = collection.parent.parent     # the book folder: nothing outside it is read
+        self.modules_dir = self.root / "modules"
+        check_inside(collection, self.root, what="the collection")
+        check_regular(collection)
         self.max_bytes = max_bytes
         self.progress = progress
         self.g = Graph()
@@ -734,11 +1001,17 @@ class _Book:
         if mid in self.by_id:
             raise self.fail(f"module {mid} is listed twice in the collection", el=ref, item=mid,
                             hint="a module can appear once in a book")
+        if not _MODULE_ID.fullmatch(mid) or mid in (".", ".."):
+            raise self.fail(f"module id {mid!r} is not a folder name inside modules/ (it points outside "
+                            "the book folder); refused, nothing read", el=ref, item=mid,
+                            hint="a <col:module document> is a module id such as m00045, without / or ..")
         path = self.modules_dir / mid / "index.cnxml"
-        if not path.is_file():
+        if not path.exists() and not path.is_symlink():
             raise self.fail(f"module {mid} is listed in the collection but {path} does not exist",
                             el=ref, item=mid, hint="copy the module folder next to the others or "
                             "remove it from the collection")
+        check_inside(path, self.root, what=f"module {mid}")
+        check_regular(path)
         mod = _Module(mid, path, "section" if chapter else "resource", chapter, position, URIRef(""))
         self.modules.append(mod)
         self.by_id[mid] = mod
@@ -802,8 +1075,45 @@ class _Book:
             if mod.node not in info.defined_in:
                 info.defined_in.append(mod.node)
 
+    def _read_inline_concepts(self) -> None:
+        """A book without a glossary: every inline ``<term>`` of the body is a concept, and the
+        sentence it is marked in is a definition. A term marked in several modules is one
+        concept (slug of the case-folded label); each module's first marking adds its
+        sentence (``skos:definition``), the first in reading order is ``kgs:definition``."""
+        for mod in self.modules:
+            content = mod.root.find(C + "content")
+            if content is None:
+                continue
+            self.link_label = self._link_labels(mod)
+            r = self.renderer()
+            seen: set[str] = set()
+            for t in content.iter(C + "term"):
+                if _in_excluded(t):
+                    continue
+                label = _squash(Renderer().inline(t))
+                key = slug(label) if label else ""
+                if not label or key in seen or not any(ch.isalnum() for ch in label):
+                    continue
+                seen.add(key)
+                block = _block_of(t)
+                sentence = defining_sentence(r.line(block), label)
+                info = self.concepts.get(key)
+                if info is None:
+                    info = self.concepts[key] = _ConceptInfo(label)
+                    self.counts["inline_concepts"] += 1
+                if sentence:
+                    if info.first_definition is None:
+                        info.first_definition = sentence
+                        info.source = f"{mod.id}#{_id_of(block)}"
+                    if sentence not in info.definitions:
+                        info.definitions.append(sentence)
+                if mod.node not in info.defined_in:
+                    info.defined_in.append(mod.node)
+
     # -- emitting --------------------------------------------------------------------
     def emit(self) -> None:
+        if not self.counts["glossary_definitions"]:
+            self._read_inline_concepts()
         self.matcher = ConceptMatcher({info.label: key for key, info in self.concepts.items()})
         chapter_objectives: Counter[URIRef] = Counter()  # objectives so far per chapter
         for mod in self.modules:
@@ -811,7 +1121,7 @@ class _Book:
         self._emit_concepts()
 
     def renderer(self, skip: Callable[[etree._Element], bool] | None = None) -> Renderer:
-        return Renderer(skip, self.link_label)
+        return Renderer(skip, self.link_label, code_marks=True)
 
     def _link_labels(self, mod: _Module) -> Callable[[etree._Element], str]:
         """Text for an empty ``<link/>`` of ``mod``: the title of the module it names, else
@@ -866,17 +1176,28 @@ class _Book:
             key = slug(_squash(Renderer().inline(d.find(C + "term"))))
             self.add(node, KGS.teaches, self.concept(key))
 
-        # inline terms → mentions, first use
+        # inline terms and concept labels in the text → mentions, first use
+        mentioned: Counter[str] = Counter()
         for t in content.iter(C + "term"):
             self.counts["inline_terms"] += 1
             key = slug(_squash(Renderer().inline(t)))
             if key not in self.concepts:
                 self.counts["inline_terms_unmatched"] += 1
                 continue
+            mentioned[key] += 0
+        mentioned.update(self.matcher.count(text))
+        for key in mentioned:
             self.add(node, KGS.mentions, self.concept(key))
             info = self.concepts[key]
             if info.first_used_in is None:
                 info.first_used_in = node
+        if mentioned:
+            self.counts["sections_mentioning"] += 1
+            self.counts["mentions"] += len(mentioned)
+
+        self._emit_code_counts(content)
+        self._emit_embedded(mod, content)
+        self._emit_resources(mod, content)
 
         # links
         for link in root.iter(C + "link"):
@@ -894,6 +1215,75 @@ class _Book:
             self.add(node, KGS.linksTo, target.node)
 
         self._emit_items(mod, content)
+
+    def _emit_code_counts(self, content) -> None:
+        for el in content.iter(C + "code", C + "preformat"):
+            if _is_code_block(el):
+                self.counts["code_blocks"] += 1
+            else:
+                self.counts["code_inline"] += 1
+
+    def _emit_embedded(self, mod: _Module, content) -> None:
+        """``<link class="os-embed" url="#exercise/…">``: an exercise whose content lives in an
+        exercise bank, not in the book. A ``kgs:ExternalItem`` (never an assessment item)
+        ``kgs:partOf`` its module, ``kgs:sourceId`` the URL."""
+        position = 0
+        for link in content.iter(C + "link"):
+            ext = _embedded_exercise(link)
+            if ext is None:
+                continue
+            position += 1
+            self.counts["embedded_exercises"] += 1
+            node = mint(self.slug, "external", ext)
+            self.add(node, RDF.type, KGS.ExternalItem)
+            self.add(node, RDFS.label, self.lit(f"Embedded exercise {ext} (content not in the source)"))
+            self.add(node, KGS.partOf, mod.node)
+            self.add(node, KGS.position, Literal(position))
+            self.add(node, KGS.sourceId, Literal((link.get("url") or "").strip()))
+
+    def _emit_resources(self, mod: _Module, content) -> None:
+        """Examples, notes, checkpoints and theorems as typed resources of their module."""
+        position = 0
+        per_kind: Counter[str] = Counter()
+        used: set[str] = set()
+        for el in content.iter(C + "example", C + "note"):
+            kind = _resource_kind(el)
+            if kind is None or _in_excluded(el, self_too=False):
+                continue
+            per_kind[kind] += 1
+            local = (el.get("id") or "").strip()
+            if not local or local in used:
+                local = f"{kind}{per_kind[kind]}"
+            used.add(local)
+            text = self.renderer(lambda e: _local(e) == "solution" or (_local(e) == "title" and e.getparent() is el)
+                                 ).text(el)
+            solutions = "\n\n".join(t for t in (self.renderer().text(x) for x in el.iter(C + "solution")) if t)
+            if not text and not solutions:
+                continue
+            position += 1
+            self.counts[_RESOURCE_COUNTS[kind]] += 1
+            self.counts["typed_resources"] += 1
+            node = mint(self.slug, "resource", f"{mod.id}-{local}")
+            title_el = el.find(C + "title")
+            if title_el is None:
+                title_el = el.find(f"{C}exercise/{C}problem/{C}title")  # a worked example's title
+            title = _squash(Renderer().inline(title_el)) if title_el is not None else ""
+            self.add(node, RDF.type, KGS.Resource)
+            self.add(node, RDF.type, SDO.LearningResource)
+            self.add(node, KGS.resourceKind, Literal(kind))
+            self.add(node, RDFS.label, self.lit(f"{kind.capitalize()}: {title}" if title
+                                                else f"{kind.capitalize()} {per_kind[kind]} of {mod.title}"))
+            self.add(node, KGS.partOf, mod.node)
+            self.add(node, KGS.position, Literal(position))
+            self.add(node, KGS.sourceId, Literal(f"{mod.id}-{local}"))
+            if text:
+                self.add(node, KGS.text, self.lit(text))
+            if solutions:
+                self.add(node, KGS.solution, self.lit(solutions))
+            for token in sorted(_classes(el)):
+                self.add(node, KGS.keyword, Literal(token))
+            for key in sorted(self.matcher.find(f"{text}\n{solutions}")):
+                self.add(node, KGS.mentions, self.concept(key))
 
     def _objective(self, owner: URIRef, text: str, n_in_module: int, position: int,
                    mod: _Module) -> None:
@@ -915,11 +1305,22 @@ class _Book:
         r = self.renderer()
         n = 0
         abstract = mod.root.find(f"{C}metadata/{MD}abstract")
+        seen: set[str] = set()
         if abstract is not None:
             for pos, text in enumerate((t for lst in abstract.iter(C + "list") for t in r.items(lst) if t), 1):
                 n += 1
+                seen.add(_norm(text))
                 self._objective(mod.node, text, n, pos, mod)
                 self.counts["objectives"] += 1
+        # objectives in the content: <section class="learning-objectives"> and lists after
+        # "By the end of this section you should be able to"
+        for lst in _objective_lists(content):
+            for text in r.items(lst):
+                if text and _norm(text) not in seen:
+                    n += 1
+                    seen.add(_norm(text))
+                    self._objective(mod.node, text, n, len(seen), mod)
+                    self.counts["objectives"] += 1
         for note in content.iter(C + "note"):
             if "chapter-objectives" not in _classes(note):
                 continue
@@ -961,19 +1362,27 @@ class _Book:
                     break
             kind = kind or "other_exercises"
             solutions = ex.findall(C + "solution")
-            self.counts[kind] += 1
-            if solutions:
-                self.counts[kind + "_with_solution"] += 1
             if kind == "worked_examples":
+                self.counts[kind] += 1
+                self.counts[kind + "_with_solution"] += bool(solutions)
                 continue
-            # shared stems only inside question sections / notes; elsewhere the previous
-            # siblings are the section's own text
-            context = self._context_for(ex, r, contexts) if kind != "other_exercises" else ""
             problem = ex.find(C + "problem")
             if problem is None:
                 raise ImportFailed("an exercise without a <problem>", path=mod.path, line=ex.sourceline,
                                    item=ex.get("id"), hint="put the question inside <problem>")
             ex_id = (ex.get("id") or "").strip()
+            if _no_question_text(r.text(problem), ex_id, mod.id):
+                # an exercise embedded from an exercise bank (os-embed; counted as
+                # embedded_exercises) or one with no question text: never an item
+                if not any(_embedded_exercise(link) for link in problem.iter(C + "link")):
+                    self.counts["exercises_without_text"] += 1
+                continue
+            self.counts[kind] += 1
+            if solutions:
+                self.counts[kind + "_with_solution"] += 1
+            # shared stems only inside question sections / notes; elsewhere the previous
+            # siblings are the section's own text
+            context = self._context_for(ex, r, contexts) if kind != "other_exercises" else ""
             if not ex_id or ex_id in seen_ids:
                 ex_id = f"ex{n}"
             seen_ids.add(ex_id)
@@ -1106,6 +1515,12 @@ class _Book:
                 self.add(c, SKOS.definition, self.lit(d))
             for s in info.defined_in:
                 self.add(c, KGS.definedIn, s)
+            for s in info.defined_in:
+                self.add(s, KGS.teaches, c)
+            if info.first_definition:
+                self.counts["concepts_with_definition"] += 1
+            if info.source:
+                self.add(c, KGS.definitionSource, Literal(info.source))
             if info.first_used_in is not None:
                 self.add(c, KGS.firstUsedIn, info.first_used_in)
                 self.counts["concepts_first_used"] += 1
