@@ -1,0 +1,259 @@
+"""The extractive generator: the curriculum's own sentences, chosen per task and cited.
+
+Where the student does not pass the quality gate (:mod:`generation.gate`), a lesson quotes
+the book instead of paraphrasing it badly. The sentences come from the evidence index
+(:func:`kg.evidence.evidence`, built at import: for every concept the sentences that define,
+use or exemplify it, each with its section and paragraph id, ranked best first); this
+module only chooses among them, per task:
+
+* **definition** -- the best definitional sentence: one whose subject is the term and whose
+  verb defines ("X is / are / refers to / means / is defined as ...") or that names the term
+  as what is defined ("... is called X"), else the index's best ``definition`` sentence. The
+  sentence is kept whole (its predicate is what it says); :func:`predicate` cuts the
+  predicate out for the benchmark, which compares it with a glossary entry.
+* **explanation** -- 2 to 3 of the best ``use``/``definition`` sentences that are not the
+  definition nor a near-duplicate of it (character-trigram overlap), in reading order; a
+  section lesson keeps those of its own section.
+* **example** -- the best ``code`` evidence (a fenced block, shown as code), else the best
+  ``example`` sentence(s).
+* **bridge** (prerequisite) -- a sentence of the later concept that names the earlier one
+  (why B needs A), else the earlier concept's definition.
+* **contrast** -- a sentence that names both concepts, else the two definitions side by side.
+
+Every :class:`Extract` records its citations (section IRI and label, paragraph id) and the
+evidence it quotes; provenance names the generator ``extractive``. Nothing is paraphrased:
+the words are the book's, so the text is grounded by construction.
+
+>>> predicate("The absolute threshold is the minimum amount of stimulus energy needed.", "absolute threshold")
+'minimum amount of stimulus energy needed'
+>>> predicate("Energy stored in an object is called potential energy.", "potential energy")
+'Energy stored in an object'
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Sequence
+
+from generation.content.model import Citation
+
+__all__ = ["NAME", "CHECKPOINT", "Citation", "Extract", "ExtractiveGenerator", "predicate", "definitional",
+           "overlap", "is_code"]
+
+NAME = "extractive"
+#: Version of the selection rules (provenance: which rules chose the sentences).
+CHECKPOINT = "extractive-1"
+
+_VERBS = (r"(?:is|are|was|were|can be|may be)\s+(?:defined|described)\s+as|refers?\s+to|means?|"
+          r"(?:is|are)\s+known\s+as|(?:is|are|was|were)|describes?|denotes?")
+_NAMED = r"(?:is|are|was|were)\s+(?:called|known\s+as|termed|referred\s+to\s+as|named)"
+_ARTICLE = re.compile(r"(?i)^(?:an?|the)\s+")
+
+
+def _label_re(label: str) -> str:
+    words = [re.escape(w) for w in label.split()]
+    if not words:
+        return r"(?!)"
+    words[-1] += r"(?:s|es)?"
+    return r"\s+".join(words)
+
+
+def _patterns(label: str) -> list[re.Pattern]:
+    lab = _label_re(label)
+    return [
+        # "(The) X (, or Y,) is/are/refers to ...": the term is the subject
+        re.compile(rf"(?i)(?:^|[,;:]\s+|\b(?:an?|the)\s+)(?:an?\s+|the\s+)?[\"“‘']?{lab}[\"”’']?"
+                   rf"(?:\s*\([^)]*\))?(?:,[^,]{{1,60}},)?\s+(?:{_VERBS})\s+(?P<pred>.+)$"),
+        # "... is called X": the term is what the sentence names
+        re.compile(rf"(?i)^(?P<pred>.+?),?\s+{_NAMED}\s+(?:an?\s+|the\s+)?[\"“‘']?{lab}[\"”’']?\W*$"),
+        re.compile(rf"(?i)^(?P<pred>.+?),?\s+{_NAMED}\s+(?:an?\s+|the\s+)?[\"“‘']?{lab}\b"),
+    ]
+
+
+def definitional(sentence: str, label: str) -> int:
+    """How plainly ``sentence`` defines ``label``: 3 the term is the subject of a defining
+    verb, 2 the sentence names the term as what it describes ("... is called X"), 0 neither."""
+    s = " ".join(sentence.split())
+    for rank, pat in zip((3, 2, 2), _patterns(label)):
+        if pat.search(s):
+            return rank
+    return 0
+
+
+def predicate(sentence: str, label: str) -> str:
+    """The predicate of a definitional sentence (what it says the term is), without a
+    leading article or the final full stop; the whole sentence when no pattern matches."""
+    s = " ".join(sentence.split())
+    for pat in _patterns(label):
+        m = pat.search(s)
+        if m:
+            p = m["pred"].strip().rstrip(".;:").strip()
+            return _ARTICLE.sub("", p) if p else s
+    return s.rstrip(".")
+
+
+def _trigrams(text: str) -> set[str]:
+    t = re.sub(r"\s+", " ", text.lower())
+    return {t[i:i + 3] for i in range(max(0, len(t) - 2))}
+
+
+def overlap(a: str, b: str) -> float:
+    """Character-trigram Jaccard overlap of two texts (1.0: the same text)."""
+    x, y = _trigrams(a), _trigrams(b)
+    return len(x & y) / len(x | y) if x and y else 0.0
+
+
+def is_code(text: str) -> bool:
+    """True for a fenced code block (contract 1: a line of three backticks opens and ends it)."""
+    t = text.strip()
+    return t.startswith("```") and t.endswith("```") and "\n" in t
+
+
+@dataclass
+class Extract:
+    """The sentences chosen for one task, and where each comes from."""
+
+    text: str
+    task: str
+    focus: str
+    citations: list[Citation] = field(default_factory=list)
+    evidence: list = field(default_factory=list)        # the kg.evidence.Evidence quoted
+    concepts: list[str] = field(default_factory=list)
+    generator: str = NAME
+    checkpoint: str = CHECKPOINT
+
+
+def _default_evidence() -> Callable:
+    from kg.evidence import evidence
+    return evidence
+
+
+def _cite(ev) -> Citation:
+    return Citation(ev.section, ev.section_label, ev.paragraph)
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+class ExtractiveGenerator:
+    """Chooses and cites the curriculum's sentences for a concept (module docstring).
+
+    Args:
+        store: the store holding the evidence index.
+        labels: concept IRI -> label (``GraphView`` concepts' labels, for the patterns).
+        evidence_fn: ``(store, concept, kinds, k) -> list[Evidence]``; default
+            :func:`kg.evidence.evidence`.
+        max_words: a quoted sentence longer than this is not used (a run-on caption or list).
+    """
+
+    name = NAME
+    checkpoint = CHECKPOINT
+
+    def __init__(self, store, labels: Callable[[str], str], *, evidence_fn: Callable | None = None,
+                 max_words: int = 70):
+        self.store = store
+        self.labels = labels
+        self._evidence_fn = evidence_fn
+        self.max_words = max_words
+        self._cache: dict[str, list] = {}
+
+    # ---- evidence ---------------------------------------------------------------------------
+    def evidence(self, concept: str) -> list:
+        """Every evidence item of ``concept``, best first (cached)."""
+        if concept not in self._cache:
+            fn = self._evidence_fn or _default_evidence()
+            items = [e for e in fn(self.store, concept, None, None)
+                     if e.text and e.text.strip() and (e.kind == "code" or len(e.text.split()) <= self.max_words)]
+            self._cache[concept] = items
+        return self._cache[concept]
+
+    def _of(self, concept: str, kinds: Iterable[str], section: str | None = None) -> list:
+        kinds = set(kinds)
+        return [e for e in self.evidence(concept) if e.kind in kinds and (section is None or e.section == section)]
+
+    def _extract(self, task: str, focus: str, items: Sequence, concepts: Iterable[str] = ()) -> Extract:
+        text = " ".join(_norm(e.text) for e in items) if not any(is_code(e.text) for e in items) \
+            else "\n\n".join(e.text.strip() if is_code(e.text) else _norm(e.text) for e in items)
+        cites = list(dict.fromkeys(_cite(e) for e in items))
+        return Extract(text=text, task=task, focus=focus, citations=cites, evidence=list(items),
+                       concepts=list(dict.fromkeys([focus, *concepts])))
+
+    # ---- tasks ------------------------------------------------------------------------------
+    def best_definition(self, concept: str, section: str | None = None):
+        """The evidence item that best defines ``concept`` (None when there is none)."""
+        label = self.labels(concept)
+        cands = [e for e in self._of(concept, ("definition", "use"), section) if not is_code(e.text)]
+        if not cands:
+            return None
+        ranked = sorted(enumerate(cands), key=lambda ie: (
+            -definitional(ie[1].text, label), 0 if ie[1].kind == "definition" else 1, ie[0]))
+        best = ranked[0][1]
+        if best.kind != "definition" and definitional(best.text, label) == 0:
+            return None            # a sentence that only uses the term does not define it
+        return best
+
+    def definition(self, concept: str, section: str | None = None) -> Extract | None:
+        best = self.best_definition(concept, section)
+        return self._extract("definition", concept, [best]) if best is not None else None
+
+    def explanation(self, concept: str, *, section: str | None = None, n: int = 3,
+                    exclude: Iterable[str] = ()) -> Extract | None:
+        """Up to ``n`` sentences about ``concept`` besides its definition (and ``exclude``),
+        in reading order; None when fewer than one remains."""
+        d = self.best_definition(concept, section)
+        skip = [_norm(x) for x in exclude] + ([_norm(d.text)] if d is not None else [])
+        chosen = []
+        for e in self._of(concept, ("definition", "use"), section):
+            t = _norm(e.text)
+            if is_code(e.text) or len(t.split()) < 6:
+                continue
+            if any(overlap(t, s) >= 0.6 for s in skip + [_norm(c.text) for c in chosen]):
+                continue
+            chosen.append(e)
+            if len(chosen) == n:
+                break
+        if not chosen:
+            return None
+        chosen.sort(key=lambda e: e.position)
+        return self._extract("explanation", concept, chosen)
+
+    def example(self, concept: str) -> Extract | None:
+        """The best code evidence, else up to two example sentences."""
+        code = self._of(concept, ("code",))
+        if code:
+            return self._extract("example", concept, code[:1])
+        ex = [e for e in self._of(concept, ("example",)) if len(_norm(e.text).split()) >= 6]
+        if not ex:
+            return None
+        picked = ex[:1]
+        for e in ex[1:]:
+            if e.section == picked[0].section and e.paragraph == picked[0].paragraph \
+                    and overlap(e.text, picked[0].text) < 0.6:
+                picked.append(e)
+                break
+        picked.sort(key=lambda e: e.position)
+        return self._extract("example", concept, picked)
+
+    def bridge(self, prereq: str, target: str) -> Extract | None:
+        """Why ``target`` needs ``prereq``: a sentence of ``target`` that names ``prereq``,
+        else ``prereq``'s definition."""
+        pat = re.compile(r"(?i)\b" + _label_re(self.labels(prereq)) + r"\b")
+        for e in self._of(target, ("definition", "use", "example")):
+            if not is_code(e.text) and pat.search(e.text) and len(_norm(e.text).split()) >= 6:
+                return self._extract("prerequisite", prereq, [e], concepts=[target])
+        d = self.best_definition(prereq)
+        return self._extract("prerequisite", prereq, [d], concepts=[target]) if d is not None else None
+
+    def contrast(self, a: str, b: str) -> Extract | None:
+        """How ``a`` differs from ``b``: a sentence of either that names the other, else both
+        definitions (None when either has none)."""
+        for x, y in ((a, b), (b, a)):
+            pat = re.compile(r"(?i)\b" + _label_re(self.labels(y)) + r"\b")
+            for e in self._of(x, ("definition", "use")):
+                if not is_code(e.text) and pat.search(e.text) and len(_norm(e.text).split()) >= 6:
+                    return self._extract("contrast", a, [e], concepts=[b])
+        da, db = self.best_definition(a), self.best_definition(b)
+        if da is None or db is None or overlap(da.text, db.text) >= 0.6:
+            return None
+        return self._extract("contrast", a, [da, db], concepts=[b])

@@ -1,0 +1,132 @@
+"""The extractive generator: which of the book's sentences it quotes per task, and its citations."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from generation.extractive import ExtractiveGenerator, definitional, is_code, overlap, predicate
+
+
+@dataclass(frozen=True)
+class Ev:
+    """The fields of kg.evidence.Evidence (contract 2)."""
+
+    concept: str
+    text: str
+    kind: str
+    section: str = "urn:s1"
+    section_label: str = "Loops"
+    paragraph: str = "p1"
+    position: int = 0
+    score: float = 1.0
+
+
+CODE = "```python\ntotal = 0\nfor x in [1, 2, 3]:\n    total = total + x\n```"
+EVIDENCE = {
+    "urn:acc": [
+        Ev("urn:acc", "Accumulators appear in many programs that add things up.", "use", paragraph="p1",
+           position=1, score=0.9),
+        Ev("urn:acc", "The accumulator pattern is a way of building up a result, one item at a time, "
+                      "in a variable that starts empty.", "definition", paragraph="p2", position=2, score=0.8),
+        Ev("urn:acc", "The accumulator pattern is a way of building up a result one item at a time "
+                      "in a variable that starts empty.", "use", paragraph="p7", position=7, score=0.7),
+        Ev("urn:acc", "Before the loop, the accumulator variable is set to zero or to an empty list.", "use",
+           paragraph="p3", position=3, score=0.6),
+        Ev("urn:acc", "Inside the loop, each item is combined with the accumulator using an assignment.", "use",
+           section="urn:s2", section_label="Assignment again", paragraph="p4", position=9, score=0.5),
+        Ev("urn:acc", CODE, "code", paragraph="p5", position=5, score=0.4),
+        Ev("urn:acc", "For example, summing the numbers 1 to 10 gives 55.", "example", paragraph="p6",
+           position=6, score=0.3),
+    ],
+    "urn:asg": [
+        Ev("urn:asg", "An assignment statement gives a variable a new value.", "definition",
+           section="urn:s0", section_label="Variables", paragraph="p2", position=0),
+    ],
+    "urn:none": [Ev("urn:none", "Nothing here names it plainly at all.", "use")],
+}
+LABELS = {"urn:acc": "accumulator pattern", "urn:asg": "assignment", "urn:none": "mystery"}
+
+
+@pytest.fixture
+def ex():
+    calls = []
+
+    def fn(store, concept, kinds=None, k=None):
+        calls.append(concept)
+        return list(EVIDENCE.get(concept, []))
+    g = ExtractiveGenerator(None, LABELS.get, evidence_fn=fn)
+    g.calls = calls
+    return g
+
+
+def test_definition_is_the_defining_sentence_whole_and_cited(ex):
+    d = ex.definition("urn:acc")
+    assert d.text.startswith("The accumulator pattern is a way of building up a result")
+    assert [(c.section, c.section_label, c.paragraph) for c in d.citations] == [("urn:s1", "Loops", "p2")]
+    assert d.generator == "extractive" and d.task == "definition"
+    assert ex.definition("urn:none") is None           # a sentence that only uses a term defines nothing
+    ex.definition("urn:acc")
+    assert ex.calls.count("urn:acc") == 1               # evidence read once per concept
+
+
+def test_explanation_skips_the_definition_and_its_near_duplicates(ex):
+    d = ex.definition("urn:acc")
+    e = ex.explanation("urn:acc", n=3)
+    sents = [x.text for x in e.evidence]
+    assert d.text not in sents
+    assert not any("one item at a time in a variable" in s for s in sents)   # near-duplicate (p7)
+    assert len(sents) == 3 and all(not is_code(s) for s in sents)
+    assert [x.position for x in e.evidence] == sorted(x.position for x in e.evidence)   # reading order
+    assert {c.paragraph for c in e.citations} == {"p1", "p3", "p4"}
+    assert ("urn:s2", "Assignment again", "p4") in [(c.section, c.section_label, c.paragraph) for c in e.citations]
+    only_s2 = ex.explanation("urn:acc", section="urn:s2")
+    assert [c.section for c in only_s2.citations] == ["urn:s2"]
+
+
+def test_example_prefers_code_kept_as_a_fenced_block(ex):
+    x = ex.example("urn:acc")
+    assert x.text == CODE and is_code(x.text)
+    assert x.citations[0].paragraph == "p5"
+    EV2 = {"urn:acc": [e for e in EVIDENCE["urn:acc"] if e.kind != "code"]}
+    g = ExtractiveGenerator(None, LABELS.get, evidence_fn=lambda s, c, k=None, n=None: EV2.get(c, []))
+    assert g.example("urn:acc").text == "For example, summing the numbers 1 to 10 gives 55."
+    assert g.example("urn:asg") is None
+
+
+def test_bridge_quotes_the_later_concept_naming_the_earlier(ex):
+    b = ex.bridge("urn:asg", "urn:acc")
+    assert b.text == "Inside the loop, each item is combined with the accumulator using an assignment."
+    assert b.concepts == ["urn:asg", "urn:acc"]
+    # no sentence of the later concept names it: the earlier concept's definition
+    b2 = ex.bridge("urn:acc", "urn:asg")
+    assert b2.text.startswith("The accumulator pattern is")
+
+
+def test_contrast_without_a_shared_sentence_sets_both_definitions_side_by_side(ex):
+    c = ex.contrast("urn:asg", "urn:acc")
+    # a sentence of the accumulator pattern names assignment: quoted
+    assert "using an assignment" in c.text
+    assert ex.contrast("urn:none", "urn:acc") is None
+
+
+@pytest.mark.parametrize("sentence, label, rank, pred", [
+    ("The absolute threshold is the minimum amount of stimulus energy that must be present.",
+     "absolute threshold", 3, "minimum amount of stimulus energy that must be present"),
+    ("In psychology, an agonist refers to a drug that mimics a neurotransmitter.", "agonist", 3,
+     "drug that mimics a neurotransmitter"),
+    ("Stimuli that are not detected are called subliminal messages.", "subliminal message", 2,
+     "Stimuli that are not detected"),
+    ("Epistemology (the theory of knowledge) is a branch of philosophy.", "epistemology", 3,
+     "branch of philosophy"),
+    ("We often use the derivative to find slopes.", "derivative", 0,
+     "We often use the derivative to find slopes"),
+])
+def test_definitional_patterns_and_predicate(sentence, label, rank, pred):
+    assert definitional(sentence, label) == rank
+    assert predicate(sentence, label) == pred
+
+
+def test_overlap_is_one_for_the_same_text_and_low_for_others():
+    assert overlap("a loop repeats", "a loop repeats") == 1.0
+    assert overlap("a loop repeats", "variables hold values") < 0.2
