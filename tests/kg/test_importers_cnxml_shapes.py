@@ -1,0 +1,298 @@
+"""OpenStax CNXML importer on book shapes beyond the glossary books: a hand-written book
+without a glossary (``fixtures/cnxml/inlinebook``: key terms defined inline, ``<term><code>``,
+a term defined in two chapters, Python listings with and without line numbers, os-embed
+exercises, objectives in a ``learning-objectives`` section, an example, notes, MathML, a
+theorem and a checkpoint), the independent XPath counts of ``benchmarks/extraction.py``
+against the importer, and hostile sources (paths out of the book, symlinks, FIFOs, devices)."""
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from rdflib import Literal, URIRef
+
+from kg.errors import ImportFailed
+from kg.importers.cnxml import CnxmlImporter, code_lines, defining_sentence, split_sentences
+from kg.importing import import_sources
+from ontology.namespaces import BLOOM, KGS, RDF, RDFS, SDO, SKOS
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).parent / "fixtures" / "cnxml"
+INLINE = FIXTURES / "inlinebook"
+MINI = FIXTURES / "minibook"
+ID = "https://w3id.org/kgstudio/id/inline-book/"
+HAVE_SHACL = importlib.util.find_spec("ontology.validation") is not None
+
+
+def _load_extraction():
+    spec = importlib.util.spec_from_file_location("extraction_bench", ROOT / "benchmarks" / "extraction.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def parse(path: Path):
+    return CnxmlImporter().parse(path, max_bytes=50_000_000)
+
+
+def n(kind: str, local: str) -> URIRef:
+    return URIRef(f"{ID}{kind}/{local}")
+
+
+def en(text: str) -> Literal:
+    return Literal(text, lang="en")
+
+
+def snapshot(store) -> list[str]:
+    return sorted(store.dump(fmt="nquads").decode("utf-8").splitlines())
+
+
+@pytest.fixture(scope="module")
+def inline():
+    return parse(INLINE)
+
+
+@pytest.fixture
+def book(tmp_path) -> Path:
+    dest = tmp_path / "inlinebook"
+    shutil.copytree(INLINE, dest)
+    return dest
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+# ---- the inline-term shape ----------------------------------------------------------------
+
+def test_inline_counts(inline):
+    c = inline.counts
+    assert (c["glossary_definitions"], c["inline_terms"], c["inline_concepts"], c["concepts"],
+            c["concepts_with_definition"]) == (0, 5, 4, 4, 4)
+    assert (c["objectives"], c["embedded_exercises"], c["items"], c["exercises_without_text"]) == (3, 3, 2, 0)
+    assert (c["code_blocks"], c["code_inline"], c["math"]) == (3, 4, 3)
+    assert (c["examples"], c["notes"], c["theorems"], c["checkpoints"], c["typed_resources"]) == (1, 1, 1, 1, 4)
+
+
+def test_inline_terms_become_concepts_with_their_sentences(inline):
+    g = inline.graph
+    statement = n("concept", "statement")
+    assert set(g.objects(statement, RDF.type)) == {KGS.Concept, SKOS.Concept}
+    assert g.value(statement, RDFS.label) == g.value(statement, SKOS.prefLabel) == en("statement")
+    # defined in two chapters ("statement", "Statement"): one concept, both sentences, first preferred
+    assert list(g.objects(statement, KGS.definition)) == [en("A statement describes some action to be carried out.")]
+    assert set(g.objects(statement, SKOS.definition)) == {
+        en("A statement describes some action to be carried out."),
+        en("In a program, a Statement is one complete instruction, usually one line.")}
+    assert set(g.objects(statement, KGS.definedIn)) == {n("section", "m00045"), n("section", "m00046")}
+    assert g.value(statement, KGS.definitionSource) == Literal("m00045#para-00003")
+    assert (n("section", "m00046"), KGS.teaches, statement) in g
+    # a term with child markup: <term><code>print()</code></term>
+    pr = n("concept", "print")
+    assert g.value(pr, RDFS.label) == en("print()")
+    assert g.value(pr, KGS.definition) == en("The `print()` function displays output to the user.")
+    assert g.value(n("concept", "slope"), KGS.definition) == en(
+        "The slope of a line is Δy/Δx, the change in height per unit of run.")
+    assert g.value(n("concept", "slope"), KGS.definitionSource) == Literal("m00046#para-00013")
+
+
+def test_mentions_and_first_use_from_the_text(inline):
+    g = inline.graph
+    assert set(g.objects(n("section", "m00046"), KGS.mentions)) == {
+        n("concept", "statement"), n("concept", "slope"), n("concept", "print")}
+    assert g.value(n("concept", "print"), KGS.firstUsedIn) == n("section", "m00045")
+    assert set(g.objects(n("section", "m00044"), KGS.mentions)) == set()   # "statements": no exact match
+
+
+def test_code_is_kept_as_fenced_blocks(inline):
+    text = str(inline.graph.value(n("section", "m00045"), KGS.text))
+    assert "```python\nprint(\"Hello\")\nprint(\"Goodbye\")\n```" in text
+    # line numbering dropped, indentation kept
+    assert "```python\nname = \"Ada\"\nif name:\n    print(\"Hi\", name)\n```" in text
+    assert "The `print()` function displays output" in text
+    # objectives and the exercises section are not body text
+    assert "By the end of this section" not in text and "What does a statement do" not in text
+
+
+def test_objectives_from_a_learning_objectives_section(inline):
+    g = inline.graph
+    sec = n("section", "m00045")
+    objs = sorted(g.objects(sec, KGS.hasObjective), key=lambda o: int(g.value(o, KGS.position)))
+    assert [str(g.value(o, RDFS.label)) for o in objs] == [
+        "Display output using the `print()` function.", "Explain how a statement is executed."]
+    assert [g.value(o, KGS.bloomLevel) for o in objs] == [BLOOM.apply, BLOOM.understand]
+    assert set(g.objects(objs[1], KGS.teaches)) == {n("concept", "statement")}
+    assert g.value(n("objective", "m00046-1"), RDFS.label) == en("Calculate the slope of a line.")
+
+
+def test_os_embed_exercises_are_references_never_items(inline):
+    g = inline.graph
+    ext = set(g.subjects(RDF.type, KGS.ExternalItem))
+    assert ext == {n("external", f"m00045-exer-0000{i}") for i in (1, 2, 3)}
+    e1 = n("external", "m00045-exer-00001")
+    assert g.value(e1, KGS.sourceId) == Literal("#exercise/m00045-exer-00001")
+    assert g.value(e1, KGS.partOf) == n("section", "m00045")
+    assert "content not in the source" in str(g.value(e1, RDFS.label))
+    items = set(g.subjects(RDF.type, KGS.AssessmentItem))
+    assert items == {n("item", "m00045-exer-00003"), n("item", "m00046-exer-00004")}
+    assert not ext & items
+    assert g.value(n("item", "m00045-exer-00003"), KGS.stem) == en("What does a statement do?")
+    assert g.value(n("item", "m00045-exer-00003"), KGS.solution) == en("It describes an action to be carried out.")
+
+
+def test_typed_resources(inline):
+    g = inline.graph
+    ex = n("resource", "m00045-example-00001")
+    assert set(g.objects(ex, RDF.type)) == {KGS.Resource, SDO.LearningResource}
+    assert g.value(ex, KGS.resourceKind) == Literal("example")
+    assert g.value(ex, RDFS.label) == en("Example: Printing two values")
+    assert g.value(ex, KGS.partOf) == n("section", "m00045")
+    assert str(g.value(ex, KGS.text)) == ("The statement `print(1, 2)` prints two values separated by a space:\n"
+                                         "```python\nprint(1, 2)\n```")
+    assert n("concept", "statement") in set(g.objects(ex, KGS.mentions))
+    note = n("resource", "m00045-note-00001")
+    assert (g.value(note, KGS.resourceKind), g.value(note, KGS.keyword)) == (Literal("note"), Literal("programming-tip"))
+    th = n("resource", "m00046-note-00002")
+    assert g.value(th, KGS.resourceKind) == Literal("theorem")
+    assert g.value(th, KGS.text) == en("A line has the same slope m between any two of its points.")
+    cp = n("resource", "m00046-note-00003")
+    assert g.value(cp, KGS.resourceKind) == Literal("checkpoint")
+    assert g.value(cp, KGS.text) == en("Find the slope of the line through (0, 0) and (2, 4).")
+    assert g.value(cp, KGS.solution) == en("m = 2")
+    # the checkpoint's exercise is an item too, with its key
+    assert g.value(n("item", "m00046-exer-00004"), KGS.solution) == en("m = 2")
+
+
+def test_no_item_with_an_empty_or_id_only_stem(book):
+    path = book / "modules" / "m00046" / "index.cnxml"
+    edit(path, '<note class="checkpoint" id="note-00003">',
+         '<exercise id="exer-00009"><problem id="prob-00009"><para id="p9"><media alt=""/></para></problem></exercise>'
+         '<exercise id="exer-00010"><problem id="prob-00010"><para id="p10">m00046-exer-00010</para></problem>'
+         '<solution id="s10"><para id="p11">exer-00010</para></solution></exercise>'
+         '<note class="checkpoint" id="note-00003">')
+    res = parse(book)
+    g = res.graph
+    assert res.counts["exercises_without_text"] == 2 and res.counts["items"] == 2
+    for item in g.subjects(RDF.type, KGS.AssessmentItem):
+        stem = str(g.value(item, KGS.stem))
+        assert stem.strip() and "exer-" not in stem
+
+
+@pytest.mark.skipif(not HAVE_SHACL, reason="ontology/validation.py is not there yet")
+def test_inline_book_passes_shacl(inline):
+    from ontology.validation import validate
+    report = validate(inline.graph)
+    assert report.conforms, report.text(limit=10)
+
+
+def test_helpers():
+    assert split_sentences("Dr. Lee wrote it. It runs.\nNext line") == ["Dr. Lee wrote it.", "It runs.", "Next line"]
+    assert defining_sentence("Intro. A `print()` call prints. End.", "print()") == "A `print()` call prints."
+    assert defining_sentence("Nothing here.", "slope") == ""
+    from lxml import etree
+    # numbers that are not a 1..n line numbering stay
+    assert code_lines(etree.fromstring("<code>10 20\n5 6</code>")) == ["10 20", "5 6"]
+    assert code_lines(etree.fromstring("<code>\n1: a = 1\n2: b = 2\n</code>")) == ["a = 1", "b = 2"]
+
+
+# ---- the independent XPath counts agree with the importer -------------------------------------
+
+@pytest.mark.parametrize("path", [MINI, INLINE], ids=["glossary", "inline"])
+def test_xpath_counts_agree_with_the_importer(path):
+    bench = _load_extraction()
+    ref = bench.xpath_counts(path)
+    ours, res, _ = bench.importer_counts(path)
+    c = res.counts
+    assert ref["glossary_definitions"] == c["glossary_definitions"]
+    assert ref["inline_terms"] == c["inline_terms"]
+    assert ref["objectives"] == c["objectives"]
+    assert ref["embedded_exercises"] == ours["embedded_exercises"] == c["embedded_exercises"]
+    assert ref["code_blocks"] == c["code_blocks"]
+    assert ref["math"] == c["math"]
+    assert ref["examples"] == c["examples"]
+    assert (ref["theorems"], ref["checkpoints"]) == (c["theorems"], c["checkpoints"])
+    assert ref["exercises_with_solution_not_worked"] == ours["items_with_keys"]
+    assert ours["empty_items"] == 0
+    if c["glossary_definitions"]:
+        assert ref["glossary_terms_casefolded"] == c["glossary_terms_casefolded"]
+    else:
+        assert ref["distinct_inline_terms"] == c["concepts"]
+    if path == INLINE:
+        assert (ref["embedded_exercises"], ref["code_blocks"], ref["math"], ref["objectives"]) == (3, 3, 3, 3)
+
+
+# ---- hostile sources ---------------------------------------------------------------------------
+
+def test_module_path_out_of_the_book_is_refused(book, tmp_path):
+    secret = tmp_path / "secret" / "index.cnxml"
+    secret.parent.mkdir()
+    secret.write_text("<document xmlns='http://cnx.rice.edu/cnxml'><title>TOP-SECRET</title></document>")
+    coll = book / "collections" / "inline-book.collection.xml"
+    edit(coll, '<col:module document="m00046"/>', '<col:module document="../../secret"/>')
+    with pytest.raises(ImportFailed, match="points outside the book folder") as err:
+        parse(book)
+    assert err.value.path == str(coll) and err.value.line == 20 and err.value.item == "../../secret"
+
+
+def test_symlinked_module_out_of_the_book_is_refused(book, tmp_path):
+    outside = tmp_path / "elsewhere"
+    shutil.copytree(book / "modules" / "m00046", outside)
+    shutil.rmtree(book / "modules" / "m00046")
+    os.symlink(outside, book / "modules" / "m00046")
+    with pytest.raises(ImportFailed, match="outside the book folder.*symbolic link") as err:
+        parse(book)
+    assert err.value.path.endswith("m00046/index.cnxml")
+    # a symlinked file, too
+    shutil.rmtree(outside)
+    (book / "modules" / "m00046").unlink()
+    (book / "modules" / "m00046").mkdir()
+    target = tmp_path / "other.cnxml"
+    shutil.copyfile(INLINE / "modules" / "m00046" / "index.cnxml", target)
+    os.symlink(target, book / "modules" / "m00046" / "index.cnxml")
+    with pytest.raises(ImportFailed, match="symbolic link"):
+        parse(book)
+
+
+def test_symlink_inside_the_book_is_fine(book):
+    real = book / "modules" / "m00046-real"
+    (book / "modules" / "m00046").rename(real)
+    os.symlink(real, book / "modules" / "m00046")
+    assert parse(book).counts["concepts"] == 4
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+def test_fifo_module_is_refused_before_reading(book):
+    target = book / "modules" / "m00046" / "index.cnxml"
+    target.unlink()
+    os.mkfifo(target)
+    with pytest.raises(ImportFailed, match="not a regular file.*FIFO") as err:
+        parse(book)      # opening the FIFO would block: the test would hang
+    assert err.value.path == str(target)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+def test_fifo_and_devices_as_sources_are_refused_and_the_store_is_unchanged(tmp_path, mem_store):
+    import_sources(mem_store, [INLINE], validate=False)
+    before = snapshot(mem_store)
+    fifo = tmp_path / "book.collection.xml"
+    os.mkfifo(fifo)
+    with pytest.raises(ImportFailed, match="FIFO"):
+        import_sources(mem_store, [fifo], validate=False)
+    for fmt in (None, "cnxml", "native-yaml"):
+        with pytest.raises(ImportFailed, match="character device"):
+            import_sources(mem_store, ["/dev/zero"], fmt=fmt, validate=False)
+    assert snapshot(mem_store) == before
+
+
+def test_a_failing_inline_book_leaves_the_store_unchanged(book, mem_store):
+    import_sources(mem_store, [INLINE], validate=False)
+    before = snapshot(mem_store)
+    edit(book / "modules" / "m00046" / "index.cnxml", "</content>", "</contentx>")
+    with pytest.raises(ImportFailed, match="malformed XML"):
+        import_sources(mem_store, [book], validate=False)
+    assert snapshot(mem_store) == before
