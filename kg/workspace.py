@@ -8,6 +8,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from kg.atomic import atomic_write
 from kg.errors import WorkspaceError
 from kg.settings import DEFAULTS, coerce, to_toml
 from kg.store.base import Store
@@ -57,7 +58,7 @@ class Workspace:
         values = dict(DEFAULTS)
         for k, v in overrides.items():
             values[k] = coerce(k, v)
-        (root / CONFIG_NAME).write_text(to_toml(values), encoding="utf-8")
+        atomic_write(root / CONFIG_NAME, to_toml(values))
         for sub in ("models", "exports"):
             (root / sub).mkdir(exist_ok=True)
         ws = cls(root)

@@ -36,6 +36,17 @@ def user_errors(f):
     return wrapper
 
 
+def read_json_config(path: str, what: str, error: type[KGStudioError]) -> dict:
+    """The JSON object in ``path`` (a ``--config`` file); ``error`` when it is not one."""
+    try:
+        d = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise error(f"{path}: not a readable JSON config ({e})") from e
+    if not isinstance(d, dict):
+        raise error(f"{path}: the config must be a JSON object of {what} fields")
+    return d
+
+
 def workspace_option(f):
     """Shared ``-w/--workspace`` option; passes a ``kg.workspace.Workspace``."""
 
@@ -311,6 +322,8 @@ def settings_cmd(workspace_dir):
 # ---- the GNN teacher (gnn/) -----------------------------------------------------------------------
 @command("train-teacher", "Train the GNN teacher on the workspace graph (prerequisites, every "
                           "relation, node labels); checkpoint, metrics and curves in models/teacher/.")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="JSON file of TeacherConfig fields (see gnn/config.py); the options below override it.")
 @click.option("--epochs", type=int, default=None, help="Epochs (default: the config's, 100).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @click.option("--arch", type=click.Choice(["sage", "hgt", "rgcn"]), default=None,
@@ -324,9 +337,9 @@ def settings_cmd(workspace_dir):
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @workspace_option
 @user_errors
-def train_teacher_cmd(workspace, epochs, device, arch, resume, no_text, batch, threads, quiet):
+def train_teacher_cmd(workspace, config_file, epochs, device, arch, resume, no_text, batch, threads, quiet):
     from gnn.checkpoint import load_checkpoint, teacher_dir
-    from gnn.config import TeacherConfig
+    from gnn.config import ConfigError, TeacherConfig
     from gnn.data import build_teacher_data
     from gnn.train import TrainError, minibatch_available, pick_device, train_teacher
     out = teacher_dir(workspace)
@@ -339,14 +352,19 @@ def train_teacher_cmd(workspace, epochs, device, arch, resume, no_text, batch, t
             raise click.UsageError("--no-text: the run to resume uses text features")
     else:
         base = {}
-        if arch:
-            base["arch"] = arch
-        if no_text:
-            base["use_text"] = False
-    base.update(device=device, batch=batch, threads=threads)
+    if config_file:
+        base.update(read_json_config(config_file, "TeacherConfig", ConfigError))
+    if arch:
+        base["arch"] = arch
+    if no_text:
+        base["use_text"] = False
+    base.update(device=device, batch=batch, threads=threads or base.get("threads", 0))
     if epochs is not None:
         base["epochs"] = epochs
-    cfg = TeacherConfig(**base)
+    try:
+        cfg = TeacherConfig.from_dict(base)
+    except ConfigError as e:
+        raise ConfigError(f"{config_file}: {e}" if config_file else str(e)) from None
     pick_device(cfg)                      # fail before the (slow) graph export, not after
     if cfg.batch == "mini" and not minibatch_available():
         raise TrainError("--batch mini needs pyg-lib or torch-sparse: install the optional extra "

@@ -12,7 +12,7 @@ import sys
 import click
 
 from generation.base import TASKS
-from studio.cli import command, user_errors, workspace_option
+from studio.cli import command, read_json_config, user_errors, workspace_option
 
 
 @command("distill", "Train the student text generator on the workspace's curriculum text, "
@@ -42,7 +42,7 @@ from studio.cli import command, user_errors, workspace_option
 @user_errors
 def distill_cmd(workspace, config_file, epochs, max_steps, time_budget, batch_size, alpha, beta, temperature,
                 teacher_mode, pretrained, device, threads, resume, seed, quiet):
-    from generation.config import StudentConfig
+    from generation.config import StudentConfig, StudentConfigError
     from generation.student.distill import configure_threads, distill_workspace
     over = {"epochs": epochs, "max_steps": max_steps, "time_budget_s": time_budget,
             "batch_size": batch_size, "alpha": alpha, "beta": beta, "temperature": temperature,
@@ -52,7 +52,10 @@ def distill_cmd(workspace, config_file, epochs, max_steps, time_budget, batch_si
     kw.update(device=device, threads=threads or kw.get("threads", 0))
     if teacher_mode == "none":
         kw.update(alpha=0.0, beta=0.0)
-    cfg = StudentConfig.from_dict(kw)
+    try:
+        cfg = StudentConfig.from_dict(kw)
+    except StudentConfigError as e:
+        raise StudentConfigError(f"{config_file}: {e}" if config_file else str(e)) from None
     if resume:   # only what was given on the command line overrides the saved run
         from generation.student.checkpoint import load_student_checkpoint, student_dir
         saved = load_student_checkpoint(student_dir(workspace) / "last.pt").config.to_dict()
@@ -73,13 +76,7 @@ def distill_cmd(workspace, config_file, epochs, max_steps, time_budget, batch_si
 
 def _config_file(path: str) -> dict:
     from generation.config import StudentConfigError
-    try:
-        d = json.loads(open(path, encoding="utf-8").read())
-    except (OSError, ValueError) as e:
-        raise StudentConfigError(f"{path}: not a readable JSON config ({e})") from e
-    if not isinstance(d, dict):
-        raise StudentConfigError(f"{path}: the config must be a JSON object of StudentConfig fields")
-    return d
+    return read_json_config(path, "StudentConfig", StudentConfigError)
 
 
 def _resolve_concept(workspace, concept: str) -> str:
