@@ -374,7 +374,7 @@ def _code_text(el) -> str:
 
 
 def code_lines(el) -> list[str]:
-    """The lines of a listing, verbatim, with leading/trailing blank lines and line numbering
+    r"""The lines of a listing, verbatim, with leading/trailing blank lines and line numbering
     dropped: numbering is dropped when every non-blank line starts with its own number
     (1, 2, 3, ...), whatever the class says.
 
@@ -826,7 +826,7 @@ _SENTENCE_END = re.compile(r"[.!?][\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9`])")
 
 
 def split_sentences(text: str) -> list[str]:
-    """Sentences of a text, one block a line (a code fence line is kept whole).
+    r"""Sentences of a text, one block a line (a code fence line is kept whole).
 
     >>> split_sentences("A statement, e.g. x = 1, is code. The print() call prints.")
     ['A statement, e.g. x = 1, is code.', 'The print() call prints.']
