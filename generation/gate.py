@@ -27,7 +27,7 @@ records ("has the repeated phrase 'the blind spot'").
 
 >>> check("The absolute threshold is the absolute threshold ___.", task="definition",
 ...       names=["absolute threshold"])[1]
-['has a blank to fill', "has the repeated phrase 'the absolute threshold'", 'restates its input names']
+['has a blank to fill', "has the repeated phrase 'the absolute threshold'", 'says nothing beyond the names it was given']
 >>> check("A loop runs its body again and again while its condition holds.", names=["loop"])
 (True, [])
 """
@@ -170,7 +170,7 @@ def check(text: str, *, task: str = "explanation", names: Iterable[str] = (), ma
     if rep:
         reasons.append(f"has the repeated phrase '{rep[0]}'")
     if text and restates(text, names, cfg.min_content):
-        reasons.append("restates its input names")
+        reasons.append("says nothing beyond the names it was given")
     if matcher is not None and text:
         out = outside_concepts(text, matcher, allowed)
         if out:

@@ -1,28 +1,51 @@
-"""Lessons from the graph: objectives, a prerequisite recap, explanation, worked example,
-summary and check questions, every paragraph with its provenance.
+"""Lessons from the graph: objectives, the book's definition, an explanation, prerequisite
+bridges, a worked example, a contrast with the concept most easily confused with it, a
+summary and check questions -- every paragraph with its provenance.
 
 :func:`build_lesson` makes a lesson for a concept or a section.
 
-* **Objectives** — the curriculum's learning objectives of the section that teaches the
-  concept (with their Bloom levels): those that teach or name the concept, else all of the
-  section's; when the section has none, two generated ones ("Define X", remember;
-  "Explain how X builds on P", understand, when X has prerequisites).
-* **Prerequisites recap** — the concepts the lesson's concepts build on (from outside the
+Where each paragraph comes from (``Paragraph.generator``; ``Paragraph.why`` says why):
+
+* **student** -- only when the workspace has a trained student *and* its paragraph passes
+  the quality gate (:func:`generation.gate.check`: grounded, no repeated 3-gram, not a
+  restatement of its input names, length within bounds, no blanks or empty brackets, a
+  minimum self-score). Asked for the explanation and the prerequisite bridges, in one
+  batched call.
+* **extractive** -- otherwise the curriculum's own best evidence sentence(s)
+  (:mod:`generation.extractive`, from the evidence index of :mod:`kg.evidence`), quoted
+  verbatim and cited: ``Paragraph.citations`` holds the section (IRI, label) and paragraph
+  id of each, and the HTML/Markdown pages show them.
+* **template** -- only when the book has no sentence for it: the template realiser's plain
+  statement of the graph.
+* **curriculum** -- text copied as a whole (a section's summary, a paragraph of the section
+  text that gives an example, a glossary-less section's own opening sentences).
+
+Definitions are always the book's (extractive, else the glossary through the definition
+template), never the student's: on held-out *Psychology 2e* concepts the student's
+definitions score chrF 15.8 against the glossary, the book's own defining sentence 39.0
+(``benchmarks/generation.py``).
+
+Parts:
+
+* **Objectives** -- the curriculum's learning objectives of the teaching section (with
+  their Bloom levels): those that teach or name the concept, else all of the section's;
+  when the section has none, generated ones ("Define X", "Explain how X builds on P").
+* **Before you start** -- the concepts the lesson's concepts build on (from outside the
   lesson), up to :data:`LessonConfig.recap_depth` steps back, in a teaching order that
-  respects every prerequisite, each with the reason it is there; the direct ones get a
-  generated paragraph (task ``prerequisite``).
-* **Explanation** — per concept, the generator's ``definition`` and ``explanation``
-  paragraphs (student when trained, else templates); a section lesson opens with the
-  section's own summary.
-* **Worked example** — copied from the curriculum: the first paragraph of the teaching
-  section's text that names the concept and gives an example ("for example", "e.g.",
-  "for instance", "example"); none when the source has none. This is a lexical heuristic:
-  neither the native format nor the OpenStax importer marks worked examples as such (the
-  CNXML ``<example>`` elements stay section text), so the paragraph chosen is an example
-  *in* the text, not always a step-by-step worked solution.
-* **Summary** — the section's summary (curriculum) for a section lesson; a template recap
-  (the definition's first sentence and what the concept leads on to) for a concept lesson.
-* **Check questions** — :data:`LessonConfig.n_questions` quiz items on the same scope.
+  respects every prerequisite; the direct ones get a bridge paragraph ("why B needs A":
+  a sentence of B that names A, else A's definition).
+* **Explanation** -- per concept: the definition (cited), then the explanation (2-3 sentences
+  of the book about it that are not the definition); a section lesson opens with the
+  section's summary and quotes the section's own sentences (a glossary-less section with no
+  concepts still gets its opening sentences). A concept lesson adds a **contrast** with the
+  concept the similarity (teacher, MiniLM or lexical) ranks closest, when the book has a
+  sentence naming both or a definition of each.
+* **Worked example** -- the concept's code evidence (a fenced block, shown as code) or
+  example sentences from the index; else the first paragraph of the teaching section that
+  names the concept and says "for example" (a lexical guess, generator ``curriculum``).
+* **Summary** -- the section's summary for a section lesson; for a concept lesson, "In
+  short, " and the definition's first sentence, and what the concept leads on to.
+* **Check questions** -- :data:`LessonConfig.n_questions` quiz items on the same scope.
 """
 from __future__ import annotations
 
@@ -30,17 +53,20 @@ import re
 import time
 from dataclasses import dataclass
 
-from generation.base import Triple
+from generation.base import Generation, Triple
 from generation.content.builder import Builder
-from generation.content.model import ItemMeta, Lesson, Objective, Paragraph, PathStep
+from generation.content.model import Citation, ItemMeta, Lesson, Objective, Paragraph, PathStep
 from generation.content.quiz import EmptyScope, QuizConfig, build_quiz
+from generation.extractive import Extract, ExtractiveGenerator, is_code
+from generation.gate import GateConfig, check
 from generation.template import first_sentence, listing, mid
 from kg.errors import KGStudioError
 from ontology.namespaces import KGS
 
-__all__ = ["LessonConfig", "build_lesson"]
+__all__ = ["LessonConfig", "build_lesson", "section_sentences"]
 
 _EXAMPLE = re.compile(r"(?i)(\bfor example\b|\bfor instance\b|\be\.g\.|\bexample\b)")
+_SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“(])")
 
 
 @dataclass
@@ -49,6 +75,9 @@ class LessonConfig:
     max_recap: int = 8            # recap steps at most (nearest kept)
     n_questions: int = 3          # check-your-understanding questions
     max_concepts: int = 12        # concepts explained in a section lesson (teaching order)
+    explanation_sentences: int = 3    # sentences quoted for an extractive explanation
+    contrast: bool = True         # a contrast paragraph with the most-confused concept
+    gate: GateConfig | None = None    # the student's quality gate (default GateConfig())
 
 
 def _recap(b: Builder, focus: list[str], cfg: LessonConfig) -> list[PathStep]:
@@ -75,9 +104,74 @@ def _recap(b: Builder, focus: list[str], cfg: LessonConfig) -> list[PathStep]:
     return steps
 
 
-def _paragraph(gen, kind: str) -> Paragraph:
+def _from_gen(gen: Generation, kind: str, why: str = "") -> Paragraph:
     return Paragraph(text=gen.text, kind=kind, generator=gen.generator, checkpoint=gen.checkpoint,
-                     triples=list(gen.triples), concepts=list(gen.concepts))
+                     triples=list(gen.triples), concepts=list(gen.concepts), why=why)
+
+
+def _from_extract(x: Extract, kind: str, why: str) -> Paragraph:
+    triples = [Triple(e.section, str(KGS.text), e.text) for e in x.evidence if e.section]
+    return Paragraph(text=x.text, kind=kind, generator=x.generator, checkpoint=x.checkpoint, triples=triples,
+                     concepts=list(x.concepts), source=x.citations[0].section if x.citations else "",
+                     citations=list(x.citations), why=why)
+
+
+def _allowed(gen: Generation, focus: str) -> set[str]:
+    out = {focus, *gen.concepts, *(gen.extra or {}).get("entities", {})}
+    for t in gen.triples:
+        out.update((t.s, t.o))
+    return out
+
+
+class _Writer:
+    """One lesson's sources, in order: the gated student, cited evidence, the templates."""
+
+    def __init__(self, b: Builder, ex: ExtractiveGenerator, cfg: LessonConfig):
+        self.b, self.ex, self.cfg = b, ex, cfg
+        self.matcher = getattr(b.generator, "lexicon", None)
+        self._no_index_logged = False
+
+    def evidence_ok(self, fn, *args, **kw) -> Extract | None:
+        """``fn(*args)`` of the extractive generator; None (noted once) without an index."""
+        try:
+            return fn(*args, **kw)
+        except ImportError as e:           # kg.evidence not there: no cited text, templates
+            if not self._no_index_logged:
+                self.b.log(f"no evidence index ({e}); lessons fall back to the templates")
+                self._no_index_logged = True
+            return None
+
+    def gate(self, gen: Generation, focus: str, task: str, context: dict | None) -> list[str]:
+        names = self.b._names(focus, context)
+        ok, reasons = check(gen.text, task=task, names=names, matcher=self.matcher,
+                            allowed=_allowed(gen, focus), logprob=(gen.scores or {}).get("logprob"),
+                            config=self.cfg.gate)
+        return [] if ok else reasons
+
+    def paragraphs(self, requests: list[tuple[str, str, dict | None, str, object]]) -> list[Paragraph]:
+        """``(focus, task, context, kind, extract)`` requests -> paragraphs: the student's
+        when it passes the gate, else ``extract()`` (cited evidence), else the templates."""
+        drafts = self.b.drafts([(f, t, c) for f, t, c, _k, _x in requests])
+        out = []
+        for (focus, task, ctx, kind, extract), (gen, why) in zip(requests, drafts):
+            if gen is not None:
+                reasons = self.gate(gen, focus, task, ctx)
+                if not reasons:
+                    lp = (gen.scores or {}).get("logprob")
+                    out.append(_from_gen(gen, kind, "student passed the quality gate"
+                                         + (f" (self-score {lp:.2f})" if lp is not None else "")))
+                    continue
+                why = "student " + "; ".join(reasons)
+            x = self.evidence_ok(extract) if extract is not None else None
+            if x is not None and x.text.strip():
+                out.append(_from_extract(x, kind, f"the curriculum's own text: {why}"))
+            else:
+                t = self.b.templates.generate(focus, task, context=ctx)
+                out.append(_from_gen(t, kind, f"templates: {why}; the curriculum has no sentence for it"))
+            if gen is not None:
+                self.b.log(f"student wrote {gen.text!r} for {task} of <{focus}>, which "
+                           f"{'; '.join(reasons)}; {'cited curriculum text' if x else 'templates'} used instead")
+        return out
 
 
 def _worked_example(b: Builder, concepts: list[str], sections: list[str]) -> Paragraph | None:
@@ -86,21 +180,65 @@ def _worked_example(b: Builder, concepts: list[str], sections: list[str]) -> Par
         label = v.label(c)
         pat = re.compile(r"(?i)\b" + re.escape(label) + r"\b")
         for s in sections or v.sections_teaching(c)[:2]:
-            for para in re.split(r"\n\s*\n", v.section(s).text):
+            for i, para in enumerate(re.split(r"\n\s*\n", v.section(s).text), 1):
+                if para.lstrip().startswith("```"):
+                    continue
                 text = " ".join(para.split())
                 if len(text.split()) >= 12 and pat.search(text) and _EXAMPLE.search(text):
                     return Paragraph(text=text, kind="example", generator="curriculum", checkpoint="",
-                                     triples=[Triple(s, str(KGS.text), text)], concepts=[c], source=s)
+                                     triples=[Triple(s, str(KGS.text), text)], concepts=[c], source=s,
+                                     citations=[Citation(s, v.section(s).label, f"p{i}")],
+                                     why="a paragraph of the teaching section that gives an example "
+                                         "(no typed example or code in the evidence index)")
     return None
 
 
-def build_lesson(b: Builder, scope: str, config: LessonConfig | None = None) -> Lesson:
-    """A lesson on a concept or a section (see the module docstring)."""
+def section_sentences(text: str, n: int = 3, min_words: int = 12) -> tuple[str, str] | None:
+    """The first ``n`` sentences of the first prose block of a section text that has at
+    least ``min_words`` words, and its paragraph id ``p<N>`` (1-based block number, as the
+    evidence index numbers paragraphs); None when there is none. Code blocks are skipped.
+
+    >>> section_sentences("Title\\n\\n```python\\nx = 1\\n```\\n\\nA loop repeats its body. It stops when told to. "
+    ...                   "Loops are everywhere in programs.", n=2, min_words=5)
+    ('A loop repeats its body. It stops when told to.', 'p3')
+    """
+    for i, block in enumerate(re.split(r"\n\s*\n", text or ""), 1):
+        if block.lstrip().startswith("```"):
+            continue
+        flat = " ".join(block.split())
+        if len(flat.split()) >= min_words:
+            return " ".join(_SENT.split(flat)[:n]), f"p{i}"
+    return None
+
+
+def _most_confused(b: Builder, c: str) -> str | None:
+    """The concept of the same curriculum the similarity ranks closest to ``c``, leaving
+    out ``c``'s synonyms, direct prerequisites and direct dependants (related, not confused)."""
+    v = b.view
+    cur = v.concept(c).curriculum
+    near = {c} | set(v.same_as.get(c, ())) | set(v.requires.get(c, ())) | set(v.required_by.get(c, ()))
+    cands = sorted(x for x, info in v.concepts.items() if x not in near and (not cur or info.curriculum == cur))
+    if not cands:
+        return None
+    scores = b.similarity.scores(c, cands)
+    best = max(cands, key=lambda x: (scores.get(x, 0.0), x))
+    return best if scores.get(best, 0.0) > 0 else None
+
+
+def build_lesson(b: Builder, scope: str, config: LessonConfig | None = None, *,
+                 extractive: ExtractiveGenerator | None = None) -> Lesson:
+    """A lesson on a concept or a section (see the module docstring).
+
+    ``extractive``: the generator of cited evidence (default: one on ``b.store`` reading
+    :func:`kg.evidence.evidence`).
+    """
     from generation.content.repository import item_iri
     t0 = time.perf_counter()
     cfg = config or LessonConfig()
     v = b.view
     scope = str(scope)
+    ex = extractive or ExtractiveGenerator(b.store, v.label)
+    w = _Writer(b, ex, cfg)
     if scope in v.concepts:
         kind, focus, sections = "concept", [scope], v.sections_teaching(scope)[:1]
         title = v.label(scope)
@@ -112,6 +250,7 @@ def build_lesson(b: Builder, scope: str, config: LessonConfig | None = None) -> 
         info = v.section(scope)
         kind, sections, title = "section", [scope], info.label
         focus = v.taught_in(scope)[:cfg.max_concepts]
+    in_section = scope if kind == "section" else None
     # objectives
     objectives: list[Objective] = []
     found = v.objectives(of=sections) if sections else []
@@ -130,45 +269,76 @@ def build_lesson(b: Builder, scope: str, config: LessonConfig | None = None) -> 
                                             f"{listing([v.concept(p) for p in ps])}.", "understand", "", [c]))
     # prerequisite recap
     recap = _recap(b, focus, cfg)
-    # every generated paragraph in one batch (one model call when the student is used)
+    # the book's definitions (cited), one per concept
+    defs: dict[str, Extract | None] = {c: w.evidence_ok(ex.definition, c, in_section) or
+                                       (w.evidence_ok(ex.definition, c) if in_section else None) for c in focus}
+    # every student paragraph in one batch; each request knows its evidence fallback
     requests = []
     for step in recap:
         targets = [u for u in step.needed_by if u in focus]
         if targets:
-            requests.append((step.concept, "prerequisite", {"target": targets[0]}))
+            requests.append((step.concept, "prerequisite", {"target": targets[0]}, "prerequisite",
+                             (lambda p=step.concept, t=targets[0]: ex.bridge(p, t))))
     n_prereq = len(requests)
     for c in focus:
-        requests.append((c, "explanation", {"lesson_section": scope} if kind == "section" else None))
-    gens = b.generate_many(requests)
-    paragraphs: list[Paragraph] = [_paragraph(g, "prerequisite") for g in gens[:n_prereq]]
-    # explanation
+        ctx = {"lesson_section": scope} if kind == "section" else None
+        d = defs[c]
+        requests.append((c, "explanation", ctx, "explanation", (
+            lambda c=c, d=d: ex.explanation(c, section=in_section, n=cfg.explanation_sentences,
+                                            exclude=[d.text] if d else ()) or
+            (ex.explanation(c, n=cfg.explanation_sentences, exclude=[d.text] if d else ()) if in_section else None))))
+    made = w.paragraphs(requests)
+    paragraphs: list[Paragraph] = made[:n_prereq]
     if kind == "section":
         intro = v.section(scope)
         if intro.summary:
             paragraphs.append(Paragraph(" ".join(intro.summary.split()), kind="summary", generator="curriculum",
-                                        triples=[Triple(scope, str(KGS.summary), intro.summary)], source=scope))
-    paragraphs += [_paragraph(g, "explanation") for g in gens[n_prereq:]]
-    example = _worked_example(b, focus, sections)
+                                        triples=[Triple(scope, str(KGS.summary), intro.summary)], source=scope,
+                                        citations=[Citation(scope, intro.label, "summary")]))
+        if not focus:        # a section that teaches no concept: its own opening sentences
+            got = section_sentences(intro.text)
+            if got is not None:
+                text, pid = got
+                paragraphs.append(Paragraph(text, kind="explanation", generator="curriculum",
+                                            triples=[Triple(scope, str(KGS.text), text)], source=scope,
+                                            citations=[Citation(scope, intro.label, pid)],
+                                            why="the section names no concept: its own opening sentences"))
+    for c, expl in zip(focus, made[n_prereq:]):
+        d = defs[c]
+        if d is not None:
+            paragraphs.append(_from_extract(d, "definition", "the book's own defining sentence"))
+        elif expl.generator != "template" and v.concept(c).definition:
+            # the explanation does not say what the concept is: the glossary's definition
+            paragraphs.append(_from_gen(b.templates.generate(c, "definition"), "definition",
+                                        "the glossary definition (no defining sentence in the text)"))
+        if not (d is not None and expl.generator == "extractive" and expl.text == d.text):
+            paragraphs.append(expl)
+    # contrast with the most-confused concept (concept lessons)
+    if kind == "concept" and cfg.contrast and focus:
+        other = _most_confused(b, focus[0])
+        x = w.evidence_ok(ex.contrast, focus[0], other) if other else None
+        if x is not None:
+            paragraphs.append(_from_extract(x, "contrast", f"not to be confused with {v.label(other)}: "
+                                            "the closest concept by similarity"))
+    # worked example: typed example/code evidence first, else the section paragraph guess
+    example = None
+    for c in focus:
+        x = w.evidence_ok(ex.example, c)
+        if x is not None:
+            example = _from_extract(x, "example", "the curriculum's code" if is_code(x.text)
+                                    else "the curriculum's example sentences")
+            break
+    if example is None:
+        example = _worked_example(b, focus, sections)
     # summary
     if kind == "section" and v.section(scope).summary:
         s = v.section(scope).summary
         summary = Paragraph(" ".join(s.split()), kind="summary", generator="curriculum",
-                            triples=[Triple(scope, str(KGS.summary), s)], source=scope)
+                            triples=[Triple(scope, str(KGS.summary), s)], source=scope,
+                            citations=[Citation(scope, v.section(scope).label, "summary")])
         paragraphs = [p for p in paragraphs if not (p.kind == "summary" and p.source == scope)]
     else:
-        c = v.concept(focus[0]) if focus else None
-        if c is not None:
-            users = sorted(v.required_by.get(c.iri, ()), key=lambda u: v.label(u))
-            first = first_sentence(b.templates.generate(c.iri, "definition").text)
-            if first.startswith(("A ", "An ", "The ")):
-                first = first[0].lower() + first[1:]
-            text = f"In short, {first}"
-            if users:
-                text += f" Next, it leads on to {listing([v.concept(u) for u in users])}."
-            summary = Paragraph(text, kind="summary", generator=b.templates.name, checkpoint=b.templates.checkpoint,
-                                triples=v.concept_triples(c.iri), concepts=[c.iri] + users)
-        else:
-            summary = None
+        summary = _summary(b, focus, defs)
     # check questions
     questions = []
     if cfg.n_questions > 0 and (focus or kind == "section"):
@@ -176,17 +346,39 @@ def build_lesson(b: Builder, scope: str, config: LessonConfig | None = None) -> 
             questions = build_quiz(b, scope, QuizConfig(n=cfg.n_questions)).items
         except EmptyScope:   # an introduction that teaches nothing and asks nothing
             questions = []
+    written = [p for p in paragraphs if p.kind in ("prerequisite", "explanation", "definition", "contrast")]
     lesson = Lesson(iri=item_iri("lesson", scope), title=title, scope=scope, scope_kind=kind, focus=focus,
                     objectives=objectives, prerequisites=recap, paragraphs=paragraphs, worked_example=example,
-                    summary=summary, check_questions=questions,
-                    meta=_meta(b, [p for p in paragraphs if p.kind in ("prerequisite", "explanation")]))
+                    summary=summary, check_questions=questions, meta=_meta(b, written))
     lesson.meta.build_s = round(time.perf_counter() - t0, 4)
     return lesson
 
 
+def _summary(b: Builder, focus: list[str], defs: dict[str, Extract | None]) -> Paragraph | None:
+    """"In short, <definition>" and what the concept leads on to (the first concept)."""
+    v = b.view
+    if not focus:
+        return None
+    c = v.concept(focus[0])
+    users = sorted(v.required_by.get(c.iri, ()), key=lambda u: v.label(u))
+    nxt = f" Next, it leads on to {listing([v.concept(u) for u in users])}." if users else ""
+    d = defs.get(c.iri)
+    if not c.definition and d is not None:
+        first = first_sentence(d.text)
+        p = _from_extract(d, "summary", "the book's defining sentence (no glossary definition)")
+        p.text = f"In short: “{first}”{nxt}"
+        p.concepts = [c.iri] + users
+        return p
+    first = first_sentence(b.templates.generate(c.iri, "definition").text)
+    if first.startswith(("A ", "An ", "The ")):
+        first = first[0].lower() + first[1:]
+    return Paragraph(f"In short, {first}{nxt}", kind="summary", generator=b.templates.name,
+                     checkpoint=b.templates.checkpoint, triples=v.concept_triples(c.iri), concepts=[c.iri] + users)
+
+
 def _meta(b: Builder, generated: list[Paragraph]) -> ItemMeta:
     """Provenance of the lesson as a whole: the generator(s) that actually wrote its
-    generated paragraphs ("student", "template", or "student+template" after fallbacks)."""
+    paragraphs ("student", "extractive", "template", or e.g. "extractive+template")."""
     kinds = sorted({p.generator for p in generated}) or [b.templates.name]
     checkpoints = sorted({p.checkpoint for p in generated if p.checkpoint}) or [b.templates.checkpoint]
     return ItemMeta(generator="+".join(kinds), checkpoint="+".join(checkpoints), template="lesson.html.j2")

@@ -29,7 +29,7 @@ from typing import Any, ClassVar
 from generation.base import Triple
 
 __all__ = ["ItemState", "TRANSITIONS", "ITEM_TYPES", "BLOOM_LEVELS", "DIAGRAM_KINDS", "CLOZE_BLANK",
-           "ItemMeta", "Paragraph", "Objective", "PathStep", "Choice", "QuizItem", "Lesson", "Quiz",
+           "ItemMeta", "Citation", "Paragraph", "Objective", "PathStep", "Choice", "QuizItem", "Lesson", "Quiz",
            "Diagram", "LearningPath", "KINDS", "item_from_dict", "now_iso"]
 
 #: Quiz item types (``QuizItem.type``). ``essay`` holds the curriculum's free-response
@@ -141,17 +141,30 @@ class ItemMeta(_Serial):
         return cls(**{k: v for k, v in data.items() if k in {f.name for f in dataclasses.fields(cls)}})
 
 
+@dataclass(frozen=True)
+class Citation(_Serial):
+    """Where quoted curriculum text is: a section (or resource) and a paragraph in it."""
+
+    section: str                     # IRI of the section/resource ("" when none)
+    section_label: str = ""
+    paragraph: str = ""              # paragraph id within the section ("p3" or the source's id)
+
+
 @dataclass
 class Paragraph(_Serial):
     """One piece of lesson text and where it came from."""
 
+    _nested: ClassVar[dict[str, Any]] = {"citations": [Citation]}
+
     text: str
-    kind: str = "explanation"        # definition|explanation|prerequisite|example|summary|objective
-    generator: str = "template"      # student|template|curriculum (copied from the source)
+    kind: str = "explanation"        # definition|explanation|prerequisite|example|contrast|summary|objective
+    generator: str = "template"      # student|extractive (quoted evidence)|template|curriculum (copied)
     checkpoint: str = ""             # model checkpoint / template id that wrote it
     triples: list[Triple] = field(default_factory=list)  # the facts it was generated from
     concepts: list[str] = field(default_factory=list)    # IRIs of the concepts it names
     source: str = ""                 # IRI of the node the text was copied from (curriculum text)
+    citations: list[Citation] = field(default_factory=list)  # where quoted text is (extractive)
+    why: str = ""                    # why this generator wrote it (e.g. the gate's reasons)
 
 
 @dataclass

@@ -12,11 +12,12 @@ backslash-escapes the Markdown punctuation, so a renderer shows the text as writ
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from generation.content.model import Diagram, LearningPath, Lesson, Quiz
 from generation.template import environment
 
-__all__ = ["render", "render_lesson", "render_quiz", "md", "shuffled", "FORMATS"]
+__all__ = ["render", "render_lesson", "render_quiz", "md", "shuffled", "blocks", "Block", "FORMATS"]
 
 FORMATS = ("html", "markdown", "json")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
@@ -50,6 +51,44 @@ def shuffled(items) -> list:
     return out
 
 
+_FENCE = re.compile(r"^(`{3,})[ \t]*([\w+#.-]*)[ \t]*\n(.*?)\n\1[ \t]*$", re.S | re.M)
+
+
+@dataclass(frozen=True)
+class Block:
+    """A run of prose, or a fenced code block (contract 1) to be shown as code."""
+
+    text: str
+    code: bool = False
+    lang: str = ""
+
+    @property
+    def fence(self) -> str:
+        """Backticks enough to fence this code in Markdown (longer than any run inside)."""
+        runs = [len(r) for r in re.findall(r"`+", self.text)]
+        return "`" * max(3, max(runs, default=0) + 1)
+
+
+def blocks(text) -> list[Block]:
+    r"""``text`` split into prose and fenced code blocks (```` ```lang ```` ... ```` ``` ````).
+
+    >>> [(b.code, b.lang, b.text) for b in blocks("Sum it:\n```python\nx = 1\n```\nDone.")]
+    [(False, '', 'Sum it:'), (True, 'python', 'x = 1'), (False, '', 'Done.')]
+    """
+    text = str(text or "")
+    out, at = [], 0
+    for m in _FENCE.finditer(text):
+        before = text[at:m.start()].strip()
+        if before:
+            out.append(Block(before))
+        out.append(Block(m.group(3), True, m.group(2)))
+        at = m.end()
+    rest = text[at:].strip()
+    if rest:
+        out.append(Block(rest))
+    return out
+
+
 def _env():
     return environment()   # registers md and shuffled
 
@@ -59,7 +98,26 @@ def render_lesson(lesson: Lesson, fmt: str = "html") -> str:
         import json
         return json.dumps(lesson.to_dict(), ensure_ascii=False, indent=2)
     name = "lesson.html.j2" if fmt == "html" else "lesson.md.j2"
-    return _env().get_template(name).render(lesson=lesson)
+    out = _env().get_template(name).render(lesson=lesson, blocks=blocks)
+    return out if fmt == "html" else _tidy_md(out)
+
+
+def _tidy_md(text: str) -> str:
+    """Markdown with at most one blank line in a row outside fenced code blocks."""
+    out, fence, blank = [], "", False
+    for line in text.split("\n"):
+        bare = line.lstrip("> ").rstrip()
+        m = re.match(r"^(`{3,})", bare)
+        if m and (not fence or bare == fence):
+            fence = "" if fence else m.group(1)
+        if not fence and not line.strip():
+            if blank:
+                continue
+            blank = True
+        else:
+            blank = False
+        out.append(line)
+    return "\n".join(out).strip() + "\n"
 
 
 def render_quiz(quiz: Quiz, fmt: str = "html") -> str:
