@@ -124,9 +124,14 @@ def parse_sources(paths: Iterable[str | Path], *, fmt: str | None = None, max_fi
 
 
 def write_results(store: Store, results: list[ImportResult]) -> list[ImportSummary]:
-    """Write parsed sources in one transaction; returns what changed per source."""
+    """Write parsed sources in one transaction; returns what changed per source.
+
+    Each source's evidence index and mention counts (``kg.evidence``) are built from its
+    parsed graph first and written with it, in the same transaction."""
+    from kg.evidence import add_evidence
     payload = {}
     for r in results:
+        r.counts.update(add_evidence(r.graph, r.source))
         try:
             payload[str(r.graph_iri)] = triples_to_ntriples(r.graph)
         except ValueError as e:

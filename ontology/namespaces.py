@@ -139,6 +139,15 @@ class KGS(DefinedNamespace):
     resourceKind: URIRef      # example | note | checkpoint | theorem (typed resources of a section)
     definitionSource: URIRef  # "<module>#<paragraph>" of a concept's preferred inline definition
 
+    # --- evidence index and mention counts (kg.evidence) --------------------------------
+    Evidence: URIRef          # one sentence (or code block) of a curriculum about a concept, ranked
+    Mention: URIRef           # how often one section's text names one concept
+    about: URIRef             # evidence / mention -> the concept it is about
+    inSection: URIRef         # evidence / mention -> the section or resource its text is in
+    evidenceKind: URIRef      # definition | use | example | code | exercise
+    paragraphId: URIRef       # paragraph of the evidence in its section ("p3" or the source's id)
+    mentionCount: URIRef      # number of times the section's text names the concept
+
 
 BLOOM = Namespace(BASE + "bloom/")
 """Members of the Bloom's revised taxonomy SKOS scheme: remember ... create."""
