@@ -87,7 +87,17 @@ def xpath_counts(book: Path) -> dict[str, int]:
             inline_terms.add(" ".join("".join(t.itertext()).split()).casefold())
     totals["glossary_terms_casefolded"] = len(glossary_terms)
     totals["distinct_inline_terms"] = len(inline_terms)
+    totals["distinct_inline_terms_singular"] = len({_singular(t) for t in inline_terms})
     return totals
+
+
+def _singular(term: str) -> str:
+    """``term`` with a plain plural last word made singular (inflect), hyphens as spaces."""
+    import inflect
+    words = term.replace("-", " ").split()
+    if words and len(words[-1]) > 3 and words[-1].isalpha():
+        words[-1] = inflect.engine().singular_noun(words[-1]) or words[-1]
+    return " ".join(words)
 
 
 _ID_ONLY = re.compile(r"#?[\w./:-]*\d[\w./:-]*")
@@ -176,7 +186,7 @@ def main(argv: list[str] | None = None) -> None:
             metrics[f"{key}_{name}"] = value
         for key, value in ref.items():
             metrics[f"xpath_{key}_{name}"] = value
-        rows.append([name, f"{ours['concepts']} ({ref['glossary_terms_casefolded'] or ref['distinct_inline_terms']})",
+        rows.append([name, f"{ours['concepts']} ({ref['glossary_terms_casefolded'] or ref['distinct_inline_terms_singular']})",
                      ours["concepts_with_definition"], f"{ours['objectives']} ({ref['objectives']})",
                      f"{ours['items_with_keys']} ({ref['exercises_with_solution_not_worked']})",
                      f"{ours['embedded_exercises']} ({ref['embedded_exercises']})",

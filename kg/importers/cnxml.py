@@ -100,6 +100,7 @@ True
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -606,6 +607,62 @@ class ConceptMatcher:
         return found
 
 
+class _LabelCounter:
+    """:class:`kg.labels.LabelMatcher` (the project's one matcher: whole words, plurals and
+    singulars) behind the ``find``/``count`` interface of :class:`ConceptMatcher`."""
+
+    def __init__(self, matcher):
+        self._m = matcher
+
+    def find(self, text: str) -> set:
+        return set(self.count(text))
+
+    def count(self, text: str) -> Counter:
+        return Counter(m.concept for m in self._m.find(text))
+
+
+def concept_matcher(labels: dict[str, object]):
+    """The matcher the importer uses: ``kg.labels.LabelMatcher`` when the project has it,
+    else :class:`ConceptMatcher` (exact forms only)."""
+    try:
+        from kg.labels import LabelMatcher
+    except ImportError:
+        return ConceptMatcher(labels)
+    by_key: dict[object, list[str]] = {}
+    for label, key in labels.items():
+        by_key.setdefault(key, []).append(label)
+    return _LabelCounter(LabelMatcher(by_key))
+
+
+@functools.lru_cache(maxsize=None)
+def _inflector():
+    try:
+        import inflect
+    except ImportError:  # pragma: no cover - inflect is a dependency
+        return None
+    return inflect.engine()
+
+
+def term_key(label: str) -> str:
+    """Grouping key of an inline term: its slug, the last word made singular when it is a
+    plain lower-case plural ("statements" and "Statement" meet; names are left alone).
+
+    >>> term_key("String literals"), term_key("Statement"), term_key("Confucius")
+    ('string-literal', 'statement', 'confucius')
+    """
+    words = label.split()
+    last = words[-1] if words else ""
+    eng = _inflector()
+    if eng is not None and len(last) > 3 and last.isalpha() and last.islower():
+        try:
+            single = eng.singular_noun(last)
+        except Exception:  # noqa: BLE001 - inflect raises on odd input; keep the word
+            single = False
+        if single:
+            words[-1] = single
+    return slug(" ".join(words))
+
+
 # ---- reading files -------------------------------------------------------------------------
 
 def _parser() -> etree.XMLParser:
@@ -766,6 +823,15 @@ _RESOURCE_COUNTS = {"example": "examples", "note": "notes", "checkpoint": "check
 _THEOREM_CLASSES = {"theorem", "lemma", "corollary", "proposition", "rule", "law"}
 
 
+def _better_label(new: str, old: str, key: str) -> bool:
+    """Prefer the singular form ("statement" over "statements") and lower case over a
+    capital that only starts a sentence ("Statement")."""
+    new_exact, old_exact = slug(new) == key, slug(old) == key
+    if new_exact != old_exact:
+        return new_exact
+    return new != old and new.casefold() == old.casefold() and new == new.lower() and old != old.lower()
+
+
 def _resource_kind(el) -> str | None:
     """The typed-resource kind of an ``<example>`` or ``<note>``, None for notes that are
     something else (questions, objectives, a lab)."""
@@ -920,7 +986,7 @@ class _Book:
         self.casefolded_terms: set[str] = set()
         self.modules: list[_Module] = []
         self.by_id: dict[str, _Module] = {}
-        self.matcher: ConceptMatcher | None = None
+        self.matcher = None  # concept_matcher(), built once every concept is known
         self.link_label: Callable[[etree._Element], str] | None = None
 
     # -- helpers ---------------------------------------------------------------------
@@ -1091,16 +1157,23 @@ class _Book:
                 if _in_excluded(t):
                     continue
                 label = _squash(Renderer().inline(t))
-                key = slug(label) if label else ""
+                key = term_key(label) if label else ""
                 if not label or key in seen or not any(ch.isalnum() for ch in label):
                     continue
                 seen.add(key)
                 block = _block_of(t)
-                sentence = defining_sentence(r.line(block), label)
+                parent = t.getparent()
+                if _local(parent) == "definition":   # <definition><term/><meaning/></definition> in the text
+                    sentence = "; ".join(x for x in (_squash(r.line(m)) for m in parent.iterfind(C + "meaning")) if x)
+                    block = parent
+                else:
+                    sentence = defining_sentence(r.line(block), label)
                 info = self.concepts.get(key)
                 if info is None:
                     info = self.concepts[key] = _ConceptInfo(label)
                     self.counts["inline_concepts"] += 1
+                elif _better_label(label, info.label, key):
+                    info.label = label
                 if sentence:
                     if info.first_definition is None:
                         info.first_definition = sentence
@@ -1114,7 +1187,7 @@ class _Book:
     def emit(self) -> None:
         if not self.counts["glossary_definitions"]:
             self._read_inline_concepts()
-        self.matcher = ConceptMatcher({info.label: key for key, info in self.concepts.items()})
+        self.matcher = concept_matcher({info.label: key for key, info in self.concepts.items()})
         chapter_objectives: Counter[URIRef] = Counter()  # objectives so far per chapter
         for mod in self.modules:
             self._emit_module(mod, chapter_objectives)
@@ -1180,7 +1253,10 @@ class _Book:
         mentioned: Counter[str] = Counter()
         for t in content.iter(C + "term"):
             self.counts["inline_terms"] += 1
-            key = slug(_squash(Renderer().inline(t)))
+            label = _squash(Renderer().inline(t))
+            key = slug(label)
+            if key not in self.concepts:
+                key = term_key(label)
             if key not in self.concepts:
                 self.counts["inline_terms_unmatched"] += 1
                 continue

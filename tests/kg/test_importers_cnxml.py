@@ -434,7 +434,12 @@ def check_graph(res) -> None:
 
     assert typed(KGS.Chapter) == c["chapters"]
     assert typed(KGS.Section) == c["sections"] + c["introductions"]
-    assert typed(KGS.Resource) == c["resources"] == c["modules"] - c["sections"] - c["introductions"]
+    # module resources (labs, prefaces, appendices) and the typed resources of sections
+    # (examples, notes, checkpoints, theorems: kgs:resourceKind)
+    assert typed(KGS.Resource) == c["resources"] + c["typed_resources"]
+    assert c["resources"] == c["modules"] - c["sections"] - c["introductions"]
+    assert len(set(g.subjects(KGS.resourceKind, None))) == c["typed_resources"]
+    assert not set(g.subjects(RDF.type, KGS.ExternalItem)) & set(g.subjects(RDF.type, KGS.AssessmentItem))
     assert typed(KGS.Concept) == typed(SKOS.Concept) == c["concepts"]
     assert typed(KGS.LearningObjective) == c["objectives"] + c["lab_outcomes"]
     assert typed(KGS.AssessmentItem) == c["items"] == sum(
@@ -532,7 +537,7 @@ def test_statistics_content(statistics):
     owners = {g.value(o, KGS.partOf) for o in objectives}
     chapters = set(g.subjects(RDF.type, KGS.Chapter))
     assert len(owners & chapters) == 13
-    labs = {s for s in g.subjects(RDF.type, KGS.Resource) if "/m50" in str(s)}
+    labs = {s for s in g.subjects(RDF.type, KGS.Resource) if "/m50" in str(s) and g.value(s, KGS.resourceKind) is None}
     assert len(labs) == 22 and owners - chapters == labs
     assert res.counts["lab_outcomes"] == 42
     assert len(objects(g, URIRef(sid + "chapter/1"), KGS.hasObjective)) == 3
