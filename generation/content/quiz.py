@@ -50,6 +50,7 @@ import time
 from dataclasses import dataclass, field
 
 from generation.base import Triple
+from generation.content import flaws
 from generation.content.builder import Builder
 from generation.content.graph import ConceptInfo, SourceItem
 from generation.content.model import CLOZE_BLANK, Choice, ItemMeta, Quiz, QuizItem
@@ -57,16 +58,24 @@ from generation.template import defines, first_sentence, mask, mid
 from kg.errors import KGStudioError
 from ontology.namespaces import KGS
 
-__all__ = ["QuizConfig", "build_quiz", "GENERATED_TYPES", "curriculum_item", "EmptyScope"]
+__all__ = ["QuizConfig", "build_quiz", "GENERATED_TYPES", "LEARNER_TYPES", "CONCEPT_MAP_TYPES", "curriculum_item",
+           "EmptyScope", "code_listings", "code_distractors", "is_id_only", "empty_item_reason", "item_kind"]
 
-#: Generated item types in the order the builder cycles through them.
-GENERATED_TYPES = ("multichoice", "truefalse", "cloze", "multiresponse", "matching", "shortanswer",
-                   "ordering")
+#: Item kinds of a learner quiz, in the order the builder tries them: ``code`` ("what does
+#: this code print?", key from running the listing) and ``contrast`` (the most-confused pair)
+#: are multiple-choice items above recall.
+LEARNER_TYPES = ("code", "contrast", "multichoice", "truefalse", "cloze", "matching", "shortanswer")
+#: Items about the curriculum's prerequisite order (a designer's concept-map activity, not a
+#: learner's quiz): only with ``QuizConfig(concept_map=True)`` or when asked for by name.
+CONCEPT_MAP_TYPES = ("multiresponse", "ordering")
+#: Every generated item kind.
+GENERATED_TYPES = LEARNER_TYPES + CONCEPT_MAP_TYPES
 _BASE_DIFFICULTY = {"truefalse": 0.15, "matching": 0.3, "multichoice": 0.3, "cloze": 0.4,
-                    "multiresponse": 0.45, "shortanswer": 0.5, "ordering": 0.55, "essay": 0.6}
+                    "multiresponse": 0.45, "shortanswer": 0.5, "ordering": 0.55, "essay": 0.6,
+                    "code": 0.5, "contrast": 0.45}
 _BLOOM = {"multichoice": "remember", "truefalse": "remember", "cloze": "remember", "matching": "remember",
           "shortanswer": "remember", "multiresponse": "understand", "ordering": "analyze",
-          "essay": "understand"}
+          "essay": "understand", "code": "apply", "contrast": "understand"}
 _REQ = str(KGS.requires)
 
 
@@ -77,7 +86,13 @@ class EmptyScope(KGStudioError):
 @dataclass
 class QuizConfig:
     n: int = 10                       # items in the quiz
-    types: tuple[str, ...] = GENERATED_TYPES  # generated item types to use, in cycling order
+    types: tuple[str, ...] | None = None  # generated item kinds to use, in cycling order (None:
+                                      # LEARNER_TYPES, plus CONCEPT_MAP_TYPES with concept_map)
+    concept_map: bool = False         # also ask the curriculum's prerequisite order ("must be
+                                      # learned before", orderings): a designer's activity
+    run_code: bool = True             # run code listings in the sandbox for "what does it print"
+                                      # items (off: no code item; env KGSTUDIO_RUN_CODE=0 too)
+    check_flaws: bool = True          # pass every generated item through generation.content.flaws
     include_curriculum: bool = True   # the curriculum's own questions first
     max_curriculum_share: float = 0.5 # at most this share of the quiz from the curriculum
     n_choices: int = 4                # options of a multichoice item
@@ -175,7 +190,7 @@ def _term_distractors(ctx: _Ctx, a: ConceptInfo, k: int) -> tuple[list[ConceptIn
 
 def _difficulty(ctx: _Ctx, kind: str, concept: str, sims: list[float] | None = None) -> float:
     d = _BASE_DIFFICULTY[kind]
-    if concept:
+    if concept and concept in ctx.b.view.concepts:
         d += 0.25 * ctx.b.view.depth(concept) / max(1, ctx.max_depth)
     if sims:
         d += 0.2 * max(0.0, sum(sims) / len(sims))
@@ -190,7 +205,8 @@ def _item(ctx: _Ctx, kind: str, a: ConceptInfo, stem: str, triples: list[Triple]
     obj, obj_text, obj_bloom = _objective(ctx, a.iri)
     gen = kw.pop("generator", ctx.b.templates.name)
     ck = kw.pop("checkpoint", ctx.b.templates.checkpoint)
-    return QuizItem(type=kind, stem=stem, concept=a.iri, concepts=kw.pop("concepts", [a.iri]),
+    out_type = kw.pop("type_", kind)
+    return QuizItem(type=out_type, stem=stem, concept=a.iri, concepts=kw.pop("concepts", [a.iri]),
                     objective=obj, objective_text=obj_text, bloom=kw.pop("bloom", _BLOOM[kind]),
                     difficulty=_difficulty(ctx, kind, a.iri, sims), source="generated",
                     generator=gen, checkpoint=ck, triples=triples, **kw)
@@ -234,12 +250,65 @@ def _reject(ctx: _Ctx, why: str) -> None:
     return None
 
 
+_SENT = re.compile(r"(?<=[.!?])\s+")
+_DANGLING = re.compile(r"(?i)\b(this|these|those)\b(?=\s*(possible|[.,;:]|is\b|was\b|are\b|were\b|means\b|makes\b))")
+_LEADING_REF = re.compile(r"(?i)^(this|these|those|that|it|its|they|their|such|however|but|so|thus|also|here|"
+                          r"then|therefore|in (this|that|these) |for (this|that) )\b")
+
+
+def _sentences(ctx: _Ctx, a: ConceptInfo, *, limit: int = 40):
+    """(sentence, section IRI, surface form of the label) for prose sentences of the sections
+    teaching ``a`` that name it exactly once: 8-45 words, no code, not opening with a word
+    that points outside the sentence ("This", "However", …), no figure credit. Evidence
+    sentences (kg.evidence) come first when the index exists."""
+    v = ctx.b.view
+    pat = re.compile(r"(?i)\b" + re.escape(a.label) + r"\b")
+    seen, out = set(), []
+    me = _norm(a.label)
+    # longer labels that contain this one ("while loop" for "loop"): blanking part of one is wrong
+    longer = [lab for lab in ctx.by_label if lab != me and re.search(r"\b" + re.escape(me) + r"\b", lab)]
+    texts: list[tuple[str, str]] = []
+    for ev in _evidence(ctx, a.iri, ("definition", "use", "example")):
+        texts.append((ev.section, ev.text))
+    for s_ in v.sections_teaching(a.iri)[:2]:
+        for para in re.split(r"\n\s*\n", flaws.prose(v.section(s_).text)):
+            texts += [(s_, sent) for sent in _SENT.split(" ".join(para.split()))]
+    for sec, sent in texts:
+        sent = sent.strip()
+        key = _norm(sent)
+        if not sent or key in seen:
+            continue
+        seen.add(key)
+        found = pat.findall(sent)
+        if len(found) != 1 or not 8 <= len(sent.split()) <= 45 or _LEADING_REF.match(sent) or "`" in sent \
+                or re.search(r"(?i)credit|figure \d|table \d", sent) or not sent[0].isupper() \
+                or not sent.endswith((".", "!", "?")) or _DANGLING.search(sent) \
+                or any(o in _norm(sent) for o in longer):
+            continue
+        out.append((sent, sec, found[0]))
+        if len(out) >= limit:
+            break
+    return out
+
+
+def _evidence(ctx: _Ctx, concept: str, kinds, k: int = 8) -> list:
+    """Evidence sentences of ``concept`` from ``kg.evidence`` (contract 2), [] without it."""
+    try:
+        from kg.evidence import evidence
+    except ImportError:
+        return []
+    try:
+        return list(evidence(ctx.b.store, concept, kinds=kinds, k=k))
+    except Exception:   # an index not built for this graph: fall back to the section text
+        return []
+
+
 def _truefalse(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
     v = ctx.b.view
     want_true = _stable(ctx.cfg.seed, "tf", a.iri) % 2 == 0
-    before = sorted(v.requires.get(a.iri, ()))
-    after = sorted(v.descendants(a.iri))
-    # a prerequisite statement when the graph has one of the polarity wanted, else a definition one
+    # a prerequisite statement: the curriculum's order, only for a concept-map activity
+    before = sorted(v.requires.get(a.iri, ())) if ctx.cfg.concept_map else []
+    after = sorted(v.descendants(a.iri)) if ctx.cfg.concept_map else []
     if want_true and before:
         p = v.concept(before[_stable(a.iri) % len(before)])
         stem = f"True or false: {p.label} must be learned before {mid(a)}."
@@ -257,9 +326,19 @@ def _truefalse(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
     if not a.definition or _ambiguous_term(ctx, a):
         return None
     if want_true:
-        stem = f"True or false: {defines(a, short=True)}"
-        return _item(ctx, "truefalse", a, stem, v.concept_triples(a.iri, neighbours=False), answer="true",
-                     feedback=f"True. {defines(a, short=True)}")
+        # a statement the text makes about the concept (not its definition restated: that
+        # would be true by construction), cited to its section
+        defn = _norm(first_sentence(a.definition))
+        for sent, sec, _said in _sentences(ctx, a):
+            if defn and (defn in _norm(sent) or _norm(sent) in defn):
+                continue
+            stem = f"True or false: {sent}"
+            label = v.section(sec).label if sec else ""
+            return _item(ctx, "truefalse", a, stem, v.concept_triples(a.iri, neighbours=False)
+                         + [Triple(sec, str(KGS.text), sent)], answer="true",
+                         feedback=f"True: the text says so" + (f" in “{label}”." if label else ".")
+                         + f" {defines(a, short=True)}")
+        return None
     ds, sims = _term_distractors(ctx, a, 1)
     if not ds:
         return None
@@ -271,41 +350,33 @@ def _truefalse(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
                  feedback=f"False: that describes {mid(d)}. {defines(a, short=True)}")
 
 
-_SENT = re.compile(r"(?<=[.!?])\s+")
-
-
 def _cloze(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
     if _ambiguous_term(ctx, a):
         return None
     v = ctx.b.view
     pat = re.compile(r"(?i)\b" + re.escape(a.label) + r"\b")
-    sentence, source, said = "", "", a.label
-    for s in v.sections_teaching(a.iri)[:2]:
-        for para in re.split(r"\n\s*\n", v.section(s).text):
-            for sent in _SENT.split(" ".join(para.split())):
-                found = pat.findall(sent)
-                if len(found) == 1 and 8 <= len(sent.split()) <= 45:
-                    sentence, source, said = sent.strip(), s, found[0]
-                    break
-            if sentence:
-                break
-        if sentence:
-            break
-    triples = v.concept_triples(a.iri, neighbours=False)
-    if sentence:
-        stem = pat.sub(CLOZE_BLANK, sentence)
+    answers_base = [a.label] + a.alt_labels
+    cands = []
+    for sent, sec, said in _sentences(ctx, a):
+        stem = pat.sub(CLOZE_BLANK, sent)
         # "an _____" would give away that the term starts with a vowel sound
         stem = re.sub(r"\b([Aa])n? (?=" + re.escape(CLOZE_BLANK) + ")", r"\1(n) ", stem)
-        triples.append(Triple(source, str(KGS.text), sentence))
-    elif a.definition:
-        stem = f"{CLOZE_BLANK} is the term for: {first_sentence(mask(a.label, a.definition))}"
-    else:
-        return None
-    if stem.count(CLOZE_BLANK) != 1:
-        return _reject(ctx, f"{a.label}: cloze sentence has the term more than once")
-    answers = list(dict.fromkeys([said, a.label] + a.alt_labels))
-    return _item(ctx, "cloze", a, stem, triples, answers=answers, answer=said,
-                 feedback=defines(a, short=True))
+        cands.append((stem, sec, sent, said))
+    if a.definition:
+        cands.append((f"{CLOZE_BLANK} is the term for: {first_sentence(mask(a.label, a.definition))}", "", "", a.label))
+    for stem, sec, sent, said in cands:
+        if stem.count(CLOZE_BLANK) != 1:
+            continue
+        answers = list(dict.fromkeys([said] + answers_base))
+        probe = QuizItem(type="cloze", stem=stem, answer=said, answers=answers)
+        if any(f.rule in ("blank-without-context", "figure-credit", "grammar-cue") for f in flaws.check(probe)):
+            continue
+        triples = v.concept_triples(a.iri, neighbours=False)
+        if sent:
+            triples.append(Triple(sec, str(KGS.text), sent))
+        return _item(ctx, "cloze", a, stem, triples, answers=answers, answer=said,
+                     feedback=defines(a, short=True))
+    return None
 
 
 def _multiresponse(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
@@ -400,12 +471,341 @@ def _ordering(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
                  feedback=" ".join(f"{v.label(x)} builds on {mid(v.concept(y))}." for x, y in zip(chain, chain[1:])))
 
 
+# ---- above recall: contrast items ----------------------------------------------------------
+def _distinguishing(ctx: _Ctx, c: ConceptInfo, other: ConceptInfo) -> tuple[str, str]:
+    """(sentence, section IRI): evidence about ``c`` that names it and not ``other`` (the
+    evidence index first, else the defining sentence of the section text, else the graph's
+    definition)."""
+    o = re.compile(r"(?i)\b" + re.escape(other.label) + r"\b")
+    for ev in _evidence(ctx, c.iri, ("definition", "use", "example")):
+        if not o.search(ev.text) and "```" not in ev.text and not flaws._CREDIT.search(ev.text):
+            return " ".join(ev.text.split()), ev.section
+    for sent, sec, _ in _sentences(ctx, c, limit=5):
+        if not o.search(sent):
+            return sent, sec
+    return defines(c, short=True), ""
+
+
+def _contrast(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
+    """Which description is of ``a`` and not of its most-confused neighbour (the nearest
+    by the teacher / embedding similarity that the graph says is a different concept)?"""
+    if _ambiguous_term(ctx, a):
+        return None
+    ds, sims = _term_distractors(ctx, a, ctx.cfg.n_choices - 1)
+    ds = [d for d in ds if d.definition and _norm(first_sentence(d.definition)) != _norm(first_sentence(a.definition))]
+    if len(ds) < 2:
+        return None
+    names_a = re.compile(r"(?i)\b" + re.escape(a.label) + r"\b")
+    # a distractor whose description names the asked-about term is a giveaway
+    ds = [d for d in ds if not names_a.search(first_sentence(d.definition))]
+    if len(ds) < 2:
+        return None
+    b = ds[0]                                   # the most-confused pair: a and b
+
+    def desc(c: ConceptInfo) -> str:
+        t = mask(c.label, first_sentence(c.definition)).strip()
+        return t[:1].upper() + t[1:]
+    texts = [desc(a)] + [desc(d) for d in ds]
+    if len({_norm(t) for t in texts}) != len(texts) or any(len(_norm(t).split()) < 3 for t in texts):
+        return _reject(ctx, f"{a.label}: contrast options too alike or too short")
+    ev_a, sec_a = _distinguishing(ctx, a, b)
+    choices = [Choice(texts[0], True, f"Yes: this is {mid(a)}. {ev_a}", a.iri)]
+    for d, t in zip(ds, texts[1:]):
+        ev_d, _ = _distinguishing(ctx, d, a)
+        choices.append(Choice(t, False, f"No: that describes {mid(d)}, not {mid(a)}. {ev_d}", d.iri))
+    choices.sort(key=lambda c: _stable(ctx.cfg.seed, "ct", a.iri, c.text))
+    stem = (f"{a.label} and {mid(b)} are easily confused. Which description is of {mid(a)}, "
+            f"not of {mid(b)}?")
+    triples = ctx.b.view.concept_triples(a.iri, neighbours=False)
+    for d in ds:
+        triples += ctx.b.view.concept_triples(d.iri, neighbours=False)
+    if sec_a:
+        triples.append(Triple(sec_a, str(KGS.text), ev_a))
+    return _item(ctx, "contrast", a, stem, triples, sims, choices=choices, answer=texts[0],
+                 concepts=[a.iri] + [d.iri for d in ds], bloom="understand",
+                 feedback=f"{defines(a, short=True)} {defines(b, short=True)}", type_="multichoice")
+
+
+# ---- above recall: "what does this code print?" -----------------------------------------------
+_FENCE = re.compile(r"(?ms)^[ \t]*```[ \t]*([\w+.-]*)[ \t]*\n(.*?)^[ \t]*```[ \t]*$")
+_PY_LANGS = {"", "python", "py", "python3", "pycon"}
+_UNSAFE = re.compile(r"\b(input|open|random|time|datetime|os|sys|socket|subprocess|threading|exit|quit)\b")
+
+
+def code_listings(text: str) -> list[str]:
+    """Python listings in ``text``: fenced Markdown blocks (contract 1: "```python" …
+    "```", or no language) and blocks indented by four spaces after a blank or a line ending
+    in ":" / "?" (Markdown's indented code, as in the demo's question stems). Only listings
+    that parse as Python and contain a statement are returned, dedented."""
+    import ast
+    import textwrap
+    out: list[str] = []
+    for m in _FENCE.finditer(text or ""):
+        if m.group(1).lower() in _PY_LANGS:
+            out.append(textwrap.dedent(m.group(2)).strip("\n"))
+    rest = _FENCE.sub("\n", text or "")
+    block: list[str] = []
+    for line in rest.split("\n") + [""]:
+        if re.match(r"^( {4,}|\t)\S", line) or (block and not line.strip()):
+            block.append(line)
+            continue
+        if block:
+            out.append(textwrap.dedent("\n".join(block)).strip("\n"))
+            block = []
+    if block:
+        out.append(textwrap.dedent("\n".join(block)).strip("\n"))
+    good = []
+    for code in out:
+        try:
+            tree = ast.parse(code)
+        except (SyntaxError, ValueError):
+            continue
+        if tree.body and len(code.split("\n")) <= 25 and code not in good:
+            good.append(code)
+    return good
+
+
+_RUNS: dict[str, object] = {}
+
+
+def _run(code: str, enabled: bool):
+    """Sandbox result of ``code`` (cached per process: a listing runs once)."""
+    from generation.content.sandbox import run_python
+    key = hashlib.sha256(code.encode()).hexdigest()
+    if key not in _RUNS:
+        _RUNS[key] = run_python(code, cpu_s=1, wall_s=3.0, enabled=enabled)
+    return _RUNS[key]
+
+
+def _output_text(out: str) -> str:
+    lines = out.rstrip("\n").split("\n")
+    return " / ".join(ln.rstrip() for ln in lines)
+
+
+def _mutants(code: str) -> list[tuple[str, str]]:
+    """(mutated program, what was changed) for the typical slips, most typical first: an
+    off-by-one in a range bound, a changed comparison, a changed initial value, a changed
+    arithmetic operator."""
+    import ast
+    tree0 = ast.parse(code)
+    nodes0 = list(ast.walk(tree0))
+    sites: list[tuple[int, int, str]] = []     # (rank, node index, change)
+    cmp_swap = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq,
+                ast.NotEq: ast.Eq}
+    op_swap = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Add, ast.FloorDiv: ast.Div, ast.Div: ast.FloorDiv,
+               ast.Mod: ast.FloorDiv, ast.Pow: ast.Mult}
+    top_assign = {id(n.value) for n in tree0.body if isinstance(n, ast.Assign)}
+    for i, n in enumerate(nodes0):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "range":
+            for j in range(len(n.args)):
+                sites += [(0, i, f"range:{j}:+1"), (0, i, f"range:{j}:-1")]
+        elif isinstance(n, ast.Compare) and type(n.ops[0]) in cmp_swap:
+            sites.append((1, i, "compare"))
+        elif isinstance(n, ast.Constant) and type(n.value) is int and id(n) in top_assign:
+            sites += [(2, i, "init:+1"), (2, i, "init:-1")]
+        elif isinstance(n, ast.Constant) and type(n.value) is int and not isinstance(n.value, bool):
+            sites += [(4, i, "const:+1")]
+        elif isinstance(n, (ast.BinOp, ast.AugAssign)) and type(n.op) in op_swap:
+            sites.append((3, i, "op"))
+    out = []
+    for rank, i, change in sorted(sites, key=lambda s: (s[0], s[1], s[2])):
+        tree = ast.parse(code)
+        n = list(ast.walk(tree))[i]
+        if change.startswith("range"):
+            _, j, d = change.split(":")
+            j, d = int(j), int(d)
+            before = ast.unparse(n)
+            arg = n.args[j]
+            if isinstance(arg, ast.Constant) and type(arg.value) is int:
+                arg.value += d
+            else:
+                n.args[j] = ast.BinOp(arg, ast.Add() if d > 0 else ast.Sub(), ast.Constant(1))
+            why = f"with {ast.unparse(n)} in place of {before}: an off-by-one slip (range stops just before its stop value)"
+        elif change == "compare":
+            before = ast.unparse(n)
+            n.ops[0] = cmp_swap[type(n.ops[0])]()
+            why = f"with {ast.unparse(n)} in place of {before}: the boundary is checked the other way"
+        elif change.startswith("init"):
+            before = n.value
+            n.value += int(change.split(":")[1])
+            why = f"if the starting value were {n.value} instead of {before}"
+        elif change.startswith("const"):
+            before = n.value
+            n.value += 1
+            why = f"with {n.value} in place of {before}"
+        else:
+            before = ast.unparse(n)
+            n.op = op_swap[type(n.op)]()
+            why = f"with {ast.unparse(n)} in place of {before}: a changed operator"
+        try:
+            out.append((ast.unparse(tree), why))
+        except Exception:
+            continue
+    return out
+
+
+def code_distractors(code: str, key: str, k: int = 3, *, enabled: bool = True, max_runs: int = 10):
+    """Up to ``k`` (output, feedback) distractors for a listing whose output is ``key``: the
+    outputs of mutated programs (:func:`_mutants`), each executed in the sandbox. A mutant
+    that fails, or whose output equals the key or an earlier distractor, is dropped; the
+    second value lists why each dropped mutant was dropped."""
+    picked: list[tuple[str, str]] = []
+    dropped: list[str] = []
+    seen = {_output_text(key)}
+    for runs, (prog, why) in enumerate(_mutants(code)):
+        if len(picked) >= k or runs >= max_runs:
+            break
+        r = _run(prog, enabled)
+        if not r.ok or not r.stdout.strip():
+            dropped.append(f"mutant {why}: did not run to the end")
+            continue
+        out = _output_text(r.stdout)
+        if out in seen:
+            dropped.append(f"mutant {why}: its output equals the key or another option")
+            continue
+        if len(out) > 80:
+            dropped.append(f"mutant {why}: output too long for an option")
+            continue
+        seen.add(out)
+        picked.append((out, f"That is what the program would print {why}."))
+    return picked, dropped
+
+
+def _code_concept(ctx: _Ctx, code: str, concepts: list[str]) -> str:
+    words = set(re.findall(r"[A-Za-z_]+", code.lower()))
+    best, score = (concepts[0] if concepts else ""), 0
+    for c in concepts:
+        lab = [w for w in re.findall(r"[a-z]+", ctx.b.view.label(c).lower()) if len(w) >= 3]
+        sc = sum(w in words for w in lab) / max(1, len(lab))
+        if sc > score:
+            best, score = c, sc
+    return best
+
+
+def _code_items(ctx: _Ctx, sections: list[str], concepts: list[str], taken: list[QuizItem], limit: int) -> list[QuizItem]:
+    """"What does this code print?" items from the listings of the scope's sections (their
+    text and the stems of their own questions): the key is the executed output; distractors
+    are outputs of mutated programs, each shown to differ."""
+    from generation.content.sandbox import SandboxDisabled, execution_enabled
+    if limit <= 0 or not ctx.cfg.run_code or not execution_enabled():
+        return []
+    v = ctx.b.view
+    secs = sections or [s for c in concepts for s in v.sections_teaching(c)[:1]]
+    listings: list[tuple[str, str]] = []
+    for s_ in dict.fromkeys(secs):
+        listings += [(code, s_) for code in code_listings(v.section(s_).text)]
+        for src in v.source_items(of=[s_]):
+            listings += [(code, src.iri) for code in code_listings(src.stem)]
+    out: list[QuizItem] = []
+    done: set[str] = set()
+    for code, origin in listings:
+        if len(out) >= limit:
+            break
+        if code in done or _UNSAFE.search(code):
+            continue
+        done.add(code)
+        try:
+            r = _run(code, True)
+        except SandboxDisabled:
+            return out
+        question = "What does this code print?"
+        prog = code
+        if r.ok and not r.stdout.strip():
+            names = re.findall(r"(?m)^([A-Za-z_]\w*)\s*[-+*/]?=", code)
+            if not names:
+                continue
+            prog = code + f"\nprint(repr({names[-1]}))"
+            r = _run(prog, True)
+            question = f"What is the value of {names[-1]} after this code runs?"
+        if not r.ok or not r.stdout.strip():
+            ctx.reject(f"code listing in <{origin}>: does not run to the end in the sandbox")
+            continue
+        if r.stdout.count("\n") > 6 or " / " in r.stdout or _run(prog, True).stdout != r.stdout:
+            continue
+        key = _output_text(r.stdout)
+        if len(key) > 80:
+            continue
+        if any(_norm(code) in _norm(it.stem) and (_norm(it.answer) == _norm(key)
+                                                 or re.search(r"(?i)\bwhat (does|is|will)\b.*\bprint", it.stem))
+               for it in taken):
+            continue                             # the curriculum already asks exactly this
+        ds, dropped = code_distractors(prog, r.stdout, ctx.cfg.n_choices - 1)
+        ctx.rejected.extend(f"code listing in <{origin}>: {d}" for d in dropped if "equals the key" in d)
+        if len(ds) < 2:
+            ctx.reject(f"code listing in <{origin}>: fewer than 2 mutated programs print something else")
+            continue
+        concept = _code_concept(ctx, code, concepts)
+        a = v.concept(concept) if concept else ConceptInfo("", "")
+        multi = "\n" in r.stdout.rstrip("\n")
+        stem = (question + (" (lines of output are separated by “ / ”)" if multi else "")
+                + "\n\n```python\n" + code + "\n```")
+        choices = [Choice(key, True, "Correct: this is what the program prints when it is run.", "")]
+        choices += [Choice(o, False, fb, "") for o, fb in ds]
+        choices.sort(key=lambda c: _stable(ctx.cfg.seed, "code", code, c.text))
+        obj = next((o for o in v.objectives(of=[s_ for s_ in secs]) if o.bloom in ("apply", "analyze")), None)
+        item = _item(ctx, "code", a, stem, [Triple(origin, str(KGS.text), code)], choices=choices, answer=key,
+                     concepts=[concept] if concept else [], bloom="apply", type_="multichoice",
+                     feedback="The key is the output of running the program (in a sandbox); each other option "
+                              "is the output of the program with one typical slip.")
+        if obj:
+            item.objective, item.objective_text = obj.iri, obj.text
+        out.append(item)
+    return out
+
+
+# ---- what no item may be --------------------------------------------------------------------
+_ID_ONLY = re.compile(r"(?i)^(?:(?:https?|urn|file):\S+|#?[a-z]*\d*[a-z]*[-_#/:.](?=\S*\d{3})[\w#/:.-]*)$")
+
+
+def is_id_only(text: str) -> bool:
+    """True when ``text`` is only an identifier (an exercise id like ``m00045-exer-00001``,
+    an IRI), not something a learner can read or answer.
+
+    >>> is_id_only("m00045-exer-00001"), is_id_only("urn:x:1"), is_id_only("444"), is_id_only("while loop")
+    (True, True, False, False)
+    """
+    t = " ".join(str(text or "").split())
+    return bool(t) and " " not in t and bool(_ID_ONLY.match(t)) and not re.fullmatch(r"[-+]?[\d.,/:]+", t)
+
+
+def empty_item_reason(item: QuizItem) -> str:
+    """Why ``item`` must not be emitted as it is ("" when it may): an empty or id-only stem,
+    an empty or id-only key, a choice item without a correct option."""
+    if not item.stem.strip():
+        return "empty stem"
+    if is_id_only(item.stem):
+        return f"the stem is only an id ({item.stem.strip()!r})"
+    keys = [item.answer] + list(item.answers) + [c.text for c in item.correct_choices()] + \
+        [p for pair in item.pairs for p in pair] + list(item.order)
+    if not item.answer.strip():
+        return "empty key"
+    if any(is_id_only(k) for k in keys if k):
+        return "a key is only an id"
+    if item.type in ("multichoice", "multiresponse") and (not item.correct_choices()
+                                                         or any(not c.text.strip() for c in item.choices)):
+        return "no correct option, or an empty option"
+    return ""
+
+
+def item_kind(item: QuizItem) -> str:
+    """The builder's kind of a generated item: ``code`` and ``contrast`` are written as
+    multiple choice (``item.type``), recognisable by their stems; others are their type."""
+    if item.source == "generated" and item.type == "multichoice":
+        if "```" in item.stem:
+            return "code"
+        if "are easily confused." in item.stem:
+            return "contrast"
+    return item.type
+
+
 # ---- the curriculum's own items -----------------------------------------------------------------
 def curriculum_item(ctx_or_builder, src: SourceItem, objectives: dict | None = None) -> QuizItem | None:
     """A :class:`QuizItem` from one of the curriculum's questions (None when it has no
     answer key that can be checked: a multiple-choice question without a correct option)."""
     b = ctx_or_builder.b if isinstance(ctx_or_builder, _Ctx) else ctx_or_builder
     v = b.view
+    if not src.stem.strip() or is_id_only(src.stem):
+        return None
     concepts = [c for c in src.assesses if c in v.concepts]
     objective = next((o for o in src.assesses if o not in v.concepts), "")
     obj_text, obj_bloom = "", ""
@@ -449,8 +849,9 @@ def curriculum_item(ctx_or_builder, src: SourceItem, objectives: dict | None = N
                         bloom=src.bloom or obj_bloom or "remember", difficulty=_BASE_DIFFICULTY["shortanswer"],
                         **common)
     model = src.solution or src.answer
-    if model:
-        triples.append(Triple(src.iri, str(KGS.solution), model))
+    if not model or is_id_only(model) or is_id_only(src.stem):
+        return None                           # no model answer: nothing to grade against
+    triples.append(Triple(src.iri, str(KGS.solution), model))
     return QuizItem(type="essay", answer=model, bloom=src.bloom or obj_bloom or "understand",
                     difficulty=_BASE_DIFFICULTY["essay"], **common)
 
@@ -477,7 +878,8 @@ def build_quiz(b: Builder, scope: str, config: QuizConfig | None = None, *, n: i
     cfg = config or QuizConfig()
     if n is not None:
         cfg = QuizConfig(**{**cfg.__dict__, "n": n})
-    bad = [t for t in cfg.types if t not in GENERATED_TYPES]
+    types = tuple(cfg.types) if cfg.types else (GENERATED_TYPES if cfg.concept_map else LEARNER_TYPES)
+    bad = [t for t in types if t not in GENERATED_TYPES]
     if bad:
         raise KGStudioError(f"unknown item type(s) {', '.join(bad)}: choose from {', '.join(GENERATED_TYPES)}")
     v = b.view
@@ -506,30 +908,67 @@ def build_quiz(b: Builder, scope: str, config: QuizConfig | None = None, *, n: i
             if len(items) >= cap:
                 break
             qi = curriculum_item(ctx, s)
-            if qi is None:
-                ctx.reject(f"curriculum item <{s.iri}>: no answer key")
+            if qi is None or empty_item_reason(qi):
+                ctx.reject(f"curriculum item <{s.iri}>: " + (empty_item_reason(qi) if qi else "no answer key"))
                 continue
             items.append(qi)
     if not concepts and not items:
         raise EmptyScope(f"“{title}” <{scope}> teaches no concept and has no questions: nothing to ask")
-    makers = {"multichoice": _multichoice, "truefalse": _truefalse, "cloze": _cloze,
+    flaw_counts: dict[str, int] = {}
+    flaw_found = 0
+    definitions = {c: v.concepts[c].definition for c in pool if c in v.concepts}
+
+    def admit(qi: QuizItem | None) -> QuizItem | None:
+        """The flaw gate: mend or drop; count what was dropped and why."""
+        nonlocal flaw_found
+        if qi is None:
+            return None
+        why = empty_item_reason(qi)
+        if why:
+            return _reject(ctx, f"{qi.type} on <{qi.concept}>: {why}")
+        if not cfg.check_flaws:
+            return qi
+        kept, before, after = flaws.gate(qi, definitions=[definitions.get(c, "") for c in qi.concepts[:1]])
+        flaw_found += bool(before)
+        for f in after:
+            flaw_counts[f.rule] = flaw_counts.get(f.rule, 0) + 1
+        if kept is None:
+            stem = " ".join(qi.stem.split())[:60]
+            ctx.reject(f"flaw {after[0].rule}: {after[0].message} (“{stem}”)")
+        return kept
+
+    # above recall first: "what does this code print?" items from the scope's listings
+    if "code" in types and len(items) < cfg.n:
+        room = max(1, (cfg.n - len(items) + 1) // 2)
+        for qi in _code_items(ctx, sections, concepts, items, room):
+            qi = admit(qi)
+            if qi is not None and len(items) < cfg.n:
+                items.append(qi)
+    makers = {"multichoice": _multichoice, "truefalse": _truefalse, "cloze": _cloze, "contrast": _contrast,
               "multiresponse": _multiresponse, "shortanswer": _shortanswer, "ordering": _ordering,
               "matching": lambda c, a: _matching(c, a, concepts)}
+    cycle = [t for t in types if t != "code"]
+    first = [t for t in cycle if t == "contrast"]        # above recall: every other concept tries it first
+    rest = [t for t in cycle if t != "contrast"]
     made: set[tuple[str, str]] = set()
     matching_done = False
-    # round robin: each pass gives every concept its next type; passes until full or exhausted
+    orders = {}
+    for i, c in enumerate(concepts):
+        k = (i // 2) % max(1, len(rest))
+        rot = rest[k:] + rest[:k]
+        orders[c] = first + rot if i % 2 == 0 else rot[:1] + first + rot[1:]
     attempts = {c: 0 for c in concepts}
-    start = {c: i for i, c in enumerate(concepts)}
-    while len(items) < cfg.n and any(attempts[c] < len(cfg.types) for c in concepts):
+    # round robin: each pass gives every concept its next type; passes until full or exhausted
+    while len(items) < cfg.n and any(attempts[c] < len(orders[c]) for c in concepts):
         for c in concepts:
             if len(items) >= cfg.n:
                 break
-            while attempts[c] < len(cfg.types):
-                t = cfg.types[(start[c] + attempts[c]) % len(cfg.types)]
+            while attempts[c] < len(orders[c]):
+                t = orders[c][attempts[c]]
                 attempts[c] += 1
                 if (t, c) in made or (t == "matching" and matching_done):
                     continue
-                qi = makers[t](ctx, v.concept(c))
+                qi = admit(makers[t](ctx, v.concept(c)))
                 if qi is not None:
                     made.add((t, c))
                     matching_done = matching_done or t == "matching"
@@ -545,5 +984,10 @@ def build_quiz(b: Builder, scope: str, config: QuizConfig | None = None, *, n: i
                               checkpoint="+".join(sorted({it.checkpoint for it in items if it.checkpoint}))
                               or b.templates.checkpoint,
                               template="quiz.html.j2", comment=f"distractors: {b.similarity.name}"))
+    dropped = sum(flaw_counts.values())
+    quiz.meta.comment += (f"; flaw gate: {flaw_found} generated items flawed, mended or dropped, "
+                          f"{dropped} flaws left in dropped items"
+                          + (" (" + ", ".join(f"{k}={n}" for k, n in sorted(flaw_counts.items())) + ")"
+                             if flaw_counts else ""))
     quiz.meta.build_s = round(time.perf_counter() - t0, 4)
     return quiz

@@ -8,7 +8,8 @@ import pytest
 
 from generation.content.graph import GraphView
 from generation.content.model import BLOOM_LEVELS, CLOZE_BLANK, ITEM_TYPES
-from generation.content.quiz import GENERATED_TYPES, EmptyScope, QuizConfig, build_quiz
+from generation.content.quiz import (CONCEPT_MAP_TYPES, GENERATED_TYPES, LEARNER_TYPES, EmptyScope, QuizConfig,
+                                     build_quiz, item_kind)
 
 from .conftest import C, DEMO
 
@@ -27,15 +28,46 @@ def all_section_quizzes(demo_store):
     return b, [build_quiz(b, s, n=10) for s in sections]
 
 
+@pytest.fixture(scope="module")
+def concept_map_quizzes(demo_store):
+    """The designer's concept-map activity: prerequisite-order items included."""
+    from generation.content.builder import Builder
+    b = Builder(demo_store, similarity_kind="lexical")
+    v = b.view
+    sections = [s.iri for ch in v.parts(DEMO + "curriculum/foundations-of-programming") for s in v.parts(ch.iri)]
+    cfg = QuizConfig(n=10, concept_map=True, types=CONCEPT_MAP_TYPES + ("truefalse",), include_curriculum=False)
+    return b, [build_quiz(b, s, cfg) for s in sections]
+
+
+_ORDER_TALK = re.compile(r"(?i)must be learned before|order they should be learned|learned first")
+
+
+def test_default_learner_quiz_has_no_prerequisite_order_item(all_section_quizzes):
+    b, quizzes = all_section_quizzes
+    items = [it for q in quizzes for it in q.items]
+    assert items
+    for it in items:
+        assert it.type not in CONCEPT_MAP_TYPES, it.stem
+        assert not _ORDER_TALK.search(it.stem), it.stem
+    assert not any(_ORDER_TALK.search(it.stem) for it in build_quiz(b, DEMO + "section/s4-1", n=10).items)
+
+
+def test_concept_map_items_only_when_asked(builder):
+    on = build_quiz(builder, DEMO + "section/s4-1", QuizConfig(n=20, concept_map=True, include_curriculum=False))
+    assert any(_ORDER_TALK.search(it.stem) for it in on.items)
+    assert {"multiresponse", "ordering"} & {it.type for it in on.items}
+
+
 def _generated(quizzes):
     return [it for q in quizzes for it in q.items if it.source == "generated"]
 
 
-def test_every_item_type_is_made_with_bloom_and_difficulty(all_section_quizzes):
+def test_every_item_type_is_made_with_bloom_and_difficulty(all_section_quizzes, concept_map_quizzes):
     b, quizzes = all_section_quizzes
     items = [it for q in quizzes for it in q.items]
     types = {it.type for it in items}
-    assert set(GENERATED_TYPES) <= types
+    assert set(LEARNER_TYPES) <= {item_kind(it) for it in items}
+    assert set(CONCEPT_MAP_TYPES) <= {it.type for q in concept_map_quizzes[1] for it in q.items}
     assert "essay" in types                       # the curriculum's free-response questions
     for it in items:
         assert it.type in ITEM_TYPES
@@ -48,8 +80,8 @@ def test_every_item_type_is_made_with_bloom_and_difficulty(all_section_quizzes):
 def test_multichoice_keys_and_distractors_checked_against_the_graph(all_section_quizzes):
     b, quizzes = all_section_quizzes
     v = b.view
-    mcs = [it for it in _generated(quizzes) if it.type == "multichoice"]
-    assert len(mcs) >= 10
+    mcs = [it for it in _generated(quizzes) if item_kind(it) == "multichoice"]
+    assert len(mcs) >= 5
     for it in mcs:
         right = it.correct_choices()
         assert len(right) == 1 and right[0].concept == it.concept
@@ -68,8 +100,8 @@ def test_multichoice_keys_and_distractors_checked_against_the_graph(all_section_
         assert len({c.text for c in it.choices}) == len(it.choices) == 4
 
 
-def test_prerequisite_items_agree_with_the_transitive_closure(all_section_quizzes):
-    b, quizzes = all_section_quizzes
+def test_prerequisite_items_agree_with_the_transitive_closure(concept_map_quizzes):
+    b, quizzes = concept_map_quizzes
     v = b.view
     items = _generated(quizzes)
     mr = [it for it in items if it.type == "multiresponse"]
@@ -88,8 +120,8 @@ def test_prerequisite_items_agree_with_the_transitive_closure(all_section_quizze
             assert a in v.ancestors(p)   # false for certain: p builds on a
 
 
-def test_ordering_respects_prerequisites_and_has_one_answer(all_section_quizzes):
-    b, quizzes = all_section_quizzes
+def test_ordering_respects_prerequisites_and_has_one_answer(concept_map_quizzes):
+    b, quizzes = concept_map_quizzes
     v = b.view
     orders = [it for it in _generated(quizzes) if it.type == "ordering"]
     assert orders
@@ -246,7 +278,7 @@ def test_chapter_quiz_draws_on_all_its_sections(builder):
     assert {it.source_item.rsplit("/", 1)[-1].split("-")[0] for it in cur} == {"q4"}
     taught = set(v.taught_in(DEMO + "chapter/ch4"))
     assert {it.concept for it in quiz.items if it.source == "generated"} <= taught
-    assert len({it.type for it in quiz.items if it.source == "generated"}) >= 5
+    assert len({item_kind(it) for it in quiz.items if it.source == "generated"}) >= 4
     assert sections
 
 
