@@ -304,3 +304,64 @@ def test_a_failing_inline_book_leaves_the_store_unchanged(book, mem_store):
     with pytest.raises(ImportFailed, match="malformed XML"):
         import_sources(mem_store, [book], validate=False)
     assert snapshot(mem_store) == before
+
+
+# ---- the real books of these shapes (../shared), each parsed once -------------------------------
+
+@pytest.fixture(scope="module")
+def philosophy(shared_data):
+    return parse(shared_data / "curricula" / "openstax-introduction-philosophy")
+
+
+@pytest.fixture(scope="module")
+def calculus(shared_data):
+    return parse(shared_data / "curricula" / "openstax-calculus-volume-1")
+
+
+def assert_no_empty_items(g) -> None:
+    for item in g.subjects(RDF.type, KGS.AssessmentItem):
+        stem = " ".join(str(g.value(item, KGS.stem) or "").split())
+        assert stem and stem != str(g.value(item, KGS.sourceId)) and "os-embed" not in stem, item
+        assert not stem.startswith("#exercise/"), item
+
+
+@pytest.mark.slow
+def test_philosophy_objectives_sections_and_embedded_exercises(philosophy, shared_data):
+    g, c = philosophy.graph, philosophy.counts
+    pid = "https://w3id.org/kgstudio/id/introduction-philosophy/"
+    # the README: objectives in <section class="learning-objectives">, 228 os-embed links
+    assert c["objectives"] == 179 and c["objectives_without_bloom_level"] == 9
+    assert c["embedded_exercises"] == 228 == len(set(g.subjects(RDF.type, KGS.ExternalItem)))
+    assert c["items"] == 0 and not set(g.subjects(RDF.type, KGS.AssessmentItem))
+    assert (c["glossary_definitions"], c["concepts"]) == (318, 287)
+    sec = URIRef(pid + "section/m00002")
+    objs = sorted(g.objects(sec, KGS.hasObjective), key=lambda o: int(g.value(o, KGS.position)))
+    assert str(g.value(objs[0], RDFS.label)) == "Identify sages (early philosophers) across historical traditions."
+    assert g.value(objs[0], KGS.bloomLevel) == BLOOM.remember and len(objs) == 4
+    assert not str(g.value(sec, KGS.text)).startswith("Learning Objectives")
+    ext = URIRef(pid + "external/PH_Ch1-Sec1_DQ1")
+    assert g.value(ext, KGS.partOf) == sec and g.value(ext, KGS.sourceId) == Literal("#exercise/PH_Ch1-Sec1_DQ1")
+    bench = _load_extraction()
+    ref = bench.xpath_counts(shared_data / "curricula" / "openstax-introduction-philosophy")
+    assert (ref["objectives"], ref["embedded_exercises"]) == (c["objectives"], c["embedded_exercises"])
+
+
+@pytest.mark.slow
+def test_calculus_theorems_checkpoints_examples_and_math(calculus):
+    g, c = calculus.graph, calculus.counts
+    cid = "https://w3id.org/kgstudio/id/calculus-volume-1/"
+    assert (c["theorems"], c["checkpoints"], c["examples"], c["math"], c["objectives"]) == (72, 268, 327, 18451, 195)
+    assert (c["glossary_definitions"], c["concepts"], c["embedded_exercises"]) == (196, 196, 0)
+    assert c["checkpoint_exercises"] == 268 and c["checkpoint_exercises_with_solution"] == 267
+    kinds = {str(k) for k in g.objects(None, KGS.resourceKind)}
+    assert kinds == {"example", "note", "checkpoint", "theorem"}
+    theorems = {str(g.value(r, RDFS.label)): r for r in g.subjects(KGS.resourceKind, Literal("theorem"))}
+    th = theorems["Theorem: Continuity of Polynomials and Rational Functions"]
+    assert g.value(th, KGS.text) == en("Polynomials and rational functions are continuous at every point in their domains.")
+    assert g.value(g.value(th, KGS.partOf), RDF.type) == KGS.Section
+    # a worked example carries its problem (with the linear math) and its worked solution
+    ex = [r for r in g.subjects(KGS.resourceKind, Literal("example"))
+          if str(g.value(r, RDFS.label)) == "Example: Evaluating Functions"]
+    assert ex and "f(x) = 3x^2 + 2x − 1" in str(g.value(ex[0], KGS.text)) and g.value(ex[0], KGS.solution)
+    assert_no_empty_items(g)
+    assert cid  # IRIs are minted under the collection's slug
