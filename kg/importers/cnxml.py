@@ -25,10 +25,16 @@ What becomes what
 * modules outside any chapter (preface, ``class="appendix"``) → resources of the
   curriculum, numbered 1, 2, … in their own order (chapters keep chapter numbers);
 * ``kgs:text`` of every section/resource: its body as plain text, one block (paragraph,
-  title, list item, table row) a line; question sections, the summary, references and
-  "Try It" notes are left out (they become items / ``kgs:summary``); MathML is written out
-  linearly (``x̄``, ``(a)/(b)``, ``x^2``, ``√(n)``); ALL CAPS sub-titles are title-cased
-  (``fix_caps``). ``<section class="summary">`` → ``kgs:summary``;
+  title, list item, table row) a line; question sections (also ``section-exercises``,
+  ``review-exercises`` and checkpoint notes), the summary, references, "Try It" notes and
+  ``learning-objectives`` sections are left out (they become items / ``kgs:summary`` /
+  objectives); MathML is written out linearly (``x̄``, ``(a)/(b)``, ``x^2``, ``√(n)``);
+  ALL CAPS sub-titles are title-cased (``fix_caps``). Code is kept as code: a listing
+  (``<code display="block">``, ``<preformat>``, a ``<code>`` spanning lines) is a fenced
+  Markdown block on its own lines (a line "```python", language from ``lang`` or a class
+  token, the lines verbatim with a 1, 2, 3 … line numbering dropped, a line "```"), inline
+  ``<code>`` is wrapped in backticks (`like this`); counted as ``code_blocks`` / ``code_inline``.
+  ``<section class="summary">`` → ``kgs:summary``;
 * learning objectives → ``kgs:LearningObjective`` with ``kgs:position``, a Bloom level
   guessed from the leading verb (``bloom_level``; no level when the verb is not in the
   table) and ``kgs:teaches`` the concepts named in it: the ``md:abstract`` list of a module
@@ -38,7 +44,10 @@ What becomes what
   the lab resource; counted apart as ``lab_outcomes``): the list's own ``<title>`` (20 labs
   of *Statistics*, 4 of them singular "Outcome") or a ``<para>`` holding only that title
   just before the list (2 labs), so all 22 labs have outcomes where the README counts 18.
-  The owner ``kgs:hasObjective`` each. The verb table is ``BLOOM_VERBS``;
+  In the content, the lists of a ``<section class="learning-objectives">`` (*Philosophy*)
+  and a list right after a lead-in paragraph ("By the end of this section you should be
+  able to") are the module's objectives too (a text already in ``md:abstract`` is not
+  repeated). The owner ``kgs:hasObjective`` each. The verb table is ``BLOOM_VERBS``;
 * ``glossary/definition`` → concept (``kgs:Concept`` + ``skos:Concept``) minted from the
   term text (slugged: "Psychology", "psychology" and "fight-or-flight response" /
   "fight or flight response" meet). A term defined in several modules is one concept:
@@ -46,15 +55,40 @@ What becomes what
   definition text is a ``skos:definition``; every defining module is a ``kgs:definedIn``
   and ``kgs:teaches`` the concept. ``counts["concepts"]`` counts IRIs, so it can be below
   ``glossary_terms_casefolded`` (*Psychology*: 834 against the README's 835);
-* inline ``<term>`` in a module's content → ``kgs:mentions`` the glossary concept with the
-  same slug (case-insensitive match); the first module in reading order that marks it →
-  ``kgs:firstUsedIn``. Inline terms without a glossary entry make no concept (counted as
-  ``inline_terms_unmatched``);
+* a book without any glossary: every inline ``<term>`` of the body (not in exercises,
+  summaries or objectives) → concept, labelled with the term's text (child markup
+  flattened: ``<term><code>print()</code></term>`` is "print()"); the sentence the term is
+  marked in is its definition (``defining_sentence``; the ``<meaning>`` of a
+  ``<definition>`` in the text). Terms are merged by case-folded label, a plain plural last
+  word made singular (``term_key``: "statements", "Statement" and "statement" meet; the
+  singular lower-case form is the label); each module's first marking adds its sentence
+  (``skos:definition``), the first in reading order is ``kgs:definition``, and
+  ``kgs:definitionSource`` is its "<module>#<paragraph id>"; every marking module is a
+  ``kgs:definedIn`` and ``kgs:teaches`` it. Counted as ``inline_concepts``;
+* inline ``<term>`` in a module's content → ``kgs:mentions`` the concept with the same slug
+  (case-insensitive match); in a glossary book inline terms without a glossary entry make
+  no concept (counted as ``inline_terms_unmatched``). Every concept whose label (or its
+  plural/singular, with ``kg.labels.LabelMatcher``) occurs in a module's text is also
+  ``kgs:mentions``-ed (``mentions``: section-concept pairs); the first module in reading
+  order that marks or mentions a concept → ``kgs:firstUsedIn``;
+* examples (``<example>``), checkpoints (``<note class="checkpoint">``), theorems (notes
+  classed theorem/lemma/corollary/proposition/rule/law) and every other content note
+  (not a question, objectives or lab note) → a typed resource: ``kgs:Resource`` with
+  ``kgs:resourceKind`` example/checkpoint/theorem/note, ``kgs:partOf`` its module,
+  ``kgs:position``, ``rdfs:label`` "Theorem: <title>" (or "Note 2 of <module title>"),
+  ``kgs:text`` (code fenced, math linear), ``kgs:solution`` (the solutions inside),
+  ``kgs:keyword`` its class tokens and ``kgs:mentions`` the concepts it names;
+* ``<link class="os-embed" url="#exercise/<id>">`` → ``kgs:ExternalItem`` (IRI
+  ``external/<id>``, ``kgs:sourceId`` the URL, ``kgs:partOf`` its module): an exercise
+  embedded from an exercise bank, whose content is not in the source. Counted as
+  ``embedded_exercises``; never an assessment item;
 * ``<link document="m…">`` naming another module of the book → ``kgs:linksTo`` (an empty
   ``document`` or the module's own id is a same-module link; a module outside the book is
   counted as ``links_unresolved`` and not written);
-* every ``<exercise>`` except those of worked examples (``<example>``) → an assessment
-  item (``kgs:AssessmentItem`` + ``schema:Question``), ``kgs:partOf`` its module,
+* every ``<exercise>`` except those of worked examples (``<example>``), those whose
+  problem is only an os-embed link and those with no question text (empty, or only an
+  identifier like ``m00045-exer-00001``; counted as ``exercises_without_text``) → an
+  assessment item (``kgs:AssessmentItem`` + ``schema:Question``), ``kgs:partOf`` its module,
   ``kgs:position`` 1, 2, … in the module. A problem with one lettered list
   (``number-style`` lower/upper-alpha) is multiple choice when it is a review question or
   when its solution is a letter naming a choice ("D", "b.", "d. 4.43"): each list item is
@@ -65,7 +99,7 @@ What becomes what
   each stem it governs (the number of exercises is read from the text, else up to the
   next context; text between the exercises of an open group is added to its context).
   ``kgs:assesses`` the concepts whose label occurs in the stem or the answer
-  (``ConceptMatcher``: whole words, case-insensitive, longest match first). Items and
+  (``concept_matcher``: whole words, case-insensitive, longest match first). Items and
   choices get an ``rdfs:label`` (the question text / "b. choice", cut at 200 characters)
   and items a ``kgs:sourceId`` (``<module>-<exercise id>``).
 
@@ -78,8 +112,12 @@ Errors are :class:`kg.errors.ImportFailed` naming the file and line: malformed X
 with ``huge_tree=False``: no entity expansion, no network, depth and text-node limits), a
 root that is not a collection/CNXML document, a module listed twice or missing from
 ``modules/``, an exercise without a problem, a review question whose answer letter names
-no choice, a glossary definition without a term. Every file is checked against
-``max_bytes`` before it is read.
+no choice, a glossary definition without a term. Nothing outside the book folder is read:
+a module id that is not a plain folder name (``../../x``) and a module or collection that
+is, or sits under, a symbolic link leading out of the book folder are refused
+(``check_inside``); a FIFO, socket or device is refused before it is opened
+(``kg.importers.base.check_regular``). Every file is checked against ``max_bytes``
+before it is read.
 
 Limitations: the appendices' exercises in *Introductory Statistics* are plain paragraphs
 (no ``<exercise>`` markup) and stay text; worked examples are text, not items; a figure
@@ -87,7 +125,10 @@ is its caption and its image's ``alt`` text in brackets (no media are read); an 
 ``<link/>`` reads as the linked module's title or "Figure"/"Table" (no numbers); plural
 inline terms ("samples") do not match a singular glossary term; concept matching in stems
 is lexical and can pick up everyday uses of a short term ("mean"); nested lists are
-flattened into their item's line.
+flattened into their item's line; in a glossary book inline terms without an entry make
+no concept (names of people in *Philosophy*); a defining sentence is the sentence a term
+is marked in, whether or not it says what the term is; MathML is kept as linear text only
+(the MathML itself is not stored); mention counts are not stored (only the pairs).
 
 >>> bloom_level("Define psychology")
 rdflib.term.URIRef('https://w3id.org/kgstudio/bloom/remember')
