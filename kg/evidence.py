@@ -1,8 +1,8 @@
 """The evidence index: for every concept, the sentences of its curriculum that define it,
 use it, exemplify it, show it in code or ask about it, ranked, stored in the graph.
 
-Built at import (``kg.importing.write_results`` calls :func:`add_evidence` on each parsed
-source graph, so the index lands in the same transaction as the source, for every
+Built at import (``kg.importing.write_results`` calls :func:`index_graph` on each parsed
+source graph and writes the index in the same transaction as the source, for every
 importer) from what the source graph holds:
 
 * **blocks and sentences** of every section's and resource's ``kgs:text``: a block is a
@@ -31,7 +31,10 @@ importer) from what the source graph holds:
   words 0.1. At most ``MAX_PER_KIND`` (30) sentences per concept and kind are kept, the
   best.
 
-Stored as ``kgs:Evidence`` nodes in the source's named graph (``kgs:about`` the concept,
+Stored as ``kgs:Evidence`` nodes in a named graph beside the source's,
+``graph/evidence/<source>`` (:func:`evidence_graph`; not in ``graph/source/<source>``, so
+the reasoner and the teacher, which read the source graphs, and the exact triple diffs of a
+re-import are unchanged by it): ``kgs:about`` the concept,
 ``kgs:text``, ``kgs:evidenceKind``, ``kgs:inSection``, ``kgs:paragraphId``,
 ``kgs:position``, ``kgs:score``), so SPARQL reads them::
 
@@ -62,9 +65,9 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
 from kg.labels import LabelMatcher
-from ontology.namespaces import ID, KGS
+from ontology.namespaces import GRAPH, ID, KGS
 
-__all__ = ["Evidence", "evidence", "add_evidence", "build_evidence", "rebuild_evidence",
+__all__ = ["Evidence", "evidence", "index_graph", "evidence_graph", "build_evidence", "rebuild_evidence",
            "split_blocks", "split_sentences", "KINDS", "MAX_PER_KIND"]
 
 KINDS = ("definition", "use", "example", "code", "exercise")
@@ -414,54 +417,58 @@ def _node(source: str, *parts: str) -> URIRef:
     return ID[f"{source}/{parts[0]}/{h}"]
 
 
-def add_evidence(g: Graph, source: str, **kw) -> dict[str, int]:
-    """Add the evidence index and the mention counts of ``g`` (one source's graph) to
-    ``g``; returns counts for the import summary."""
-    remove_evidence(g)
+def evidence_graph(source_graph: str) -> URIRef:
+    """The named graph holding the index of one source graph: ``graph/evidence/<source>``
+    beside ``graph/source/<source>``.
+
+    >>> str(evidence_graph("https://w3id.org/kgstudio/graph/source/demo"))
+    'https://w3id.org/kgstudio/graph/evidence/demo'
+    """
+    head = str(GRAPH) + "source/"
+    rest = source_graph[len(head):] if source_graph.startswith(head) else \
+        hashlib.sha1(source_graph.encode("utf-8")).hexdigest()[:20]
+    return GRAPH["evidence/" + rest]
+
+
+def index_graph(g: Graph, source: str, **kw) -> tuple[Graph, dict[str, int]]:
+    """The evidence index and mention counts of ``g`` (one source's graph) as a graph of
+    their own, and counts for the import summary."""
     ev, mentions = build_evidence(g, **kw)
+    out = Graph()
     for e in ev:
         node = _node(source, "evidence", e.concept, e.kind, e.section, e.paragraph, str(e.position), e.text)
-        g.add((node, RDF.type, KGS.Evidence))
-        g.add((node, KGS.about, URIRef(e.concept)))
-        g.add((node, KGS.text, Literal(e.text)))
-        g.add((node, KGS.evidenceKind, Literal(e.kind)))
+        out.add((node, RDF.type, KGS.Evidence))
+        out.add((node, KGS.about, URIRef(e.concept)))
+        out.add((node, KGS.text, Literal(e.text)))
+        out.add((node, KGS.evidenceKind, Literal(e.kind)))
         if e.section:
-            g.add((node, KGS.inSection, URIRef(e.section)))
-        g.add((node, KGS.paragraphId, Literal(e.paragraph)))
-        g.add((node, KGS.position, Literal(e.position, datatype=XSD.integer)))
-        g.add((node, KGS.score, Literal(e.score, datatype=XSD.double)))
-    sections_mentioning = set()
+            out.add((node, KGS.inSection, URIRef(e.section)))
+        out.add((node, KGS.paragraphId, Literal(e.paragraph)))
+        out.add((node, KGS.position, Literal(e.position, datatype=XSD.integer)))
+        out.add((node, KGS.score, Literal(e.score, datatype=XSD.double)))
     for (sec, c), n in mentions.items():
         s, cu = URIRef(sec), URIRef(c)
-        sections_mentioning.add(sec)
-        g.add((s, KGS.mentions, cu))
+        out.add((s, KGS.mentions, cu))
         node = _node(source, "mention", sec, c)
-        g.add((node, RDF.type, KGS.Mention))
-        g.add((node, KGS.inSection, s))
-        g.add((node, KGS.about, cu))
-        g.add((node, KGS.mentionCount, Literal(n, datatype=XSD.integer)))
+        out.add((node, RDF.type, KGS.Mention))
+        out.add((node, KGS.inSection, s))
+        out.add((node, KGS.about, cu))
+        out.add((node, KGS.mentionCount, Literal(n, datatype=XSD.integer)))
     per_concept = Counter(e.concept for e in ev)
-    return {"evidence": len(ev), "concepts_with_evidence": len(per_concept),
-            "mention_counts": len(mentions)}
+    return out, {"evidence": len(ev), "concepts_with_evidence": len(per_concept),
+                 "mention_counts": len(mentions)}
 
 
-def remove_evidence(g: Graph) -> None:
-    """Drop the evidence and mention-count nodes from ``g`` (before rebuilding them)."""
-    for cls in (KGS.Evidence, KGS.Mention):
-        for node in list(g.subjects(RDF.type, cls)):
-            g.remove((node, None, None))
-
-
-def rebuild_evidence(store, graph: str, source: str | None = None) -> dict[str, int]:
-    """Rebuild the index of one named graph already in ``store`` (a store imported before
+def rebuild_evidence(store, source_graph: str, source: str | None = None) -> dict[str, int]:
+    """Rebuild the index of one source graph already in ``store`` (a store imported before
     the index existed) in one transaction."""
     from kg.store.base import triples_to_ntriples
     g = Graph()
-    g.parse(data=store.dump(graph, "ntriples").decode("utf-8"), format="nt")
+    g.parse(data=store.dump(source_graph, "ntriples").decode("utf-8"), format="nt")
     if source is None:
-        source = graph.rstrip("/").rsplit("/", 1)[-1]
-    counts = add_evidence(g, source)
-    store.replace_graphs({graph: triples_to_ntriples(g)})
+        source = source_graph.rstrip("/").rsplit("/", 1)[-1]
+    index, counts = index_graph(g, source)
+    store.replace_graphs({str(evidence_graph(source_graph)): triples_to_ntriples(index)})
     return counts
 
 

@@ -127,13 +127,15 @@ def write_results(store: Store, results: list[ImportResult]) -> list[ImportSumma
     """Write parsed sources in one transaction; returns what changed per source.
 
     Each source's evidence index and mention counts (``kg.evidence``) are built from its
-    parsed graph first and written with it, in the same transaction."""
-    from kg.evidence import add_evidence
+    parsed graph and written to ``graph/evidence/<source>`` in the same transaction."""
+    from kg.evidence import evidence_graph, index_graph
     payload = {}
     for r in results:
-        r.counts.update(add_evidence(r.graph, r.source))
+        index, counts = index_graph(r.graph, r.source)
+        r.counts.update(counts)
         try:
             payload[str(r.graph_iri)] = triples_to_ntriples(r.graph)
+            payload[str(evidence_graph(str(r.graph_iri)))] = triples_to_ntriples(index)
         except ValueError as e:
             raise ImportFailed(str(e), path=r.path) from None
     changes: dict[str, GraphChange] = {c.graph: c for c in store.replace_graphs(payload)}

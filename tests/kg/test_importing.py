@@ -22,6 +22,7 @@ import pytest
 from rdflib import Literal, URIRef
 
 from kg.errors import ImportFailed, KGStudioError, PrerequisiteCycle
+from kg.evidence import evidence_graph
 from kg.importing import import_sources
 from kg.iris import mint, source_graph
 from kg.results import serialize
@@ -354,7 +355,8 @@ def test_hostile_strings_survive_store_and_sparql(tmp_path, store):
     summary = import_sources(store, [path])[0]
     assert summary.added == summary.triples > 50
     # the would-be injections did nothing to the other graphs and made no new ones
-    assert store.named_graphs() == sorted(set(other_graphs_before) | {str(source_graph("hostile"))})
+    assert store.named_graphs() == sorted(set(other_graphs_before) | {
+        str(source_graph("hostile")), str(evidence_graph(str(source_graph("hostile"))))})
     for g, triples in other_graphs_before.items():
         assert store.graph_triples(g) == triples
 
@@ -434,7 +436,8 @@ def test_changed_source_updates_only_the_changed_triples(tmp_path, store):
     path = write(tmp_path, curriculum())
     import_sources(store, [path])
     graph = str(source_graph("course-a"))
-    other = {g: store.graph_triples(g) for g in store.named_graphs() if g != graph}
+    index = str(evidence_graph(graph))     # the source's evidence index changes with it
+    other = {g: store.graph_triples(g) for g in store.named_graphs() if g not in (graph, index)}
     before = store.graph_triples(graph)
     # one definition reworded, one prerequisite dropped
     path.write_text(curriculum()
@@ -459,4 +462,4 @@ def test_changed_source_updates_only_the_changed_triples(tmp_path, store):
     assert before - after == expected_removed | sha_removed
     assert after - before == expected_added | sha_added
     assert (change.added, change.removed) == (3, 4)
-    assert {g: store.graph_triples(g) for g in store.named_graphs() if g != graph} == other
+    assert {g: store.graph_triples(g) for g in store.named_graphs() if g not in (graph, index)} == other
