@@ -194,10 +194,6 @@ class Store(abc.ABC):
 
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-_SKIP = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""' r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-                   r'|"(?:[^"\\\n]|\\.)*"' r"|'(?:[^'\\\n]|\\.)*'"
-                   r'|<[^<>"{}|^`\\\s]*>' r"|#[^\n]*", re.S)
-_FROM = re.compile(r"(?<![\w?$:])FROM\s+(?:NAMED\s+)?(?:<|[A-Za-z_][\w.-]*:|:)", re.I)
 
 
 def has_dataset_clause(sparql: str) -> bool:
@@ -209,9 +205,15 @@ def has_dataset_clause(sparql: str) -> bool:
     False
     >>> has_dataset_clause("PREFIX g: <http://g/> SELECT * FROM NAMED g:1 { GRAPH ?g {?s ?p ?o} }")
     True
+    >>> has_dataset_clause("SELECT * FROM<http://g> { ?s ?p ?o }")
+    True
     """
-    blanked = _SKIP.sub(lambda m: "<>" if m.group(0)[0] == "<" else " ", sparql)
-    return bool(_FROM.search(blanked))
+    from kg.sparql_guard import QueryRefused, scan  # the lexer decides, not a regex
+
+    try:
+        return scan(sparql).has_dataset
+    except QueryRefused:  # an unterminated string: the parser refuses the query anyway
+        return False
 
 
 def canonical_triples(data: str | bytes, graph: str = "") -> set[str]:

@@ -15,8 +15,9 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.errors import QueryTimeout, StoreError
+from kg.sparql_guard import DEFAULT_LIMITS, check as guard_check
 from kg.store.base import (AskResult, GraphChange, GraphResult, QueryResult, SelectResult,
-                           Store, canonical_triples, diff_update, has_dataset_clause)
+                           Store, canonical_triples, diff_update)
 from kg.store.terms import to_rdflib
 from ontology.namespaces import BASE
 
@@ -34,6 +35,9 @@ class EmbeddedStore(Store):
     """pyoxigraph ``Store`` at ``path`` (``None``: in memory, for tests)."""
 
     kind = "embedded"
+    #: every query and update is measured against these before pyoxigraph parses it
+    #: (kg.sparql_guard: nesting depth, operator chains, SERVICE/LOAD allow-list)
+    guard_limits = DEFAULT_LIMITS
 
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False):
         self.path = Path(path) if path is not None else None
@@ -81,8 +85,9 @@ class EmbeddedStore(Store):
         return box["result"]
 
     def _evaluate(self, sparql, deadline, max_results, union, cancel: threading.Event) -> QueryResult:
+        scan = guard_check(sparql, self.guard_limits)
         try:
-            res = self._store.query(sparql, use_default_graph_as_union=union and not has_dataset_clause(sparql))
+            res = self._store.query(sparql, use_default_graph_as_union=union and not scan.has_dataset)
         except SyntaxError as e:
             raise StoreError(f"SPARQL syntax error: {str(e).splitlines()[0]}") from e
         except (OSError, ValueError, RuntimeError) as e:
@@ -146,6 +151,7 @@ class EmbeddedStore(Store):
 
     # ---- writing ------------------------------------------------------------------
     def update(self, sparql: str) -> None:
+        guard_check(sparql, self.guard_limits)
         try:
             self._store.update(sparql)
         except SyntaxError as e:

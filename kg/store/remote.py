@@ -65,6 +65,7 @@ from kg.errors import QueryTimeout, StoreError
 from kg.store.base import (AskResult, GraphChange, GraphResult, QueryResult, SelectResult,
                            Store, diff_update)
 from kg.store.base import canonical_triples, has_dataset_clause  # noqa: F401 (re-exported)
+from kg.sparql_guard import DEFAULT_LIMITS, check as guard_check
 from kg.store.terms import to_rdflib
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -169,6 +170,8 @@ class RemoteStore(Store):
     """
 
     kind = "remote"
+    #: queries and updates are measured against these before they are sent (kg.sparql_guard)
+    guard_limits = DEFAULT_LIMITS
 
     def __init__(self, query_url: str, *, update_url: str | None = None,
                  gsp_url: str | None = None, token: str | None = None,
@@ -257,6 +260,7 @@ class RemoteStore(Store):
     # ---- reading --------------------------------------------------------------------
     def query(self, sparql: str, *, timeout: float | None = None,
               max_results: int | None = None, union_default_graph: bool = True) -> QueryResult:
+        guard_check(sparql, self.guard_limits)
         return self._query(sparql, timeout=timeout, max_results=max_results,
                            params=self._dataset_params(sparql, union_default_graph))
 
@@ -412,6 +416,7 @@ class RemoteStore(Store):
 
     # ---- writing --------------------------------------------------------------------
     def update(self, sparql: str) -> None:
+        guard_check(sparql, self.guard_limits)
         try:
             resp = self._request("POST", self.update_url, what="SPARQL Update",
                                  data=sparql.encode("utf-8"),
