@@ -11,8 +11,10 @@ Writing follows ``../shared/fixtures/moodle/README.md`` and Moodle's
 * ``::name::[html]question text{answers}``, one question per block, blocks separated by a
   blank line, ``// [id:...] [tag:...]`` comments above;
 * every text passes through :func:`gift_escape` (``\\ ~ = # { } :`` backslash-escaped, a
-  newline as ``\\n``); question text, choices and feedback are ``[html]`` with the user's
-  text HTML-escaped first, so markup shows as typed; a format marker starts every answer,
+  newline as ``\\n``), code included; question text, choices and feedback are ``[html]`` with the user's
+  text HTML-escaped first, so markup shows as typed, and a code block (fenced or
+  indented) shown as ``<pre><code>`` (:func:`code_html`: no
+  ``&nbsp;`` padding, no escaped parentheses); a format marker starts every answer,
   so no answer text can be read as a weight (``%50%``) or a format;
 * types as for Moodle XML: multiple answer with ``~%w%`` weights (keys share 100, wrong
   options ``%-100%``), ordering as matching (position → step), cloze as short answer with
@@ -47,9 +49,61 @@ def gift_escape(text) -> str:
     return "".join(_ESCAPES.get(ch, ch) for ch in text).replace("\n", "\\n")
 
 
+_FENCE = re.compile(r"(?ms)^[ \t]*```[ \t]*([\w+.-]*)[ \t]*\n(.*?)\n?^[ \t]*```[ \t]*$")
+
+
+def _prose_html(text: str, *, paragraphs: bool) -> str:
+    """Prose as escaped HTML (inline `code` keeps its backticks, as typed); paragraphs as
+    <p> when asked."""
+    if not paragraphs:
+        return html.escape(text, quote=False).replace("\n", "<br/>")
+    paras = [p for p in re.split(r"\n\s*\n", text) if p.strip()]
+    return "".join("<p>" + html.escape(p.strip(), quote=False).replace("\n", "<br/>") + "</p>" for p in paras)
+
+
+def _indented_to_fenced(text: str) -> str:
+    """Markdown's indented code (4 spaces, after a blank line) as a fenced block."""
+    lines, out, i = text.split("\n"), [], 0
+    while i < len(lines):
+        if re.match(r"^( {4}|\t)", lines[i]) and lines[i].strip() and (i == 0 or not lines[i - 1].strip()):
+            block = []
+            while i < len(lines) and (re.match(r"^( {4}|\t)", lines[i]) or not lines[i].strip()):
+                block.append(lines[i][4:] if lines[i].startswith("    ") else lines[i].lstrip("\t"))
+                i += 1
+            while block and not block[-1].strip():
+                block.pop()
+            out += ["```", *block, "```", ""]
+            continue
+        out.append(lines[i])
+        i += 1
+    return "\n".join(out)
+
+
+def code_html(text, *, paragraphs: bool = True) -> str:
+    """User text as an HTML fragment with its code shown as code (contract 1): a fenced
+    block (or Markdown's indented block) as ``<pre><code class="language-…">`` with the
+    code HTML-escaped and its lines and spaces kept; the rest escaped prose (``<p>`` per
+    paragraph when ``paragraphs``; inline `code` keeps its backticks, as typed).
+
+    >>> code_html("Run:\\n\\n```python\\nif a < b: print({1})\\n```")
+    '<p>Run:</p><pre><code class="language-python">if a &lt; b: print({1})</code></pre>'
+    """
+    text = _indented_to_fenced(xml_text(text).replace("\r", ""))
+    out, pos = [], 0
+    for m in _FENCE.finditer(text):
+        if text[pos:m.start()].strip():
+            out.append(_prose_html(text[pos:m.start()], paragraphs=paragraphs))
+        lang = f' class="language-{html.escape(m.group(1))}"' if m.group(1) else ""
+        out.append(f"<pre><code{lang}>{html.escape(m.group(2), quote=False)}</code></pre>")
+        pos = m.end()
+    if text[pos:].strip() or not out:
+        out.append(_prose_html(text[pos:], paragraphs=paragraphs))
+    return "".join(out)
+
+
 def _h(text) -> str:
-    """A plain text as an HTML-escaped, GIFT-escaped ``[html]`` field."""
-    return "[html]" + gift_escape(html.escape(xml_text(text), quote=False))
+    """A plain text as an HTML-escaped, GIFT-escaped ``[html]`` field (code as code)."""
+    return "[html]" + gift_escape(code_html(text, paragraphs=False))
 
 
 #: what a backslash in a category name becomes (see GiftExporter.build)
@@ -65,7 +119,7 @@ def question_gift(item, name: str, idnumber: str) -> str:
     qtype = MOODLE_TYPES.get(item.type)
     if qtype is None:
         raise GiftUnsupported(f"type {item.type!r} has no GIFT equivalent")
-    stem = "[html]" + gift_escape(html_para(item.stem))
+    stem = "[html]" + gift_escape(code_html(item.stem))
     general = f"\n####{_h(item.feedback)}" if item.feedback else ""
     lines = [f"// [id:{idnumber}] [tag:kgstudio:{item.type}]" + (f" [tag:bloom:{item.bloom}]" if item.bloom else "")]
     head = f"::{gift_escape(name)}::{stem}"
