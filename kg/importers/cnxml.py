@@ -594,7 +594,16 @@ class Renderer:
             if name == "title" and el.getparent() is table:
                 out.append(fix_caps(_squash(self.inline(el))))
             elif name == "row":
-                cells = [_squash(self.line(e)) for e in el if _local(e) == "entry"]
+                raw = [self.line(e) for e in el if _local(e) == "entry"]
+                if any("```" in c for c in raw):
+                    # a listing in a cell stays a fenced block on its own lines
+                    for cell in raw:
+                        if "```" in cell:
+                            out.extend(cell.strip().split("\n"))
+                        elif cell.strip():
+                            out.append(_squash(cell))
+                    continue
+                cells = [_squash(c) for c in raw]
                 if any(cells):
                     out.append(" | ".join(cells).rstrip(" |"))
             elif name == "caption" and el.getparent() is table:
@@ -1208,7 +1217,9 @@ class _Book:
                     sentence = "; ".join(x for x in (_squash(r.line(m)) for m in parent.iterfind(C + "meaning")) if x)
                     block = parent
                 else:
-                    sentence = defining_sentence(r.line(block), label)
+                    sentence = defining_sentence(r.line(block), label) if _local(block) != "title" else ""
+                    if not sentence:   # marked in a title, or the block does not name it as written
+                        sentence, block = self._first_sentence_naming(content, label, r, block)
                 info = self.concepts.get(key)
                 if info is None:
                     info = self.concepts[key] = _ConceptInfo(label)
@@ -1223,6 +1234,17 @@ class _Book:
                         info.definitions.append(sentence)
                 if mod.node not in info.defined_in:
                     info.defined_in.append(mod.node)
+
+    @staticmethod
+    def _first_sentence_naming(content, label: str, r: Renderer, fallback):
+        """(sentence, its block): the first body paragraph of the module naming ``label``."""
+        for para in content.iter(C + "para"):
+            if _in_excluded(para):
+                continue
+            sentence = defining_sentence(r.line(para), label)
+            if sentence:
+                return sentence, para
+        return "", fallback
 
     # -- emitting --------------------------------------------------------------------
     def emit(self) -> None:
@@ -1488,10 +1510,12 @@ class _Book:
                 raise ImportFailed("an exercise without a <problem>", path=mod.path, line=ex.sourceline,
                                    item=ex.get("id"), hint="put the question inside <problem>")
             ex_id = (ex.get("id") or "").strip()
-            if _no_question_text(r.text(problem), ex_id, mod.id):
+            embeds = any(_embedded_exercise(link) for link in problem.iter(C + "link"))
+            untitled = self.renderer(lambda e: _local(e) == "title").text(problem) if embeds else r.text(problem)
+            if _no_question_text(untitled, ex_id, mod.id):
                 # an exercise embedded from an exercise bank (os-embed; counted as
                 # embedded_exercises) or one with no question text: never an item
-                if not any(_embedded_exercise(link) for link in problem.iter(C + "link")):
+                if not embeds:
                     self.counts["exercises_without_text"] += 1
                 continue
             self.counts[kind] += 1

@@ -73,9 +73,9 @@ def edit(path: Path, old: str, new: str) -> None:
 def test_inline_counts(inline):
     c = inline.counts
     assert (c["glossary_definitions"], c["inline_terms"], c["inline_concepts"], c["concepts"],
-            c["concepts_with_definition"]) == (0, 6, 4, 4, 4)
-    assert (c["objectives"], c["embedded_exercises"], c["items"], c["exercises_without_text"]) == (3, 3, 2, 0)
-    assert (c["code_blocks"], c["code_inline"], c["math"]) == (3, 4, 3)
+            c["concepts_with_definition"]) == (0, 7, 5, 5, 5)
+    assert (c["objectives"], c["embedded_exercises"], c["items"], c["exercises_without_text"]) == (3, 4, 2, 0)
+    assert (c["code_blocks"], c["code_inline"], c["math"]) == (4, 4, 3)
     assert (c["examples"], c["notes"], c["theorems"], c["checkpoints"], c["typed_resources"]) == (1, 1, 1, 1, 4)
 
 
@@ -126,6 +126,16 @@ def test_code_is_kept_as_fenced_blocks(inline):
     assert "By the end of this section" not in text and "What does a statement do" not in text
 
 
+def test_term_in_a_title_and_code_in_a_table(inline):
+    g = inline.graph
+    # marked in a section title: the definition is the first body sentence naming it
+    a = n("concept", "assignment")
+    assert g.value(a, KGS.definition) == en("An assignment gives a value to a variable.")
+    assert g.value(a, KGS.definitionSource) == Literal("m00047#para-00017")
+    lines = str(g.value(n("section", "m00047"), KGS.text)).splitlines()
+    assert lines[-6:] == ["Code | Output", "```python", "x = 5", "print(x)", "```", "5"]
+
+
 def test_objectives_from_a_learning_objectives_section(inline):
     g = inline.graph
     sec = n("section", "m00045")
@@ -140,7 +150,8 @@ def test_objectives_from_a_learning_objectives_section(inline):
 def test_os_embed_exercises_are_references_never_items(inline):
     g = inline.graph
     ext = set(g.subjects(RDF.type, KGS.ExternalItem))
-    assert ext == {n("external", f"m00045-exer-0000{i}") for i in (1, 2, 3)}
+    # in an exercise, bare in a paragraph, and in a problem that has a title besides the embed
+    assert ext == {n("external", f"m00045-exer-0000{i}") for i in (1, 2, 3)} | {n("external", "m00047-exer-00005")}
     e1 = n("external", "m00045-exer-00001")
     assert g.value(e1, KGS.sourceId) == Literal("#exercise/m00045-exer-00001")
     assert g.value(e1, KGS.partOf) == n("section", "m00045")
@@ -231,7 +242,7 @@ def test_xpath_counts_agree_with_the_importer(path):
         # "string literals" and "String Literal" are one concept
         assert ref["distinct_inline_terms_singular"] == c["concepts"] == ref["distinct_inline_terms"] - 1
     if path == INLINE:
-        assert (ref["embedded_exercises"], ref["code_blocks"], ref["math"], ref["objectives"]) == (3, 3, 3, 3)
+        assert (ref["embedded_exercises"], ref["code_blocks"], ref["math"], ref["objectives"]) == (4, 4, 3, 3)
 
 
 # ---- hostile sources ---------------------------------------------------------------------------
@@ -270,7 +281,7 @@ def test_symlink_inside_the_book_is_fine(book):
     real = book / "modules" / "m00046-real"
     (book / "modules" / "m00046").rename(real)
     os.symlink(real, book / "modules" / "m00046")
-    assert parse(book).counts["concepts"] == 4
+    assert parse(book).counts["concepts"] == 5
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
