@@ -41,8 +41,18 @@ held-out prerequisite pairs (F1 at the teacher's validation threshold); time per
 query of running the teacher vs the head; latency of a forced 60-token output (wall and
 CPU time). Texts in ``results/generation/definitions_<book>.tsv``.
 
+The **extractive baseline** (issue 12; :func:`extractive_definitions`): the predicate of the
+book's best defining sentence, chosen by the lessons' own extractive generator
+(:mod:`generation.extractive`) from the evidence index kept to sentences found verbatim in
+their section's text (or, without an index, from the teaching sections' sentences); it
+never sees the glossary. ``--curriculum --no-student --book B`` scores it beside the
+template on the same held-out split without training any student or teacher
+(``def_chrf_extractive[_B]``, ``def_chrf_template[_B]``, BLEU alike; psychology has no
+suffix); books: psychology, philosophy, calculus, statistics.
+
 Run: ``nice -n 19 .venv/bin/python benchmarks/generation.py --webnlg-train --minutes 55``,
-then ``--webnlg-tune``, then ``--webnlg-test``; ``--curriculum --book psychology``.
+then ``--webnlg-tune``, then ``--webnlg-test``; ``--curriculum --book psychology``;
+``--curriculum --no-student --book philosophy``.
 """
 from __future__ import annotations
 
@@ -470,6 +480,9 @@ def main(argv=None):
     ap.add_argument("--cur-minutes", type=float, default=15, help="time cap of each student")
     ap.add_argument("--speed-n", type=int, default=30)
     ap.add_argument("--latency-n", type=int, default=30)
+    ap.add_argument("--no-student", action="store_true",
+                    help="curriculum part without students or teacher: only the extractive baseline and "
+                         "the template on the held-out definitions (minutes, not hours)")
     args = ap.parse_args(argv)
     if args.webnlg_train:
         webnlg_train(args)
@@ -477,16 +490,19 @@ def main(argv=None):
         webnlg_tune(args)
     if args.webnlg_test:
         webnlg_test(args)
-    if args.curriculum:
+    if args.curriculum and args.no_student:
+        baseline_definitions(args)
+    elif args.curriculum:
         curriculum_benchmark(args)
 
 
-BOOKS = {"psychology": "openstax-psychology-2e", "statistics": "openstax-introductory-statistics-2e"}
+BOOKS = {"psychology": "openstax-psychology-2e", "statistics": "openstax-introductory-statistics-2e",
+         "philosophy": "openstax-introduction-philosophy", "calculus": "openstax-calculus-volume-1"}
 
 
-def book_workspace(book: str, root: Path, teacher_epochs: int = 60):
-    """A workspace with ``book`` imported and the GNN teacher trained (reused when ``root``
-    already holds them)."""
+def book_workspace(book: str, root: Path, teacher_epochs: int = 60, teacher: bool = True):
+    """A workspace with ``book`` imported and (``teacher``) the GNN teacher trained (reused
+    when ``root`` already holds them)."""
     from gnn.config import TeacherConfig
     from gnn.data import build_teacher_data
     from gnn.train import train_teacher
@@ -499,7 +515,7 @@ def book_workspace(book: str, root: Path, teacher_epochs: int = 60):
         with ws.open_store() as store:
             import_sources(store, [SHARED / "data" / "curricula" / BOOKS[book]], validate=False)
     tpath = ws.models_dir / "teacher" / "teacher.pt"
-    if not tpath.exists():
+    if teacher and not tpath.exists():
         with ws.open_store() as store:
             td = build_teacher_data(store, log=print)
         train_teacher(td, TeacherConfig(epochs=teacher_epochs, threads=1),
@@ -519,6 +535,138 @@ def heldout_concepts(ws, share: float, seed: int) -> tuple[list[str], dict[str, 
     foci = sorted(defs)
     held = sorted(random.Random(seed).sample(foci, max(1, int(round(len(foci) * share)))))
     return held, defs
+
+
+def _suffix(book: str) -> str:
+    """Metric-key suffix of a book: none for psychology (the first book measured)."""
+    return "" if book == "psychology" else f"_{book}"
+
+
+def _flat(text: str) -> str:
+    return " ".join(str(text or "").split())
+
+
+def section_evidence(view, concept: str) -> list:
+    """The sentences of ``concept``'s teaching sections that name it, as evidence items
+    (``definition`` when :func:`generation.extractive.definitional` says the sentence defines
+    it, else ``use``), in reading order: the extractive baseline's input when the store has
+    no evidence index. Section text only, never the glossary."""
+    import re
+    from types import SimpleNamespace
+    from generation.extractive import definitional
+    label = view.label(concept)
+    pat = re.compile(r"(?i)\b" + re.escape(label) + r"(?:s|es)?\b")
+    out = []
+    for s in view.sections_teaching(concept):
+        info = view.section(s)
+        for pi, block in enumerate(re.split(r"\n\s*\n", info.text or ""), 1):
+            if block.lstrip().startswith("```"):
+                continue
+            for sent in re.split(r"(?<=[.!?])\s+(?=[A-Z\"“(])", _flat(block)):
+                if pat.search(sent):
+                    rank = definitional(sent, label)
+                    out.append(SimpleNamespace(concept=concept, text=sent, kind="definition" if rank else "use",
+                                               section=s, section_label=info.label, paragraph=f"p{pi}",
+                                               position=len(out), score=float(rank)))
+    return sorted(out, key=lambda e: (-e.score, e.position))
+
+
+def extractive_definitions(store, view, held: list[str], log=print) -> tuple[list[str], dict]:
+    """The extractive baseline: for each held-out concept the predicate of the book's best
+    defining sentence (:class:`generation.extractive.ExtractiveGenerator`, the lessons' own
+    chooser), "" when the book has none. Honest: the evidence is the evidence index
+    (:func:`kg.evidence.evidence`) kept to sentences found verbatim in their section's
+    text -- never a glossary entry -- or, on a store without an index, the teaching sections'
+    sentences (:func:`section_evidence`). Returns the texts and what they came from."""
+    from generation.extractive import ExtractiveGenerator, predicate
+    section_text: dict[str, str] = {}
+
+    def in_text(e) -> bool:
+        if not e.section:
+            return False
+        if e.section not in section_text:
+            try:
+                section_text[e.section] = _flat(view.section(e.section).text)
+            except Exception:  # noqa: BLE001 - not a section: no text to check against
+                section_text[e.section] = ""
+        return _flat(e.text) in section_text[e.section]
+    source, dropped = "section text (no evidence index)", 0
+    fn = None
+    try:
+        from kg.evidence import evidence
+        if any(evidence(store, c, None, None) for c in held[:20]):
+            def fn(store_, c, kinds=None, k=None):
+                nonlocal dropped
+                items = evidence(store_, c, kinds, k)
+                kept = [e for e in items if e.kind == "code" or in_text(e)]
+                dropped += len(items) - len(kept)
+                return kept
+            source = "evidence index, sentences of the section text only"
+    except ImportError:
+        pass
+    if fn is None:
+        def fn(store_, c, kinds=None, k=None):
+            return section_evidence(view, c)
+    ex = ExtractiveGenerator(store, view.label, evidence_fn=fn)
+    out, found = [], 0
+    for c in held:
+        d = ex.best_definition(c)
+        out.append(predicate(d.text, view.label(c)) if d is not None else "")
+        found += d is not None
+    log(f"extractive: {found}/{len(held)} held-out concepts have a defining sentence ({source}; "
+        f"{dropped} evidence items not in their section's text left out)")
+    return out, {"source": source, "found": found, "not_in_section_text": dropped}
+
+
+def _extractive_metrics(store, view, held, refs, book) -> dict:
+    """``def_chrf_extractive`` / ``def_bleu_extractive`` (book suffix) beside a student run."""
+    import sacrebleu
+    hyps, _how = extractive_definitions(store, view, held)
+    sx = _suffix(book)
+    return {f"def_chrf_extractive{sx}": round(sacrebleu.corpus_chrf(hyps, [refs]).score, 2),
+            f"def_bleu_extractive{sx}": round(sacrebleu.corpus_bleu(hyps, [refs]).score, 2)}
+
+
+def baseline_definitions(args):
+    """Held-out definitions by the extractive baseline and the template only (``--no-student``):
+    the same split as :func:`curriculum_benchmark`, no student or teacher trained."""
+    import dataclasses
+
+    import sacrebleu
+
+    from generation.content.graph import GraphView
+    from generation.template import TemplateGenerator
+    book, t0 = args.book, time.time()
+    ws = book_workspace(book, Path(args.cur_work) / book, teacher=False)
+    t_import = time.time() - t0
+    held, defs = heldout_concepts(ws, args.heldout, args.seed)
+    print(f"{book}: {len(defs)} concepts with a definition, {len(held)} held out", flush=True)
+    refs = [defs[c] for c in held]
+    with ws.open_store(read_only=True) as store:
+        view = GraphView(store)
+        for c in held:                 # neither baseline may see the answer
+            if c in view.concepts:
+                view.concepts[c] = dataclasses.replace(view.concepts[c], definition="")
+        ext, how = extractive_definitions(store, view, held)
+        tpl = [TemplateGenerator(view).generate(c, "definition").text for c in held]
+    sx = _suffix(book)
+    metrics, rows = {}, []
+    for name, hyps in (("extractive", ext), ("template", tpl)):
+        chrf = round(sacrebleu.corpus_chrf(hyps, [refs]).score, 2)
+        bleu = round(sacrebleu.corpus_bleu(hyps, [refs]).score, 2)
+        metrics[f"def_chrf_{name}{sx}"], metrics[f"def_bleu_{name}{sx}"] = chrf, bleu
+        rows.append([name, bleu, chrf])
+    metrics[f"def_extractive_found{sx}"] = round(how["found"] / max(1, len(held)), 4)
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    with open(OUT_DIR / f"definitions_baselines_{book}.tsv", "w", encoding="utf-8") as f:
+        f.write("concept\treference\textractive\ttemplate\n")
+        for c, r, e, t in zip(held, refs, ext, tpl):
+            f.write("\t".join(x.replace("\t", " ").replace("\n", " ") for x in (c, r, e, t)) + "\n")
+    print(table(rows, ["generator", "BLEU", "chrF"]))
+    save_results(metrics, {"baselines": {book: {"heldout_concepts": len(held), "concepts_with_definition": len(defs),
+                                                "extractive": how, "import_s": round(t_import, 1),
+                                                "texts": f"results/generation/definitions_baselines_{book}.tsv",
+                                                "seconds": round(time.time() - t0, 1)}}})
 
 
 def distill_without(ws, cfg, heldout: list[str], teacher: str, out: Path, log=print) -> dict:
@@ -788,6 +936,7 @@ def curriculum_benchmark(args):
         "student_params": count_params(model),
         "def_chrf_student": fact["kd"]["chrf"], "def_chrf_nokd": fact["nokd"]["chrf"],
         "def_chrf_template": fact["template"]["chrf"],
+        **_extractive_metrics(store, view, held, refs, book),
         "def_fact_precision": fact["kd"]["fact_precision"], "def_fact_recall": fact["kd"]["fact_recall"],
         "kd_f1_retention": None if retention is None else round(retention, 4),
         "student_speedup_vs_teacher": round(speedup, 2),

@@ -6,19 +6,22 @@ the book instead of paraphrasing it badly. The sentences come from the evidence 
 use or exemplify it, each with its section and paragraph id, ranked best first); this
 module only chooses among them, per task:
 
-* **definition** -- the best definitional sentence: one whose subject is the term and whose
-  verb defines ("X is / are / refers to / means / is defined as ...") or that names the term
-  as what is defined ("... is called X"), else the index's best ``definition`` sentence. The
+* **definition** -- the concept's glossary definition when the index holds it (and a
+  ``glossary`` reader is given), else the best definitional sentence: one whose subject is
+  the term and whose verb defines ("X is / are / refers to / means / is defined as ...") or
+  that names the term as what is defined ("... is called X"), else the index's best
+  ``definition`` sentence. The
   sentence is kept whole (its predicate is what it says); :func:`predicate` cuts the
   predicate out for the benchmark, which compares it with a glossary entry.
-* **explanation** -- 2 to 3 of the best ``use``/``definition`` sentences that are not the
-  definition nor a near-duplicate of it (character-trigram overlap), in reading order; a
-  section lesson keeps those of its own section.
+* **explanation** -- 2 to 3 of the best ``use``/``definition`` sentences (8 words or more)
+  that are not the definition nor a near-duplicate of it (character-trigram overlap), in
+  reading order; a section lesson keeps those of its own section.
 * **example** -- the best ``code`` evidence (a fenced block, shown as code), else the best
   ``example`` sentence(s).
 * **bridge** (prerequisite) -- a sentence of the later concept that names the earlier one
   (why B needs A), else the earlier concept's definition.
-* **contrast** -- a sentence that names both concepts, else the two definitions side by side.
+* **contrast** -- a sentence that names both concepts with a contrasting word ("unlike",
+  "whereas", "but", "instead", ...), else the two definitions side by side.
 
 Every :class:`Extract` records its citations (section IRI and label, paragraph id) and the
 evidence it quotes; provenance names the generator ``extractive``. Nothing is paraphrased:
@@ -70,13 +73,35 @@ def _patterns(label: str) -> list[re.Pattern]:
     ]
 
 
+_CLASS_START = re.compile(r"(?i)^(?:an?|the|any|one|each)\s|^(?:used|defined|made|said)\b")
+_NOT_A_CLASS = re.compile(r"(?i)^(?:the\s+)?(?:most|least|also|not|very|often|usually|still|now|then|only|"
+                          r"important|essential|useful|true|false|one of)\b")
+
+
 def definitional(sentence: str, label: str) -> int:
-    """How plainly ``sentence`` defines ``label``: 3 the term is the subject of a defining
-    verb, 2 the sentence names the term as what it describes ("... is called X"), 0 neither."""
+    """How plainly ``sentence`` defines ``label``: 4 the term is the subject of a defining
+    verb whose predicate names a class ("X is a Y that ...", "X refers to ..."), 3 another
+    predicate of at least four words, 2 the sentence names the term as what it describes
+    ("... is called X"), 0 neither (an evaluation such as "X is the most common." is not a
+    definition).
+
+    >>> definitional("The accumulator pattern is the most common.", "accumulator pattern")
+    0
+    >>> definitional("A loop is a statement that repeats a block.", "loop")
+    4
+    """
     s = " ".join(sentence.split())
-    for rank, pat in zip((3, 2, 2), _patterns(label)):
+    subject, *named = _patterns(label)
+    m = subject.search(s)
+    if m:
+        pred = m["pred"].strip()
+        n = len(pred.split())
+        if n >= 4 and not _NOT_A_CLASS.match(pred):
+            return 4 if _CLASS_START.match(pred) or re.search(r"(?i)(?:refers?\s+to|means?|defined\s+as)\s+\S+$",
+                                                              s[:m.start("pred")].strip() + " x") else 3
+    for pat in named:
         if pat.search(s):
-            return rank
+            return 2
     return 0
 
 
@@ -90,6 +115,11 @@ def predicate(sentence: str, label: str) -> str:
             p = m["pred"].strip().rstrip(".;:").strip()
             return _ARTICLE.sub("", p) if p else s
     return s.rstrip(".")
+
+
+#: Words that make a sentence naming two concepts a contrast, not a mere co-occurrence.
+_CONTRAST = re.compile(r"(?i)\b(?:unlike|whereas|differs?|different|difference|in contrast|rather than|"
+                       r"instead|but|not|compared|versus|vs|however|while|distinguish\w*|confus\w*)\b")
 
 
 def _trigrams(text: str) -> set[str]:
@@ -144,6 +174,10 @@ class ExtractiveGenerator:
         labels: concept IRI -> label (``GraphView`` concepts' labels, for the patterns).
         evidence_fn: ``(store, concept, kinds, k) -> list[Evidence]``; default
             :func:`kg.evidence.evidence`.
+        glossary: concept IRI -> its glossary definition ("" when none): that evidence
+            item is the definition of choice (a lesson; not the benchmark, where it is the answer).
+        frame: concept IRI -> its glossary definition as a sentence ("An X is ..."), used
+            where a glossary entry is quoted.
         max_words: a quoted sentence longer than this is not used (a run-on caption or list).
     """
 
@@ -151,9 +185,12 @@ class ExtractiveGenerator:
     checkpoint = CHECKPOINT
 
     def __init__(self, store, labels: Callable[[str], str], *, evidence_fn: Callable | None = None,
+                 glossary: Callable[[str], str] | None = None, frame: Callable[[str], str] | None = None,
                  max_words: int = 70):
         self.store = store
         self.labels = labels
+        self.glossary = glossary
+        self.frame = frame
         self._evidence_fn = evidence_fn
         self.max_words = max_words
         self._cache: dict[str, list] = {}
@@ -172,20 +209,37 @@ class ExtractiveGenerator:
         kinds = set(kinds)
         return [e for e in self.evidence(concept) if e.kind in kinds and (section is None or e.section == section)]
 
+    def _say(self, e) -> str:
+        """The text quoted for ``e``: a glossary entry (a bare noun phrase) as the sentence
+        ``frame`` makes of it ("An algorithm is ..."), anything else as written."""
+        if self.frame is not None and e.kind == "definition" and self.is_glossary(e):
+            return _norm(self.frame(e.concept))
+        return e.text.strip() if is_code(e.text) else _norm(e.text)
+
     def _extract(self, task: str, focus: str, items: Sequence, concepts: Iterable[str] = ()) -> Extract:
-        text = " ".join(_norm(e.text) for e in items) if not any(is_code(e.text) for e in items) \
-            else "\n\n".join(e.text.strip() if is_code(e.text) else _norm(e.text) for e in items)
+        sep = "\n\n" if any(is_code(e.text) for e in items) else " "
+        text = sep.join(self._say(e) for e in items)
         cites = list(dict.fromkeys(_cite(e) for e in items))
         return Extract(text=text, task=task, focus=focus, citations=cites, evidence=list(items),
                        concepts=list(dict.fromkeys([focus, *concepts])))
 
     # ---- tasks ------------------------------------------------------------------------------
+    def is_glossary(self, e) -> bool:
+        """True when evidence ``e`` is the concept's glossary definition (``glossary`` given)."""
+        g = self.glossary(e.concept) if self.glossary else ""
+        return bool(g) and _norm(e.text) == _norm(g)
+
     def best_definition(self, concept: str, section: str | None = None):
-        """The evidence item that best defines ``concept`` (None when there is none)."""
+        """The evidence item that best defines ``concept``: its glossary definition when a
+        ``glossary`` reader is given and the index holds it, else the most plainly defining
+        sentence (:func:`definitional`), ties in the index's order; None when there is none."""
         label = self.labels(concept)
         cands = [e for e in self._of(concept, ("definition", "use"), section) if not is_code(e.text)]
         if not cands:
             return None
+        for e in cands:
+            if e.kind == "definition" and self.is_glossary(e):
+                return e
         ranked = sorted(enumerate(cands), key=lambda ie: (
             -definitional(ie[1].text, label), 0 if ie[1].kind == "definition" else 1, ie[0]))
         best = ranked[0][1]
@@ -206,9 +260,9 @@ class ExtractiveGenerator:
         chosen = []
         for e in self._of(concept, ("definition", "use"), section):
             t = _norm(e.text)
-            if is_code(e.text) or len(t.split()) < 6:
+            if is_code(e.text) or len(t.split()) < 8 or self.is_glossary(e):
                 continue
-            if any(overlap(t, s) >= 0.6 for s in skip + [_norm(c.text) for c in chosen]):
+            if any(t in s or overlap(t, s) >= 0.6 for s in skip + [_norm(c.text) for c in chosen]):
                 continue
             chosen.append(e)
             if len(chosen) == n:
@@ -218,12 +272,15 @@ class ExtractiveGenerator:
         chosen.sort(key=lambda e: e.position)
         return self._extract("explanation", concept, chosen)
 
-    def example(self, concept: str) -> Extract | None:
-        """The best code evidence, else up to two example sentences."""
-        code = self._of(concept, ("code",))
+    def example(self, concept: str, sections: Iterable[str] | None = None) -> Extract | None:
+        """The best code evidence, else up to two example sentences of one paragraph; with
+        ``sections`` (the teaching sections), only evidence from those."""
+        keep = set(sections) if sections is not None else None
+        code = [e for e in self._of(concept, ("code",)) if keep is None or e.section in keep]
         if code:
             return self._extract("example", concept, code[:1])
-        ex = [e for e in self._of(concept, ("example",)) if len(_norm(e.text).split()) >= 6]
+        ex = [e for e in self._of(concept, ("example",))
+              if len(_norm(e.text).split()) >= 6 and (keep is None or e.section in keep)]
         if not ex:
             return None
         picked = ex[:1]
@@ -235,25 +292,31 @@ class ExtractiveGenerator:
         picked.sort(key=lambda e: e.position)
         return self._extract("example", concept, picked)
 
-    def bridge(self, prereq: str, target: str) -> Extract | None:
-        """Why ``target`` needs ``prereq``: a sentence of ``target`` that names ``prereq``,
-        else ``prereq``'s definition."""
+    def bridge(self, prereq: str, target: str, exclude: Iterable[str] = ()) -> Extract | None:
+        """Why ``target`` needs ``prereq``: a sentence of ``target`` that names ``prereq``
+        (not one of ``exclude``), else ``prereq``'s definition."""
         pat = re.compile(r"(?i)\b" + _label_re(self.labels(prereq)) + r"\b")
+        skip = {_norm(x) for x in exclude}
         for e in self._of(target, ("definition", "use", "example")):
+            if self.is_glossary(e) or _norm(e.text) in skip:   # the target's definition: shown anyway
+                continue
             if not is_code(e.text) and pat.search(e.text) and len(_norm(e.text).split()) >= 6:
                 return self._extract("prerequisite", prereq, [e], concepts=[target])
         d = self.best_definition(prereq)
         return self._extract("prerequisite", prereq, [d], concepts=[target]) if d is not None else None
 
-    def contrast(self, a: str, b: str) -> Extract | None:
-        """How ``a`` differs from ``b``: a sentence of either that names the other, else both
-        definitions (None when either has none)."""
+    def contrast(self, a: str, b: str, *, with_own: bool = True) -> Extract | None:
+        """How ``a`` differs from ``b``: a sentence of either that names the other (not a
+        glossary entry), else the two definitions side by side -- only ``b``'s when not
+        ``with_own`` (a lesson has just defined ``a``); None when a definition is missing."""
         for x, y in ((a, b), (b, a)):
             pat = re.compile(r"(?i)\b" + _label_re(self.labels(y)) + r"\b")
             for e in self._of(x, ("definition", "use")):
+                if self.is_glossary(e) or not _CONTRAST.search(e.text):
+                    continue
                 if not is_code(e.text) and pat.search(e.text) and len(_norm(e.text).split()) >= 6:
                     return self._extract("contrast", a, [e], concepts=[b])
         da, db = self.best_definition(a), self.best_definition(b)
         if da is None or db is None or overlap(da.text, db.text) >= 0.6:
             return None
-        return self._extract("contrast", a, [da, db], concepts=[b])
+        return self._extract("contrast", a, [da, db] if with_own else [db], concepts=[b])

@@ -59,7 +59,7 @@ from generation.content.model import Citation, ItemMeta, Lesson, Objective, Para
 from generation.content.quiz import EmptyScope, QuizConfig, build_quiz
 from generation.extractive import Extract, ExtractiveGenerator, is_code
 from generation.gate import GateConfig, check
-from generation.template import first_sentence, listing, mid
+from generation.template import defines, first_sentence, listing, mid
 from kg.errors import KGStudioError
 from ontology.namespaces import KGS
 
@@ -130,6 +130,7 @@ class _Writer:
         self.b, self.ex, self.cfg = b, ex, cfg
         self.matcher = getattr(b.generator, "lexicon", None)
         self._no_index_logged = False
+        self.quoted: list[str] = []        # evidence sentences already quoted (not twice)
 
     def evidence_ok(self, fn, *args, **kw) -> Extract | None:
         """``fn(*args)`` of the extractive generator; None (noted once) without an index."""
@@ -165,6 +166,7 @@ class _Writer:
             x = self.evidence_ok(extract) if extract is not None else None
             if x is not None and x.text.strip():
                 out.append(_from_extract(x, kind, f"the curriculum's own text: {why}"))
+                self.quoted += [e.text for e in x.evidence]
             else:
                 t = self.b.templates.generate(focus, task, context=ctx)
                 out.append(_from_gen(t, kind, f"templates: {why}; the curriculum has no sentence for it"))
@@ -193,6 +195,27 @@ def _worked_example(b: Builder, concepts: list[str], sections: list[str]) -> Par
     return None
 
 
+def _example(b: Builder, w: "_Writer", ex: ExtractiveGenerator, focus: list[str],
+             sections: list[str]) -> Paragraph | None:
+    """The worked example: code or example evidence from a section that teaches the concept,
+    else the paragraph of the teaching section that says "for example", else code evidence
+    from anywhere in the book (example sentences of other sections are too often about
+    something else)."""
+    for c in focus:
+        x = w.evidence_ok(ex.example, c, b.view.sections_teaching(c) or sections)
+        if x is not None:
+            return _from_extract(x, "example", "the curriculum's code" if is_code(x.text)
+                                 else "the curriculum's example sentences")
+    guess = _worked_example(b, focus, sections)
+    if guess is not None:
+        return guess
+    for c in focus:      # code that names the concept elsewhere; example sentences elsewhere are not kept
+        x = w.evidence_ok(ex.example, c)
+        if x is not None and is_code(x.text):
+            return _from_extract(x, "example", "the curriculum's code (another section)")
+    return None
+
+
 def section_sentences(text: str, n: int = 3, min_words: int = 12) -> tuple[str, str] | None:
     """The first ``n`` sentences of the first prose block of a section text that has at
     least ``min_words`` words, and its paragraph id ``p<N>`` (1-based block number, as the
@@ -212,12 +235,18 @@ def section_sentences(text: str, n: int = 3, min_words: int = 12) -> tuple[str, 
 
 
 def _most_confused(b: Builder, c: str) -> str | None:
-    """The concept of the same curriculum the similarity ranks closest to ``c``, leaving
-    out ``c``'s synonyms, direct prerequisites and direct dependants (related, not confused)."""
+    """The concept most easily confused with ``c``: among its siblings -- concepts related to
+    it, sharing a direct prerequisite with it, or taught in the same section -- the one the
+    similarity (teacher, MiniLM or lexical) ranks closest. Its synonyms, direct prerequisites
+    and direct dependants are left out (they build on each other; a bridge covers them)."""
     v = b.view
-    cur = v.concept(c).curriculum
     near = {c} | set(v.same_as.get(c, ())) | set(v.requires.get(c, ())) | set(v.required_by.get(c, ()))
-    cands = sorted(x for x, info in v.concepts.items() if x not in near and (not cur or info.curriculum == cur))
+    sib = set(v.related.get(c, ()))
+    for p in v.requires.get(c, ()):
+        sib |= set(v.required_by.get(p, ()))
+    for s in v.sections_teaching(c)[:2]:
+        sib |= set(v.taught_in(s))
+    cands = sorted(x for x in sib if x not in near and x in v.concepts)
     if not cands:
         return None
     scores = b.similarity.scores(c, cands)
@@ -237,7 +266,9 @@ def build_lesson(b: Builder, scope: str, config: LessonConfig | None = None, *,
     cfg = config or LessonConfig()
     v = b.view
     scope = str(scope)
-    ex = extractive or ExtractiveGenerator(b.store, v.label)
+    ex = extractive or ExtractiveGenerator(
+        b.store, v.label, glossary=lambda c: v.concepts[c].definition if c in v.concepts else "",
+        frame=lambda c: defines(v.concept(c)))
     w = _Writer(b, ex, cfg)
     if scope in v.concepts:
         kind, focus, sections = "concept", [scope], v.sections_teaching(scope)[:1]
@@ -278,15 +309,17 @@ def build_lesson(b: Builder, scope: str, config: LessonConfig | None = None, *,
         targets = [u for u in step.needed_by if u in focus]
         if targets:
             requests.append((step.concept, "prerequisite", {"target": targets[0]}, "prerequisite",
-                             (lambda p=step.concept, t=targets[0]: ex.bridge(p, t))))
+                             (lambda p=step.concept, t=targets[0]: ex.bridge(p, t, exclude=w.quoted))))
     n_prereq = len(requests)
+    # worked example: typed example/code evidence first, else the section paragraph guess
+    example = _example(b, w, ex, focus, sections)
     for c in focus:
         ctx = {"lesson_section": scope} if kind == "section" else None
-        d = defs[c]
+        skip = ([defs[c].text] if defs[c] else []) + ([example.text] if example else [])
         requests.append((c, "explanation", ctx, "explanation", (
-            lambda c=c, d=d: ex.explanation(c, section=in_section, n=cfg.explanation_sentences,
-                                            exclude=[d.text] if d else ()) or
-            (ex.explanation(c, n=cfg.explanation_sentences, exclude=[d.text] if d else ()) if in_section else None))))
+            lambda c=c, skip=skip: ex.explanation(c, section=in_section, n=cfg.explanation_sentences,
+                                                  exclude=skip + w.quoted) or
+            (ex.explanation(c, n=cfg.explanation_sentences, exclude=skip + w.quoted) if in_section else None))))
     made = w.paragraphs(requests)
     paragraphs: list[Paragraph] = made[:n_prereq]
     if kind == "section":
@@ -306,30 +339,26 @@ def build_lesson(b: Builder, scope: str, config: LessonConfig | None = None, *,
     for c, expl in zip(focus, made[n_prereq:]):
         d = defs[c]
         if d is not None:
-            paragraphs.append(_from_extract(d, "definition", "the book's own defining sentence"))
+            paragraphs.append(_from_extract(d, "definition", "the book's glossary definition"
+                                            if ex.is_glossary(d.evidence[0]) else "the book's own defining sentence"))
         elif expl.generator != "template" and v.concept(c).definition:
             # the explanation does not say what the concept is: the glossary's definition
             paragraphs.append(_from_gen(b.templates.generate(c, "definition"), "definition",
                                         "the glossary definition (no defining sentence in the text)"))
+        if d is not None and expl.generator == b.templates.name:
+            # the templates' explanation opens with the glossary definition: shown just above
+            own = defines(v.concept(c))
+            if expl.text.startswith(own) and expl.text[len(own):].strip():
+                expl.text = expl.text[len(own):].strip()
         if not (d is not None and expl.generator == "extractive" and expl.text == d.text):
             paragraphs.append(expl)
     # contrast with the most-confused concept (concept lessons)
     if kind == "concept" and cfg.contrast and focus:
         other = _most_confused(b, focus[0])
-        x = w.evidence_ok(ex.contrast, focus[0], other) if other else None
+        x = w.evidence_ok(ex.contrast, focus[0], other, with_own=not defs.get(focus[0])) if other else None
         if x is not None:
             paragraphs.append(_from_extract(x, "contrast", f"not to be confused with {v.label(other)}: "
                                             "the closest concept by similarity"))
-    # worked example: typed example/code evidence first, else the section paragraph guess
-    example = None
-    for c in focus:
-        x = w.evidence_ok(ex.example, c)
-        if x is not None:
-            example = _from_extract(x, "example", "the curriculum's code" if is_code(x.text)
-                                    else "the curriculum's example sentences")
-            break
-    if example is None:
-        example = _worked_example(b, focus, sections)
     # summary
     if kind == "section" and v.section(scope).summary:
         s = v.section(scope).summary
@@ -361,19 +390,27 @@ def _summary(b: Builder, focus: list[str], defs: dict[str, Extract | None]) -> P
         return None
     c = v.concept(focus[0])
     users = sorted(v.required_by.get(c.iri, ()), key=lambda u: v.label(u))
-    nxt = f" Next, it leads on to {listing([v.concept(u) for u in users])}." if users else ""
+    needs = v.teaching_order(v.requires.get(c.iri, ()))
+    nxt = (f" It builds on {listing([v.concept(p) for p in needs])}." if needs else "") + \
+        (f" Next, it leads on to {listing([v.concept(u) for u in users])}." if users else "")
     d = defs.get(c.iri)
     if not c.definition and d is not None:
         first = first_sentence(d.text)
         p = _from_extract(d, "summary", "the book's defining sentence (no glossary definition)")
         p.text = f"In short: “{first}”{nxt}"
-        p.concepts = [c.iri] + users
+        p.concepts = [c.iri] + list(needs) + users
         return p
-    first = first_sentence(b.templates.generate(c.iri, "definition").text)
+    if not c.definition and not nxt:
+        return None              # nothing to sum up that is not "the curriculum gives no definition"
+    first = first_sentence(b.templates.generate(c.iri, "definition").text) if c.definition else ""
     if first.startswith(("A ", "An ", "The ")):
         first = first[0].lower() + first[1:]
-    return Paragraph(f"In short, {first}{nxt}", kind="summary", generator=b.templates.name,
-                     checkpoint=b.templates.checkpoint, triples=v.concept_triples(c.iri), concepts=[c.iri] + users)
+    text = f"In short, {first}{nxt}" if first else nxt.strip()
+    # the glossary definition it restates is the book's: cite where it is
+    cites = [x for x in (d.citations if d is not None and c.definition else [])]
+    return Paragraph(text, kind="summary", generator=b.templates.name, checkpoint=b.templates.checkpoint,
+                     triples=v.concept_triples(c.iri), concepts=[c.iri] + list(needs) + users, citations=cites,
+                     why="the templates, restating the book's definition and the concept's place in the graph")
 
 
 def _meta(b: Builder, generated: list[Paragraph]) -> ItemMeta:

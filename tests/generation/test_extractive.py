@@ -103,28 +103,54 @@ def test_bridge_quotes_the_later_concept_naming_the_earlier(ex):
     assert b2.text.startswith("The accumulator pattern is")
 
 
-def test_contrast_without_a_shared_sentence_sets_both_definitions_side_by_side(ex):
+def test_contrast_quotes_a_contrasting_sentence_else_the_definitions(ex):
+    # a sentence naming both without a contrasting word is no contrast: the two definitions
     c = ex.contrast("urn:asg", "urn:acc")
-    # a sentence of the accumulator pattern names assignment: quoted
-    assert "using an assignment" in c.text
+    assert "using an assignment" not in c.text
+    assert c.text.startswith("An assignment statement gives") and "The accumulator pattern is" in c.text
+    assert [x.paragraph for x in c.citations] == ["p2", "p2"] and [x.section for x in c.citations] == ["urn:s0", "urn:s1"]
+    assert ex.contrast("urn:asg", "urn:acc", with_own=False).text.startswith("The accumulator pattern is")
     assert ex.contrast("urn:none", "urn:acc") is None
+    unlike = Ev("urn:acc", "Unlike a single assignment, the accumulator pattern repeats its update.", "use",
+                paragraph="p9", position=10, score=0.2)
+    g = ExtractiveGenerator(None, LABELS.get, evidence_fn=lambda s, c, k=None, n=None: (
+        EVIDENCE.get(c, []) + ([unlike] if c == "urn:acc" else [])))
+    assert g.contrast("urn:asg", "urn:acc").text == unlike.text
 
 
 @pytest.mark.parametrize("sentence, label, rank, pred", [
     ("The absolute threshold is the minimum amount of stimulus energy that must be present.",
-     "absolute threshold", 3, "minimum amount of stimulus energy that must be present"),
-    ("In psychology, an agonist refers to a drug that mimics a neurotransmitter.", "agonist", 3,
+     "absolute threshold", 4, "minimum amount of stimulus energy that must be present"),
+    ("In psychology, an agonist refers to a drug that mimics a neurotransmitter.", "agonist", 4,
      "drug that mimics a neurotransmitter"),
     ("Stimuli that are not detected are called subliminal messages.", "subliminal message", 2,
      "Stimuli that are not detected"),
-    ("Epistemology (the theory of knowledge) is a branch of philosophy.", "epistemology", 3,
+    ("Epistemology (the theory of knowledge) is a branch of philosophy.", "epistemology", 4,
      "branch of philosophy"),
+    ("Sleep comes to everyone every single night.", "sleep", 0,
+     "Sleep comes to everyone every single night"),
+    ("Sleep is something all of us do every night.", "sleep", 3, "something all of us do every night"),
+    ("The accumulator pattern is the most common.", "accumulator pattern", 0,
+     "most common"),
     ("We often use the derivative to find slopes.", "derivative", 0,
      "We often use the derivative to find slopes"),
 ])
 def test_definitional_patterns_and_predicate(sentence, label, rank, pred):
     assert definitional(sentence, label) == rank
     assert predicate(sentence, label) == pred
+
+
+def test_glossary_definition_comes_first_when_a_reader_is_given():
+    gl = "A way of building up a result in a variable that starts empty."
+    ev = EVIDENCE["urn:acc"] + [Ev("urn:acc", gl, "definition", paragraph="glossary", position=99, score=0.1)]
+    fn = lambda s, c, k=None, n=None: ev if c == "urn:acc" else []   # noqa: E731
+    g = ExtractiveGenerator(None, LABELS.get, evidence_fn=fn, glossary={"urn:acc": gl}.get)
+    d = g.best_definition("urn:acc")
+    assert d.text == gl and g.is_glossary(d)
+    assert gl not in g.explanation("urn:acc").text
+    # without the reader (the benchmark: the glossary is the answer) the sentence of the text wins
+    g2 = ExtractiveGenerator(None, LABELS.get, evidence_fn=fn)
+    assert g2.best_definition("urn:acc").paragraph == "p2"
 
 
 def test_overlap_is_one_for_the_same_text_and_low_for_others():
