@@ -1538,6 +1538,8 @@ class _Book:
             self.add(item, KGS.sourceId, Literal(local))
 
             sol_text = "\n\n".join(t for t in (r.text(s) for s in solutions) if t)
+            if sol_text.strip() and _no_question_text(sol_text, ex_id, mod.id) and any(ch.isalnum() for ch in sol_text):
+                sol_text = ""   # a key that is only an id (or an embed) is no key
             choices_list, correct = self._multiple_choice(mod, ex, problem, solutions, sol_text, kind, r)
             if choices_list is not None:
                 question = "\n".join(self.renderer(lambda el: el is choices_list).blocks(problem))
@@ -1560,7 +1562,7 @@ class _Book:
                     self.add(ch, KGS.position, Literal(i))
                     if correct is not None:
                         self.add(ch, KGS.isCorrect, Literal(i - 1 == correct))
-                        if i - 1 == correct:
+                        if i - 1 == correct and text:
                             answer = text
                             self.add(item, KGS.correctAnswer, self.lit(text))
             else:

@@ -201,6 +201,15 @@ def test_no_item_with_an_empty_or_id_only_stem(book):
         assert stem.strip() and "exer-" not in stem
 
 
+def test_a_key_that_is_only_an_id_is_no_key(book):
+    path = book / "modules" / "m00045" / "index.cnxml"
+    edit(path, "It describes an action to be carried out.", "m00045-exer-00003")
+    g = parse(book).graph
+    item = n("item", "m00045-exer-00003")
+    assert g.value(item, KGS.stem) == en("What does a statement do?")
+    assert g.value(item, KGS.solution) is None
+
+
 @pytest.mark.skipif(not HAVE_SHACL, reason="ontology/validation.py is not there yet")
 def test_inline_book_passes_shacl(inline):
     from ontology.validation import validate
