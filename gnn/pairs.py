@@ -623,3 +623,131 @@ def _auc(labels: np.ndarray, scores: np.ndarray) -> float:
     from scipy.stats import rankdata
     r = rankdata(scores)
     return float((r[labels].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+# ------------------------------------------------- pair evidence for plain classifiers ---
+#
+# Feature blocks that put what a graph knows about *ordering* beside the text pair
+# features of a plain classifier (``benchmarks/prereq.py``, modes ``sk_*``). Each takes
+# ordered pairs ``(M, 2)`` (u prerequisite of v) and returns ``(M, k)`` float32.
+
+def text_pair_features(x: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    """``[x_u, x_v, x_u * x_v, |x_u - x_v|]`` of text vectors ``x`` (N, D) -> (M, 4D).
+
+    >>> text_pair_features(np.array([[1., 0.], [0., 2.]]), np.array([[0, 1]])).tolist()
+    [[1.0, 0.0, 0.0, 2.0, 0.0, 0.0, 1.0, 2.0]]
+    """
+    p = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    a, b = x[p[:, 0]], x[p[:, 1]]
+    return np.concatenate([a, b, a * b, np.abs(a - b)], axis=1).astype(np.float32)
+
+
+def refd_features(mention: sp.spmatrix, pairs: np.ndarray) -> np.ndarray:
+    """RefD-style reference distance over documents (Liang et al. 2015, with documents --
+    course descriptions, lecture titles, sections -- in place of Wikipedia links).
+
+    ``mention`` is the (N concepts, D documents) 0/1 matrix "document mentions concept".
+    For a pair ``(u, v)``: ``ref(v -> u)`` = fraction of the documents mentioning ``v``
+    that also mention ``u``; ``ref(u -> v)`` likewise. Columns: ``ref(v -> u)``,
+    ``ref(u -> v)``, ``RefD = ref(v -> u) - ref(u -> v)`` (> 0: what is about ``v`` keeps
+    referring to ``u`` more than the reverse, so ``u`` is more likely ``v``'s
+    prerequisite), ``log1p`` of the documents mentioning ``u`` and ``v``.
+
+    >>> m = sp.csr_matrix(np.array([[1, 1, 1], [0, 1, 1]]))   # concept 0 in all docs
+    >>> [round(float(x), 3) for x in refd_features(m, np.array([[0, 1]]))[0, :3]]
+    [1.0, 0.667, 0.333]
+    """
+    m = sp.csr_matrix(mention, dtype=np.float32)
+    m.data[:] = 1.0
+    p = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    u, v = p[:, 0], p[:, 1]
+    cnt = np.asarray(m.sum(axis=1)).ravel()
+    co = np.asarray((m[u].multiply(m[v])).sum(axis=1)).ravel()
+    r_vu = np.where(cnt[v] > 0, co / np.maximum(cnt[v], 1), 0.0)
+    r_uv = np.where(cnt[u] > 0, co / np.maximum(cnt[u], 1), 0.0)
+    return np.stack([r_vu, r_uv, r_vu - r_uv, np.log1p(cnt[u]), np.log1p(cnt[v])],
+                    axis=1).astype(np.float32)
+
+
+def name_containment(names: list[str], pairs: np.ndarray) -> np.ndarray:
+    """``(M, 2)``: ``u``'s name occurs (whole words, case-insensitive, optional plural) in
+    ``v``'s name ("tree" in "binary search tree": ``u`` is likely needed for ``v``), and
+    the reverse. The text a benchmark concept has is its name, so this is "does A's text
+    mention B".
+
+    >>> name_containment(["tree", "binary search tree"], np.array([[0, 1], [1, 0]])).tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+    """
+    import re
+    low = [re.sub(r"[\s_\-]+", " ", re.sub(r"\s*\([^)]*\)\s*$", "", n)).strip().lower() for n in names]
+    pats: dict[int, re.Pattern] = {}
+
+    def has(a: int, b: int) -> float:        # a's name in b's name
+        if a == b or not low[a]:
+            return 0.0
+        if a not in pats:
+            pats[a] = re.compile(r"\b" + re.escape(low[a]) + r"(?:s|es)?\b")
+        return float(bool(pats[a].search(low[b])))
+
+    p = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    return np.array([[has(u, v), has(v, u)] for u, v in p.tolist()], dtype=np.float32).reshape(-1, 2)
+
+
+def order_features(mention: sp.spmatrix, doc_pos: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    """Reading-order evidence: where each concept is first and usually met.
+
+    ``doc_pos`` (D, K): K positions of each document in a reading order, in [0, 1] (e.g.
+    the lecture's place in its course, the course's level); NaN where unknown. Per
+    concept and column: the earliest (first use) and the mean position over the documents
+    that mention it. Columns per position column: ``first_v - first_u``, ``mean_v -
+    mean_u`` (> 0: ``u`` is met earlier), then ``known_u``, ``known_v`` (the concept is
+    mentioned by a document with a known position; differences are 0 otherwise).
+
+    >>> m = sp.csr_matrix(np.array([[1, 0], [0, 1]]))
+    >>> [round(float(x), 2) for x in order_features(m, np.array([[0.2], [0.8]]), np.array([[0, 1]]))[0]]
+    [0.6, 0.6, 1.0, 1.0]
+    """
+    m = sp.csr_matrix(mention, dtype=np.float32)
+    m.data[:] = 1.0
+    pos = np.asarray(doc_pos, dtype=np.float64).reshape(m.shape[1], -1)
+    p = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    u, v = p[:, 0], p[:, 1]
+    n, k = m.shape[0], pos.shape[1]
+    first = np.full((n, k), np.nan)
+    avg = np.full((n, k), np.nan)
+    for c in range(n):
+        docs = m.indices[m.indptr[c]:m.indptr[c + 1]]
+        if len(docs):
+            col = pos[docs]
+            with np.errstate(all="ignore"):
+                ok = ~np.isnan(col)
+                first[c] = np.where(ok.any(0), np.nanmin(np.where(ok, col, np.inf), 0), np.nan)
+                avg[c] = np.where(ok.any(0), np.nansum(col, 0) / np.maximum(ok.sum(0), 1), np.nan)
+    known = ~np.isnan(first).all(1)
+    cols = []
+    for j in range(k):
+        both = ~np.isnan(first[u, j]) & ~np.isnan(first[v, j])
+        cols += [np.where(both, first[v, j] - first[u, j], 0.0), np.where(both, avg[v, j] - avg[u, j], 0.0)]
+    cols += [known[u].astype(float), known[v].astype(float)]
+    return np.stack(cols, axis=1).astype(np.float32)
+
+
+def known_graph_features(n: int, pos_pairs: np.ndarray, pairs: np.ndarray, *,
+                         self_in_graph: np.ndarray | None = None) -> np.ndarray:
+    """Transitivity and acyclicity evidence of the known prerequisites ``pos_pairs``
+    (K, 2): the columns of :func:`pair_features` plus log1p out-/in-degree of ``u`` and
+    ``v``. ``self_in_graph`` (M,) bool marks pairs that are themselves edges of the known
+    graph (training positives): their own edge is left out of the degrees, so a training
+    pair looks like a new pair does at prediction time (the other columns never count
+    the pair's own edge).
+    """
+    e = np.asarray(pos_pairs, dtype=np.int64).reshape(-1, 2)
+    p = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    e = np.unique(e, axis=0) if len(e) else e
+    f = pair_features(n, e.T, p)
+    out_d = np.bincount(e[:, 0], minlength=n).astype(np.float64)
+    in_d = np.bincount(e[:, 1], minlength=n).astype(np.float64)
+    own = np.zeros(len(p)) if self_in_graph is None else np.asarray(self_in_graph, dtype=float)
+    u, v = p[:, 0], p[:, 1]
+    deg = np.stack([out_d[u] - own, in_d[u], out_d[v], in_d[v] - own], axis=1)
+    return np.concatenate([f, np.log1p(np.maximum(deg, 0))], axis=1).astype(np.float32)

@@ -43,25 +43,38 @@ The checkpoint is a ``prov:SoftwareAgent`` and ``prov:Entity`` with its sha256, 
 hash it was trained on and its file name; the run is a ``prov:Activity`` that
 ``prov:used`` it.
 
-Limitations: suggestions are ranked by the raw head probability (not calibrated across
-curricula); candidates are limited to one node type per call and to pairs inside one
+Review list (:func:`review_list`). Scores are mapped to calibrated probabilities by a
+:class:`gnn.calibration.Calibrator` (:func:`teacher_calibrator`: fitted on the
+instructor's accepted/rejected decisions when there are at least ``MIN_DECISIONS`` of each,
+else on the known prerequisite pairs against as many unlabelled candidate pairs, which
+only says "likely among these candidates" -- ``info["calibration"]`` names which), ranked
+by that probability, and filtered: self pairs, duplicates, known edges and their reverses
+and known negatives dropped, at most ``max_per_node`` per concept on each side, and a pair
+``A requires B`` refused when ``B`` already requires ``A`` through accepted edges (and the
+suggestions above it), so accepting the whole list never makes a cycle. Each suggestion
+has a band (``"likely"``, ``"possible"``, ``"unlikely"``, :meth:`Calibrator.band`) and its
+evidence (:func:`explain`).
+
+Limitations: candidates are limited to one node type per call and to pairs inside one
 curriculum (nodes with no curriculum pair only with each other).
 """
 from __future__ import annotations
 
 import hashlib
 import math
+import re
 import time
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
 import torch
 from rdflib import Literal, URIRef
 
 from kg.store.base import Store, nt_term
 from ontology.namespaces import (DCTERMS, ID, KGS, PROV, RDF, RDFS, SDO, SUGGESTIONS_GRAPH, XSD)
 
-__all__ = ["Suggestion", "top_k_pairs", "neighbour_pairs", "score_pairs", "similarity_vectors", "suggest", "write_suggestions", "suggest_prereqs", "with_labels",
+__all__ = ["Suggestion", "review_list", "accepted_edges", "teacher_calibrator", "explain", "top_k_pairs", "neighbour_pairs", "score_pairs", "similarity_vectors", "suggest", "write_suggestions", "suggest_prereqs", "with_labels",
            "SCORE", "RANK", "SUGGESTION_CLASS", "TEACHER_PREFIX"]
 
 
@@ -90,6 +103,11 @@ class Suggestion:
     rank: int
     a_label: str | None = None   # labels (rdfs:label / skos:prefLabel) for people; None when unknown
     b_label: str | None = None
+    raw_score: float | None = None   # the head's sigmoid when ``score`` is a calibrated probability
+    band: str | None = None          # "likely" | "possible" | "unlikely" (calibrated probability)
+    evidence: tuple = ()             # lines of evidence for a reviewer (:func:`explain`)
+    path: tuple = ()                 # ((x, y, "requires" | "required by"), ...) IRIs, a to b in
+                                     # the accepted prerequisites (:func:`known_path`)
 
     def text(self, iris: bool = False) -> str:
         """``A requires B`` by label (the IRI's last segment when a node has none), with
@@ -262,7 +280,8 @@ def similarity_vectors(td, h: torch.Tensor, node_type: str) -> torch.Tensor:
 
 def suggest(model, td, *, top_k: int = 50, node_type: str | None = None,
             chunk_pairs: int = 1 << 16, min_score: float = 0.0, max_per_node: int = 3,
-            neighbours: int = 10, device="cpu") -> list[Suggestion]:
+            neighbours: int = 10, device="cpu", calibrate: bool = True, calibrator=None,
+            info: dict | None = None) -> list[Suggestion]:
     """Top-k new prerequisite pairs of ``node_type`` scored on the full graph (default:
     ``concept`` when the graph has concepts, else the node type with prerequisite labels).
 
@@ -271,7 +290,12 @@ def suggest(model, td, *, top_k: int = 50, node_type: str | None = None,
     of N^2. A prerequisite is about the same subject as what needs it; without the filter
     the head, trained on weak "B comes earlier in the book" labels, ranks unrelated
     early/late pairs first (hand-labelled top 40 on *Psychology 2e*: 5 right of 40 over
-    all pairs; see benchmarks/README.md). ``0``: every pair of the curriculum."""
+    all pairs; see benchmarks/README.md). ``0``: every pair of the curriculum.
+
+    The list is :func:`review_list`'s: ranked by calibrated probability (``calibrator``,
+    else :func:`teacher_calibrator` when ``calibrate``), capped per node, no known edge or
+    reverse, no cycle with accepted edges. ``info`` (a dict) receives ``"calibration"``
+    (where the calibrator came from) and ``"candidates"``."""
     types = td.prereq_node_types()
     nt = node_type or ("concept" if "concept" in td.data.node_types or not types else types[0])
     if nt not in td.data.node_types:
@@ -288,20 +312,208 @@ def suggest(model, td, *, top_k: int = 50, node_type: str | None = None,
                                exclude=_known_keys(td, None, nt), chunk_pairs=max(chunk_pairs, n))
         s = score_pairs(model, h, cand.to(h.device), chunk_pairs=chunk_pairs)   # (P,) on the CPU
         keep = s >= min_score
-        s, keys = s[keep], (cand[0] * n + cand[1])[keep]
-        if max_per_node:
-            scores, keys = _greedy_capped(s, keys, n, top_k, max_per_node)
-        else:
-            top = torch.topk(s, min(top_k, s.numel()))
-            scores, keys = top.values, keys[top.indices]
-        pairs = torch.stack([keys // n, keys % n])
-    else:
-        pairs, scores = top_k_pairs(model, h, top_k, groups=td.group(nt),
+        pairs, scores = cand[:, keep], s[keep]
+    else:                         # room for the pairs the review rules drop
+        pairs, scores = top_k_pairs(model, h, 4 * top_k, groups=td.group(nt),
                                     exclude=_known_keys(td, None, nt), chunk_pairs=chunk_pairs,
                                     min_score=min_score, max_per_node=max_per_node)
+    source = "given" if calibrator is not None else "off"
+    if calibrator is None and calibrate:
+        calibrator, source = teacher_calibrator(model, h, td, nt, pairs, scores)
+    known = accepted_edges(td, nt)
+    rows = review_list(pairs.t().numpy(), scores.numpy(), top_k=top_k, max_per_node=max_per_node,
+                       known=known, calibrator=calibrator)
+    if info is not None:
+        info.update(calibration=source, candidates=int(pairs.shape[1]),
+                    calibrator=calibrator.to_dict() if calibrator is not None else None)
     iris = td.index.iris[nt]
-    return [Suggestion(iris[a], iris[b], round(float(s), 6), nt, r + 1)
-            for r, ((a, b), s) in enumerate(zip(pairs.t().tolist(), scores.tolist()))]
+    out = []
+    for r, (a, b, raw, p, band) in enumerate(rows):
+        path = tuple((iris[x], iris[y], rel) for x, y, rel in known_path(known, a, b))
+        out.append(Suggestion(iris[a], iris[b], p, nt, r + 1, raw_score=raw, band=band, path=path))
+    return out
+
+
+# ------------------------------------------------------------------ the review list ---
+
+MIN_DECISIONS = 10      # accepted and rejected decisions each, to calibrate on decisions
+
+
+def review_list(pairs, scores, *, top_k: int, max_per_node: int = 3, known=None, exclude=None,
+                calibrator=None) -> list[tuple[int, int, float, float, str | None]]:
+    """The suggestions a reviewer sees, best first: ``[(a, b, raw, p, band), ...]``.
+
+    Args:
+        pairs: (P, 2) candidate pairs ``(a, b)``, "a requires b" (node rows).
+        scores: (P,) raw scores in [0, 1].
+        top_k: at most this many.
+        max_per_node: at most this many per node as ``a`` and as ``b`` (0: no cap).
+        known: (K, 2) accepted prerequisites ``(a, b)``: never suggested again, nor their
+            reverses, and a pair that would close a cycle with them (and with the
+            suggestions ranked above it) is refused.
+        exclude: (Q, 2) other pairs not to suggest in either direction (known negatives,
+            weak labels).
+        calibrator: a fitted :class:`gnn.calibration.Calibrator`; ``p`` is its probability
+            and ``band`` its band (``p = raw`` and ``band = None`` without one).
+
+    >>> review_list([[0, 1], [1, 0], [2, 0]], [0.9, 0.8, 0.7], top_k=5, known=[[1, 2]])
+    [(0, 1, 0.9, 0.9, None)]
+    """
+    p = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    raw = np.asarray(scores, dtype=np.float64).ravel()
+    prob = calibrator.transform(raw) if calibrator is not None else raw
+    kn = np.asarray(known if known is not None else np.zeros((0, 2)), dtype=np.int64).reshape(-1, 2)
+    ex = np.asarray(exclude if exclude is not None else np.zeros((0, 2)), dtype=np.int64).reshape(-1, 2)
+    banned = {(int(a), int(b)) for a, b in np.r_[kn, ex].tolist()}
+    banned |= {(b, a) for a, b in banned}
+    req: dict[int, set] = {}
+    for a, b in kn.tolist():
+        req.setdefault(a, set()).add(b)
+
+    def reaches(x: int, target: int) -> bool:     # x requires ... requires target?
+        seen, stack = {x}, [x]
+        while stack:
+            y = stack.pop()
+            if y == target:
+                return True
+            for z in req.get(y, ()):
+                if z not in seen:
+                    seen.add(z)
+                    stack.append(z)
+        return False
+
+    order = np.lexsort((-raw, -prob))               # calibrated first, raw breaks ties
+    used_a: dict[int, int] = {}
+    used_b: dict[int, int] = {}
+    out, seen_pairs = [], set()
+    for i in order.tolist():
+        a, b = int(p[i, 0]), int(p[i, 1])
+        if a == b or (a, b) in banned or (a, b) in seen_pairs:
+            continue
+        seen_pairs.add((a, b))
+        if max_per_node and (used_a.get(a, 0) >= max_per_node or used_b.get(b, 0) >= max_per_node):
+            continue
+        if reaches(b, a):                            # b already requires a: a cycle
+            continue
+        req.setdefault(a, set()).add(b)
+        used_a[a] = used_a.get(a, 0) + 1
+        used_b[b] = used_b.get(b, 0) + 1
+        band = calibrator.band(float(prob[i])) if calibrator is not None else None
+        out.append((a, b, round(float(raw[i]), 6), round(float(prob[i]), 6), band))
+        if len(out) >= top_k:
+            break
+    return out
+
+
+def accepted_edges(td, node_type: str) -> np.ndarray:
+    """``(E, 2)`` accepted prerequisites ``(a, b)`` = "a requires b" among ``node_type``
+    rows: the graph's ``requires`` edges, ``precedes`` edges read backwards, and the
+    instructor's accepted decisions and gold labels (not the weak text labels)."""
+    from gnn.data import LABEL_KINDS, prereq_edge_types
+    parts = []
+    for et, flip in prereq_edge_types(td.data):
+        if et[0] == node_type:
+            ei = td.data[et].edge_index
+            parts.append((ei.flip(0) if flip else ei).t().numpy())
+    lab = td.extra_prereq.get(node_type)
+    if lab is not None and lab.pos.shape[1]:
+        firm = torch.isin(lab.kind, torch.tensor([LABEL_KINDS.index(k) for k in ("requires", "precedes", "decision")]))
+        parts.append(lab.pos[:, firm].t().numpy())
+    return np.concatenate(parts).astype(np.int64) if parts else np.zeros((0, 2), dtype=np.int64)
+
+
+def teacher_calibrator(model, h: torch.Tensor, td, node_type: str, cand: torch.Tensor,
+                       cand_scores: torch.Tensor, *, seed: int = 0):
+    """A :class:`gnn.calibration.Calibrator` for the teacher's scores and where it came
+    from: ``(calibrator or None, source)``. ``source`` is ``"decisions"`` (the
+    instructor's accepted vs rejected suggestions, at least :data:`MIN_DECISIONS` each:
+    the pairs a reviewer actually sees), ``"labels-vs-candidates"`` (known prerequisites
+    against as many random unlabelled candidates, counted as negatives: a probability
+    relative to that mix, not a measured precision) or ``"none"`` (too few labels)."""
+    from gnn.calibration import Calibrator
+    from gnn.data import LABEL_KINDS
+    lab = td.extra_prereq.get(node_type)
+    if lab is not None:
+        dec = lab.pos[:, lab.kind == LABEL_KINDS.index("decision")]
+        if dec.shape[1] >= MIN_DECISIONS and lab.neg.shape[1] >= MIN_DECISIONS:
+            sp = score_pairs(model, h, dec.to(h.device)).numpy()
+            sn = score_pairs(model, h, lab.neg.to(h.device)).numpy()
+            y = np.r_[np.ones(len(sp)), np.zeros(len(sn))]
+            return Calibrator("auto").fit(np.r_[sp, sn], y, seed=seed), "decisions"
+    pos = accepted_edges(td, node_type)
+    if lab is not None and lab.pos.shape[1]:
+        pos = np.r_[pos, lab.pos.t().numpy()]
+    pos = np.unique(pos, axis=0) if len(pos) else pos
+    if len(pos) < 2 or cand.shape[1] < 2:
+        return None, "none"
+    rng = np.random.default_rng(seed)
+    idx = rng.choice(cand.shape[1], size=min(len(pos), cand.shape[1]), replace=False)
+    sp = score_pairs(model, h, torch.as_tensor(pos.T.copy()).to(h.device)).numpy()
+    sn = cand_scores.numpy()[idx]
+    y = np.r_[np.ones(len(sp)), np.zeros(len(sn))]
+    return Calibrator("auto").fit(np.clip(np.r_[sp, sn], 0, 1), y, seed=seed), "labels-vs-candidates"
+
+
+def known_path(known: np.ndarray, a: int, b: int, max_len: int = 4) -> list[tuple[int, int, str]]:
+    """Shortest path from ``a`` to ``b`` in the accepted prerequisites, either direction,
+    as ``[(x, y, "requires" | "required by"), ...]`` (``[]`` when none within ``max_len``).
+
+    >>> known_path(np.array([[0, 2], [1, 2]]), 0, 1)
+    [(0, 2, 'requires'), (2, 1, 'required by')]
+    """
+    nb: dict[int, list] = {}
+    for x, y in np.asarray(known, dtype=np.int64).reshape(-1, 2).tolist():
+        nb.setdefault(x, []).append((y, "requires"))
+        nb.setdefault(y, []).append((x, "required by"))
+    prev = {a: None}
+    frontier = [a]
+    for _ in range(max_len):
+        nxt = []
+        for x in frontier:
+            for y, rel in nb.get(x, ()):
+                if y not in prev:
+                    prev[y] = (x, rel)
+                    nxt.append(y)
+        if b in prev:
+            break
+        frontier = nxt
+    if b not in prev or a == b:
+        return []
+    path, y = [], b
+    while prev[y] is not None:
+        x, rel = prev[y]
+        path.append((x, y, rel))
+        y = x
+    return path[::-1]
+
+
+def explain(store, s: Suggestion, path_labels: list[str] | None = None) -> tuple[str, ...]:
+    """Evidence lines of one suggestion for a reviewer: where each concept is defined, a
+    sentence of one that names the other (:func:`kg.evidence.evidence`, when the
+    curriculum has an evidence index), and the path between them in the known graph
+    (``path_labels``, from :func:`known_path`)."""
+    lines = []
+    try:
+        from kg.evidence import evidence
+    except ImportError:          # no evidence index in this checkout
+        evidence = None
+    la, lb = s.a_label or s.a.rsplit("/", 1)[-1], s.b_label or s.b.rsplit("/", 1)[-1]
+    if evidence is not None:
+        ev = {x: evidence(store, x, k=40) for x in (s.a, s.b)}
+        for iri, lab in ((s.a, la), (s.b, lb)):
+            d = [e for e in ev[iri] if e.kind == "definition"]
+            if d:
+                lines.append(f"{lab} is defined in {d[0].section_label or d[0].section or '?'}: "
+                             f"\u201c{d[0].text}\u201d")
+        for iri, other in ((s.a, lb), (s.b, la)):
+            pat = re.compile(r"\b" + re.escape(other.lower()) + r"(?:s|es)?\b")
+            hit = next((e for e in ev[iri] if pat.search(e.text.lower())), None)
+            if hit is not None:
+                lines.append(f"names {other} ({hit.section_label or hit.kind}): \u201c{hit.text}\u201d")
+                break
+    if path_labels:
+        lines.append("known path: " + " ".join(path_labels))
+    return tuple(lines)
 
 
 def with_labels(store: Store, suggestions: list[Suggestion]) -> list[Suggestion]:
@@ -313,6 +525,24 @@ def with_labels(store: Store, suggestions: list[Suggestion]) -> list[Suggestion]
     info = _info(store, iris) if iris else {}
     lab = {i: v[1] for i, v in info.items()}
     return [replace(s, a_label=lab.get(s.a), b_label=lab.get(s.b)) for s in suggestions]
+
+
+def with_evidence(store: Store, suggestions: list[Suggestion]) -> list[Suggestion]:
+    """The suggestions with ``evidence`` filled in (:func:`explain`; path nodes by label)."""
+    from dataclasses import replace
+
+    from kg.neighbourhood import _info
+    iris = sorted({x for s in suggestions for step in s.path for x in step[:2]})
+    lab = {i: v[1] for i, v in (_info(store, iris) if iris else {}).items()}
+
+    def name(i):
+        return lab.get(i) or i.rsplit("/", 1)[-1]
+
+    out = []
+    for s in suggestions:
+        words = [name(s.path[0][0])] + [f"{rel} {name(y)}" for _, y, rel in s.path] if s.path else []
+        out.append(replace(s, evidence=explain(store, s, words)))
+    return out
 
 
 def _now() -> str:
@@ -349,7 +579,7 @@ def write_suggestions(store: Store, suggestions: list[Suggestion], *, checkpoint
                     (node, RANK, Literal(int(s.rank), datatype=XSD.integer)),
                     (node, RDFS.label, Literal(f"suggested: {s.a_label or s.a.rsplit('/', 1)[-1]} "
                                                f"requires {s.b_label or s.b.rsplit('/', 1)[-1]} "
-                                               f"({s.score:.3f})")),
+                                               f"({s.score:.3f}{', ' + s.band if s.band else ''})")),
                     (node, PROV.wasGeneratedBy, run), (node, PROV.wasAttributedTo, ck),
                     (node, PROV.generatedAtTime, dt(ended))]
         if SUGGESTION_CLASS is not None:
@@ -366,7 +596,7 @@ def write_suggestions(store: Store, suggestions: list[Suggestion], *, checkpoint
 
 def suggest_prereqs(workspace, *, top_k: int = 50, node_type: str | None = None,
                     chunk_pairs: int = 1 << 16, max_per_node: int = 3, neighbours: int = 10,
-                    write: bool = True, checkpoint=None,
+                    write: bool = True, checkpoint=None, explain_evidence: bool = True,
                     log: Log | None = None) -> tuple[list[Suggestion], dict]:
     """Load the workspace's teacher, check it matches the graph, suggest, write."""
     from gnn.checkpoint import load_checkpoint, teacher_dir
@@ -380,12 +610,16 @@ def suggest_prereqs(workspace, *, top_k: int = 50, node_type: str | None = None,
                                 model=workspace.settings.get("embeddings.model"))
         ck.check_data(td)
         model = ck.build_model()
+        sinfo: dict = {}
         out = with_labels(store, suggest(model, td, top_k=top_k, node_type=node_type,
                                          chunk_pairs=chunk_pairs, max_per_node=max_per_node,
-                                         neighbours=neighbours))
-        info = {"suggestions": len(out), "written": False}
+                                         neighbours=neighbours, info=sinfo))
+        if explain_evidence:
+            out = with_evidence(store, out)
+        info = {"suggestions": len(out), "written": False, "calibration": sinfo.get("calibration")}
         if write:
             info = write_suggestions(store, out, checkpoint_sha256=ck.sha256, graph_hash=ck.graph_hash,
                                      checkpoint_name=ck.path.name, started=started)
             info["written"] = True
+            info["calibration"] = sinfo.get("calibration")
     return out, info

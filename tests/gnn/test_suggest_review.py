@@ -1,0 +1,50 @@
+"""The review list: calibrated ranking, at most k per concept, no duplicate / known edge /
+reverse, no cycle with accepted edges; evidence paths."""
+from __future__ import annotations
+
+import numpy as np
+
+from gnn.calibration import Calibrator
+from gnn.suggest import known_path, review_list
+
+
+def test_review_list_rules_on_a_toy_graph():
+    # accepted: 1 requires 2, 2 requires 3 (so 1 -> 2 -> 3)
+    known = [[1, 2], [2, 3]]
+    cand = [[1, 2],   # duplicate of a known edge
+            [2, 1],   # reverse of a known edge
+            [3, 1],   # 3 requires 1 would close 1 -> 2 -> 3 -> 1: refused
+            [0, 1], [0, 2], [0, 3],   # 0 as "a" three times: the cap keeps 2
+            [4, 4],   # self pair
+            [0, 1],   # duplicate candidate
+            [4, 0], [5, 4]]
+    raw = [0.99, 0.98, 0.97, 0.9, 0.8, 0.7, 0.95, 0.9, 0.6, 0.5]
+    out = review_list(cand, raw, top_k=10, max_per_node=2, known=known)
+    pairs = [(a, b) for a, b, *_ in out]
+    assert pairs == [(0, 1), (0, 2), (4, 0), (5, 4)]
+    assert [r for *_, r, p, band in out] == [0.9, 0.8, 0.6, 0.5]
+    assert review_list(cand, raw, top_k=2, max_per_node=2, known=known)[-1][:2] == (0, 2)
+
+
+def test_review_list_refuses_cycles_among_its_own_suggestions():
+    out = review_list([[0, 1], [1, 2], [2, 0]], [0.9, 0.8, 0.7], top_k=5, max_per_node=0)
+    assert [(a, b) for a, b, *_ in out] == [(0, 1), (1, 2)]      # 2 requires 0 closes a cycle
+
+
+def test_review_list_ranks_by_calibrated_probability_with_bands():
+    # a decreasing calibrator reverses nothing (monotone), but probabilities and bands change
+    s = np.r_[np.linspace(0.5, 1.0, 50), np.linspace(0.0, 0.5, 50)]
+    y = np.r_[np.ones(50), np.zeros(50)]
+    cal = Calibrator("isotonic", likely=0.9, possible=0.4).fit(s, y)
+    out = review_list([[0, 1], [2, 3], [4, 5]], [0.2, 0.95, 0.45], top_k=3, max_per_node=0,
+                      calibrator=cal)
+    assert [(a, b) for a, b, *_ in out] == [(2, 3), (4, 5), (0, 1)]
+    assert [band for *_, band in out] == ["likely", "unlikely", "unlikely"]
+    assert out[0][3] == 1.0 and out[2][3] == 0.0
+
+
+def test_known_path_both_directions():
+    known = np.array([[0, 1], [2, 1], [2, 3]])
+    assert known_path(known, 0, 3) == [(0, 1, "requires"), (1, 2, "required by"), (2, 3, "requires")]
+    assert known_path(known, 0, 4) == []
+    assert known_path(known, 0, 3, max_len=2) == []
