@@ -422,7 +422,12 @@ def suggest_prereqs_cmd(workspace, top_k, node_type, max_per_node, dry_run, show
                                 max_per_node=max_per_node, neighbours=neighbours,
                                 write=not dry_run)
     for s in out:
-        click.echo(f"{s.rank:4d}  {s.score:.3f}  {s.text(iris=show_iris)}")
+        band = f"  {s.band:8s}" if s.band else ""
+        click.echo(f"{s.rank:4d}  {s.score:.3f}{band}  {s.text(iris=show_iris)}")
+        for line in s.evidence:
+            click.echo(f"        - {line}")
+    if info.get("calibration"):
+        click.echo(f"Probabilities calibrated on: {info['calibration']}")
     if info.get("written"):
         click.echo(f"Wrote {info['suggestions']} suggestion(s) to <{info['graph']}> "
                    f"(activity <{info['activity']}>)")
