@@ -385,3 +385,13 @@ def test_calculus_theorems_checkpoints_examples_and_math(calculus):
     assert ex and "f(x) = 3x^2 + 2x − 1" in str(g.value(ex[0], KGS.text)) and g.value(ex[0], KGS.solution)
     assert_no_empty_items(g)
     assert cid  # IRIs are minted under the collection's slug
+
+
+def test_used_before_defined_works_without_a_glossary(mem_store):
+    from kg.analytics import gap_report
+    import_sources(mem_store, [INLINE], validate=False)
+    (cur,) = [c for c in gap_report(mem_store)["curricula"] if c["iri"] == str(n("curriculum", "inline-book"))]
+    ubd = {x["label"]: (x["first_used_in"]["label"], x["defined_in"]["label"]) for x in cur["used_before_defined"]}
+    # the introduction says "statements" before section 1.1 defines a statement
+    assert ubd == {"statement": ("Introduction", "Basic Output")}
+    assert cur["counts"]["concepts"] == 5 and cur["concepts_never_taught"] == []
