@@ -36,6 +36,7 @@ from pathlib import Path
 import torch
 
 from gnn.config import ConfigError, TeacherConfig
+from kg.atomic import atomic_write
 from kg.errors import KGStudioError
 
 __all__ = ["Checkpoint", "CheckpointError", "CheckpointMismatch", "save_checkpoint",
@@ -58,11 +59,6 @@ def teacher_dir(workspace) -> Path:
     return Path(workspace.models_dir) / "teacher"
 
 
-def _atomic(path: Path, payload: bytes) -> None:
-    from kg.hetero import _atomic_write
-    _atomic_write(path, payload)
-
-
 def save_checkpoint(path: str | Path, *, config: TeacherConfig, meta: dict, state_dict: dict,
                     graph_hash: str, graphs: list[str] | None = None, metrics: dict | None = None,
                     curve: list[dict] | None = None, epoch: int = 0, split_fingerprint: str = "",
@@ -81,7 +77,7 @@ def save_checkpoint(path: str | Path, *, config: TeacherConfig, meta: dict, stat
     buf = io.BytesIO()
     torch.save(payload, buf)
     data = buf.getvalue()
-    _atomic(Path(path), data)
+    atomic_write(Path(path), data)
     return hashlib.sha256(data).hexdigest()
 
 
@@ -200,4 +196,4 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
 
 
 def write_json(path: Path, obj) -> None:
-    _atomic(path, json.dumps(obj, indent=2, sort_keys=True, default=float).encode("utf-8"))
+    atomic_write(path, json.dumps(obj, indent=2, sort_keys=True, default=float).encode("utf-8"))

@@ -199,10 +199,10 @@ class TeacherData:
                    d["embedding_model"])
 
     def save(self, path: str | Path) -> None:
-        from kg.hetero import _atomic_write
+        from kg.atomic import atomic_write
         buf = io.BytesIO()
         torch.save(self.to_dict(), buf)
-        _atomic_write(Path(path), buf.getvalue())
+        atomic_write(Path(path), buf.getvalue())
 
     @classmethod
     def load(cls, path: str | Path) -> "TeacherData":

@@ -153,6 +153,7 @@ def evaluate_teacher(workspace, *, checkpoint=None, log=None) -> dict:
     from gnn.checkpoint import load_checkpoint, teacher_dir
     from gnn.data import build_teacher_data
     from gnn.train import _plain, evaluate_split, make_split, write_predictions
+    from kg.atomic import atomic_write
 
     path = checkpoint or teacher_dir(workspace) / "teacher.pt"
     ck = load_checkpoint(path)
@@ -170,6 +171,6 @@ def evaluate_teacher(workspace, *, checkpoint=None, log=None) -> dict:
     metrics = _plain({**metrics, "checkpoint": str(path), "checkpoint_sha256": ck.sha256,
                       "graph_hash": ck.graph_hash})
     out_dir = path.parent
-    (out_dir / "eval.json").write_text(json.dumps(metrics, indent=2, sort_keys=True), encoding="utf-8")
+    atomic_write(out_dir / "eval.json", json.dumps(metrics, indent=2, sort_keys=True))
     write_predictions(out_dir / "eval-predictions.tsv", preds)
     return metrics

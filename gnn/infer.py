@@ -261,18 +261,19 @@ class Teacher:
 def _save_embeddings(path: Path, teacher: Teacher, log: Log | None) -> None:
     """Write the embeddings, node index and groups atomically; a read-only models folder
     only costs the next process a rebuild."""
-    import os
+    import io
+
+    from kg.atomic import atomic_write
     td = teacher.td
     payload = {"format": _EMB_FORMAT, "checkpoint_sha256": teacher.checkpoint_sha256,
                "graph_hash": td.graph_hash, "index": td.index.to_dict(),
                "embeddings": {t: v.detach().float().contiguous() for t, v in teacher._h.items()},
                "groups": {t: td.group(t) for t in teacher._h}, "group_names": list(td.group_names)}
-    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
+    buf = io.BytesIO()        # (saved to a file, torch names the archive after the file)
+    torch.save(payload, buf)
     try:
-        torch.save(payload, tmp)
-        os.replace(tmp, path)
+        atomic_write(path, buf.getvalue())
     except OSError as e:
-        tmp.unlink(missing_ok=True)
         if log:
             log(f"could not save the teacher's embeddings to {path} ({e}); the next load rebuilds them")
 

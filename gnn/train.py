@@ -33,7 +33,10 @@ torch-sparse (the optional extra ``kgstudio[scale]``); without them a clear
 
 Outputs in ``out_dir`` (``models/teacher`` of a workspace): ``teacher.pt`` (best weights on
 validation), ``last.pt`` (resumable), ``metrics.json``, ``curves.png``,
-``test-predictions.tsv`` (every scored test pair with its IRIs, label and score).
+``test-predictions.tsv`` (every scored test pair with its IRIs, label and score). ``last.pt``
+is rewritten in place every ``checkpoint_every`` epochs; the finished run's files are
+written to a new folder that replaces ``out_dir`` in one step (:func:`kg.atomic.atomic_dir`),
+so a kill leaves the previous teacher and its metrics whole.
 
 Limitations: the validation score that picks the best epoch is the prerequisite AUC when
 there are prerequisite labels, else the mean link AUC; resuming continues the same split
@@ -64,6 +67,7 @@ from gnn.config import MODEL_FIELDS, SMALL_GRAPH_EDGES, TeacherConfig
 from gnn.data import LABEL_KINDS, TeacherData, prereq_edge_types
 from gnn.evaluate import accuracy, best_threshold, binary_report, macro_f1, roc_auc
 from gnn.model import TeacherModel
+from kg.atomic import atomic_dir, atomic_path, atomic_write, clean_litter
 from kg.errors import KGStudioError
 from kg.hetero import edge_types
 
@@ -522,9 +526,7 @@ def evaluate_split(model: TeacherModel, td: TeacherData, split: Split, cfg: Teac
 def write_predictions(path: Path, preds: list[tuple]) -> None:
     lines = ["node_type\ta\tb\tkind\tlabel\tscore"]
     lines += ["\t".join(map(str, r)) for r in preds]
-    tmp = Path(str(path) + ".part")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    atomic_write(path, "\n".join(lines) + "\n")
 
 
 def _selection(m: dict) -> float:
@@ -556,10 +558,11 @@ def plot_curves(curve: list[dict], path: Path) -> None:
             ax.legend()
     fig.suptitle("kgstudio teacher")
     fig.tight_layout()
-    tmp = Path(str(path) + ".part.png")
-    fig.savefig(tmp, dpi=100)
-    plt.close(fig)
-    tmp.replace(path)
+    try:
+        with atomic_path(path, keep_suffix=True) as tmp:
+            fig.savefig(tmp, dpi=100)
+    finally:
+        plt.close(fig)
 
 
 # ---- training ---------------------------------------------------------------------------------
@@ -597,9 +600,16 @@ def train_teacher(td: TeacherData, cfg: TeacherConfig, *, out_dir: str | Path | 
         torch.set_num_threads(threads)
 
 
+#: Files of a teacher folder that belong to one trained teacher and are made after the
+#: run (saved embeddings, ``evaluate-teacher`` output): a new run drops them.
+RUN_DERIVED = ("embeddings.pt", "eval.json", "eval-predictions.tsv")
+
+
 def _train(td, cfg, out_dir, resume, progress, log, rank, world, local_rank) -> TrainResult:
     say = log if (log and rank == 0) else (lambda _m: None)
     out = Path(out_dir) if out_dir is not None else None
+    if out is not None and rank == 0:
+        clean_litter(out)             # temporaries of killed runs
     start_epoch, curve, best_state, best_score, stale = 0, [], None, -math.inf, 0
     ck = None
     if resume:
@@ -653,7 +663,6 @@ def _train(td, cfg, out_dir, resume, progress, log, rank, world, local_rank) -> 
         from tqdm import tqdm
         bar = tqdm(total=cfg.epochs, initial=start_epoch, desc="teacher", unit="epoch", leave=False)
     step_times: list[float] = []
-    last_saved = start_epoch
     for epoch in range(start_epoch, cfg.epochs):
         t0 = time.perf_counter()
         objective.train()
@@ -688,7 +697,6 @@ def _train(td, cfg, out_dir, resume, progress, log, rank, world, local_rank) -> 
             bar.set_postfix(loss=f"{loss_v:.3f}", val=f"{row.get('val_prereq_auc', row.get('val_link_auc', math.nan)):.3f}")
         if out is not None and rank == 0 and (epoch + 1) % cfg.checkpoint_every == 0:
             _save_last(out, cfg, meta, model, opt, td, split, curve, epoch + 1, best_state, best_score, stale)
-            last_saved = epoch + 1
         if cfg.patience and stale >= cfg.patience:
             say(f"no better validation score for {stale} evaluations: stopping at epoch {epoch + 1}")
             break
@@ -705,16 +713,20 @@ def _train(td, cfg, out_dir, resume, progress, log, rank, world, local_rank) -> 
                     "best_val_score": best_score, "data": td.summary()})
     result = TrainResult(final.cpu().eval(), metrics, curve, split, epoch_s)
     if out is not None and rank == 0:
-        out.mkdir(parents=True, exist_ok=True)
-        if done != last_saved:
-            _save_last(out, cfg, meta, model, opt, td, split, curve, done, best_state, best_score, stale)
-        sha = save_checkpoint(out / "teacher.pt", config=cfg, meta=meta, state_dict=best_state,
-                              graph_hash=td.graph_hash, graphs=td.graphs, metrics=_plain(metrics),
-                              curve=curve, epoch=done, split_fingerprint=split.fingerprint,
-                              best_score=best_score)
-        write_json(out / "metrics.json", {**_plain(metrics), "checkpoint_sha256": sha})
-        write_predictions(out / "test-predictions.tsv", preds)
-        plot_curves(curve, out / "curves.png")
+        # everything the run makes goes to a new folder that replaces out in one step, so a
+        # kill never pairs a new teacher.pt with the old metrics.json (or the reverse)
+        with atomic_dir(out, keep_others=True, drop=RUN_DERIVED) as new:
+            _save_last(new, cfg, meta, model, opt, td, split, curve, done, best_state, best_score, stale)
+            sha = save_checkpoint(new / "teacher.pt", config=cfg, meta=meta, state_dict=best_state,
+                                  graph_hash=td.graph_hash, graphs=td.graphs, metrics=_plain(metrics),
+                                  curve=curve, epoch=done, split_fingerprint=split.fingerprint,
+                                  best_score=best_score)
+            write_json(new / "metrics.json", {**_plain(metrics), "checkpoint_sha256": sha})
+            write_predictions(new / "test-predictions.tsv", preds)
+            try:
+                plot_curves(curve, new / "curves.png")
+            except ImportError:       # matplotlib is optional: the studio draws metrics.json
+                pass
         result.checkpoint, result.sha256 = out / "teacher.pt", sha
         result.files = [out / n for n in ("teacher.pt", "last.pt", "metrics.json", "curves.png",
                                           "test-predictions.tsv")]

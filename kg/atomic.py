@@ -201,11 +201,14 @@ def recover_dir(out: str | Path) -> Path | None:
 
 
 @contextlib.contextmanager
-def atomic_dir(out: str | Path) -> Iterator[Path]:
+def atomic_dir(out: str | Path, *, keep_others: bool = False, drop: Iterable[str] = ()) -> Iterator[Path]:
     """Yield a new empty folder beside ``out``; on success it takes ``out``'s place in one
     step (:func:`swap_dirs`). On an exception it is deleted and ``out`` is untouched.
 
-    Recovers an interrupted earlier swap and cleans dead writers' litter first."""
+    ``keep_others``: entries of the old ``out`` that the new folder lacks are hard-linked
+    into it before the swap (a run folder keeps files the run does not make), except
+    those named in ``drop`` and temporaries. Recovers an interrupted earlier swap and
+    cleans dead writers' litter first."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     recover_dir(out)
@@ -214,6 +217,8 @@ def atomic_dir(out: str | Path) -> Iterator[Path]:
     tmp.mkdir()
     try:
         yield tmp
+        if keep_others and out.is_dir():
+            _link_others(out, tmp, set(drop))
         for p in tmp.rglob("*"):
             if p.is_file() and not p.is_symlink():
                 _fsync_file(p)
@@ -222,6 +227,27 @@ def atomic_dir(out: str | Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _link_others(old: Path, new: Path, drop: set[str]) -> None:
+    for p in old.iterdir():
+        dest = new / p.name
+        if p.name in drop or dest.exists() or _OURS.match(p.name) or any(rx.match(p.name) for rx in _LEGACY):
+            continue
+        try:
+            if p.is_dir() and not p.is_symlink():
+                shutil.copytree(p, dest, symlinks=True, copy_function=_link_or_copy)
+            else:
+                _link_or_copy(p, dest)
+        except FileNotFoundError:       # removed meanwhile
+            continue
+
+
+def _link_or_copy(src, dst) -> None:
+    try:
+        os.link(src, dst, follow_symlinks=False)
+    except OSError:
+        shutil.copy2(src, dst, follow_symlinks=False)
 
 
 # ---- litter ---------------------------------------------------------------------------------

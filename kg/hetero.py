@@ -53,9 +53,7 @@ import hashlib
 import io
 import json
 import math
-import os
 import pickle
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +64,7 @@ import pyoxigraph as ox
 import torch
 from torch_geometric.data import HeteroData
 
+from kg.atomic import atomic_write
 from kg.errors import KGStudioError
 from kg.neighbourhood import NODE_TYPES, RELATIONS, TYPE_CLASSES, _rows, resolve_type
 from kg.store.base import Store
@@ -147,7 +146,7 @@ class NodeIndex:
         return cls({t: list(v) for t, v in d["iris"].items()})
 
     def save(self, path: str | Path) -> None:
-        _atomic_write(Path(path), json.dumps(self.to_dict(), ensure_ascii=False).encode("utf-8"))
+        atomic_write(Path(path), json.dumps(self.to_dict(), ensure_ascii=False).encode("utf-8"))
 
     @classmethod
     def load(cls, path: str | Path) -> "NodeIndex":
@@ -306,18 +305,6 @@ def graph_hash(store: Store, graphs: Sequence[str] | None = None) -> str:
     return h.hexdigest()
 
 
-def _atomic_write(path: Path, payload: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def export_heterodata(store: Store, path: str | Path, *, embed: bool = True,
                       graphs: Sequence[str] | None = None, model: str | None = None,
                       log: Log | None = None) -> dict:
@@ -343,7 +330,7 @@ def export_heterodata(store: Store, path: str | Path, *, embed: bool = True,
     }
     buf = io.BytesIO()
     torch.save(payload, buf)
-    _atomic_write(path, buf.getvalue())
+    atomic_write(path, buf.getvalue())
     index.save(path.with_suffix(".index.json"))
     return {
         "path": str(path), "graph_hash": ghash, "graphs": gs,

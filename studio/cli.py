@@ -297,9 +297,8 @@ def export_graph_cmd(workspace, fmt, graph, out):
             from kg.hetero import export_heterodata
             export_heterodata(store, out, model=workspace.settings["embeddings.model"], log=lambda m: click.echo(m, err=True))
         else:
-            tmp = out.with_name(out.name + ".part")
-            tmp.write_bytes(store.dump(graph, fmt))
-            tmp.replace(out)
+            from kg.atomic import atomic_write
+            atomic_write(out, store.dump(graph, fmt))
     click.echo(f"Wrote {out}")
 
 

@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import abc
 import contextlib
-import os
-import shutil
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
+from kg.atomic import atomic_dir as _atomic_dir
+from kg.atomic import atomic_path, clean_litter
 from kg.errors import KGStudioError
 
 Progress = Callable[[str, int, int], None]
@@ -98,48 +97,30 @@ def get_exporter(name: str) -> Exporter:
 # ---- atomic output ------------------------------------------------------------------------
 @contextlib.contextmanager
 def atomic_file(out: Path) -> Iterator[Path]:
-    """Yield a temporary path next to ``out``; on success rename it to ``out``.
+    """Yield a temporary path next to ``out``; on success it is fsynced and renamed to
+    ``out`` (:func:`kg.atomic.atomic_path`).
 
     On any exception the temporary file is removed and ``out`` (new or old) is untouched.
     """
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
-    os.close(fd)
-    tmp = Path(tmp)
-    try:
+    clean_litter(out.parent, names=[out.name])     # what killed exports of out left
+    with atomic_path(out) as tmp:
         yield tmp
-        os.replace(tmp, out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 @contextlib.contextmanager
 def atomic_dir(out: Path) -> Iterator[Path]:
-    """Yield a temporary folder next to ``out``; on success it replaces ``out``.
+    """Yield a temporary folder next to ``out``; on success it takes ``out``'s place in
+    one step (:func:`kg.atomic.atomic_dir`: ``renameat2(RENAME_EXCHANGE)``, or two renames
+    that the next export repairs when a kill falls between them).
 
-    An existing ``out`` is moved aside first and deleted only after the new folder is in
-    place; on failure the temporary folder is deleted and ``out`` is untouched.
+    On failure the temporary folder is deleted and ``out`` is untouched.
     """
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ExportError(f"{out}: exists and is not a folder; choose another --out")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent))
-    try:
+    with _atomic_dir(out) as tmp:
         yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    old = None
-    if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
-        old.rmdir()
-        os.replace(out, old)
-    os.replace(tmp, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 class ZipWriter:

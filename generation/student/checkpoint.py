@@ -82,8 +82,8 @@ def save_student(path: str | Path, *, config: StudentConfig, tokenizer_json: str
     buf = io.BytesIO()
     torch.save(payload, buf)
     data = buf.getvalue()
-    from kg.hetero import _atomic_write
-    _atomic_write(Path(path), data)
+    from kg.atomic import atomic_write
+    atomic_write(Path(path), data)
     return hashlib.sha256(data).hexdigest()
 
 

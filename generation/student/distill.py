@@ -22,6 +22,10 @@ whichever ends first), gradient clipping; pairs split by focus
 concept into train and validation (``val_ratio``), the validation loss picks the best
 weights (``student.pt``); ``last.pt`` is written every ``checkpoint_every`` steps and at the
 end, and ``resume=True`` continues from it with the same data order (seeded per epoch).
+The tokenizer, ``student.pt`` and ``metrics.json`` of a run go to a new folder that
+replaces ``models/student`` in one step when the run ends (:func:`kg.atomic.atomic_dir`):
+a run killed midway, even after it trained another tokenizer, leaves the previous
+student generating.
 CUDA when present (``device="auto"``). Progress through a tqdm bar.
 """
 from __future__ import annotations
@@ -39,6 +43,7 @@ from torch import Tensor
 from generation.config import MODEL_FIELDS, StudentConfig
 from generation.student.model import StudentModel, count_params
 from generation.student.pairs import Example
+from kg.atomic import atomic_dir, atomic_write, clean_litter
 from kg.errors import KGStudioError
 
 __all__ = ["distillation_loss", "collate", "train_student", "split_by_focus", "pick_device",
@@ -337,7 +342,7 @@ def distill_workspace(workspace, cfg: StudentConfig | None = None, *, resume: bo
     trains without distillation terms), ``"require"`` fails without it, ``"none"`` never
     uses it (alpha = beta = 0: the ablation).
     """
-    from generation.student.checkpoint import (load_student_checkpoint, save_student, student_dir)
+    from generation.student.checkpoint import load_student_checkpoint, student_dir
     from generation.student.pairs import attach_teacher, build_examples, corpus_texts, curriculum_pairs
     from generation.student.tokenizer import StudentTokenizer
     from gnn.checkpoint import CheckpointError
@@ -348,6 +353,7 @@ def distill_workspace(workspace, cfg: StudentConfig | None = None, *, resume: bo
     from pathlib import Path
     out = Path(out_dir) if out_dir else student_dir(workspace)
     out.mkdir(parents=True, exist_ok=True)
+    clean_litter(out)                 # temporaries of killed runs
     holdout = set(holdout)
     prev = None
     if resume:
@@ -423,7 +429,22 @@ def distill_workspace(workspace, cfg: StudentConfig | None = None, *, resume: bo
                  "best_state": prev.best_state, "best_score": prev.best_score}
     hf_config = model.seq2seq.config.to_dict() if cfg.pretrained_path else None
     tok_json = tok.to_json()
-    (out / "tokenizer.json").write_text(tok_json, encoding="utf-8")
+    with atomic_dir(out, keep_others=True) as new:
+        # tokenizer, best weights and metrics go to a new folder that replaces out in one
+        # step at the end: a kill (or an error) leaves the previous student whole, and
+        # last.pt (self-contained, for --resume) is rewritten in out itself
+        metrics = _distill_into(new, out, cfg, tok, tok_json, model, train, val, pairs,
+                                holdout, val_focus, ghash, graphs, teacher_meta, rel_table, hf_config,
+                                state, t0, tch, progress, log)
+    metrics["checkpoint"] = str(out / "student.pt")
+    return metrics
+
+
+def _distill_into(new, out, cfg, tok, tok_json, model, train, val, pairs, holdout,
+                  val_focus, ghash, graphs, teacher_meta, rel_table, hf_config, state, t0, tch,
+                  progress, log) -> dict:
+    from generation.student.checkpoint import save_student
+    atomic_write(new / "tokenizer.json", tok_json)
     log(f"student: {count_params(model.seq2seq):,} parameters, vocabulary {len(tok)}, "
         f"{len(train)} training / {len(val)} validation pairs, "
         + (f"distilling from teacher {tch.checkpoint_id}" if tch else "no teacher"))
@@ -434,7 +455,7 @@ def distill_workspace(workspace, cfg: StudentConfig | None = None, *, resume: bo
                       teacher=teacher_meta, relevance=rel_table, curve=curve, step=step,
                       val_focus=val_focus, hf_config=hf_config)
         if kind == "best":
-            shas["best"] = save_student(out / "student.pt", state_dict=best_state,
+            shas["best"] = save_student(new / "student.pt", state_dict=best_state,
                                         metrics={**(metrics or {}), "holdout": sorted(holdout)},
                                         best_score=best_score, **common)
         else:
@@ -449,14 +470,13 @@ def distill_workspace(workspace, cfg: StudentConfig | None = None, *, resume: bo
                "teacher": teacher_meta["id"] if teacher_meta else "", "graph_hash": ghash,
                "vocab": len(tok), "alpha": cfg.alpha, "beta": cfg.beta, "holdout": sorted(holdout)}
     # the best weights again, now with the final metrics
-    shas["best"] = save_student(out / "student.pt", config=cfg, tokenizer_json=tok_json,
+    shas["best"] = save_student(new / "student.pt", config=cfg, tokenizer_json=tok_json,
                                 state_dict=r.best_state or model.state_dict(), graph_hash=ghash,
                                 graphs=graphs, teacher=teacher_meta, relevance=rel_table,
                                 metrics=metrics, curve=r.curve, step=r.metrics["steps"],
                                 best_score=r.metrics.get("best_val_total"), val_focus=val_focus,
                                 hf_config=hf_config)
     from gnn.checkpoint import write_json
-    write_json(out / "metrics.json", {**metrics, "curve": r.curve})
-    metrics["checkpoint"] = str(out / "student.pt")
+    write_json(new / "metrics.json", {**metrics, "curve": r.curve})
     metrics["id"] = shas["best"][:16]
     return metrics

@@ -31,6 +31,33 @@ SYSTEM_GRAPH = BASE + "graph/system"
 _PENDING = BASE + "ns-system#pendingCreation"
 
 
+#: Rotated RocksDB info logs (``LOG.old.*``, ~140 KB each, one per open) kept at most.
+KEEP_OLD_LOGS = 2
+
+
+def clean_store_litter(path: Path) -> list[Path]:
+    """Remove what killed writers and log rotation leave in a store folder: the bulk
+    loader's ``bulk-*.sst`` files (a finished bulk load moves them into the database, so
+    with the store open for writing, which only one process can hold, any left are
+    litter) and all but the newest :data:`KEEP_OLD_LOGS` ``LOG.old.*`` files. Call it only
+    with the store open for writing, before this handle bulk-loads anything."""
+    gone = []
+    for p in path.glob("bulk-*.sst"):
+        try:
+            p.unlink()
+            gone.append(p)
+        except OSError:
+            pass
+    logs = sorted(path.glob("LOG.old.*"), key=lambda p: (len(p.name), p.name))  # by timestamp
+    for p in logs[:-KEEP_OLD_LOGS] if KEEP_OLD_LOGS else logs:
+        try:
+            p.unlink()
+            gone.append(p)
+        except OSError:
+            pass
+    return gone
+
+
 class EmbeddedStore(Store):
     """pyoxigraph ``Store`` at ``path`` (``None``: in memory, for tests)."""
 
@@ -49,6 +76,7 @@ class EmbeddedStore(Store):
             else:
                 self.path.mkdir(parents=True, exist_ok=True)
                 self._store = ox.Store(str(self.path))
+                clean_store_litter(self.path)
                 self._recover()
         except OSError as e:
             raise StoreError(f"cannot open the store at {self.path}: {e}. Is another kgstudio "

@@ -84,7 +84,7 @@ if job is not None and job.state == "done" and job.result is not None:
         ui.text(f"left out: {line}", caption=True)
 
 st.subheader("Packs in this workspace")
-files = sorted((p for p in ws.exports_dir.glob("*") if p.is_file() and not p.name.endswith(".part")),
+files = sorted((p for p in ws.exports_dir.glob("*") if p.is_file() and not p.name.startswith(".") and not p.name.endswith(".part")),
                key=lambda p: p.stat().st_mtime, reverse=True)
 if not files:
     st.info("No packs yet. Approve items on the **Review** page (or tick *Include items not approved yet*), "
