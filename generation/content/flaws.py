@@ -24,7 +24,8 @@ model. Rules (:data:`RULES`):
     distractor (a clang association).
 ``absolute-distractor``
     a distractor (or a false true/false statement) says "always", "never", "all", "none",
-    "only", "completely": absolutes mark wrong options.
+    "completely": absolutes mark wrong options ("None" with a capital, Python's value, is not
+    one; "only" and "every" are too common in definitions to be a cue).
 ``tf-by-construction``
     a true/false item whose statement restates a definition (or its own feedback): it is
     true by construction and tests reading, not understanding.
@@ -67,7 +68,7 @@ used uses using use make makes made way ways thing things""".split())
 
 _NEG = re.compile(r"\b(not|except|least|never|false|incorrect)\b")
 _ALL_NONE = re.compile(r"(?i)\b(all|none|neither|both) of the (above|these|options|answers)\b|\bboth (a|b) and (b|c)\b")
-_ABSOLUTE = re.compile(r"(?i)\b(always|never|all|none|only|every|completely|absolutely|entirely|impossible)\b")
+_ABSOLUTE = re.compile(r"\b([Aa]lways|[Nn]ever|all|none|[Cc]ompletely|[Aa]bsolutely|[Ee]ntirely|[Ii]mpossible)\b")
 _CREDIT = re.compile(r"\s*\\?\(\s*credit\b[^()]*(?:\([^()]*\)[^()]*)*\\?\)\s*", re.I)
 _CREDIT_LOOSE = re.compile(r"(?i)\bcredit\s*[:(]|\(credit|\bcredit [a-z]+:")
 _FIGURE = re.compile(r"(?i)\b(figure|fig\.|table)\s+\d+(\.\d+)*\b|\bin the (figure|photo|image|picture) (above|below)\b")
@@ -167,7 +168,8 @@ def check(item: QuizItem, *, definitions: Iterable[str] = (),
             break
 
     if choices:
-        m = _NEG.search(stem)
+        # the question itself: quoted text (a definition, a sentence of the book) is not asked
+        m = _NEG.search(re.sub(r"“[^”]*”|\"[^\"]*\"", " ", stem))
         if m and not re.search(r"(?<![A-Za-z])(NOT|EXCEPT|LEAST|NEVER|FALSE|INCORRECT)(?![A-Za-z])|\*\*\w+\*\*|<(em|strong|b)>", stem):
             flaws.append(Flaw("negative-stem", f"the stem asks a negative ({m.group(1)!r}) without emphasis"))
         for i, c in enumerate(choices):

@@ -644,18 +644,20 @@ def _mutants(code: str) -> list[tuple[str, str]]:
     return out
 
 
-def code_distractors(code: str, key: str, k: int = 3, *, enabled: bool = True, max_runs: int = 10):
+def code_distractors(code: str, key: str, k: int = 3, *, enabled: bool = True, max_runs: int = 10,
+                     suffix: str = ""):
     """Up to ``k`` (output, feedback) distractors for a listing whose output is ``key``: the
-    outputs of mutated programs (:func:`_mutants`), each executed in the sandbox. A mutant
-    that fails, or whose output equals the key or an earlier distractor, is dropped; the
-    second value lists why each dropped mutant was dropped."""
+    outputs of mutated programs (:func:`_mutants` of ``code``, then ``suffix``: the line
+    that prints what the question asks about, never mutated), each executed in the sandbox.
+    A mutant that fails, or whose output equals the key or an earlier distractor, is
+    dropped; the second value lists why each dropped mutant was dropped."""
     picked: list[tuple[str, str]] = []
     dropped: list[str] = []
     seen = {_output_text(key)}
     for runs, (prog, why) in enumerate(_mutants(code)):
         if len(picked) >= k or runs >= max_runs:
             break
-        r = _run(prog, enabled)
+        r = _run(prog + suffix, enabled)
         if not r.ok or not r.stdout.strip():
             dropped.append(f"mutant {why}: did not run to the end")
             continue
@@ -667,8 +669,36 @@ def code_distractors(code: str, key: str, k: int = 3, *, enabled: bool = True, m
             dropped.append(f"mutant {why}: output too long for an option")
             continue
         seen.add(out)
-        picked.append((out, f"That is what the program would print {why}."))
+        picked.append((out, f"That is what the program would give {why}."))
     return picked, dropped
+
+
+def _book_call(code: str, text: str) -> str:
+    """A call of the listing's (last top-level) function: one the section text writes out
+    ("as in area(3, 4)"), else one with small integer arguments ("" when there is no
+    function, or it takes other than plain positional parameters)."""
+    import ast
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return ""
+    funcs = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
+    if not funcs:
+        return ""
+    f = funcs[-1]
+    a = f.args
+    if a.vararg or a.kwarg or a.kwonlyargs or a.posonlyargs or a.defaults:
+        return ""
+    for m in re.finditer(r"\b" + re.escape(f.name) + r"\(([^()\n]{0,40})\)", flaws.prose(text)):
+        try:
+            call = ast.parse(m.group(0), mode="eval").body
+        except SyntaxError:
+            continue
+        if isinstance(call, ast.Call) and len(call.args) == len(a.args) and all(
+                isinstance(x, (ast.Constant, ast.List, ast.Tuple, ast.UnaryOp)) for x in call.args):
+            return m.group(0)
+    small = ["4", "3", "2", "5"]
+    return f"{f.name}({', '.join(small[i % 4] for i in range(len(a.args)))})" if len(a.args) <= 3 else ""
 
 
 def _code_concept(ctx: _Ctx, code: str, concepts: list[str]) -> str:
@@ -712,11 +742,16 @@ def _code_items(ctx: _Ctx, sections: list[str], concepts: list[str], taken: list
         prog = code
         if r.ok and not r.stdout.strip():
             names = re.findall(r"(?m)^([A-Za-z_]\w*)\s*[-+*/]?=", code)
-            if not names:
+            call = _book_call(code, v.section(origin).text if origin in secs else "")
+            if names:
+                prog = code + f"\nprint(repr({names[-1]}))"
+                question = f"What is the value of {names[-1]} after this code runs?"
+            elif call:
+                prog = code + f"\nprint(repr({call}))"
+                question = f"What does the call {call} return, given this definition?"
+            else:
                 continue
-            prog = code + f"\nprint(repr({names[-1]}))"
             r = _run(prog, True)
-            question = f"What is the value of {names[-1]} after this code runs?"
         if not r.ok or not r.stdout.strip():
             ctx.reject(f"code listing in <{origin}>: does not run to the end in the sandbox")
             continue
@@ -729,7 +764,7 @@ def _code_items(ctx: _Ctx, sections: list[str], concepts: list[str], taken: list
                                                  or re.search(r"(?i)\bwhat (does|is|will)\b.*\bprint", it.stem))
                for it in taken):
             continue                             # the curriculum already asks exactly this
-        ds, dropped = code_distractors(prog, r.stdout, ctx.cfg.n_choices - 1)
+        ds, dropped = code_distractors(code, r.stdout, ctx.cfg.n_choices - 1, suffix=prog[len(code):])
         ctx.rejected.extend(f"code listing in <{origin}>: {d}" for d in dropped if "equals the key" in d)
         if len(ds) < 2:
             ctx.reject(f"code listing in <{origin}>: fewer than 2 mutated programs print something else")
@@ -739,7 +774,7 @@ def _code_items(ctx: _Ctx, sections: list[str], concepts: list[str], taken: list
         multi = "\n" in r.stdout.rstrip("\n")
         stem = (question + (" (lines of output are separated by “ / ”)" if multi else "")
                 + "\n\n```python\n" + code + "\n```")
-        choices = [Choice(key, True, "Correct: this is what the program prints when it is run.", "")]
+        choices = [Choice(key, True, "Correct: this is what the program gives when it is run.", "")]
         choices += [Choice(o, False, fb, "") for o, fb in ds]
         choices.sort(key=lambda c: _stable(ctx.cfg.seed, "code", code, c.text))
         obj = next((o for o in v.objectives(of=[s_ for s_ in secs]) if o.bloom in ("apply", "analyze")), None)

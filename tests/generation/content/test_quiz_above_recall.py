@@ -25,7 +25,7 @@ def test_mutant_whose_output_equals_the_key_is_dropped():
     # a * b -> a + b prints 4 as well: that mutant is dropped, not offered
     assert any("a + b in place of a * b" in d and "equals the key" in d for d in dropped)
     for out, why in picked:
-        assert out != "4" and why.startswith("That is what the program would print")
+        assert out != "4" and why.startswith("That is what the program would give")
 
 
 def test_code_item_key_is_the_executed_output(builder):
@@ -35,6 +35,9 @@ def test_code_item_key_is_the_executed_output(builder):
     for it in codes:
         assert it.bloom == "apply" and it.type == "multichoice"
         code = re.search(r"```python\n(.*?)\n```", it.stem, re.S).group(1)
+        asked = re.match(r"What is the value of (\w+) after|What does the call (.+) return", it.stem)
+        if asked:
+            code += f"\nprint(repr({asked.group(1) or asked.group(2)}))"
         ran = run_python(code)
         assert ran.ok and " / ".join(ran.stdout.rstrip("\n").split("\n")) == it.answer
         right = it.correct_choices()

@@ -1,0 +1,260 @@
+"""Quiz benchmark (issue 19): what the default learner quizzes are made of, and how sure
+their keys are, on the demo curriculum and the OpenStax books in ../shared.
+
+Per book, a 10-item default quiz on a spread of sections (``--sections`` per book, evenly
+over the book; all sections of the demo), then:
+
+* items per kind (``item_kind``: code and contrast are multiple choice) and the Bloom mix of
+  the generated items;
+* ``quiz_above_recall_share``: generated items above "remember" / generated items, over the
+  sections whose objectives name a level above "remember" (and over all sections);
+* ``quiz_flaw_rate``: emitted generated items the flaw checker (``generation.content.flaws``)
+  still flags / emitted generated items, and ``quiz_flaw_rate_before_gate`` (candidates
+  flagged before mending or dropping / candidates); the book's own questions are checked
+  too (``curriculum_flaw_rate``), for comparison, never dropped;
+* ``quiz_verified_key_share``: generated items whose key this script re-derives on its own:
+  a code item's listing run again in the sandbox prints the key; a term item's key is the
+  concept's label; a true statement is a sentence of the cited section text; a false one
+  joins a label to another concept's definition; a contrast key is the concept's own
+  definition;
+* items dropped, by reason (``Quiz.rejected_reasons``);
+* ``first_quiz_s``: the first quiz on a fresh store of the demo (import not counted), with
+  the builder's default similarity (teacher, else MiniLM; disk cache state as found) and
+  with ``lexical``.
+
+The books use the lexical similarity (no model), so the run takes minutes, not tens.
+Writes ``benchmarks/results/quiz.json`` with a sample of generated items per kind.
+
+    python benchmarks/quiz.py [--books psychology,statistics,philosophy,calculus] [--sections 12]
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks._common import SHARED, table, write_results  # noqa: E402
+
+BOOKS = {"psychology": "openstax-psychology-2e", "statistics": "openstax-introductory-statistics-2e",
+         "philosophy": "openstax-introduction-philosophy", "calculus": "openstax-calculus-volume-1"}
+ABOVE = {"understand", "apply", "analyze", "evaluate", "create"}
+
+
+def _sections(store, v) -> list[str]:
+    rows = store.select("""PREFIX kgs: <https://w3id.org/kgstudio/ns#>
+        SELECT ?ch WHERE { ?ch a kgs:Chapter ; kgs:position ?p } ORDER BY ?p""")
+    return [s.iri for r in rows for s in v.parts(str(r["ch"]))]
+
+
+def _norm(t: str) -> str:
+    return " ".join(re.findall(r"\w+", (t or "").casefold()))
+
+
+def verify(b, it) -> bool:
+    """Re-derive the key of a generated item independently of the builder."""
+    from generation.content.quiz import item_kind
+    from generation.content.sandbox import run_python
+    from generation.template import first_sentence, mask
+    v = b.view
+    kind = item_kind(it)
+    c = v.concepts.get(it.concept)
+    if kind == "code":
+        m = re.search(r"```python\n(.*?)\n```", it.stem, re.S)
+        if not m:
+            return False
+        q = re.match(r"What is the value of (\w+) after|What does the call (.+) return", it.stem)
+        code = m.group(1) + (f"\nprint(repr({q.group(1) or q.group(2)}))" if q else "")
+        r = run_python(code)
+        out = " / ".join(r.stdout.rstrip("\n").split("\n"))
+        keys = [ch for ch in it.choices if ch.correct]
+        return r.ok and out == it.answer and len(keys) == 1 and keys[0].text == out \
+            and all(ch.text != out for ch in it.choices if not ch.correct)
+    if c is None:
+        return False
+    if kind in ("multichoice", "shortanswer"):
+        return _norm(it.answer) == _norm(c.label)
+    if kind == "cloze":
+        return _norm(it.answer) in {_norm(c.label)} | {_norm(x) for x in c.alt_labels}
+    if kind == "contrast":
+        return _norm(it.answer) == _norm(mask(c.label, first_sentence(c.definition)))
+    if kind == "truefalse":
+        statement = re.sub(r"^True or false:\s*", "", it.stem)
+        if it.answer == "true":
+            texts = [t.o for t in it.triples if t.p.endswith("#text") or t.p.endswith("/text")]
+            return any(_norm(statement) in _norm(t) for t in texts)
+        others = [o for o in it.concepts[1:] if o in v.concepts]
+        return any(_norm(first_sentence(v.concepts[o].definition))[:40] in _norm(statement)
+                   and _norm(first_sentence(v.concepts[o].definition)) != _norm(first_sentence(c.definition))
+                   for o in others)
+    if kind == "matching":
+        return all(_norm(d.replace("…", ""))[:20] in _norm(next((x.definition for x in v.concepts.values()
+                                                                 if x.label == t), "")) for t, d in it.pairs)
+    return False
+
+
+def _reason(r: str) -> str:
+    if r.startswith("flaw "):
+        return r.split(":")[0]
+    if r.startswith("code listing"):
+        return "code: " + ("mutant equals key" if "equals the key" in r else
+                           "fewer than 2 differing mutants" if "fewer than 2" in r else
+                           "listing does not run" if "does not run" in r else "other")
+    if r.startswith("curriculum item"):
+        return "curriculum: " + r.split(">: ", 1)[-1][:40]
+    if "same definition" in r or "same label" in r:
+        return "ambiguous: shared definition/label"
+    if "matching set" in r:
+        return "ambiguous: matching set"
+    return "other: " + r.split(":", 1)[-1].strip()[:40]
+
+
+def run_book(name: str, store, sections: list[str], log) -> dict:
+    from generation.content import flaws
+    from generation.content.builder import Builder
+    from generation.content.quiz import build_quiz, item_kind
+    from kg.errors import KGStudioError
+    b = Builder(store, similarity_kind="lexical")
+    v = b.view
+    kinds, bloom, dropped = Counter(), Counter(), Counter()
+    gen = above = gen_obj = above_obj = verified = flawed_after = 0
+    found_before = cand = 0
+    cur = cur_flawed = 0
+    times, samples = [], {}
+    for s in sections:
+        try:
+            t = time.perf_counter()
+            q = build_quiz(b, s, n=10)
+            times.append(time.perf_counter() - t)
+        except KGStudioError as e:
+            dropped["scope: " + type(e).__name__] += 1
+            continue
+        objs = v.objectives(of=[s])
+        asks_more = any(o.bloom and o.bloom != "remember" for o in objs)
+        m = re.search(r"flaw gate: (\d+) generated items flawed", q.meta.comment)
+        found_before += int(m.group(1)) if m else 0
+        for r in q.rejected_reasons:
+            dropped[_reason(r)] += 1
+        n_flaw_drops = sum(1 for r in q.rejected_reasons if r.startswith("flaw "))
+        for it in q.items:
+            k = item_kind(it) if it.source == "generated" else f"curriculum {it.type}"
+            kinds[k] += 1
+            if it.source != "generated":
+                cur += 1
+                cur_flawed += bool(flaws.check(it))
+                continue
+            gen += 1
+            bloom[it.bloom] += 1
+            up = it.bloom in ABOVE
+            above += up
+            if asks_more:
+                gen_obj += 1
+                above_obj += up
+            ok = verify(b, it)
+            verified += ok
+            flawed_after += bool(flaws.check(it, definitions=[v.concepts[it.concept].definition]
+                                             if it.concept in v.concepts else []))
+            if len(samples.setdefault(k, [])) < 3:
+                samples[k].append({"section": v.section(s).label, "stem": it.stem, "key": it.answer,
+                                   "options": [c.text for c in it.choices], "bloom": it.bloom, "verified": ok,
+                                   "feedback": [c.feedback for c in it.choices if not c.correct][:2]})
+        cand += sum(1 for it in q.items if it.source == "generated") + n_flaw_drops
+    log(f"{name}: {len(sections)} sections, {gen} generated items, {cur} curriculum items")
+    return {
+        "sections": len(sections), "generated": gen, "curriculum_items": cur,
+        "items_per_kind": dict(kinds.most_common()), "bloom_generated": dict(bloom.most_common()),
+        "quiz_above_recall_share": round(above_obj / gen_obj, 3) if gen_obj else None,
+        "quiz_above_recall_share_all": round(above / gen, 3) if gen else None,
+        "quiz_flaw_rate": round(flawed_after / gen, 3) if gen else None,
+        "quiz_flaw_rate_before_gate": round(found_before / cand, 3) if cand else None,
+        "curriculum_flaw_rate": round(cur_flawed / cur, 3) if cur else None,
+        "quiz_verified_key_share": round(verified / gen, 3) if gen else None,
+        "dropped_by_reason": dict(dropped.most_common()),
+        "quiz_s_median": round(sorted(times)[len(times) // 2], 3) if times else None,
+        "samples": samples,
+    }
+
+
+def first_quiz() -> dict:
+    from generation.content.builder import Builder
+    from generation.content.quiz import build_quiz
+    from kg.demo import demo_curriculum_path
+    from kg.importing import import_sources
+    from kg.store.embedded import EmbeddedStore
+    out = {}
+    for kind in ("lexical", None):
+        store = EmbeddedStore(None)
+        import_sources(store, [demo_curriculum_path()])
+        t = time.perf_counter()
+        b = Builder(store, similarity_kind=kind) if kind else Builder(store)
+        build_quiz(b, "https://w3id.org/kgstudio/id/foundations-of-programming/section/s4-1", n=10)
+        out["first_quiz_s" if kind is None else f"first_quiz_{kind}_s"] = round(time.perf_counter() - t, 2)
+        out.setdefault("first_quiz_similarity", b.similarity.name) if kind is None else None
+        store.close()
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--books", default=",".join(BOOKS), help="comma list of " + ", ".join(BOOKS) + " (or none)")
+    ap.add_argument("--sections", type=int, default=12, help="sections per OpenStax book, evenly spread")
+    args = ap.parse_args(argv)
+    from kg.demo import demo_curriculum_path
+    from kg.importing import import_sources
+    from kg.store.embedded import EmbeddedStore
+    from generation.content.graph import GraphView
+
+    def log(msg):
+        print(msg, file=sys.stderr, flush=True)
+    results, rows = {}, []
+    t0 = time.perf_counter()
+    store = EmbeddedStore(None)
+    import_sources(store, [demo_curriculum_path()])
+    results["demo"] = run_book("demo", store, _sections(store, GraphView(store)), log)
+    store.close()
+    for key in [k for k in args.books.split(",") if k in BOOKS]:
+        path = SHARED / "data" / "curricula" / BOOKS[key]
+        if not path.exists():
+            log(f"{path} missing: {key} skipped")
+            continue
+        store = EmbeddedStore(None)
+        t = time.perf_counter()
+        import_sources(store, [path])
+        log(f"{key}: imported in {time.perf_counter() - t:.1f} s")
+        secs = _sections(store, GraphView(store))
+        step = max(1, len(secs) // max(1, args.sections))
+        results[key] = run_book(key, store, secs[::step][:args.sections], log)
+        store.close()
+    fq = first_quiz()
+    metrics: dict = dict(fq)
+    gen = sum(r["generated"] for r in results.values())
+
+    def pooled(field_, weight="generated"):
+        vals = [(r[field_], r[weight]) for r in results.values() if r[field_] is not None]
+        w = sum(n for _, n in vals)
+        return round(sum(x * n for x, n in vals) / w, 3) if w else None
+    metrics.update({"quiz_above_recall_share": pooled("quiz_above_recall_share"),
+                    "quiz_flaw_rate": pooled("quiz_flaw_rate"),
+                    "quiz_flaw_rate_before_gate": pooled("quiz_flaw_rate_before_gate"),
+                    "quiz_verified_key_share": pooled("quiz_verified_key_share"),
+                    "generated_items": gen})
+    for k, r in results.items():
+        for f in ("quiz_above_recall_share", "quiz_flaw_rate", "quiz_verified_key_share"):
+            metrics[f"{f}_{k}"] = r[f]
+        rows.append([k, r["sections"], r["generated"], r["quiz_above_recall_share"], r["quiz_flaw_rate"],
+                     r["quiz_flaw_rate_before_gate"], r["curriculum_flaw_rate"], r["quiz_verified_key_share"],
+                     ", ".join(f"{a}={n}" for a, n in r["items_per_kind"].items())])
+    print(table(rows, ["book", "sections", "generated", "above recall", "flaw rate", "flawed before gate",
+                       "book's own flawed", "verified keys", "items per kind"]))
+    print({k: v for k, v in metrics.items() if not any(k.endswith("_" + b) for b in results)})
+    out = write_results("quiz", metrics, {"books": results, "total_s": round(time.perf_counter() - t0, 1)})
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
