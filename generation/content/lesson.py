@@ -315,7 +315,7 @@ def build_lesson(b: Builder, scope: str, config: LessonConfig | None = None, *,
     example = _example(b, w, ex, focus, sections)
     for c in focus:
         ctx = {"lesson_section": scope} if kind == "section" else None
-        skip = ([defs[c].text] if defs[c] else []) + ([example.text] if example else [])
+        skip = [d.text for d in defs.values() if d] + ([example.text] if example else [])
         requests.append((c, "explanation", ctx, "explanation", (
             lambda c=c, skip=skip: ex.explanation(c, section=in_section, n=cfg.explanation_sentences,
                                                   exclude=skip + w.quoted) or
