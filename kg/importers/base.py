@@ -90,20 +90,20 @@ def get_importer(path: Path, fmt: str | None = None) -> Importer:
 # ---- helpers every importer uses -------------------------------------------------------
 
 def check_regular(path: Path) -> os.stat_result:
-    """Refuse anything but a regular file (a FIFO, a socket, a device such as ``/dev/zero``)
-    before it is opened: reading one would block or never end. Symbolic links are followed."""
+    """Refuse a special file (a FIFO, a socket, a device such as ``/dev/zero``) before it is
+    opened: reading one would block or never end. Symbolic links are followed."""
     try:
         st = path.stat()
     except FileNotFoundError:
         raise ImportFailed("no such file", path=path) from None
     except OSError as e:
         raise ImportFailed(f"cannot read the file: {e.strerror or e}", path=path) from None
-    if not stat.S_ISREG(st.st_mode):
+    if not stat.S_ISREG(st.st_mode) and not stat.S_ISDIR(st.st_mode):
+        # (a folder is left to the caller: opening it fails at once, "Is a directory")
         kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(st.st_mode) else
                 "a character device" if stat.S_ISCHR(st.st_mode) else
                 "a block device" if stat.S_ISBLK(st.st_mode) else
-                "a socket" if stat.S_ISSOCK(st.st_mode) else
-                "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file")
+                "a socket" if stat.S_ISSOCK(st.st_mode) else "a special file")
         raise ImportFailed(f"not a regular file: {path} is {kind}; refused before reading", path=path,
                            hint="give a file (or a book folder) saved on disk")
     return st
