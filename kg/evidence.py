@@ -1,7 +1,7 @@
 """The evidence index: for every concept, the sentences of its curriculum that define it,
 use it, exemplify it, show it in code or ask about it, ranked, stored in the graph.
 
-Built at import (``kg.importing.write_results`` calls :func:`index_graph` on each parsed
+Built at import (``kg.importing.write_results`` calls :func:`index_ntriples` on each parsed
 source graph and writes the index in the same transaction as the source, for every
 importer) from what the source graph holds:
 
@@ -67,7 +67,7 @@ from rdflib.namespace import RDF, RDFS, SKOS, XSD
 from kg.labels import LabelMatcher
 from ontology.namespaces import GRAPH, ID, KGS
 
-__all__ = ["Evidence", "evidence", "index_graph", "evidence_graph", "build_evidence", "rebuild_evidence",
+__all__ = ["Evidence", "evidence", "index_ntriples", "evidence_graph", "build_evidence", "rebuild_evidence",
            "split_blocks", "split_sentences", "KINDS", "MAX_PER_KIND"]
 
 KINDS = ("definition", "use", "example", "code", "exercise")
@@ -430,45 +430,50 @@ def evidence_graph(source_graph: str) -> URIRef:
     return GRAPH["evidence/" + rest]
 
 
-def index_graph(g: Graph, source: str, **kw) -> tuple[Graph, dict[str, int]]:
-    """The evidence index and mention counts of ``g`` (one source's graph) as a graph of
-    their own, and counts for the import summary."""
+def index_ntriples(g: Graph, source: str, **kw) -> tuple[str, dict[str, int]]:
+    """The evidence index and mention counts of ``g`` (one source's graph) as N-Triples for
+    :func:`evidence_graph`, and counts for the import summary. Terms are written by
+    pyoxigraph's term classes (they validate IRIs and escape literals)."""
+    import pyoxigraph as ox
     ev, mentions = build_evidence(g, **kw)
-    out = Graph()
+    iri = lambda x: str(ox.NamedNode(str(x)))  # noqa: E731
+    T, ABOUT, TEXT, KIND, SEC, PARA, POS, SCORE, MENT, COUNT = map(iri, (
+        RDF.type, KGS.about, KGS.text, KGS.evidenceKind, KGS.inSection, KGS.paragraphId,
+        KGS.position, KGS.score, KGS.mentions, KGS.mentionCount))
+    EVIDENCE, MENTION = iri(KGS.Evidence), iri(KGS.Mention)
+    xint, xdouble = ox.NamedNode(str(XSD.integer)), ox.NamedNode(str(XSD.double))
+    concepts: dict[str, str] = {}
+    out: list[str] = []
+    add = out.append
     for e in ev:
-        node = _node(source, "evidence", e.concept, e.kind, e.section, e.paragraph, str(e.position), e.text)
-        out.add((node, RDF.type, KGS.Evidence))
-        out.add((node, KGS.about, URIRef(e.concept)))
-        out.add((node, KGS.text, Literal(e.text)))
-        out.add((node, KGS.evidenceKind, Literal(e.kind)))
+        node = iri(_node(source, "evidence", e.concept, e.kind, e.section, e.paragraph, str(e.position), e.text))
+        c = concepts.get(e.concept) or concepts.setdefault(e.concept, iri(e.concept))
+        add(f"{node} {T} {EVIDENCE} .\n{node} {ABOUT} {c} .\n"
+            f"{node} {TEXT} {ox.Literal(e.text)} .\n{node} {KIND} {ox.Literal(e.kind)} .\n"
+            f"{node} {PARA} {ox.Literal(e.paragraph)} .\n"
+            f"{node} {POS} {ox.Literal(str(e.position), datatype=xint)} .\n"
+            f"{node} {SCORE} {ox.Literal(repr(e.score), datatype=xdouble)} .\n")
         if e.section:
-            out.add((node, KGS.inSection, URIRef(e.section)))
-        out.add((node, KGS.paragraphId, Literal(e.paragraph)))
-        out.add((node, KGS.position, Literal(e.position, datatype=XSD.integer)))
-        out.add((node, KGS.score, Literal(e.score, datatype=XSD.double)))
+            add(f"{node} {SEC} {iri(e.section)} .\n")
     for (sec, c), n in mentions.items():
-        s, cu = URIRef(sec), URIRef(c)
-        out.add((s, KGS.mentions, cu))
-        node = _node(source, "mention", sec, c)
-        out.add((node, RDF.type, KGS.Mention))
-        out.add((node, KGS.inSection, s))
-        out.add((node, KGS.about, cu))
-        out.add((node, KGS.mentionCount, Literal(n, datatype=XSD.integer)))
+        s, cu = iri(sec), concepts.get(c) or iri(c)
+        node = iri(_node(source, "mention", sec, c))
+        add(f"{s} {MENT} {cu} .\n{node} {T} {MENTION} .\n{node} {SEC} {s} .\n{node} {ABOUT} {cu} .\n"
+            f"{node} {COUNT} {ox.Literal(str(n), datatype=xint)} .\n")
     per_concept = Counter(e.concept for e in ev)
-    return out, {"evidence": len(ev), "concepts_with_evidence": len(per_concept),
-                 "mention_counts": len(mentions)}
+    return "".join(out), {"evidence": len(ev), "concepts_with_evidence": len(per_concept),
+                          "mention_counts": len(mentions)}
 
 
 def rebuild_evidence(store, source_graph: str, source: str | None = None) -> dict[str, int]:
     """Rebuild the index of one source graph already in ``store`` (a store imported before
     the index existed) in one transaction."""
-    from kg.store.base import triples_to_ntriples
     g = Graph()
     g.parse(data=store.dump(source_graph, "ntriples").decode("utf-8"), format="nt")
     if source is None:
         source = source_graph.rstrip("/").rsplit("/", 1)[-1]
-    index, counts = index_graph(g, source)
-    store.replace_graphs({str(evidence_graph(source_graph)): triples_to_ntriples(index)})
+    index, counts = index_ntriples(g, source)
+    store.replace_graphs({str(evidence_graph(source_graph)): index})
     return counts
 
 

@@ -128,16 +128,16 @@ def write_results(store: Store, results: list[ImportResult]) -> list[ImportSumma
 
     Each source's evidence index and mention counts (``kg.evidence``) are built from its
     parsed graph and written to ``graph/evidence/<source>`` in the same transaction."""
-    from kg.evidence import evidence_graph, index_graph
+    from kg.evidence import evidence_graph, index_ntriples
     payload = {}
     for r in results:
-        index, counts = index_graph(r.graph, r.source)
-        r.counts.update(counts)
         try:
             payload[str(r.graph_iri)] = triples_to_ntriples(r.graph)
-            payload[str(evidence_graph(str(r.graph_iri)))] = triples_to_ntriples(index)
+            index, counts = index_ntriples(r.graph, r.source)
+            payload[str(evidence_graph(str(r.graph_iri)))] = index
         except ValueError as e:
             raise ImportFailed(str(e), path=r.path) from None
+        r.counts.update(counts)
     changes: dict[str, GraphChange] = {c.graph: c for c in store.replace_graphs(payload)}
     out = []
     for r in results:

@@ -194,10 +194,23 @@ class LabelMatcher:
     def find(self, text: str) -> list[Match]:
         """Mentions in reading order: leftmost-longest, non-overlapping; one per concept
         where a form names several."""
-        spans = [(m.start(), m.end(), m.group(0).casefold()) for m in _WORD.finditer(text)]
-        n_tok = len(spans)
-        hits: list[tuple[int, int, bool, str, str]] = []   # (start, end, inflected, concept, label)
         index = self._index
+        low = text.casefold()
+        toks = _WORD.findall(low) if len(low) == len(text) else None
+        if toks is not None:
+            starts = [i for i, t in enumerate(toks) if t in index]
+            if not starts:
+                return []
+            spans = [m.span() for m in _WORD.finditer(text)]
+            if len(spans) != len(toks):       # case folding changed the words: slow path
+                toks = None
+        if toks is None:
+            found = list(_WORD.finditer(text))
+            spans = [m.span() for m in found]
+            toks = [m.group(0).casefold() for m in found]
+            starts = [i for i, t in enumerate(toks) if t in index]
+        n_tok = len(toks)
+        hits: list[tuple[int, int, bool, str, str]] = []   # (start, end, inflected, concept, label)
         seps_cache: dict[int, str] = {}
 
         def sep(j: int) -> str:       # normalised text between word j and word j + 1
@@ -206,18 +219,14 @@ class LabelMatcher:
                 s = seps_cache[j] = _norm_sep(text[spans[j][1]:spans[j + 1][0]])
             return s
 
-        for i, (start, _end, tok) in enumerate(spans):
-            entries = index.get(tok)
-            if not entries:
-                continue
-            for form, concept, lab, exact in entries:
+        for i in starts:
+            start = spans[i][0]
+            for form, concept, lab, exact in index[toks[i]]:
                 n = len(form.words)
-                if i + n > n_tok:
-                    continue
-                if any(spans[i + j][2] != form.words[j] for j in range(1, n)):
-                    continue
-                if any(sep(i + j) != form.seps[j] for j in range(n - 1)):
-                    continue
+                if n > 1:
+                    if i + n > n_tok or any(toks[i + j] != form.words[j] for j in range(1, n)) \
+                            or any(sep(i + j) != form.seps[j] for j in range(n - 1)):
+                        continue
                 p0 = start - len(form.lead)
                 if form.lead and (p0 < 0 or text[p0:start].casefold() != form.lead
                                   or (p0 and _WORD.match(text[p0 - 1]))):
