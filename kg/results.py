@@ -15,6 +15,8 @@ fmt          media type                                      results
 ``ntriples`` ``application/n-triples``                       CONSTRUCT / DESCRIBE
 ``jsonld``   ``application/ld+json``                         CONSTRUCT / DESCRIBE
 ``rdfxml``   ``application/rdf+xml``                         CONSTRUCT / DESCRIBE
+``nquads``   ``application/n-quads``                         CONSTRUCT / DESCRIBE
+``trig``     ``application/trig``                            CONSTRUCT / DESCRIBE
 ===========  ==============================================  =====================
 
 The result formats follow the W3C Recommendations to the letter: *SPARQL 1.1 Query
@@ -31,7 +33,8 @@ ask for it. Graph serialisation uses pyoxigraph's serialisers.
 
 Limitations: XML 1.0 cannot carry most C0 control characters; a literal holding one
 raises :class:`SerializationError` for ``xml``/``rdfxml`` (ask for JSON instead). ASK
-has no CSV/TSV form in the Recommendation, so none is offered. Results are built in
+has no CSV/TSV form in the Recommendation; ``true``/``false`` on one line is offered, as
+pyoxigraph and ``oxigraph serve`` write it. Results are built in
 memory (the endpoint caps them with ``serve.max_results``).
 
 >>> from rdflib import Literal, URIRef
@@ -97,6 +100,8 @@ MEDIA_TYPES: dict[str, str] = {
     "ntriples": "application/n-triples",
     "jsonld": "application/ld+json",
     "rdfxml": "application/rdf+xml",
+    "nquads": "application/n-quads",
+    "trig": "application/trig",
 }
 
 #: fmt -> the Content-Type header value to send (charset on the text types)
@@ -107,8 +112,8 @@ CONTENT_TYPES: dict[str, str] = {
 #: result kind -> formats that can carry it, in the server's order of preference
 FORMATS: dict[str, tuple[str, ...]] = {
     "select": ("json", "xml", "csv", "tsv", "table"),
-    "ask": ("json", "xml", "table"),
-    "graph": ("turtle", "ntriples", "jsonld", "rdfxml", "table"),
+    "ask": ("json", "xml", "csv", "tsv", "table"),
+    "graph": ("turtle", "ntriples", "jsonld", "rdfxml", "nquads", "trig", "table"),
 }
 
 # Media types a client may ask for, besides MEDIA_TYPES, per result kind.
@@ -257,6 +262,8 @@ def _csv_field(t: Node | None) -> str:
 
 
 def _csv(result: SelectResult) -> bytes:
+    if isinstance(result, AskResult):  # as pyoxigraph and oxigraph serve write it
+        return b"true\r\n" if result.value else b"false\r\n"
     lines = [",".join(result.variables)]
     lines.extend(",".join(_csv_field(t) for t in row) for row in result.rows)
     return ("\r\n".join(lines) + "\r\n").encode("utf-8")
@@ -297,6 +304,8 @@ def _tsv_field(t: Node | None) -> str:
 
 
 def _tsv(result: SelectResult) -> bytes:
+    if isinstance(result, AskResult):
+        return b"true\n" if result.value else b"false\n"
     lines = ["\t".join("?" + v for v in result.variables)]
     lines.extend("\t".join(_tsv_field(t) for t in row) for row in result.rows)
     return ("\n".join(lines) + "\n").encode("utf-8")
@@ -304,8 +313,8 @@ def _tsv(result: SelectResult) -> bytes:
 
 def _need_select(fn):
     def writer(result):
-        if not isinstance(result, SelectResult):  # pragma: no cover - serialize() checks
-            raise SerializationError("CSV and TSV carry SELECT results only")
+        if not isinstance(result, (SelectResult, AskResult)):  # pragma: no cover - serialize() checks
+            raise SerializationError("CSV and TSV carry SELECT and ASK results only")
         return fn(result)
     return writer
 
@@ -315,7 +324,8 @@ _WRITERS = {"json": _json, "xml": _xml, "csv": _need_select(_csv), "tsv": _need_
 
 # ---- graphs ---------------------------------------------------------------------------------
 _OX_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
-               "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}
+               "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML,
+               "nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG}
 
 
 def _used_prefixes(triples: Iterable[tuple[Node, Node, Node]]) -> dict[str, str]:

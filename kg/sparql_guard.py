@@ -127,12 +127,14 @@ def _too_deep(text: str, offset: int, limit: int):
                        f"the limit is {limit} (setting serve.max_depth)", line=line, column=col)
 
 
-def scan(text: str, limits: Limits | None = None) -> Scan:
+def scan(text: str, limits: Limits | None = None, *, stop_at_form: bool = False) -> Scan:
     """Lex ``text`` once and measure it. With ``limits``, stop at the first bracket or
     chain element past ``max_depth``/``max_chain`` and raise :class:`QueryRefused` naming
     its line and column (:func:`check` also applies the other limits).
 
     Raises :class:`QueryRefused` for an unterminated string too, which no parser accepts.
+    ``stop_at_form``: return as soon as the query form is known (a cheap look at the
+    prologue, for content negotiation before the whole text is measured).
     """
     max_depth = limits.max_depth if limits is not None and limits.max_depth is not None else 1 << 62
     max_chain = limits.max_chain if limits is not None and limits.max_chain is not None else 1 << 62
@@ -237,6 +239,8 @@ def scan(text: str, limits: Limits | None = None) -> Scan:
                         out.form = word
                     elif word in _UPDATE_WORDS:
                         out.form = "UPDATE"
+                    if out.form and stop_at_form:
+                        break
                 if word == "FROM" and out.form in _QUERY_FORMS:
                     out.has_dataset = True
             if word in ("SERVICE", "LOAD"):

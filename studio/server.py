@@ -1,76 +1,134 @@
-"""``kgstudio serve``: a SPARQL 1.1 Protocol endpoint over the workspace store, at ``/sparql``.
+"""``kgstudio serve``: a SPARQL 1.1 Protocol endpoint over the workspace store, at ``/sparql``,
+meant to survive the open internet.
 
 What it speaks (W3C *SPARQL 1.1 Protocol*):
 
 * query: ``GET /sparql?query=...``, ``POST`` ``application/x-www-form-urlencoded`` with
-  ``query=``, ``POST`` ``application/sparql-query`` with the query as the body;
+  ``query=``, ``POST`` ``application/sparql-query`` with the query as the body; the
+  dataset from ``default-graph-uri``/``named-graph-uri`` when given, else from the query's
+  own ``FROM``/``FROM NAMED`` (read by the lexer, ``FROM<iri>`` included), else every
+  named graph (union default graph);
 * update: ``POST`` form with ``update=``, or ``POST`` ``application/sparql-update``. Only
   when an update token is configured (``serve.update_token`` or env
   ``KGSTUDIO_UPDATE_TOKEN``) *and* the request carries ``Authorization: Bearer <token>``:
   a server without a token answers 403 (read-only); a missing or wrong token gets 401
-  with ``WWW-Authenticate: Bearer``. Answered 204 on success;
-* results by content negotiation (``kg.results.negotiate``): SPARQL JSON/XML/CSV/TSV or
-  text for SELECT and ASK, Turtle/N-Triples/JSON-LD (and RDF/XML, which rdflib's
-  ``SPARQLStore`` asks for) for CONSTRUCT/DESCRIBE; 406 when nothing acceptable is
-  offered. A ``format=`` or ``output=`` parameter naming a format (``json``, ``csv``,
-  ``text/csv``...) overrides ``Accept``, as Fuseki and Virtuoso allow;
-* limits: a query running longer than ``query_timeout_s`` is cut and answered 503; rows
-  (or triples) beyond ``max_results`` are dropped and the response carries
-  ``X-KGStudio-Truncated: true`` and ``X-KGStudio-Max-Results``; bad SPARQL is 400 with
-  the parser's message; bodies over 64 MiB are 413;
-* ``/`` is a small HTML page saying what this is, with a query form.
+  with ``WWW-Authenticate: Bearer``. Answered 204. An update is evaluated once, on the
+  store on disk; the query workers re-open the store before their next query, so what is
+  served is exactly what the store holds (same UUIDs and blank nodes after a restart);
+* results by content negotiation (``kg.results.negotiate``), decided from the query
+  form *before* the query runs (406 otherwise): SPARQL JSON/XML/CSV/TSV or a text table
+  for SELECT and ASK, Turtle/N-Triples/N-Quads/TriG/JSON-LD/RDF-XML for CONSTRUCT and
+  DESCRIBE. ``format=``/``output=`` naming a format overrides ``Accept``;
+* 405 with ``Allow`` for other methods; CORS headers for read queries from the origins in
+  ``serve.cors_origins`` (default: none); ``/`` is a small HTML page with a query form.
 
-Design: the standard library's ``ThreadingHTTPServer`` (one thread per connection, HTTP/1.1
-keep-alive, a listen backlog of 1024, Nagle off, each response written in one ``send``),
-so a long query occupies one thread while the others keep serving; the embedded store
-evaluates queries with the GIL released. 50 concurrent keep-alive clients are measured in
-``tests/studio/test_server_load.py`` and ``benchmarks/``. Shutdown on SIGINT/SIGTERM is
-graceful: the listener stops, idle keep-alive connections are closed, requests in flight
-finish (at most ``query_timeout_s`` + 5 s), then the store is flushed and closed. One log
-line per request goes to the ``kgstudio.serve`` logger.
+Limits (each a ``serve.*`` setting):
 
-Limitations: ``default-graph-uri``/``named-graph-uri`` (and ``using-*``) protocol
-parameters are refused with 400 (name graphs in the query with ``FROM``/``GRAPH``);
-updates are not time-limited (a store cannot cut a write half-way); a timed-out query
-built on aggregates or ORDER BY finishes in the background inside pyoxigraph (see
-``kg/store/embedded.py``); plain HTTP only, so put a TLS proxy in front before sending a
-token over a network; no CORS headers (a web page on another origin cannot read the
-endpoint, on purpose: the default listen address is loopback).
+* **before parsing** (``kg.sparql_guard``, a linear scanner): nesting depth
+  (``max_depth``, 64), operator chains (``max_chain``, 512) and size (``max_query_bytes``,
+  1 MB; ``max_update_bytes`` for updates): 400 saying which limit and where. pyoxigraph's
+  parser dies with SIGSEGV on 2,500 nested groups; here such a query is a 400 and, were
+  one to slip through, it would only kill a worker process;
+* **no outbound connections**: ``SERVICE`` and ``LOAD`` are refused (400) unless their
+  IRI is listed in ``allowed_endpoints`` (default: none);
+* **per query**: wall time ``query_timeout_s`` (503 with ``Retry-After``; the worker
+  process is killed, so the CPU stops at once, and replaced), address space
+  ``query_memory_mb`` (``RLIMIT_AS`` in the worker: a query past it gets a 500 saying so
+  and the server goes on), rows ``max_results`` and bytes ``max_result_mb`` (the result is
+  cut at a row boundary into a valid document, ``X-KGStudio-Truncated: true``);
+* **at once**: ``workers`` queries run at once; the others wait ``queue_wait_s`` for a free
+  worker, then get 503 with ``Retry-After``. Connections are capped at
+  ``max_connections`` (503 past it), a client must finish its request headers within
+  ``header_timeout_s`` and its body within ``query_timeout_s``, idle keep-alive
+  connections close after 5 s.
+
+Design: uvicorn (httptools parser: strict ``Content-Length``/``Transfer-Encoding``,
+keep-alive, pipelining) with one starlette route; this module keeps only the policy
+(dispatch, the bearer token, negotiation, limits, the page). Queries run in a pool of
+worker processes (``python -c 'from studio.server import _worker_main; ...'``), each with
+its own read-only handle on the store (``pyoxigraph.Store.read_only``; a store without a
+folder, as in tests, or ``serve.in_memory``: an in-memory copy loaded from an N-Quads
+snapshot re-taken after each update) and ``RLIMIT_AS``. A worker writes the negotiated
+format itself, streaming over pyoxigraph terms (no rdflib), in frames over a pipe; the
+first 256 KB are buffered so that small results carry exact headers, larger ones are
+streamed (the connection is cut if the time limit passes mid-stream).
+
+What the isolation costs (measured on the 2-core development machine, small store):
+a query round trip through a worker adds about 0.3 ms over calling pyoxigraph in the
+server process (two pipe writes and reads, a JSON header); a worker killed on timeout is
+replaced in the background in about 0.25 s (a Python start plus ``Store.read_only``,
+about 10 ms); each idle worker holds about 40 MB resident. See ``benchmarks/endpoint.py``
+for throughput beside ``oxigraph serve``.
+
+Limitations: updates are not time-limited (a write cannot be cut half-way) and run one at a
+time; plain HTTP only (put a TLS proxy in front before sending a token over a network);
+a result bigger than 256 KB that passes the time limit while streaming ends in a cut
+connection rather than a 503; RDF 1.2 triple terms are a syntax error in this pyoxigraph
+build (400).
 """
 from __future__ import annotations
 
+import asyncio
 import hmac
 import html
+import json
 import logging
 import os
-import sys
+import re
 import signal
 import socket
-import socketserver
+import sys
+import tempfile
 import threading
 import time
-from email.utils import formatdate
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
-from kg.errors import KGStudioError, QueryTimeout, StoreError
-from kg.results import (CONTENT_TYPES, FORMATS, MEDIA_TYPES, NotAcceptable, SerializationError,
-                        kind_of, negotiate, serialize)
-from kg.store.base import Store
+import pyoxigraph as ox
+
+from kg.errors import KGStudioError
+from kg.sparql_guard import Limits, QueryRefused, check, scan
 
 log = logging.getLogger("kgstudio.serve")
 
-__all__ = ["make_server", "serve", "SparqlServer", "MAX_BODY_BYTES"]
+__all__ = ["make_server", "serve", "SparqlServer", "ServeConfig", "TRUNCATED_HEADER"]
 
-MAX_BODY_BYTES = 64 * 1024 * 1024
 TRUNCATED_HEADER = "X-KGStudio-Truncated"
 _QUERY_MEDIA = "application/sparql-query"
 _UPDATE_MEDIA = "application/sparql-update"
 _FORM_MEDIA = "application/x-www-form-urlencoded"
-_DATASET_PARAMS = ("default-graph-uri", "named-graph-uri", "using-graph-uri", "using-named-graph-uri")
+_FIRST_CHUNK = 256 * 1024      # buffered before the response starts
+_FRAME = 64 * 1024             # the worker's write size
+_ALLOW = "GET, HEAD, POST, OPTIONS"
+
+
+@dataclass(frozen=True)
+class ServeConfig:
+    """The endpoint's limits; ``serve(...)`` fills it from the ``serve.*`` settings."""
+
+    query_timeout_s: float | None = 10.0
+    max_results: int | None = 100_000
+    max_result_mb: float = 32.0
+    update_token: str | None = None
+    workers: int = 4
+    queue_wait_s: float = 2.0
+    query_memory_mb: int = 1024
+    max_query_bytes: int = 1_000_000
+    max_update_bytes: int = 16_000_000
+    max_depth: int = 64
+    max_chain: int = 512
+    allowed_endpoints: tuple[str, ...] = ()
+    cors_origins: tuple[str, ...] = ()
+    max_connections: int = 512
+    header_timeout_s: float = 10.0
+    in_memory: bool = False
+
+    def limits(self, update: bool = False) -> Limits:
+        return Limits(max_depth=self.max_depth, max_chain=self.max_chain,
+                      max_bytes=self.max_update_bytes if update else self.max_query_bytes,
+                      allowed_endpoints=self.allowed_endpoints)
 
 
 class _HTTPError(Exception):
@@ -83,42 +141,557 @@ class _HTTPError(Exception):
         self.headers = headers or {}
 
 
-class SparqlServer(ThreadingHTTPServer):
+# =====================================================================================
+# The worker process: one query at a time, results written as frames on stdout.
+# =====================================================================================
+_XML_BAD = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_XSD_STRING = _XSD + "string"
+_NUMERIC = {
+    _XSD + "integer": re.compile(r"[+-]?[0-9]+"),
+    _XSD + "decimal": re.compile(r"[+-]?[0-9]*\.[0-9]+"),
+    _XSD + "double": re.compile(r"[+-]?([0-9]+\.[0-9]*[eE][+-]?[0-9]+|\.[0-9]+[eE][+-]?[0-9]+|[0-9]+[eE][+-]?[0-9]+)"),
+}
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+class _NotRepresentable(Exception):
+    pass
+
+
+def _json_term(t) -> str:
+    if isinstance(t, ox.NamedNode):
+        return '{"type":"uri","value":' + _dumps(t.value) + "}"
+    if isinstance(t, ox.Literal):
+        if t.language:
+            return ('{"type":"literal","value":' + _dumps(t.value) + ',"xml:lang":'
+                    + _dumps(t.language) + "}")
+        dt = t.datatype.value
+        if dt == _XSD_STRING:
+            return '{"type":"literal","value":' + _dumps(t.value) + "}"
+        return '{"type":"literal","value":' + _dumps(t.value) + ',"datatype":' + _dumps(dt) + "}"
+    if isinstance(t, ox.BlankNode):
+        return '{"type":"bnode","value":' + _dumps(t.value) + "}"
+    if isinstance(t, ox.Triple):
+        return ('{"type":"triple","value":{"subject":' + _json_term(t.subject) + ',"predicate":'
+                + _json_term(t.predicate) + ',"object":' + _json_term(t.object) + "}}")
+    raise _NotRepresentable(f"cannot write {t!r} in SPARQL results")
+
+
+def _xml_text(s: str) -> str:
+    bad = _XML_BAD.search(s)
+    if bad:
+        raise _NotRepresentable(f"value {s[:40]!r} holds U+{ord(bad.group()):04X}, which XML 1.0 "
+                                "cannot carry; ask for JSON results instead")
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+
+
+def _xml_attr(s: str) -> str:
+    return _xml_text(s).replace('"', "&quot;").replace("\t", "&#9;").replace("\n", "&#10;")
+
+
+def _xml_term(t) -> str:
+    if isinstance(t, ox.NamedNode):
+        return f"<uri>{_xml_text(t.value)}</uri>"
+    if isinstance(t, ox.Literal):
+        if t.language:
+            return f'<literal xml:lang="{_xml_attr(t.language)}">{_xml_text(t.value)}</literal>'
+        dt = t.datatype.value
+        if dt != _XSD_STRING:
+            return f'<literal datatype="{_xml_attr(dt)}">{_xml_text(t.value)}</literal>'
+        return f"<literal>{_xml_text(t.value)}</literal>"
+    if isinstance(t, ox.BlankNode):
+        return f"<bnode>{_xml_text(t.value)}</bnode>"
+    if isinstance(t, ox.Triple):
+        return (f"<triple><subject>{_xml_term(t.subject)}</subject><predicate>"
+                f"{_xml_term(t.predicate)}</predicate><object>{_xml_term(t.object)}</object></triple>")
+    raise _NotRepresentable(f"cannot write {t!r} in SPARQL results")
+
+
+def _csv_term(t) -> str:
+    if t is None:
+        return ""
+    s = "_:" + t.value if isinstance(t, ox.BlankNode) else (t.value if not isinstance(t, ox.Triple) else str(t))
+    if '"' in s or "," in s or "\n" in s or "\r" in s:
+        return '"' + s.replace('"', '""') + '"'
+    return s
+
+
+def _turtle_string(s: str) -> str:
+    return '"' + (s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+                  .replace("\r", "\\r").replace("\t", "\\t")) + '"'
+
+
+def _tsv_term(t) -> str:
+    if t is None:
+        return ""
+    if isinstance(t, ox.NamedNode):
+        return f"<{t.value}>"
+    if isinstance(t, ox.BlankNode):
+        return f"_:{t.value}"
+    if isinstance(t, ox.Literal):
+        lex = t.value
+        if t.language:
+            return f"{_turtle_string(lex)}@{t.language}"
+        dt = t.datatype.value
+        if dt == _XSD_STRING:
+            return _turtle_string(lex)
+        pattern = _NUMERIC.get(dt)
+        if pattern is not None and pattern.fullmatch(lex):
+            return lex
+        return f"{_turtle_string(lex)}^^<{dt}>"
+    if isinstance(t, ox.Triple):
+        return f"<< {_tsv_term(t.subject)} {_tsv_term(t.predicate)} {_tsv_term(t.object)} >>"
+    raise _NotRepresentable(f"cannot write {t!r} in SPARQL results")
+
+
+class _Out:
+    """Collects the serialised result and ships it in frames; enforces the byte cap."""
+
+    def __init__(self, send, max_bytes: int | None):
+        self.send = send
+        self.max_bytes = max_bytes
+        self.buf: list[bytes] = []
+        self.size = 0          # bytes in buf
+        self.total = 0         # bytes written in all
+
+    def fits(self, n: int) -> bool:
+        return self.max_bytes is None or self.total + n <= self.max_bytes
+
+    def write(self, b: bytes) -> None:
+        self.buf.append(b)
+        self.size += len(b)
+        self.total += len(b)
+        if self.size >= _FRAME:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.buf:
+            self.send(b"D", b"".join(self.buf))
+            self.buf, self.size = [], 0
+
+
+def _write_select(res, fmt: str, out: _Out, max_rows: int | None) -> tuple[int, str | None]:
+    variables = [v.value for v in res.variables]
+    n = len(variables)
+    if fmt == "json":
+        out.write(('{"head":{"vars":' + _dumps(variables) + '},"results":{"bindings":[').encode())
+        tail, sep = b"]}}", ","
+
+        def row(sol):
+            parts = []
+            for i in range(n):
+                t = sol[i]
+                if t is not None:
+                    parts.append(_dumps(variables[i]) + ":" + _json_term(t))
+            return "{" + ",".join(parts) + "}"
+    elif fmt == "xml":
+        head = "".join(f'<variable name="{_xml_attr(v)}"/>' for v in variables)
+        out.write(('<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/'
+                   f'sparql-results#"><head>{head}</head><results>').encode())
+        tail, sep = b"</results></sparql>\n", ""
+        names = [_xml_attr(v) for v in variables]
+
+        def row(sol):
+            parts = ["<result>"]
+            for i in range(n):
+                t = sol[i]
+                if t is not None:
+                    parts.append(f'<binding name="{names[i]}">{_xml_term(t)}</binding>')
+            parts.append("</result>")
+            return "".join(parts)
+    elif fmt == "csv":
+        out.write((",".join(variables) + "\r\n").encode())
+        tail, sep = b"", ""
+
+        def row(sol):
+            return ",".join(_csv_term(sol[i]) for i in range(n)) + "\r\n"
+    elif fmt == "tsv":
+        out.write(("\t".join("?" + v for v in variables) + "\n").encode())
+        tail, sep = b"", ""
+
+        def row(sol):
+            return "\t".join(_tsv_term(sol[i]) for i in range(n)) + "\n"
+    else:
+        raise _NotRepresentable(f"a select result cannot be written as {fmt}")
+    rows, cut = 0, None
+    room = len(tail)
+    for sol in res:
+        if max_rows is not None and rows >= max_rows:
+            cut = "rows"
+            break
+        b = ((sep if rows else "") + row(sol)).encode()
+        if not out.fits(len(b) + room):
+            cut = "bytes"
+            break
+        out.write(b)
+        rows += 1
+    out.write(tail)
+    return rows, cut
+
+
+def _write_table(res, kind: str, max_rows: int | None, out: _Out) -> tuple[int, str | None]:
+    """The terminal table of kg.results (converts to rdflib, so only for small results)."""
+    logging.getLogger("rdflib").setLevel(logging.CRITICAL)   # one error line, not a traceback per value
+    from kg.results import table
+    from kg.store.base import GraphResult, SelectResult
+    from kg.store.terms import to_rdflib
+    rows, cut = [], None
+    if kind == "select":
+        variables = [v.value for v in res.variables]
+        for sol in res:
+            if max_rows is not None and len(rows) >= max_rows:
+                cut = "rows"
+                break
+            rows.append(tuple(to_rdflib(sol[i]) for i in range(len(variables))))
+        text = table(SelectResult(variables, rows, cut is not None))
+    else:
+        for t in res:
+            if max_rows is not None and len(rows) >= max_rows:
+                cut = "rows"
+                break
+            rows.append((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
+        text = table(GraphResult(rows, cut is not None))
+    b = text.encode()
+    if not out.fits(len(b)):
+        raise _NotRepresentable("the text table is over the result size limit (serve.max_result_mb); "
+                                "ask for CSV or JSON, or add a LIMIT")
+    out.write(b)
+    return len(rows), cut
+
+
+_GRAPH_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
+                  "nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG,
+                  "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}
+
+
+def _write_graph(res, fmt: str, out: _Out, max_rows: int | None, prefixes) -> tuple[int, str | None]:
+    if fmt in ("ntriples", "nquads"):   # line formats: streamed in batches, cut at a line
+        rows, cut, batch = 0, None, []
+        fmt_ox = _GRAPH_FORMATS[fmt]
+
+        def flush_batch():
+            nonlocal cut
+            data = ox.serialize(batch, format=fmt_ox)
+            if not out.fits(len(data)):
+                lines = data.splitlines(keepends=True)
+                keep = []
+                for line in lines:
+                    if not out.fits(len(line)):
+                        break
+                    out.write(line)
+                    keep.append(line)
+                cut = "bytes"
+                return len(keep)
+            out.write(data)
+            return len(batch)
+
+        for t in res:
+            if max_rows is not None and rows + len(batch) >= max_rows:
+                cut = "rows"
+                break
+            batch.append(t)
+            if len(batch) >= 1000:
+                rows += flush_batch()
+                batch = []
+                if cut:
+                    return rows, cut
+        if batch and cut != "bytes":
+            rows += flush_batch()
+        return rows, cut
+    triples, cut = [], None
+    for t in res:
+        if max_rows is not None and len(triples) >= max_rows:
+            cut = "rows"
+            break
+        triples.append(t)
+    data = ox.serialize(triples, format=_GRAPH_FORMATS[fmt], prefixes=prefixes)
+    while not out.fits(len(data)) and triples:   # keep a valid document: fewer triples
+        keep = max(0, int(len(triples) * (out.max_bytes - out.total) / len(data) * 0.9))
+        triples = triples[:keep]
+        cut = "bytes"
+        data = ox.serialize(triples, format=_GRAPH_FORMATS[fmt], prefixes=prefixes)
+    if fmt == "rdfxml":
+        bad = _XML_BAD.search(data.decode("utf-8", "replace"))
+        if bad:
+            raise _NotRepresentable(f"the graph holds U+{ord(bad.group()):04X}, which XML 1.0 "
+                                    "cannot carry; ask for Turtle or N-Triples instead")
+    out.write(data)
+    return len(triples), cut
+
+
+_ASK_FORMATS = {"csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
+
+
+def _run_one(store, req: dict, send) -> None:
+    limits = Limits(**req["limits"])
+    try:
+        s = check(req["query"], limits)
+    except QueryRefused as e:
+        send(b"X", json.dumps({"status": 400, "message": str(e)}).encode())
+        return
+    kw: dict = {}
+    if req.get("default_graph") is not None or req.get("named_graphs") is not None:
+        kw["default_graph"] = [ox.NamedNode(g) for g in req.get("default_graph") or []] or ox.DefaultGraph()
+        kw["named_graphs"] = [ox.NamedNode(g) for g in req.get("named_graphs") or []]
+    elif req.get("union", True) and not s.has_dataset:
+        kw["use_default_graph_as_union"] = True
+    try:
+        res = store.query(req["query"], **kw)
+    except SyntaxError as e:
+        send(b"X", json.dumps({"status": 400, "message": f"SPARQL syntax error: {str(e).splitlines()[0]}"}).encode())
+        return
+    except (OSError, ValueError, RuntimeError) as e:
+        send(b"X", json.dumps({"status": 500, "message": f"query failed: {str(e)[:500]}"}).encode())
+        return
+    kind = ("ask" if isinstance(res, ox.QueryBoolean) else
+            "select" if isinstance(res, ox.QuerySolutions) else "graph")
+    fmt = req["fmt"]
+    if kind != req.get("kind"):
+        send(b"X", json.dumps({"status": 500, "message": f"the query gave a {kind} result, "
+                                                         f"not the {req.get('kind')} its form announced"}).encode())
+        return
+    out = _Out(send, req.get("max_bytes"))
+    max_rows = req.get("max_rows")
+    try:
+        if kind == "ask":
+            value = bool(res)
+            if fmt == "json":
+                out.write(b'{"head":{},"boolean":' + (b"true" if value else b"false") + b"}")
+            elif fmt == "xml":
+                out.write(b'<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/'
+                          b'2005/sparql-results#"><head/><boolean>' + (b"true" if value else b"false")
+                          + b"</boolean></sparql>\n")
+            elif fmt in _ASK_FORMATS:
+                out.write(res.serialize(format=_ASK_FORMATS[fmt]) + (b"\r\n" if fmt == "csv" else b"\n"))
+            else:
+                out.write(b"true\n" if value else b"false\n")
+            rows, cut = 1, None
+        elif fmt == "table":
+            rows, cut = _write_table(res, kind, max_rows, out)
+        elif kind == "select":
+            rows, cut = _write_select(res, fmt, out, max_rows)
+        else:
+            rows, cut = _write_graph(res, fmt, out, max_rows, req.get("prefixes"))
+    except _NotRepresentable as e:
+        out.buf = []
+        send(b"X", json.dumps({"status": 406, "message": str(e), "sent": out.total - out.size}).encode())
+        return
+    except (OSError, ValueError, RuntimeError) as e:
+        out.buf = []
+        send(b"X", json.dumps({"status": 500, "message": f"query failed: {str(e)[:500]}"}).encode())
+        return
+    out.flush()
+    send(b"E", json.dumps({"rows": rows, "cut": cut, "bytes": out.total}).encode())
+
+
+def _vm_bytes() -> int:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _open_worker_store(source: dict):
+    if source.get("path"):
+        return ox.Store.read_only(source["path"])
+    store = ox.Store()
+    if source.get("snapshot"):
+        store.bulk_load(path=source["snapshot"], format=ox.RdfFormat.N_QUADS)
+    return store
+
+
+def _worker_main() -> None:
+    """Entry point of a query worker: ``{"source":..., "memory_mb":...}`` on the first
+    line of stdin, then requests as length-prefixed JSON; answers are frames (type byte,
+    4-byte length, payload) on stdout."""
+    import resource
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # the server stops its workers itself
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr                        # nothing else may write to the pipe
+
+    def send(kind: bytes, payload: bytes) -> None:
+        stdout.write(kind + len(payload).to_bytes(4, "big") + payload)
+        stdout.flush()
+
+    boot = json.loads(stdin.readline())
+    gen = boot["generation"]
+    store = _open_worker_store(boot["source"])
+    if boot.get("memory_mb"):
+        limit = _vm_bytes() + int(boot["memory_mb"]) * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    send(b"R", b"{}")
+    while True:
+        head = stdin.read(4)
+        if len(head) < 4:
+            return
+        req = json.loads(stdin.read(int.from_bytes(head, "big")))
+        try:
+            if req["generation"] != gen:   # the store changed: read what it holds now
+                del store
+                store = _open_worker_store(req["source"])
+                gen = req["generation"]
+            _run_one(store, req, send)
+        except MemoryError:
+            send(b"X", json.dumps({"status": 500, "memory": True, "message": "memory"}).encode())
+
+
+# =====================================================================================
+# The pool, in the server process
+# =====================================================================================
+class _WorkerDied(Exception):
+    pass
+
+
+class _Worker:
+    def __init__(self, proc: asyncio.subprocess.Process, generation: int):
+        self.proc = proc
+        self.generation = generation
+
+    async def frame(self) -> tuple[bytes, bytes]:
+        try:
+            head = await self.proc.stdout.readexactly(5)
+            return head[:1], await self.proc.stdout.readexactly(int.from_bytes(head[1:], "big"))
+        except (asyncio.IncompleteReadError, ConnectionError) as e:
+            raise _WorkerDied() from e
+
+    def kill(self) -> None:
+        if self.proc.returncode is None:
+            try:
+                self.proc.kill()
+            except ProcessLookupError:
+                pass
+
+
+class _Pool:
+    def __init__(self, config: ServeConfig, source: Callable[[], dict]):
+        self.config = config
+        self.source = source          # -> {"path": ...} or {"snapshot": ...}
+        self.generation = 0
+        self.idle: asyncio.Queue[_Worker] = asyncio.Queue()
+        self.all: set[_Worker] = set()
+        self.closing = False
+        self.replacements = 0
+        self._tasks: set[asyncio.Task] = set()
+
+    async def start(self) -> None:
+        workers = await asyncio.gather(*(self._spawn() for _ in range(self.config.workers)))
+        for w in workers:
+            self.idle.put_nowait(w)
+
+    async def _spawn(self) -> _Worker:
+        root = str(Path(__file__).resolve().parents[1])
+        env = {**os.environ, "MALLOC_ARENA_MAX": "2",
+               "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", "from studio.server import _worker_main; _worker_main()",
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL, env=env, limit=_FRAME * 4)
+        w = _Worker(proc, self.generation)
+        boot = {"source": self.source(), "generation": self.generation,
+                "memory_mb": self.config.query_memory_mb}
+        proc.stdin.write(json.dumps(boot).encode() + b"\n")
+        await proc.stdin.drain()
+        kind, _ = await asyncio.wait_for(w.frame(), 60)
+        if kind != b"R":
+            raise _WorkerDied()
+        self.all.add(w)
+        return w
+
+    def _replace(self, w: _Worker) -> None:
+        w.kill()
+        self.all.discard(w)
+        if self.closing:
+            return
+        self.replacements += 1
+
+        async def again():
+            await w.proc.wait()
+            for attempt in range(3):
+                try:
+                    nw = await self._spawn()
+                except Exception as e:  # noqa: BLE001 - logged, retried
+                    log.error("cannot start a query worker: %s", e)
+                    await asyncio.sleep(1 + attempt)
+                    continue
+                if self.closing:
+                    nw.kill()
+                else:
+                    self.idle.put_nowait(nw)
+                return
+        t = asyncio.get_running_loop().create_task(again())
+        self._tasks.add(t)
+        t.add_done_callback(self._tasks.discard)
+
+    async def acquire(self) -> _Worker:
+        try:
+            return await asyncio.wait_for(self.idle.get(), self.config.queue_wait_s)
+        except asyncio.TimeoutError:
+            raise _HTTPError(503, f"all {self.config.workers} query workers are busy; try again "
+                                  "shortly", {"Retry-After": "1"}) from None
+
+    def release(self, w: _Worker) -> None:
+        if self.closing:
+            w.kill()
+        else:
+            self.idle.put_nowait(w)
+
+    async def close(self) -> None:
+        self.closing = True
+        for w in list(self.all):
+            w.kill()
+        for w in list(self.all):
+            try:
+                await asyncio.wait_for(w.proc.wait(), 5)
+            except asyncio.TimeoutError:
+                pass
+        for t in list(self._tasks):
+            t.cancel()
+
+
+@dataclass
+class _Answer:
+    first: bytes
+    done: bool
+    meta: dict = field(default_factory=dict)
+
+
+# =====================================================================================
+# The server
+# =====================================================================================
+class SparqlServer:
     """The endpoint; make one with :func:`make_server`."""
 
-    daemon_threads = True        # a stuck client never blocks process exit
-    request_queue_size = 1024    # listen backlog: many clients connecting at once
-    allow_reuse_address = True
-
-    def __init__(self, address, store: Store, *, query_timeout_s: float | None,
-                 max_results: int | None, update_token: str | None, owns_store: bool):
+    def __init__(self, sock: socket.socket, store, config: ServeConfig, owns_store: bool):
+        self.sock = sock
         self.store = store
-        self.query_timeout_s = query_timeout_s
-        self.max_results = max_results
-        self.update_token = update_token or None
+        self.config = config
         self.owns_store = owns_store
-        self._conns: dict[socket.socket, bool] = {}   # connection -> busy with a request
-        self._conns_lock = threading.Lock()
-        self._stopping = False
-        self._serving = threading.Event()
+        self.query_timeout_s = config.query_timeout_s
+        self.max_results = config.max_results
+        self.update_token = config.update_token or None
+        self._update_lock = threading.Lock()
+        self._snapshot_dir: tempfile.TemporaryDirectory | None = None
+        self._snapshot: str | None = None
+        self._snapshots: list[str] = []
+        self.pool: _Pool | None = None
+        self._thread: threading.Thread | None = None
         self._closed = False
-        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
-        super().__init__(address, _Handler)
+        self._uvicorn = self._make_uvicorn()
 
-    def server_bind(self):
-        # HTTPServer.server_bind looks the host up with getfqdn (a reverse DNS query that can
-        # hang for seconds where no resolver answers); the name is not needed here.
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.server_address[:2]
-
-    # ---- addresses --------------------------------------------------------------------
+    # ---- addresses ----------------------------------------------------------------------
     @property
     def host(self) -> str:
-        return self.server_address[0]
+        return self.sock.getsockname()[0]
 
     @property
     def port(self) -> int:
-        return self.server_address[1]
+        return self.sock.getsockname()[1]
 
     @property
     def url(self) -> str:
@@ -126,391 +699,518 @@ class SparqlServer(ThreadingHTTPServer):
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}/sparql"
 
-    # ---- connection bookkeeping (for graceful shutdown) --------------------------------------
-    def process_request(self, request, client_address):
-        with self._conns_lock:
-            self._conns[request] = False
-        super().process_request(request, client_address)
+    # ---- what the workers read ----------------------------------------------------------
+    def _source(self) -> dict:
+        path = getattr(self.store, "path", None)
+        if path is not None and not self.config.in_memory:
+            return {"path": str(path)}
+        if self._snapshot is None:
+            self._take_snapshot()
+        return {"snapshot": self._snapshot}
 
-    def shutdown_request(self, request):
-        with self._conns_lock:
-            self._conns.pop(request, None)
-        super().shutdown_request(request)
+    def _take_snapshot(self) -> None:
+        if self._snapshot_dir is None:
+            self._snapshot_dir = tempfile.TemporaryDirectory(prefix="kgstudio-serve-")
+        target = Path(self._snapshot_dir.name) / f"snapshot-{time.monotonic_ns()}.nq"
+        raw = self.store.raw
+        raw.dump(output=str(target), format=ox.RdfFormat.N_QUADS)
+        self._snapshots.append(str(target))
+        self._snapshot = str(target)
+        while len(self._snapshots) > 3:   # a worker may still be reading the one before
+            Path(self._snapshots.pop(0)).unlink(missing_ok=True)
 
-    def _set_busy(self, conn, busy: bool) -> None:
-        with self._conns_lock:
-            if conn in self._conns:
-                self._conns[conn] = busy
+    # ---- uvicorn --------------------------------------------------------------------------
+    def _make_uvicorn(self):
+        import uvicorn
+        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-    def handle_error(self, request, client_address):
-        import sys
-        exc = sys.exc_info()[1]
-        if isinstance(exc, (ConnectionError, TimeoutError)):
-            log.debug("%s: connection dropped: %s", client_address[0], exc)
-            return
-        log.exception("unexpected error serving %s", client_address[0])
+        header_timeout = self.config.header_timeout_s
 
-    # ---- running and stopping -------------------------------------------------------------
-    def serve_forever(self, poll_interval: float = 0.2) -> None:
-        self._serving.set()
-        try:
-            super().serve_forever(poll_interval)
-        finally:
-            self._serving.clear()
+        class Protocol(HttpToolsProtocol):
+            """uvicorn's protocol plus a deadline for a request's headers (slowloris)."""
+
+            _deadline = None
+
+            def _arm(self):
+                self._disarm()
+                self._deadline = self.loop.call_later(header_timeout, self._late)
+
+            def _disarm(self):
+                if self._deadline is not None:
+                    self._deadline.cancel()
+                    self._deadline = None
+
+            def _late(self):
+                if not self.transport.is_closing() and (self.cycle is None or self.cycle.response_complete):
+                    self.transport.close()
+
+            def connection_made(self, transport):
+                super().connection_made(transport)
+                self._arm()
+
+            def on_headers_complete(self):
+                self._disarm()
+                super().on_headers_complete()
+
+            def on_response_complete(self):
+                super().on_response_complete()
+                if not self.transport.is_closing():
+                    self._arm()
+
+            def connection_lost(self, exc):
+                self._disarm()
+                super().connection_lost(exc)
+
+        outer = self
+
+        class Server(uvicorn.Server):
+            def handle_exit(self, sig, frame):
+                # not recorded for re-raising (uvicorn's default): a stop on SIGTERM is a
+                # clean exit (status 0); a second Ctrl-C stops at once
+                if self.should_exit and sig == signal.SIGINT:
+                    self.force_exit = True
+                    return
+                log.info("%s received: finishing requests in flight, then stopping",
+                         signal.Signals(sig).name)
+                self.should_exit = True
+
+        config = uvicorn.Config(_App(outer), http=Protocol, lifespan="on", log_config=None,
+                                access_log=False, server_header=False,
+                                limit_concurrency=self.config.max_connections,
+                                timeout_keep_alive=5,
+                                timeout_graceful_shutdown=(self.config.query_timeout_s or 30) + 5,
+                                backlog=1024)
+        return Server(config)
+
+    def serve_forever(self) -> None:
+        self._uvicorn.run(sockets=[self.sock])
 
     def start_thread(self) -> threading.Thread:
         """Serve in a daemon thread (tests, notebooks); :meth:`stop` ends it."""
         t = threading.Thread(target=self.serve_forever, name="kgstudio-serve", daemon=True)
         t.start()
-        self._serving.wait(5)
+        self._thread = t
+        deadline = time.monotonic() + 120
+        while not self._uvicorn.started and t.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if not self._uvicorn.started:
+            raise KGStudioError("the endpoint did not start (see the log)")
         return t
 
     def stop(self, grace_s: float | None = None) -> None:
-        """Graceful stop: stop accepting, close idle keep-alive connections, let requests in
-        flight finish (at most ``grace_s``, default query timeout + 5 s), close the store if
-        the server opened it. Call it from any thread but the one in :meth:`serve_forever`."""
+        """Graceful stop: stop accepting, close idle connections, let requests in flight
+        finish (at most the query timeout + 5 s), stop the workers, close the store if the
+        server opened it."""
         if self._closed:
             return
-        self._stopping = True
-        if self._serving.is_set():
-            self.shutdown()
-        if grace_s is None:
-            grace_s = (self.query_timeout_s or 30.0) + 5.0
-        deadline = time.monotonic() + grace_s
-        while True:
-            with self._conns_lock:
-                idle = [c for c, busy in self._conns.items() if not busy]
-                left = len(self._conns)
-            for conn in idle:  # wakes the thread blocked reading the next request
-                try:
-                    conn.shutdown(socket.SHUT_RD)
-                except OSError:
-                    pass
-            if not left or time.monotonic() > deadline:
-                break
-            time.sleep(0.02)
-        if left:
-            log.warning("stopping with %d request(s) still running", left)
-        self.server_close()
+        self._uvicorn.should_exit = True
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join((self.config.query_timeout_s or 30) + 10 if grace_s is None else grace_s)
+        self._close()
+
+    def _close(self) -> None:
+        if self._closed:
+            return
         self._closed = True
+        try:
+            self.sock.close()
+        except OSError:
+            pass
         if self.owns_store:
             self.store.close()
+        if self._snapshot_dir is not None:
+            self._snapshot_dir.cleanup()
+
+    def __enter__(self):
+        return self
 
     def __exit__(self, *exc):
         self.stop()
 
-
-def make_server(store_factory_or_store: Store | Callable[[], Store], *, host: str = "127.0.0.1",
-                port: int = 0, query_timeout_s: float | None = 10.0,
-                max_results: int | None = 100_000, update_token: str | None = None) -> SparqlServer:
-    """A SPARQL 1.1 Protocol endpoint over a store, bound but not yet serving.
-
-    ``store_factory_or_store``: a :class:`kg.store.base.Store` (the caller closes it) or a
-    callable returning one (the server closes it when it stops). ``port=0`` picks a free
-    port (see ``server.url``). ``update_token`` empty or None: read-only. Serve with
-    ``server.serve_forever()`` or ``server.start_thread()``; stop with ``server.stop()``.
-    """
-    if isinstance(store_factory_or_store, Store):
-        store, owns = store_factory_or_store, False
-    elif callable(store_factory_or_store):
-        store, owns = store_factory_or_store(), True
-    else:
-        raise TypeError("make_server needs a Store or a callable that returns one")
-    if query_timeout_s is not None and query_timeout_s <= 0:
-        raise ValueError("query_timeout_s must be positive (or None for no limit)")
-    if max_results is not None and max_results < 1:
-        raise ValueError("max_results must be at least 1 (or None for no limit)")
-    try:
-        server = SparqlServer((host, port), store, query_timeout_s=query_timeout_s,
-                              max_results=max_results, update_token=update_token, owns_store=owns)
-    except OSError as e:
-        if owns:
-            store.close()
-        raise KGStudioError(f"cannot listen on {host}:{port}: {e.strerror or e}; "
-                            "pick another port with --port or serve.port") from e
-    return server
-
-
-def serve(workspace, host: str | None = None, port: int | None = None,
-          query_timeout_s: float | None = None, max_results: int | None = None,
-          update_token: str | None = None, in_memory: bool | None = None) -> None:
-    """Serve a workspace (a ``kg.workspace.Workspace`` or its folder) until SIGINT/SIGTERM.
-
-    Arguments left None come from the workspace settings ``serve.*``; the update token from
-    ``serve.update_token``, else env ``KGSTUDIO_UPDATE_TOKEN``.
-    """
-    from kg.workspace import Workspace
-
-    ws = workspace if isinstance(workspace, Workspace) else Workspace(Path(workspace))
-    settings = ws.settings
-    host = host if host is not None else settings["serve.host"]
-    port = port if port is not None else settings["serve.port"]
-    timeout = query_timeout_s if query_timeout_s is not None else settings["serve.query_timeout_s"]
-    cap = max_results if max_results is not None else settings["serve.max_results"]
-    token = (update_token or settings["serve.update_token"]
-             or os.environ.get("KGSTUDIO_UPDATE_TOKEN") or None)
-    if not logging.getLogger().handlers and not log.handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    # Always read-write: pyoxigraph's read-only mode is undefined while another process
-    # writes, and the lock makes a concurrent `kgstudio import` fail with a clear message.
-    # Read-only-ness is enforced per request (no token: updates get 403).
-    # pyoxigraph releases the GIL for every result row it yields; with many busy request
-    # threads, each re-acquisition can wait a whole switch interval (5 ms by default), so a
-    # query with thousands of rows crawled past the time limit under 50 clients. A 1 ms
-    # interval removed those timeouts in benchmarks/kg_store.py (0 errors instead of ~40
-    # in 20 s) and raised throughput by a fifth.
-    sys.setswitchinterval(0.001)
-    in_memory = settings["serve.in_memory"] if in_memory is None else in_memory
-    if in_memory and settings["store.backend"] == "embedded":
-        log.info("loading the store into memory (serve.in_memory) ...")
-    server = make_server(lambda: ws.open_store(in_memory=in_memory), host=host, port=port, query_timeout_s=timeout or None,
-                         max_results=cap or None, update_token=token)
-    if token and host not in ("127.0.0.1", "::1", "localhost"):
-        log.warning("updates are enabled on %s over plain HTTP: the bearer token travels in "
-                    "clear text; put a TLS proxy in front", host)
-
-    def on_signal(signum, _frame):
-        log.info("%s received: finishing requests in flight, then stopping",
-                 signal.Signals(signum).name)
-        signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl-C is abrupt
-        threading.Thread(target=server.shutdown, name="kgstudio-stop", daemon=True).start()
-
-    previous = {}
-    if threading.current_thread() is threading.main_thread():  # signals reach the main thread only
-        previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
-    log.info("kgstudio serve: %s over %s (%s; query timeout %s s; at most %s results). "
-             "Ctrl-C stops.", server.url, ws.root, "updates need the bearer token" if token
-             else "read-only", timeout or "no", cap or "unlimited")
-    try:
-        server.serve_forever()
-    finally:
-        server.stop()
-        for s, h in previous.items():
-            signal.signal(s, h)
-        log.info("kgstudio serve: stopped")
-
-
-# ---- the request handler ----------------------------------------------------------------------
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "kgstudio"
-    sys_version = ""
-    timeout = 30                    # seconds an idle keep-alive connection is kept
-    disable_nagle_algorithm = True
-    server: SparqlServer
-
-    # ---- framing ----------------------------------------------------------------------------
-    def parse_request(self) -> bool:
-        self._t0 = time.perf_counter()
-        self.server._set_busy(self.connection, True)
-        return super().parse_request()
-
-    def handle_one_request(self):
-        try:
-            super().handle_one_request()
-        finally:
-            self.server._set_busy(self.connection, False)
-            if self.server._stopping:
-                self.close_connection = True
-
-    def _respond(self, status: int, body: bytes, content_type: str | None,
-                 headers: dict[str, str] | None = None) -> None:
-        headers_in = getattr(self, "headers", None)
-        if self.server._stopping or (headers_in is not None
-                                     and headers_in.get("Connection", "").lower() == "close"):
-            self.close_connection = True
-        phrase = HTTPStatus(status).phrase
-        lines = [f"{self.protocol_version} {status} {phrase}",
-                 f"Server: {self.server_version}", f"Date: {formatdate(usegmt=True)}"]
-        if content_type:
-            lines.append(f"Content-Type: {content_type}")
-        lines.append(f"Content-Length: {len(body)}")
-        for k, v in (headers or {}).items():
-            lines.append(f"{k}: {v}")
-        if self.close_connection:
-            lines.append("Connection: close")
-        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        self.wfile.write(head if self.command == "HEAD" else head + body)
-        self._log(status, len(body))
-
-    def _log(self, status: int, size: int) -> None:
-        ms = (time.perf_counter() - getattr(self, "_t0", time.perf_counter())) * 1000
-        line = self.requestline if len(self.requestline) <= 300 else self.requestline[:297] + "..."
-        log.info('%s "%s" %d %d %.1fms', self.client_address[0], line, status, size, ms)
-
-    def _error(self, e: _HTTPError) -> None:
-        headers = {"X-Content-Type-Options": "nosniff", **e.headers}
-        self._respond(e.status, (e.message.rstrip("\n") + "\n").encode("utf-8"),
-                      "text/plain; charset=utf-8", headers)
-
-    # errors the base class answers itself (bad request line, unsupported method...)
-    def send_error(self, code, message=None, explain=None):
-        self.close_connection = True
-        status = HTTPStatus(code)
-        self._respond(code, f"{status.phrase}: {message or status.description}\n".encode("utf-8"),
-                      "text/plain; charset=utf-8", {"X-Content-Type-Options": "nosniff"})
-
-    def log_message(self, format, *args):  # noqa: A002 - base-class signature
-        log.debug("%s %s", self.client_address[0], format % args)
-
-    def log_error(self, format, *args):  # noqa: A002
-        log.debug("%s %s", self.client_address[0], format % args)
-
-    # ---- methods --------------------------------------------------------------------------------
-    def do_GET(self):
-        self._dispatch("GET")
-
-    def do_HEAD(self):
-        self._dispatch("GET")
-
-    def do_POST(self):
-        self._dispatch("POST")
-
-    def do_OPTIONS(self):
-        self._respond(204, b"", None, {"Allow": "GET, HEAD, POST, OPTIONS"})
-
-    def _dispatch(self, method: str) -> None:
-        try:
-            body = self._read_body() if method == "POST" else b""
-            url = urlsplit(self.path)
-            if url.path in ("/", "/index.html"):
-                if method != "GET":
-                    raise _HTTPError(405, "POST queries to /sparql", {"Allow": "GET, HEAD"})
-                self._home(url.query)
-            elif url.path == "/sparql":
-                self._sparql(method, url.query, body)
-            else:
-                raise _HTTPError(404, f"nothing at {url.path[:200]}; the endpoint is /sparql")
-        except _HTTPError as e:
-            self._error(e)
-        except (ConnectionError, TimeoutError):
-            self.close_connection = True
-            raise
-        except Exception as e:  # a bug: answer 500, keep serving
-            log.exception("error answering %r", self.requestline)
-            self.close_connection = True
-            self._error(_HTTPError(500, f"internal error: {type(e).__name__}: {e}"))
-
-    # ---- /sparql ------------------------------------------------------------------------------
-    def _sparql(self, method: str, query_string: str, body: bytes) -> None:
-        params = _parse_params(query_string)
-        if method == "GET":
-            if "update" in params:
-                raise _HTTPError(400, "SPARQL Update needs POST")
-            if "query" not in params:
-                accept = self.headers.get("Accept", "")
-                if "text/html" in accept:
-                    self._home("")
-                    return
-                raise _HTTPError(400, "missing 'query' parameter; see / for how to query this endpoint")
-            self._query(_single(params, "query"), params)
-            return
-        media = (self.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
-        if media == _FORM_MEDIA:
+    # ---- updates -----------------------------------------------------------------------
+    def _update_sync(self, sparql: str) -> None:
+        store = self.store
+        with self._update_lock:
+            old = store.guard_limits
+            store.guard_limits = self.config.limits(update=True)
             try:
-                form = _parse_params(body.decode("utf-8"))
-            except UnicodeDecodeError:
-                raise _HTTPError(400, "the form body is not UTF-8")
-            both = {k: params.get(k, []) + form.get(k, []) for k in set(params) | set(form)}
-            if ("query" in form) == ("update" in form):
-                raise _HTTPError(400, "a form POST needs exactly one of 'query' or 'update'")
-            if "update" in form:
-                self._update(_single(both, "update"), both)
-            else:
-                self._query(_single(both, "query"), both)
-        elif media == _QUERY_MEDIA:
-            self._query(_text(body), params)
-        elif media == _UPDATE_MEDIA:
-            self._update(_text(body), params)
+                store.update(sparql)
+            finally:
+                store.guard_limits = old
+            if self._snapshot is not None:
+                self._take_snapshot()
+            if self.pool is not None:
+                self.pool.generation += 1
+
+
+class _App:
+    """The ASGI application: lifespan (the worker pool) and one log line per request."""
+
+    def __init__(self, server: SparqlServer):
+        self.server = server
+
+    async def app(self, scope, receive, send):
+        from starlette.requests import Request
+
+        request = Request(scope, receive)
+        request.state.server = self.server
+        path = scope.get("path", "")
+        if path in ("/", "/index.html"):
+            response = await _home_route(request)
+        elif path == "/sparql":
+            response = await _sparql_route(request)
         else:
-            raise _HTTPError(415, f"unsupported Content-Type {media or '(none)'!r}: POST "
-                                  f"{_FORM_MEDIA}, {_QUERY_MEDIA} or {_UPDATE_MEDIA}")
+            response = _plain(404, f"nothing at {path[:200]}; the endpoint is /sparql")
+        await response(scope, receive, send)
 
-    def _read_body(self) -> bytes:
-        """The request body; a body that cannot be read leaves the connection unusable."""
-        if self.headers.get("Transfer-Encoding", "").lower() not in ("", "identity"):
-            self.close_connection = True
-            raise _HTTPError(411, "send the body with a Content-Length (chunked bodies are not supported)")
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "lifespan":
+            return await self._lifespan(receive, send)
+        if scope["type"] != "http":
+            return
+        t0 = time.perf_counter()
+        status, size = [0], [0]
+
+        async def counting_send(message):
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            elif message["type"] == "http.response.body":
+                size[0] += len(message.get("body", b""))
+            await send(message)
+
         try:
-            length = int(self.headers.get("Content-Length", "0"))
+            await self.app(scope, receive, counting_send)
+        finally:
+            target = scope.get("raw_path", b"").decode("latin-1")
+            if scope.get("query_string"):
+                target += "?" + scope["query_string"].decode("latin-1")
+            line = f'{scope["method"]} {target} HTTP/{scope.get("http_version", "1.1")}'
+            if len(line) > 300:
+                line = line[:297] + "..."
+            client = (scope.get("client") or ("-",))[0]
+            log.info('%s "%s" %d %d %.1fms', client, line.replace('"', "%22"), status[0], size[0],
+                     (time.perf_counter() - t0) * 1000)
+
+    async def _lifespan(self, receive, send):
+        srv = self.server
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    srv.pool = _Pool(srv.config, srv._source)
+                    await srv.pool.start()
+                except Exception as e:  # noqa: BLE001 - reported to uvicorn
+                    log.error("cannot start the query workers: %s", e)
+                    await send({"type": "lifespan.startup.failed", "message": str(e)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if srv.pool is not None:
+                    await srv.pool.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+# ---- request handling ------------------------------------------------------------------------
+def _plain(status: int, message: str, headers: dict | None = None):
+    from starlette.responses import Response
+    return Response((message.rstrip("\n") + "\n").encode("utf-8"), status_code=status,
+                    media_type="text/plain; charset=utf-8",
+                    headers={"X-Content-Type-Options": "nosniff", **(headers or {})})
+
+
+def _cors(request, config: ServeConfig) -> dict[str, str]:
+    origin = request.headers.get("origin")
+    if not origin or not config.cors_origins:
+        return {}
+    if "*" in config.cors_origins:
+        return {"Access-Control-Allow-Origin": "*"}
+    if origin in config.cors_origins:
+        return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+    return {}
+
+
+async def _home_route(request):
+    if request.method not in ("GET", "HEAD"):
+        return _plain(405, "POST queries to /sparql", {"Allow": "GET, HEAD"})
+    return _home(request, request.query_params.get("query"))
+
+
+async def _sparql_route(request):
+    srv: SparqlServer = request.state.server
+    try:
+        return await _sparql(request, srv)
+    except _HTTPError as e:
+        return _plain(e.status, e.message, e.headers)
+    except QueryRefused as e:
+        return _plain(400, str(e))
+
+
+async def _read_body(request, limit: int, deadline_s: float) -> bytes:
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > limit:
+        raise _HTTPError(413, f"the body is {int(length):,} bytes; the limit is {limit:,} "
+                              "(settings serve.max_query_bytes / serve.max_update_bytes)",
+                         {"Connection": "close"})
+    chunks, size = [], 0
+
+    async def read():
+        nonlocal size
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise _HTTPError(413, f"the body is over the {limit:,} byte limit", {"Connection": "close"})
+            chunks.append(chunk)
+
+    try:
+        await asyncio.wait_for(read(), deadline_s)
+    except asyncio.TimeoutError:
+        raise _HTTPError(408, "the request body did not arrive in time", {"Connection": "close"}) from None
+    return b"".join(chunks)
+
+
+async def _sparql(request, srv: SparqlServer):
+    cfg = srv.config
+    method = request.method
+    if method == "OPTIONS":
+        headers = {"Allow": _ALLOW}
+        cors = _cors(request, cfg)
+        if cors:
+            headers.update(cors)
+            headers.update({"Access-Control-Allow-Methods": "GET, POST",
+                            "Access-Control-Allow-Headers": "Content-Type, Accept",
+                            "Access-Control-Max-Age": "600"})
+        from starlette.responses import Response
+        return Response(b"", status_code=204, headers=headers)
+    if method not in ("GET", "HEAD", "POST"):
+        raise _HTTPError(405, f"{method} is not supported here; query with GET or POST",
+                         {"Allow": _ALLOW})
+    params = _parse_params(request.scope.get("query_string", b"").decode("latin-1"))
+    if method in ("GET", "HEAD"):
+        if "update" in params:
+            raise _HTTPError(400, "SPARQL Update needs POST")
+        if "query" not in params:
+            if "text/html" in request.headers.get("accept", ""):
+                return _home(request, None)
+            raise _HTTPError(400, "missing 'query' parameter; see / for how to query this endpoint")
+        return await _query(request, srv, _single(params, "query"), params)
+    media = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
+    timeout = cfg.query_timeout_s or 30.0
+    if media == _FORM_MEDIA:
+        limit = max(cfg.max_query_bytes, cfg.max_update_bytes if srv.update_token else 0) * 3 + 1024
+        body = await _read_body(request, limit, timeout)
+        try:
+            form = _parse_params(body.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise _HTTPError(400, "the form body is not UTF-8") from None
+        both = {k: params.get(k, []) + form.get(k, []) for k in set(params) | set(form)}
+        if ("query" in form) == ("update" in form):
+            raise _HTTPError(400, "a form POST needs exactly one of 'query' or 'update'")
+        if "update" in form:
+            return await _update(request, srv, _single(both, "update"), both)
+        return await _query(request, srv, _single(both, "query"), both)
+    if media == _QUERY_MEDIA:
+        body = await _read_body(request, cfg.max_query_bytes, timeout)
+        return await _query(request, srv, _text(body), params)
+    if media == _UPDATE_MEDIA:
+        _authorise(request, srv)
+        body = await _read_body(request, cfg.max_update_bytes, timeout)
+        return await _update(request, srv, _text(body), params)
+    raise _HTTPError(415, f"unsupported Content-Type {media[:100] or '(none)'!r}: POST "
+                          f"{_FORM_MEDIA}, {_QUERY_MEDIA} or {_UPDATE_MEDIA}")
+
+
+_KINDS = {"SELECT": "select", "ASK": "ask", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
+
+
+def _head_form(sparql: str) -> str:
+    """The query form, from the prologue only (the worker measures the whole text)."""
+    return scan(sparql, Limits(max_depth=None, max_chain=None), stop_at_form=True).form
+
+
+def _dataset(params: dict[str, list[str]]) -> tuple[list[str] | None, list[str] | None]:
+    if any(p in params for p in ("using-graph-uri", "using-named-graph-uri")):
+        raise _HTTPError(400, "using-graph-uri / using-named-graph-uri go with updates, not queries")
+    dg, ng = params.get("default-graph-uri"), params.get("named-graph-uri")
+    for iri in (dg or []) + (ng or []):
+        try:
+            ox.NamedNode(iri)
         except ValueError:
-            self.close_connection = True
-            raise _HTTPError(400, "bad Content-Length")
-        if length < 0 or length > MAX_BODY_BYTES:
-            self.close_connection = True
-            raise _HTTPError(413, f"body of {length} bytes is over the {MAX_BODY_BYTES} byte limit")
-        body = self.rfile.read(length) if length else b""
-        if len(body) < length:
-            self.close_connection = True
-            raise _HTTPError(400, "the body ended before Content-Length bytes")
-        return body
+            raise _HTTPError(400, f"not an absolute IRI: {iri[:200]!r}") from None
+    return dg, ng
 
-    def _query(self, sparql: str, params: dict[str, list[str]]) -> None:
-        _refuse_dataset(params)
-        srv = self.server
-        try:
-            result = srv.store.query(sparql, timeout=srv.query_timeout_s, max_results=srv.max_results)
-        except QueryTimeout:
-            raise _HTTPError(503, f"query cut after {srv.query_timeout_s:g} s (the server's query "
-                                  "time limit); add a LIMIT, narrow the patterns, or ask the "
-                                  "operator for a longer serve.query_timeout_s",
-                             {"Retry-After": "1"})
-        except StoreError as e:
-            if _is_syntax_error(e):
-                raise _HTTPError(400, str(e))
-            raise _HTTPError(500, f"query failed: {e}")
-        kind = kind_of(result)
-        try:
-            accept = ", ".join(self.headers.get_all("Accept") or [])
-            fmt = _format_override(params, kind) or negotiate(accept, kind)
-        except NotAcceptable as e:
-            raise _HTTPError(406, str(e))
-        try:
-            body = serialize(result, fmt)
-        except SerializationError as e:
-            raise _HTTPError(406, str(e))
-        headers = {"Vary": "Accept", "Cache-Control": "no-store"}
-        if getattr(result, "truncated", False):
+
+async def _query(request, srv: SparqlServer, sparql: str, params: dict[str, list[str]]):
+    from kg.results import CONTENT_TYPES, PREFIXES, NotAcceptable, negotiate
+    from starlette.responses import Response, StreamingResponse
+
+    cfg = srv.config
+    if len(sparql.encode("utf-8", "surrogatepass")) > cfg.max_query_bytes:
+        raise _HTTPError(413, f"the query is over {cfg.max_query_bytes:,} bytes (setting serve.max_query_bytes)")
+    form = _head_form(sparql)
+    if form == "UPDATE":
+        raise _HTTPError(400, "this is a SPARQL Update; send it as 'update' (form) or "
+                              f"{_UPDATE_MEDIA}")
+    kind = _KINDS.get(form, "select")   # no form: the worker reports the syntax error
+    try:
+        accept = ", ".join(request.headers.getlist("accept"))
+        fmt = _format_override(params, kind) or negotiate(accept, kind)
+    except NotAcceptable as e:
+        raise _HTTPError(406, str(e)) from None
+    dg, ng = _dataset(params)
+    req = {"query": sparql, "fmt": fmt, "kind": kind, "union": True,
+           "default_graph": dg, "named_graphs": ng, "max_rows": cfg.max_results,
+           "max_bytes": int(cfg.max_result_mb * 1024 * 1024) if cfg.max_result_mb else None,
+           "limits": {"max_depth": cfg.max_depth, "max_chain": cfg.max_chain,
+                      "max_bytes": cfg.max_query_bytes,
+                      "allowed_endpoints": list(cfg.allowed_endpoints)},
+           "prefixes": PREFIXES if fmt in ("turtle", "trig", "rdfxml") else None}
+    pool = srv.pool
+    worker = await pool.acquire()
+    released = False
+    deadline = None if cfg.query_timeout_s is None else time.monotonic() + cfg.query_timeout_s
+
+    def remaining():
+        return None if deadline is None else max(0.001, deadline - time.monotonic())
+
+    try:
+        req["generation"] = pool.generation
+        req["source"] = srv._source() if worker.generation != pool.generation else None
+        worker.generation = pool.generation
+        payload = json.dumps(req).encode()
+        worker.proc.stdin.write(len(payload).to_bytes(4, "big") + payload)
+        await worker.proc.stdin.drain()
+        first, size, done, meta = [], 0, False, {}
+        while size < _FIRST_CHUNK:
+            kindb, data = await asyncio.wait_for(worker.frame(), remaining())
+            if kindb == b"D":
+                first.append(data)
+                size += len(data)
+            elif kindb == b"E":
+                done, meta = True, json.loads(data)
+                break
+            elif kindb == b"X":
+                err = json.loads(data)
+                pool.release(worker)
+                released = True
+                if err.get("memory"):
+                    raise _HTTPError(500, _memory_message(cfg))
+                raise _HTTPError(err["status"], err["message"])
+    except asyncio.TimeoutError:
+        pool._replace(worker)
+        released = True
+        raise _HTTPError(503, f"query cut after {cfg.query_timeout_s:g} s (the server's query "
+                              "time limit); add a LIMIT, narrow the patterns, or ask the "
+                              "operator for a longer serve.query_timeout_s",
+                         {"Retry-After": "1"}) from None
+    except _WorkerDied:
+        code = worker.proc.returncode
+        pool._replace(worker)
+        released = True
+        log.warning("a query worker died (exit %s) on %r", code, sparql[:200])
+        raise _HTTPError(500, _memory_message(cfg) if code in (-6, -9, 134, 1) else
+                         f"the query stopped its worker process (exit {code}); the server goes on") from None
+    except BaseException:
+        if not released:
+            pool._replace(worker)
+        raise
+    headers = {"Vary": "Accept", "Cache-Control": "no-store", **_cors(request, cfg)}
+    media_type = CONTENT_TYPES.get(fmt) or _EXTRA_CONTENT_TYPES[fmt]
+    if done:
+        pool.release(worker)
+        if meta.get("cut"):
             headers[TRUNCATED_HEADER] = "true"
-            headers["X-KGStudio-Max-Results"] = str(srv.max_results)
-        self._respond(200, body, CONTENT_TYPES[fmt], headers)
+            headers["X-KGStudio-Max-Results"] = str(cfg.max_results)
+            headers["X-KGStudio-Cut-By"] = meta["cut"]
+        return Response(b"".join(first), media_type=media_type, headers=headers)
 
-    def _update(self, sparql: str, params: dict[str, list[str]]) -> None:
-        srv = self.server
-        if not srv.update_token:
-            raise _HTTPError(403, "this endpoint is read-only: start it with an update token "
-                                  "(setting serve.update_token or env KGSTUDIO_UPDATE_TOKEN) "
-                                  "to accept SPARQL Update")
-        auth = self.headers.get("Authorization", "")
-        scheme, _, given = auth.partition(" ")
-        if scheme.lower() != "bearer" or not given.strip():
-            raise _HTTPError(401, "SPARQL Update needs 'Authorization: Bearer <token>'",
-                             {"WWW-Authenticate": 'Bearer realm="kgstudio"'})
-        if not hmac.compare_digest(given.strip().encode("utf-8"), srv.update_token.encode("utf-8")):
-            raise _HTTPError(401, "wrong update token",
-                             {"WWW-Authenticate": 'Bearer realm="kgstudio", error="invalid_token"'})
-        _refuse_dataset(params)
+    async def stream():
+        ok = False
         try:
-            srv.store.update(sparql)
-        except StoreError as e:
-            raise _HTTPError(400 if _is_syntax_error(e) else 500, str(e))
-        self._respond(204, b"", None)
+            yield b"".join(first)
+            while True:
+                kindb, data = await asyncio.wait_for(worker.frame(), remaining())
+                if kindb == b"D":
+                    yield data
+                elif kindb == b"E":
+                    ok = True
+                    return
+                else:  # an error after the response started: cut the connection
+                    log.warning("query failed while streaming: %s", data[:300])
+                    raise ConnectionAbortedError("query failed while streaming")
+        except asyncio.TimeoutError:
+            log.warning("query cut after %s s while streaming", cfg.query_timeout_s)
+            raise
+        finally:
+            if ok:
+                pool.release(worker)
+            else:
+                pool._replace(worker)
 
-    # ---- / ------------------------------------------------------------------------------------
-    def _home(self, query_string: str) -> None:
-        params = _parse_params(query_string)
-        srv = self.server
-        e = html.escape
-        host = self.headers.get("Host") or f"{srv.host}:{srv.port}"
-        endpoint = f"http://{host}/sparql"
-        prefill = (params.get("query") or ["SELECT ?concept ?label WHERE {\n"
-                                           "  ?concept a <http://www.w3.org/2004/02/skos/core#Concept> ;\n"
-                                           "           <http://www.w3.org/2004/02/skos/core#prefLabel> ?label .\n"
-                                           "} LIMIT 20"])[0]
-        mode = ("SPARQL Update is enabled for requests carrying the bearer token"
-                if srv.update_token else "read-only: SPARQL Update is refused")
-        offered = ", ".join(sorted({MEDIA_TYPES[f] for fs in FORMATS.values() for f in fs}))
-        page = f"""<!DOCTYPE html>
+    headers["X-KGStudio-Streamed"] = "true"
+    return StreamingResponse(stream(), media_type=media_type, headers=headers)
+
+
+_EXTRA_CONTENT_TYPES = {"nquads": "application/n-quads", "trig": "application/trig"}
+
+
+def _memory_message(cfg: ServeConfig) -> str:
+    return (f"the query ran out of memory or was stopped (limit {cfg.query_memory_mb} MB per "
+            "query, setting serve.query_memory_mb); narrow it or add a LIMIT. The server goes on")
+
+
+def _authorise(request, srv: SparqlServer) -> None:
+    if not srv.update_token:
+        raise _HTTPError(403, "this endpoint is read-only: start it with an update token "
+                              "(setting serve.update_token or env KGSTUDIO_UPDATE_TOKEN) "
+                              "to accept SPARQL Update")
+    auth = request.headers.get("authorization", "")
+    scheme, _, given = auth.partition(" ")
+    if scheme.lower() != "bearer" or not given.strip():
+        raise _HTTPError(401, "SPARQL Update needs 'Authorization: Bearer <token>'",
+                         {"WWW-Authenticate": 'Bearer realm="kgstudio"'})
+    if not hmac.compare_digest(given.strip().encode("utf-8"), srv.update_token.encode("utf-8")):
+        raise _HTTPError(401, "wrong update token",
+                         {"WWW-Authenticate": 'Bearer realm="kgstudio", error="invalid_token"'})
+
+
+async def _update(request, srv: SparqlServer, sparql: str, params: dict[str, list[str]]):
+    from starlette.responses import Response
+    from kg.errors import StoreError
+
+    _authorise(request, srv)
+    given = [p for p in ("default-graph-uri", "named-graph-uri", "using-graph-uri",
+                         "using-named-graph-uri") if p in params]
+    if given:
+        raise _HTTPError(400, f"protocol parameter {given[0]!r} is not supported for updates; "
+                              "name graphs in the update with WITH / USING / GRAPH")
+    try:
+        await asyncio.to_thread(srv._update_sync, sparql)
+    except QueryRefused as e:
+        raise _HTTPError(400, str(e)) from None
+    except StoreError as e:
+        msg = str(e)
+        raise _HTTPError(400 if "syntax error" in msg.lower() else 500, msg) from None
+    return Response(b"", status_code=204)
+
+
+def _home(request, prefill: str | None):
+    from kg.results import FORMATS, MEDIA_TYPES
+    from starlette.responses import Response
+
+    srv: SparqlServer = request.state.server
+    e = html.escape
+    host = request.headers.get("host") or f"{srv.host}:{srv.port}"
+    endpoint = f"http://{host}/sparql"
+    prefill = prefill or ("SELECT ?concept ?label WHERE {\n"
+                          "  ?concept a <http://www.w3.org/2004/02/skos/core#Concept> ;\n"
+                          "           <http://www.w3.org/2004/02/skos/core#prefLabel> ?label .\n"
+                          "} LIMIT 20")
+    mode = ("SPARQL Update is enabled for requests carrying the bearer token"
+            if srv.update_token else "read-only: SPARQL Update is refused")
+    offered = ", ".join(sorted({MEDIA_TYPES[f] for fs in FORMATS.values() for f in fs}))
+    cfg = srv.config
+    page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>kgstudio SPARQL endpoint</title></head>
 <body>
 <h1>kgstudio SPARQL endpoint</h1>
@@ -518,9 +1218,9 @@ class _Handler(BaseHTTPRequestHandler):
 endpoint of a kgstudio workspace ({e(srv.store.kind)} store): the curriculum knowledge
 graph, its ontology, generated content and reviews. It is {e(mode)}.</p>
 <p>Endpoint: <code>{e(endpoint)}</code>. Queries run for at most
-{e(f'{srv.query_timeout_s:g} s' if srv.query_timeout_s else 'unlimited time')} and return at most
-{e(str(srv.max_results) if srv.max_results else 'unlimited')} rows.
-Results by content negotiation: {e(offered)}.</p>
+{e(f'{cfg.query_timeout_s:g} s' if cfg.query_timeout_s else 'unlimited time')} and return at most
+{e(str(cfg.max_results) if cfg.max_results else 'unlimited')} rows
+({e(f'{cfg.max_result_mb:g}')} MB). Results by content negotiation: {e(offered)}.</p>
 <form action="/sparql" method="get">
 <textarea name="query" rows="8" cols="80">{e(prefill)}</textarea><br>
 <select name="format">
@@ -533,17 +1233,17 @@ Results by content negotiation: {e(offered)}.</p>
 <pre>curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * WHERE {{ ?s ?p ?o }} LIMIT 5' {e(endpoint)}</pre>
 </body></html>
 """
-        self._respond(200, page.encode("utf-8"), "text/html; charset=utf-8",
-                      {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store",
-                       "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"})
+    return Response(page.encode("utf-8"), media_type="text/html; charset=utf-8",
+                    headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store",
+                             "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"})
 
 
 # ---- helpers ------------------------------------------------------------------------------------
 def _parse_params(qs: str) -> dict[str, list[str]]:
     try:
-        return parse_qs(qs, keep_blank_values=True, errors="strict")
+        return parse_qs(qs, keep_blank_values=True, errors="strict", max_num_fields=1000)
     except (UnicodeDecodeError, ValueError):
-        raise _HTTPError(400, "parameters are not valid UTF-8 percent-encoding")
+        raise _HTTPError(400, "parameters are not valid UTF-8 percent-encoding (or too many)") from None
 
 
 def _single(params: dict[str, list[str]], name: str) -> str:
@@ -559,32 +1259,23 @@ def _text(body: bytes) -> str:
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        raise _HTTPError(400, "the request body is not UTF-8")
+        raise _HTTPError(400, "the request body is not UTF-8") from None
     if not text.strip():
         raise _HTTPError(400, "the request body is empty")
     return text
-
-
-def _refuse_dataset(params: dict[str, list[str]]) -> None:
-    given = [p for p in _DATASET_PARAMS if p in params]
-    if given:
-        raise _HTTPError(400, f"protocol parameter {given[0]!r} is not supported by this endpoint; "
-                              "name graphs in the query itself with FROM / FROM NAMED / GRAPH")
-
-
-def _is_syntax_error(e: StoreError) -> bool:
-    return isinstance(e.__cause__, SyntaxError) or "syntax error" in str(e).lower()
 
 
 # format= / output= values (fmt names, common short names, or media types)
 _OVERRIDE_NAMES = {"json": "json", "xml": "xml", "csv": "csv", "tsv": "tsv", "text": "table",
                    "txt": "table", "table": "table", "turtle": "turtle", "ttl": "turtle",
                    "ntriples": "ntriples", "nt": "ntriples", "n-triples": "ntriples",
+                   "nquads": "nquads", "nq": "nquads", "trig": "trig",
                    "jsonld": "jsonld", "json-ld": "jsonld", "rdfxml": "rdfxml", "rdf": "rdfxml"}
 
 
 def _format_override(params: dict[str, list[str]], kind: str) -> str | None:
     """The fmt a ``format=``/``output=`` parameter names for this kind of result, if any."""
+    from kg.results import FORMATS, NotAcceptable, negotiate
     for value in params.get("format", []) + params.get("output", []):
         v = value.strip().lower()
         if not v:
@@ -601,3 +1292,124 @@ def _format_override(params: dict[str, list[str]], kind: str) -> str | None:
             except NotAcceptable:
                 continue
     return None
+
+
+# ---- making and running --------------------------------------------------------------------------
+def make_server(store_factory_or_store, *, host: str = "127.0.0.1", port: int = 0,
+                query_timeout_s: float | None = 10.0, max_results: int | None = 100_000,
+                update_token: str | None = None, config: ServeConfig | None = None,
+                **limits) -> SparqlServer:
+    """A SPARQL 1.1 Protocol endpoint over an embedded store, bound but not yet serving.
+
+    ``store_factory_or_store``: a :class:`kg.store.embedded.EmbeddedStore` (the caller
+    closes it) or a callable returning one (the server closes it when it stops).
+    ``port=0`` picks a free port (see ``server.url``). ``update_token`` empty or None:
+    read-only. Other limits: ``config`` or :class:`ServeConfig` fields as keywords.
+    Serve with ``server.serve_forever()`` or ``server.start_thread()``; stop with
+    ``server.stop()``.
+    """
+    from kg.store.base import Store
+    from kg.store.embedded import EmbeddedStore
+
+    if query_timeout_s is not None and query_timeout_s <= 0:
+        raise ValueError("query_timeout_s must be positive (or None for no limit)")
+    if max_results is not None and max_results < 1:
+        raise ValueError("max_results must be at least 1 (or None for no limit)")
+    config = replace(config or ServeConfig(), query_timeout_s=query_timeout_s,
+                     max_results=max_results, update_token=update_token or None, **limits)
+    if config.workers < 1:
+        raise ValueError("workers must be at least 1")
+    if isinstance(store_factory_or_store, Store):
+        store, owns = store_factory_or_store, False
+    elif callable(store_factory_or_store):
+        store, owns = store_factory_or_store(), True
+    else:
+        raise TypeError("make_server needs a Store or a callable that returns one")
+    if not isinstance(store, EmbeddedStore):
+        if owns:
+            store.close()
+        raise KGStudioError(f"kgstudio serve serves an embedded store, not a {store.kind} one "
+                            "(a remote store is already a SPARQL endpoint)")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(1024)
+    except OSError as e:
+        sock.close()
+        if owns:
+            store.close()
+        raise KGStudioError(f"cannot listen on {host}:{port}: {e.strerror or e}; "
+                            "pick another port with --port or serve.port") from e
+    return SparqlServer(sock, store, config, owns)
+
+
+def config_from_settings(settings, **overrides) -> ServeConfig:
+    """A :class:`ServeConfig` from workspace settings (``serve.*``)."""
+    def split(v):
+        return tuple(x for x in re.split(r"[\s,]+", str(v or "")) if x)
+
+    def get(name, default):
+        try:
+            return settings[name]
+        except KeyError:
+            return default
+
+    d = ServeConfig()
+    cfg = ServeConfig(
+        query_timeout_s=get("serve.query_timeout_s", d.query_timeout_s) or None,
+        max_results=get("serve.max_results", d.max_results) or None,
+        max_result_mb=get("serve.max_result_mb", d.max_result_mb),
+        workers=get("serve.workers", d.workers),
+        queue_wait_s=get("serve.queue_wait_s", d.queue_wait_s),
+        query_memory_mb=get("serve.query_memory_mb", d.query_memory_mb),
+        max_query_bytes=get("serve.max_query_bytes", d.max_query_bytes),
+        max_update_bytes=get("serve.max_update_bytes", d.max_update_bytes),
+        max_depth=get("serve.max_depth", d.max_depth),
+        max_chain=get("serve.max_chain", d.max_chain),
+        allowed_endpoints=split(get("serve.allowed_endpoints", "")),
+        cors_origins=split(get("serve.cors_origins", "")),
+        max_connections=get("serve.max_connections", d.max_connections),
+        header_timeout_s=get("serve.header_timeout_s", d.header_timeout_s),
+        in_memory=bool(get("serve.in_memory", False)),
+    )
+    return replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def serve(workspace, host: str | None = None, port: int | None = None,
+          query_timeout_s: float | None = None, max_results: int | None = None,
+          update_token: str | None = None, in_memory: bool | None = None) -> None:
+    """Serve a workspace (a ``kg.workspace.Workspace`` or its folder) until SIGINT/SIGTERM.
+
+    Arguments left None come from the workspace settings ``serve.*``; the update token from
+    ``serve.update_token``, else env ``KGSTUDIO_UPDATE_TOKEN``.
+    """
+    from kg.workspace import Workspace
+
+    ws = workspace if isinstance(workspace, Workspace) else Workspace(Path(workspace))
+    settings = ws.settings
+    host = host if host is not None else settings["serve.host"]
+    port = port if port is not None else settings["serve.port"]
+    token = (update_token or settings["serve.update_token"]
+             or os.environ.get("KGSTUDIO_UPDATE_TOKEN") or None)
+    cfg = config_from_settings(settings, query_timeout_s=query_timeout_s, max_results=max_results,
+                               in_memory=in_memory)
+    if not logging.getLogger().handlers and not log.handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    # The server process holds the store read-write (updates, and the lock that makes a
+    # concurrent `kgstudio import` fail with a clear message); the workers read it.
+    server = make_server(lambda: ws.open_store(), host=host, port=port,
+                         query_timeout_s=cfg.query_timeout_s, max_results=cfg.max_results,
+                         update_token=token, config=cfg)
+    if token and host not in ("127.0.0.1", "::1", "localhost"):
+        log.warning("updates are enabled on %s over plain HTTP: the bearer token travels in "
+                    "clear text; put a TLS proxy in front", host)
+    log.info("kgstudio serve: %s over %s (%s; %d workers; query timeout %s s; at most %s results). "
+             "Ctrl-C stops.", server.url, ws.root, "updates need the bearer token" if token
+             else "read-only", cfg.workers, cfg.query_timeout_s or "no", cfg.max_results or "unlimited")
+    try:
+        server.serve_forever()
+    finally:
+        server._close()
+        log.info("kgstudio serve: stopped")

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from kg.results import serialize
+from kg.sparql_guard import Limits, QueryRefused, check
 from kg.store.base import AskResult, GraphResult, SelectResult
 from studio import app_state as S
 from studio import app_ui as ui
@@ -17,6 +18,14 @@ ws = ui.need_workspace()
 store = S.shared_store(ws)
 timeout = float(ws.settings.get("serve.query_timeout_s") or 30)
 max_rows = int(ws.settings.get("serve.max_results") or 10000)
+# The same pre-parse limits as `kgstudio serve` (kg.sparql_guard): nesting depth, operator
+# chains, and no SERVICE/LOAD outside serve.allowed_endpoints; the store applies them to
+# every query and update before pyoxigraph parses it. The size limit is for this page only.
+store.guard_limits = Limits(
+    max_depth=int(ws.settings.get("serve.max_depth") or 64),
+    max_chain=int(ws.settings.get("serve.max_chain") or 512),
+    allowed_endpoints=tuple(str(ws.settings.get("serve.allowed_endpoints") or "").split()))
+max_query_bytes = int(ws.settings.get("serve.max_query_bytes") or 1_000_000)
 
 st.caption("Read-only: queries (SELECT, ASK, CONSTRUCT, DESCRIBE) over every graph of the "
            "workspace. The prefixes kgs:, rdfs:, skos:, schema:, prov:, dcterms:, rdf: are declared for you.")
@@ -42,6 +51,12 @@ if not last:
 if not is_read_only_query(last):
     st.error("This page only runs queries; updates (INSERT, DELETE, LOAD, DROP, ...) are refused. "
              "Change the graph through imports, decisions and reviews.")
+    st.stop()
+try:
+    check(last, Limits(max_bytes=max_query_bytes, max_depth=None, max_chain=None,
+                       allowed_endpoints=store.guard_limits.allowed_endpoints))
+except QueryRefused as e:
+    ui.error(e)
     st.stop()
 try:
     result = store.query(_with_default_prefixes(last), timeout=timeout, max_results=max_rows)

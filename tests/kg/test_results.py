@@ -208,8 +208,8 @@ def test_graph_with_blank_nodes():
 def test_wrong_format_for_kind():
     with pytest.raises(SerializationError, match="select result cannot be written as turtle"):
         serialize(SMALL, "turtle")
-    with pytest.raises(SerializationError, match="ask result cannot be written as csv"):
-        serialize(AskResult(True), "csv")
+    with pytest.raises(SerializationError, match="ask result cannot be written as turtle"):
+        serialize(AskResult(True), "turtle")
     with pytest.raises(SerializationError, match="unknown result format 'yaml'"):
         serialize(SMALL, "yaml")
 
@@ -286,7 +286,7 @@ def test_negotiate(accept, kind, fmt):
 
 
 @pytest.mark.parametrize("accept,kind", [
-    ("text/html", "select"), ("text/csv", "ask"), ("text/csv", "graph"),
+    ("text/html", "select"), ("text/turtle", "ask"), ("text/csv", "graph"),
     ("application/sparql-results+json", "graph"), ("text/turtle", "select"), ("*/*;q=0", "select")])
 def test_not_acceptable(accept, kind):
     with pytest.raises(NotAcceptable, match="this endpoint offers"):
@@ -294,6 +294,7 @@ def test_not_acceptable(accept, kind):
 
 
 def test_media_types_cover_every_format():
-    assert set(MEDIA_TYPES) == {"json", "xml", "csv", "tsv", "table", "turtle", "ntriples", "jsonld", "rdfxml"}
+    assert set(MEDIA_TYPES) == {"json", "xml", "csv", "tsv", "table", "turtle", "ntriples", "jsonld", "rdfxml",
+                                "nquads", "trig"}
     assert CONTENT_TYPES["csv"] == "text/csv; charset=utf-8"
     assert CONTENT_TYPES["json"] == "application/sparql-results+json"

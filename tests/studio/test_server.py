@@ -312,7 +312,9 @@ def test_negotiation_ask_and_406(endpoint):
     ask = f"ASK {{ <{C.sd}> ?p ?o }}"
     assert http_get(q(endpoint, ask), "text/plain")[2] == b"true\n"
     assert http_get(q(endpoint, ask), "application/sparql-results+xml")[2].count(b"<boolean>true</boolean>") == 1
-    for query, accept in ((ask, "text/csv"), (SELECT_ONE, "text/html"), (CONSTRUCT_ONE, "text/csv"),
+    assert http_get(q(endpoint, ask), "text/csv")[2] == b"true\r\n"   # ASK as CSV/TSV (issue 18)
+    assert http_get(q(endpoint, ask), "text/tab-separated-values")[2] == b"true\n"
+    for query, accept in ((ask, "text/turtle"), (SELECT_ONE, "text/html"), (CONSTRUCT_ONE, "text/csv"),
                           (SELECT_ONE, "application/sparql-results+json;q=0")):
         status, headers, body = http_get(q(endpoint, query), accept)
         assert status == 406, (query, accept)
@@ -344,14 +346,15 @@ def test_post_forms(endpoint):
     (("GET", "/sparql?query=SELEC+%3Fx", None, {}), 400, b"syntax error"),
     (("GET", "/sparql", None, {}), 400, b"missing 'query'"),
     (("GET", "/sparql?query=ASK%7B%7D&query=ASK%7B%7D", None, {}), 400, b"exactly one 'query'"),
-    (("GET", "/sparql?query=ASK%7B%7D&default-graph-uri=http%3A%2F%2Fx", None, {}), 400, b"FROM"),
+    (("GET", "/sparql?query=ASK%7B%7D&default-graph-uri=not+an+iri", None, {}), 400, b"absolute IRI"),
     (("POST", "/sparql", b"query=ASK%7B%7D&update=CLEAR+ALL", {"Content-Type": "application/x-www-form-urlencoded"}),
      400, b"exactly one of"),
     (("POST", "/sparql", b"ASK {}", {"Content-Type": "text/plain"}), 415, b"application/sparql-query"),
     (("POST", "/sparql", b"\xff\xfe", {"Content-Type": "application/sparql-query"}), 400, b"UTF-8"),
     (("POST", "/", b"x", {"Content-Type": "text/plain"}), 405, b"/sparql"),
     (("GET", "/nothing-here", None, {}), 404, b"/sparql"),
-    (("DELETE", "/sparql", None, {}), 501, b"Unsupported method"),
+    (("DELETE", "/sparql", None, {}), 405, b"GET or POST"),
+    (("PUT", "/sparql", b"x", {}), 405, b"GET or POST"),
 ])
 def test_protocol_errors(endpoint, request_args, status, needle):
     method, path, body, headers = request_args
