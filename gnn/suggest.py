@@ -540,7 +540,8 @@ def with_evidence(store: Store, suggestions: list[Suggestion]) -> list[Suggestio
 
     out = []
     for s in suggestions:
-        words = [name(s.path[0][0])] + [f"{rel} {name(y)}" for _, y, rel in s.path] if s.path else []
+        words = ([name(s.path[0][0])] + [("-[requires]-> " if rel == "requires" else "<-[requires]- ") + name(y)
+                                          for _, y, rel in s.path]) if s.path else []
         out.append(replace(s, evidence=explain(store, s, words)))
     return out
 

@@ -48,3 +48,24 @@ def test_known_path_both_directions():
     assert known_path(known, 0, 3) == [(0, 1, "requires"), (1, 2, "required by"), (2, 3, "requires")]
     assert known_path(known, 0, 4) == []
     assert known_path(known, 0, 3, max_len=2) == []
+
+
+def test_explain_names_definitions_the_sentence_and_the_path(monkeypatch):
+    import kg.evidence as kev
+    from gnn.suggest import Suggestion, explain
+
+    A, B = "http://x/id/c/array", "http://x/id/c/memory-cell"
+    ev = {A: [kev.Evidence(A, "An array stores elements in consecutive memory cells.", "use",
+                           "http://x/s2", "2.1 Arrays", "p1", 5, 0.5),
+              kev.Evidence(A, "An array is a sequence of elements of one type.", "definition",
+                           "http://x/s2", "2.1 Arrays", "p0", 4, 0.9)],
+          B: [kev.Evidence(B, "A memory cell holds one value.", "definition", "http://x/s1",
+                           "1.1 Memory", "p0", 1, 0.9)]}
+    monkeypatch.setattr(kev, "evidence", lambda store, iri, k=None, kinds=None: ev[iri][:k])
+    s = Suggestion(A, B, 0.8, "concept", 1, a_label="array", b_label="memory cell", band="likely")
+    lines = explain(None, s, ["array", "-[requires]-> pointer", "-[requires]-> memory cell"])
+    assert lines == (
+        "array is defined in 2.1 Arrays: \u201cAn array is a sequence of elements of one type.\u201d",
+        "memory cell is defined in 1.1 Memory: \u201cA memory cell holds one value.\u201d",
+        "names memory cell (2.1 Arrays): \u201cAn array stores elements in consecutive memory cells.\u201d",
+        "known path: array -[requires]-> pointer -[requires]-> memory cell")
