@@ -421,7 +421,7 @@ def suggest_prereqs_cmd(workspace, top_k, node_type, max_per_node, dry_run, show
                                 max_per_node=max_per_node, neighbours=neighbours,
                                 write=not dry_run)
     for s in out:
-        band = f"  {s.band:8s}" if s.band else ""
+        band = f" {s.band:8s}" if s.band else ""
         click.echo(f"{s.rank:4d}  {s.score:.3f}{band}  {s.text(iris=show_iris)}")
         for line in s.evidence:
             click.echo(f"        - {line}")
