@@ -351,20 +351,32 @@ def build_evidence(g: Graph, *, matcher: LabelMatcher | None = None,
                     cands.append(_Cand(m.concept, sent, kind_c, node, owner, para, base + k,
                                        lead=m.start < 40))
 
-    # glossary definitions, in the defining section
+    # glossary definitions, in the defining section; a definition that is also a sentence of
+    # the text (a book without a glossary) is that sentence, where it stands
+    located: dict[tuple[str, str], _Cand] = {}
+    for cand in cands:
+        located.setdefault((cand.concept, _norm(cand.text)), cand)
     for c in labels:
         cu = URIRef(c)
         defined = sorted(g.objects(cu, KGS.definedIn), key=lambda s: order.get(s, n_order))
         section = defined[0] if defined else None
         srcref = _value(g, cu, KGS.definitionSource)
-        para = srcref.split("#", 1)[1] if "#" in srcref else "glossary"
+        src_para = srcref.split("#", 1)[1] if "#" in srcref else ""
         texts = [str(d) for d in g.objects(cu, KGS.definition)]
         texts += sorted({str(d) for d in g.objects(cu, SKOS.definition)} - set(texts))
         for i, d in enumerate(texts):
             d = " ".join(d.split())
-            if d:
-                rank = order.get(section, n_order) if section is not None else n_order
-                cands.append(_Cand(c, d, "glossary", section, section, para, rank * 1_000_000 + i))
+            if not d:
+                continue
+            para = src_para if i == 0 and src_para else "glossary"
+            hit = located.get((c, _norm(d)))
+            if hit is not None:
+                hit.kind = "glossary"
+                if para != "glossary":
+                    hit.paragraph = para
+                continue
+            rank = order.get(section, n_order) if section is not None else n_order
+            cands.append(_Cand(c, d, "glossary", section, section, para, rank * 1_000_000 + i))
 
     # exercise stems
     assesses: dict[URIRef, set[str]] = defaultdict(set)
