@@ -15,7 +15,9 @@ module only chooses among them, per task:
   predicate out for the benchmark, which compares it with a glossary entry.
 * **explanation** -- 2 to 3 of the best ``use``/``definition`` sentences (8 words or more)
   that are not the definition nor a near-duplicate of it (character-trigram overlap), in
-  reading order; a section lesson keeps those of its own section.
+  reading order; a section lesson keeps those of its own section. A sentence under 12 words
+  is followed by the next sentences of its paragraph when the section text is at hand
+  (``text_of``), so "X is the most common." comes with what it goes on to say.
 * **example** -- the best ``code`` evidence (a fenced block, shown as code), else the best
   ``example`` sentence(s).
 * **bridge** (prerequisite) -- a sentence of the later concept that names the earlier one
@@ -178,6 +180,10 @@ class ExtractiveGenerator:
             item is the definition of choice (a lesson; not the benchmark, where it is the answer).
         frame: concept IRI -> its glossary definition as a sentence ("An X is ..."), used
             where a glossary entry is quoted.
+        text_of: section IRI -> its ``kgs:text``: a short sentence about the concept is
+            followed by the next sentences of its paragraph ("The accumulator pattern is the
+            most common. A variable is set up before the loop ..."), which the index does not
+            hold because they do not repeat the name.
         max_words: a quoted sentence longer than this is not used (a run-on caption or list).
     """
 
@@ -186,11 +192,13 @@ class ExtractiveGenerator:
 
     def __init__(self, store, labels: Callable[[str], str], *, evidence_fn: Callable | None = None,
                  glossary: Callable[[str], str] | None = None, frame: Callable[[str], str] | None = None,
-                 max_words: int = 70):
+                 text_of: Callable[[str], str] | None = None, max_words: int = 70):
         self.store = store
         self.labels = labels
         self.glossary = glossary
         self.frame = frame
+        self.text_of = text_of
+        self._blocks: dict[str, dict[str, list[str]]] = {}
         self._evidence_fn = evidence_fn
         self.max_words = max_words
         self._cache: dict[str, list] = {}
@@ -260,8 +268,10 @@ class ExtractiveGenerator:
         chosen = []
         for e in self._of(concept, ("definition", "use"), section):
             t = _norm(e.text)
-            if is_code(e.text) or len(t.split()) < 8 or self.is_glossary(e):
+            if is_code(e.text) or self.is_glossary(e) or len(t.split()) < 4:
                 continue
+            if len(t.split()) < 8 and not self.following(e, 1, skip):
+                continue          # a short sentence stands only with the sentences after it
             if any(t in s or overlap(t, s) >= 0.6 for s in skip + [_norm(c.text) for c in chosen]):
                 continue
             chosen.append(e)
@@ -270,7 +280,36 @@ class ExtractiveGenerator:
         if not chosen:
             return None
         chosen.sort(key=lambda e: e.position)
-        return self._extract("explanation", concept, chosen)
+        out = []
+        for e in chosen:
+            out.append(e)
+            if len(_norm(e.text).split()) < 12 and len(chosen) < n:
+                out += self.following(e, n - len(chosen), skip + [_norm(c.text) for c in chosen])
+        return self._extract("explanation", concept, out[:n + 2])
+
+    def following(self, e, n: int, skip: Iterable[str] = ()) -> list:
+        """Up to ``n`` sentences after ``e`` in its paragraph (as evidence items of the same
+        place), stopping before one that is in ``skip``; [] without ``text_of``."""
+        import dataclasses
+        if self.text_of is None or not e.section:
+            return []
+        if e.section not in self._blocks:
+            from kg.evidence import split_blocks, split_sentences
+            blocks = split_blocks(self.text_of(e.section) or "")
+            self._blocks[e.section] = {f"p{i}": (split_sentences(b) if k == "prose" else [])
+                                       for i, (k, b) in enumerate(blocks, 1)}
+        sents = self._blocks[e.section].get(e.paragraph, [])
+        here = _norm(e.text)
+        idx = next((i for i, x in enumerate(sents) if _norm(x) == here), None)
+        if idx is None:
+            return []
+        skip = {_norm(x) for x in skip}
+        out = []
+        for x in sents[idx + 1:idx + 1 + n]:
+            if _norm(x) in skip or len(x.split()) < 5:
+                break
+            out.append(dataclasses.replace(e, text=x, kind="use", position=e.position))
+        return out
 
     def example(self, concept: str, sections: Iterable[str] | None = None) -> Extract | None:
         """The best code evidence, else up to two example sentences of one paragraph; with

@@ -66,7 +66,6 @@ from ontology.namespaces import KGS
 __all__ = ["LessonConfig", "build_lesson", "section_sentences"]
 
 _EXAMPLE = re.compile(r"(?i)(\bfor example\b|\bfor instance\b|\be\.g\.|\bexample\b)")
-_SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“(])")
 
 
 @dataclass
@@ -177,13 +176,14 @@ class _Writer:
 
 
 def _worked_example(b: Builder, concepts: list[str], sections: list[str]) -> Paragraph | None:
+    from kg.evidence import split_blocks
     v = b.view
     for c in concepts:
         label = v.label(c)
         pat = re.compile(r"(?i)\b" + re.escape(label) + r"\b")
         for s in sections or v.sections_teaching(c)[:2]:
-            for i, para in enumerate(re.split(r"\n\s*\n", v.section(s).text), 1):
-                if para.lstrip().startswith("```"):
+            for i, (kind, para) in enumerate(split_blocks(v.section(s).text), 1):
+                if kind == "code":
                     continue
                 text = " ".join(para.split())
                 if len(text.split()) >= 12 and pat.search(text) and _EXAMPLE.search(text):
@@ -225,12 +225,13 @@ def section_sentences(text: str, n: int = 3, min_words: int = 12) -> tuple[str, 
     ...                   "Loops are everywhere in programs.", n=2, min_words=5)
     ('A loop repeats its body. It stops when told to.', 'p3')
     """
-    for i, block in enumerate(re.split(r"\n\s*\n", text or ""), 1):
-        if block.lstrip().startswith("```"):
+    from kg.evidence import split_blocks, split_sentences
+    for i, (kind, block) in enumerate(split_blocks(text or ""), 1):
+        if kind == "code":
             continue
         flat = " ".join(block.split())
         if len(flat.split()) >= min_words:
-            return " ".join(_SENT.split(flat)[:n]), f"p{i}"
+            return " ".join(split_sentences(flat)[:n]), f"p{i}"
     return None
 
 
@@ -268,7 +269,7 @@ def build_lesson(b: Builder, scope: str, config: LessonConfig | None = None, *,
     scope = str(scope)
     ex = extractive or ExtractiveGenerator(
         b.store, v.label, glossary=lambda c: v.concepts[c].definition if c in v.concepts else "",
-        frame=lambda c: defines(v.concept(c)))
+        frame=lambda c: defines(v.concept(c)), text_of=lambda s: v.section(s).text)
     w = _Writer(b, ex, cfg)
     if scope in v.concepts:
         kind, focus, sections = "concept", [scope], v.sections_teaching(scope)[:1]
