@@ -163,7 +163,7 @@ def test_a_short_sentence_is_followed_by_the_rest_of_its_paragraph():
             "Loop shapes recur. The accumulator pattern is the most common. A variable is set up before the "
             "loop with a starting value, and each pass updates it. To add up 1 to 100, start with total = 0 "
             "and add each n. Other shapes exist too and they are many.")
-    ev = [Ev("urn:acc", "The accumulator pattern is the most common.", "definition", paragraph="p2", position=3)]
+    ev = [Ev("urn:acc", "The accumulator pattern is the most common.", "use", paragraph="p2", position=3)]
     g = ExtractiveGenerator(None, LABELS.get, evidence_fn=lambda s, c, k=None, n=None: ev,
                             text_of={"urn:s1": text}.get)
     e = g.explanation("urn:acc", n=3)
