@@ -59,7 +59,6 @@ from __future__ import annotations
 import io
 import math
 import pickle
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +70,7 @@ from torch_geometric.data import HeteroData
 
 from kg.errors import KGStudioError
 from kg.hetero import NodeIndex, edge_types, graph_hash, source_graphs, to_heterodata
+from kg.labels import LabelMatcher
 from kg.store.base import Store
 from ontology.namespaces import BLOOM, DECISIONS_GRAPH, KGS, RDF, RDFS, SDO, SKOS
 
@@ -572,57 +572,18 @@ def weak_labels(store: Store, graphs: Sequence[str]) -> dict[tuple[str, str], st
     return {k: v for k, v in out.items() if (k[1], k[0]) not in out}
 
 
-_WORD = re.compile(r"\w+")
-
-
 def label_matcher(labels) -> Callable[[str], list[str]]:
-    """A function ``text -> labels it names``: whole-word, case-insensitive, leftmost-longest
-    and non-overlapping (what one regex alternation of every label would find), in time
-    linear in the text.
-
-    A single ``re`` alternation of N labels tries every label at every position (O(text x
-    N); with 100k concepts the weak labels alone took over 20 minutes). Here labels are
-    indexed by their word tokens: at each word of the text only the labels whose token
-    sequence starts there are checked, O(text x longest label in words).
+    """A function ``text -> labels it names``, by the project's one label matcher
+    (:class:`kg.labels.LabelMatcher`: whole words, case-insensitive, leftmost-longest,
+    non-overlapping, plural/singular forms of the last word; linear in the text).
 
     >>> f = label_matcher(["memory cell", "memory", "t-test", "cell"])
-    >>> f("A Memory Cell holds one bit; a t-test, not a memory-cells test.")
-    ['memory cell', 't-test', 'memory']
+    >>> f("A Memory Cell holds one bit; a t-test, not two memory cells.")
+    ['memory cell', 't-test', 'memory cell']
     """
-    by_tokens: dict[tuple[str, ...], list[tuple[int, str]]] = defaultdict(list)
-    lengths: set[int] = set()
-    for lab in labels:
-        toks = tuple(_WORD.findall(lab))
-        if not toks:
-            continue
-        lead = _WORD.search(lab).start()           # characters before the first word
-        by_tokens[toks].append((lead, lab))
-        lengths.add(len(toks))
-    sizes = sorted(lengths, reverse=True)
-
-    def is_word(ch: str) -> bool:
-        return bool(_WORD.match(ch))
+    matcher = LabelMatcher({lab: [lab] for lab in labels})
 
     def find(text: str) -> list[str]:
-        low = text.lower()
-        spans = [(m.start(), m.group(0)) for m in _WORD.finditer(low)]
-        toks = [t for _, t in spans]
-        hits = []                                   # (start, -length, label)
-        for i, (start, _t) in enumerate(spans):
-            for n in sizes:
-                if i + n > len(toks):
-                    continue
-                for lead, lab in by_tokens.get(tuple(toks[i:i + n]), ()):
-                    p0, end = start - lead, start - lead + len(lab)
-                    if p0 < 0 or (p0 and is_word(low[p0 - 1])) or not low.startswith(lab, p0) \
-                            or (end < len(low) and is_word(low[end])):
-                        continue
-                    hits.append((p0, -len(lab), lab))
-        out, pos = [], 0
-        for p0, neg, lab in sorted(hits):
-            if p0 >= pos:
-                out.append(lab)
-                pos = p0 - neg
-        return out
+        return [m.concept for m in matcher.find(text)]
 
     return find
