@@ -162,14 +162,14 @@ def test_a_short_sentence_is_followed_by_the_rest_of_its_paragraph():
     text = ("Experienced programmers know a few loop shapes.\n\n"
             "Loop shapes recur. The accumulator pattern is the most common. A variable is set up before the "
             "loop with a starting value, and each pass updates it. To add up 1 to 100, start with total = 0 "
-            "and add each n. Other shapes exist too and they are many.")
+            "and add each number. Other shapes exist too and they are many.")
     ev = [Ev("urn:acc", "The accumulator pattern is the most common.", "use", paragraph="p2", position=3)]
     g = ExtractiveGenerator(None, LABELS.get, evidence_fn=lambda s, c, k=None, n=None: ev,
                             text_of={"urn:s1": text}.get)
     e = g.explanation("urn:acc", n=3)
     assert e.text == ("The accumulator pattern is the most common. A variable is set up before the loop with a "
                       "starting value, and each pass updates it. To add up 1 to 100, start with total = 0 and "
-                      "add each n.")
+                      "add each number.")
     assert {(c.section, c.paragraph) for c in e.citations} == {("urn:s1", "p2")}
     # without the section text a seven-word sentence does not stand alone
     g2 = ExtractiveGenerator(None, LABELS.get, evidence_fn=lambda s, c, k=None, n=None: ev)
