@@ -121,7 +121,7 @@ def predicate(sentence: str, label: str) -> str:
 
 #: Words that make a sentence naming two concepts a contrast, not a mere co-occurrence.
 _CONTRAST = re.compile(r"(?i)\b(?:unlike|whereas|differs?|different|difference|in contrast|rather than|"
-                       r"instead|but|not|compared|versus|vs|however|while|distinguish\w*|confus\w*)\b")
+                       r"instead|compared|versus|vs|however|distinguish\w*|confus\w*|opposite)\b")
 
 
 def _trigrams(text: str) -> set[str]:
@@ -331,13 +331,18 @@ class ExtractiveGenerator:
         picked.sort(key=lambda e: e.position)
         return self._extract("example", concept, picked)
 
-    def bridge(self, prereq: str, target: str, exclude: Iterable[str] = ()) -> Extract | None:
+    def bridge(self, prereq: str, target: str, exclude: Iterable[str] = (),
+               sections: Iterable[str] | None = None) -> Extract | None:
         """Why ``target`` needs ``prereq``: a sentence of ``target`` that names ``prereq``
-        (not one of ``exclude``), else ``prereq``'s definition."""
+        (not one of ``exclude``; with ``sections``, one of those, the target's teaching
+        sections), else ``prereq``'s definition."""
         pat = re.compile(r"(?i)\b" + _label_re(self.labels(prereq)) + r"\b")
         skip = {_norm(x) for x in exclude}
-        for e in self._of(target, ("definition", "use", "example")):
+        keep = set(sections) if sections is not None else None
+        for e in self._of(target, ("definition", "use")):
             if self.is_glossary(e) or _norm(e.text) in skip:   # the target's definition: shown anyway
+                continue
+            if keep is not None and e.section not in keep:
                 continue
             if not is_code(e.text) and pat.search(e.text) and len(_norm(e.text).split()) >= 6:
                 return self._extract("prerequisite", prereq, [e], concepts=[target])

@@ -310,7 +310,8 @@ def build_lesson(b: Builder, scope: str, config: LessonConfig | None = None, *,
         targets = [u for u in step.needed_by if u in focus]
         if targets:
             requests.append((step.concept, "prerequisite", {"target": targets[0]}, "prerequisite",
-                             (lambda p=step.concept, t=targets[0]: ex.bridge(p, t, exclude=w.quoted))))
+                             (lambda p=step.concept, t=targets[0]: ex.bridge(p, t, exclude=w.quoted,
+                                                               sections=v.sections_teaching(t)))))
     n_prereq = len(requests)
     # worked example: typed example/code evidence first, else the section paragraph guess
     example = _example(b, w, ex, focus, sections)
