@@ -8,9 +8,9 @@ mention:
 * **whole words, case-insensitive**: a label matches where its word tokens (``\\w+``)
   occur in a row, with nothing word-like glued on either side ("mean" is not found in
   "meaning"). Between the words, any run of whitespace (line breaks included) matches a
-  space, and a hyphen matches a space ("fight-or-flight" / "fight or flight"); other
-  punctuation must be as in the label, and so must leading/trailing punctuation
-  ("C++", "(R)-carvone");
+  space, a hyphen matches a space ("fight-or-flight" / "fight or flight") and ’ matches '
+  ("Broca’s area" / "Broca's area"); other punctuation must be as in the label, and so
+  must leading/trailing punctuation ("C++", "(R)-carvone");
 * **plurals and singulars** of the label's last word, from the ``inflect`` library
   (``plural_noun`` in its modern and classical modes, ``singular_noun``), beside the
   surface form: "hypotheses" names *hypothesis*, "stimuli" *stimulus*, "criteria"
@@ -109,8 +109,9 @@ def _plurals(word: str) -> list[str]:
 
 
 def _norm_sep(sep: str) -> str:
-    """A separator between two words as compared: whitespace runs and a lone hyphen are a space."""
-    sep = _SPACE.sub(" ", sep.casefold())
+    """A separator between two words as compared: whitespace runs and a lone hyphen are a
+    space, a typographic apostrophe is a straight one."""
+    sep = _SPACE.sub(" ", sep.casefold()).replace("\u2019", "'")
     return " " if sep in ("-", " ") else sep
 
 

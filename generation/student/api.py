@@ -70,9 +70,8 @@ class BanIndex:
     def __init__(self, tok: StudentTokenizer, lexicon: Lexicon):
         self.entries: list[tuple[set[str], list[list[int]]]] = []
         for key, iris in lexicon.by_words.items():
-            base = " ".join(key)
             seqs = set()
-            for form in {base, base[:1].upper() + base[1:], base + "s"}:
+            for form in lexicon.surface_forms(key):
                 ids = tok.encode(form, eos=False)
                 if ids and tok.unk_id not in ids:
                     seqs.add(tuple(ids))

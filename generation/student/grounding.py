@@ -14,13 +14,18 @@ Two guards, because neither is enough alone:
    caller re-decodes with those exact tokens banned, and as a last resort drops the
    sentences that still name an outside concept (:func:`drop_sentences`).
 
-A *mention* is a whole-word, case-insensitive match of a concept's label (or its simple
-plural) in the text. Labels shorter than two characters are ignored. Placeholders are
-masked before matching: what fills them is an input node by construction.
+A *mention* is what the project's one label matcher (:class:`kg.labels.LabelMatcher`)
+finds: a whole-word, case-insensitive match of a concept's label or of its plural/singular
+(``inflect``: "hypotheses", "stimuli", "criteria", "central nuclei" name *hypothesis*,
+*stimulus*, *criterion*, *central nucleus*). Labels shorter than two characters are
+ignored. Placeholders are masked before matching: what fills them is an input node by
+construction.
 
 >>> lex = Lexicon({"urn:mean": ["Mean"], "urn:sd": ["standard deviation"]})
 >>> sorted(lex.mentions("The means and a Standard Deviation."))
 ['urn:mean', 'urn:sd']
+>>> sorted(Lexicon({"urn:h": ["hypothesis"], "urn:s": ["stimulus"]}).mentions("Hypotheses about stimuli"))
+['urn:h', 'urn:s']
 >>> outside_mentions("<E0> is the mean of the data.", lex, allowed={"urn:sd"})
 ['urn:mean']
 >>> realise("<E0> is the square of <E1>.", ["Variance", "Standard deviation"])
@@ -35,6 +40,7 @@ import torch
 from transformers import LogitsProcessor
 
 from generation.student.tokenizer import StudentTokenizer, detokenize
+from kg.labels import LabelMatcher, label_forms
 
 __all__ = ["Lexicon", "GroundedLogitsProcessor", "outside_mentions", "realise",
            "drop_sentences", "ban_sequences", "concept_labels"]
@@ -46,17 +52,6 @@ _SENT = re.compile(r"(?<=[.!?])\s+")
 
 def _norm_words(text: str) -> tuple[str, ...]:
     return tuple(w.lower() for w in _WORD.findall(text))
-
-
-def _singulars(w: str) -> list[str]:
-    out = [w]
-    if len(w) > 3 and w.endswith("ies"):
-        out.append(w[:-3] + "y")
-    if len(w) > 3 and w.endswith("es"):
-        out.append(w[:-2])
-    if len(w) > 2 and w.endswith("s") and not w.endswith("ss"):
-        out.append(w[:-1])
-    return out
 
 
 class Lexicon:
@@ -73,6 +68,7 @@ class Lexicon:
                 self.by_words.setdefault(key, set()).add(iri)
                 self.labels.setdefault(iri, []).append(" ".join(lab.split()))
         self.max_words = max((len(k) for k in self.by_words), default=0)
+        self.matcher = LabelMatcher(self.labels, min_chars=2)
 
     @classmethod
     def from_store(cls, store) -> "Lexicon":
@@ -82,28 +78,20 @@ class Lexicon:
         return len(self.by_words)
 
     def find(self, text: str) -> list[tuple[int, int, set[str]]]:
-        """Mentions as (start char, end char, IRIs), longest match first at each word."""
-        toks = [(m.group(0).lower(), m.start(), m.end()) for m in _WORD.finditer(text)]
-        out = []
-        i = 0
-        while i < len(toks):
-            hit = None
-            for n in range(min(self.max_words, len(toks) - i), 0, -1):
-                head = tuple(t[0] for t in toks[i:i + n - 1])
-                for last in _singulars(toks[i + n - 1][0]):
-                    iris = self.by_words.get(head + (last,))
-                    if iris:
-                        hit = (n, iris)
-                        break
-                if hit:
-                    break
-            if hit:
-                n, iris = hit
-                out.append((toks[i][1], toks[i + n - 1][2], set(iris)))
-                i += n
+        """Mentions as (start char, end char, IRIs), leftmost-longest (kg.labels)."""
+        out: list[tuple[int, int, set[str]]] = []
+        for m in self.matcher.find(text):
+            if out and out[-1][:2] == (m.start, m.end):
+                out[-1][2].add(m.concept)
             else:
-                i += 1
+                out.append((m.start, m.end, {m.concept}))
         return out
+
+    def surface_forms(self, key: tuple[str, ...]) -> set[str]:
+        """What a label (a ``by_words`` key) can be written as in generated text: itself,
+        capitalised, and its plural/singular forms (``kg.labels.label_forms``)."""
+        base = " ".join(key)
+        return {f for form in label_forms(base) for f in (form, form[:1].upper() + form[1:])}
 
     def mentions(self, text: str) -> set[str]:
         """Every concept IRI the text names (all IRIs of an ambiguous label)."""
@@ -144,15 +132,14 @@ def drop_sentences(text: str, lexicon: Lexicon, allowed: Iterable[str]) -> str:
 
 
 def ban_sequences(tok: StudentTokenizer, lexicon: Lexicon, allowed: Iterable[str]) -> list[list[int]]:
-    """Token sequences of every label (lower-case, capitalised, plural) of every concept
+    """Token sequences of every label (lower-case, capitalised, plural/singular) of every concept
     outside ``allowed``: what :class:`GroundedLogitsProcessor` forbids completing."""
     allowed = set(allowed)
     seqs: set[tuple[int, ...]] = set()
     for key, iris in lexicon.by_words.items():
         if iris & allowed:
             continue
-        base = " ".join(key)
-        for form in {base, base[:1].upper() + base[1:], base + "s"}:
+        for form in lexicon.surface_forms(key):
             ids = tok.encode(form, eos=False)
             if ids and tok.unk_id not in ids:
                 seqs.add(tuple(ids))

@@ -106,3 +106,8 @@ def test_linear_in_text_length():
     t0 = time.perf_counter()
     assert len(m.find(text * 4)) == 3200
     assert time.perf_counter() - t0 < 10 * small + 0.05
+
+
+def test_typographic_apostrophe():
+    m = LabelMatcher({"urn:b": ["Broca's area"]})
+    assert [x.surface for x in m.find("In Broca’s area and Broca's areas.")] == ["Broca’s area", "Broca's areas"]
