@@ -192,9 +192,10 @@ class LabelMatcher:
     def __len__(self) -> int:
         return sum(len(v) for v in self.labels.values())
 
-    def find(self, text: str) -> list[Match]:
+    def find(self, text: str, *, overlapping: bool = False) -> list[Match]:
         """Mentions in reading order: leftmost-longest, non-overlapping; one per concept
-        where a form names several."""
+        where a form names several. ``overlapping``: also the labels inside or across
+        another match ("learning" inside "machine learning"), each concept once per place."""
         index = self._index
         low = text.casefold()
         toks = _WORD.findall(low) if len(low) == len(text) else None
@@ -256,12 +257,12 @@ class LabelMatcher:
                     done.add(concept)
                     out.append(Match(concept, p0, e, text[p0:e], lab, not inflected))
                 continue
-            if p0 < pos:
+            if p0 < pos and not overlapping:
                 continue
-            taken, taken_inflected, pos, done = (p0, e), inflected, e, {concept}
+            taken, taken_inflected, pos, done = (p0, e), inflected, max(pos, e), {concept}
             out.append(Match(concept, p0, e, text[p0:e], lab, not inflected))
         return out
 
-    def concepts(self, text: str) -> set[str]:
+    def concepts(self, text: str, *, overlapping: bool = False) -> set[str]:
         """Every concept the text names."""
-        return {m.concept for m in self.find(text)}
+        return {m.concept for m in self.find(text, overlapping=overlapping)}

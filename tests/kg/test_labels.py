@@ -111,3 +111,13 @@ def test_linear_in_text_length():
 def test_typographic_apostrophe():
     m = LabelMatcher({"urn:b": ["Broca's area"]})
     assert [x.surface for x in m.find("In Broca’s area and Broca's areas.")] == ["Broca’s area", "Broca's areas"]
+
+
+def test_overlapping_mentions_on_request():
+    m = LabelMatcher({"urn:ml": ["machine learning"], "urn:l": ["learning"], "urn:lr": ["learning rate"]})
+    text = "Machine learning rates"
+    assert _found(m, text) == [("urn:ml", "Machine learning")]
+    assert _found(m, text) == [(x.concept, x.surface) for x in m.find(text, overlapping=False)]
+    assert [(x.concept, x.surface) for x in m.find(text, overlapping=True)] == [
+        ("urn:ml", "Machine learning"), ("urn:lr", "learning rates"), ("urn:l", "learning")]
+    assert m.concepts(text, overlapping=True) == {"urn:ml", "urn:l", "urn:lr"}
