@@ -447,6 +447,8 @@ def code_fence(el) -> list[str]:
     """A listing as a fenced Markdown block: the opening fence with its language, the
     lines, the closing fence (a longer fence when the code itself holds one)."""
     lines = code_lines(el)
+    if not lines:
+        return []
     fence = "```"
     while any(ln.lstrip().startswith(fence) for ln in lines):
         fence += "`"
