@@ -209,10 +209,13 @@ def prepare(args, work: Path):
 
 
 def save_ckpt(path: Path, model, opt, cfg, state: dict):
-    tmp = path.with_suffix(".tmp")
+    import io
+
+    from kg.atomic import atomic_write
+    buf = io.BytesIO()
     torch.save({"model": model.state_dict(), "opt": opt.state_dict() if opt else None,
-                "config": cfg.to_dict(), "state": state}, tmp)
-    os.replace(tmp, path)
+                "config": cfg.to_dict(), "state": state}, buf)
+    atomic_write(path, buf.getvalue())
 
 
 @torch.no_grad()
@@ -742,14 +745,13 @@ def _labels(store, iris) -> dict[str, str]:
 
 
 def _auc(scores, labels) -> float | None:
-    """ROC AUC (ties count half): how well ``scores`` rank positives above negatives,
-    whatever the threshold."""
-    s, y = scores.float().flatten(), labels.bool().flatten()
-    pos, neg = s[y], s[~y]
-    if not len(pos) or not len(neg):
-        return None
-    gt = (pos[:, None] > neg[None, :]).float().sum() + 0.5 * (pos[:, None] == neg[None, :]).float().sum()
-    return round(float(gt / (len(pos) * len(neg))), 4)
+    """ROC AUC (:func:`gnn.metrics.roc_auc`, ties count half), 4 decimals; None when one
+    class is missing."""
+    import math
+
+    from gnn.metrics import roc_auc
+    v = roc_auc(scores, labels)
+    return None if math.isnan(v) else round(v, 4)
 
 
 def curriculum_benchmark(args):
@@ -855,7 +857,7 @@ def curriculum_benchmark(args):
     print(table(rows_out, ["generator", "BLEU", "chrF", "fact precision", "fact recall", "named"]))
 
     # ---- distillation: the student's auxiliary head vs the teacher on held-out pairs -----
-    from gnn.evaluate import prf
+    from gnn.metrics import prf
     kd = students["kd"]
     tsv = ws.models_dir / "teacher" / "test-predictions.tsv"
     tmetrics = json.loads((ws.models_dir / "teacher" / "metrics.json").read_text())
@@ -895,8 +897,8 @@ def curriculum_benchmark(args):
         t_teacher.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         with torch.no_grad():
-            from gnn.train import _embed
-            _embed(tch.model, tch.td.data, torch.device("cpu"))
+            from gnn.model import embed
+            embed(tch.model, tch.td.data, torch.device("cpu"))
         t_teacher_fwd.append(time.perf_counter() - t0)
     t_stud = []
     for a in queries:

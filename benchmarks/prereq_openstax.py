@@ -50,7 +50,8 @@ from gnn.config import TeacherConfig  # noqa: E402
 from gnn.data import build_teacher_data  # noqa: E402
 from gnn.suggest import (_known_keys, neighbour_pairs, score_pairs, similarity_vectors,  # noqa: E402
                          suggest, top_k_pairs)
-from gnn.train import _embed, train_teacher  # noqa: E402
+from gnn.model import embed as _embed  # noqa: E402
+from gnn.train import train_teacher  # noqa: E402
 from kg.importing import import_sources  # noqa: E402
 from kg.neighbourhood import _info  # noqa: E402
 from kg.workspace import Workspace  # noqa: E402

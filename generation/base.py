@@ -10,11 +10,11 @@ the KG stores with the paragraph under PROV-O. Two generators implement the prot
   triples: the baseline of the generation benchmark and the fallback before any student
   is trained.
 
-:func:`default_generator` picks the student when one is trained, else the templates.
+:func:`generation.generators.default_generator` picks the student when one is trained,
+else the templates; this module imports neither implementation.
 """
 from __future__ import annotations
 
-import warnings
 from dataclasses import asdict, dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -83,21 +83,3 @@ def check_task(task: str) -> str:
     if task not in TASKS:
         raise UnknownTask(f"unknown task {task!r}: choose one of {', '.join(TASKS)}")
     return task
-
-
-def default_generator(workspace) -> Generator:
-    """The student when the workspace has a trained, current one, else the template realiser."""
-    from generation.template import TemplateGenerator
-    try:
-        from generation.student.api import load_student, student_checkpoint_path
-    except ImportError:  # the student package is not there yet
-        return TemplateGenerator(workspace)
-    if student_checkpoint_path(workspace).exists():
-        from generation.student.checkpoint import StudentCheckpointMismatch
-        try:
-            return load_student(workspace)
-        except StudentCheckpointMismatch as e:
-            # The curriculum changed since the student was trained: content keeps working
-            # from the templates (provenance says so) until `kgstudio distill` retrains it.
-            warnings.warn(f"{e}; writing with the templates meanwhile", stacklevel=2)
-    return TemplateGenerator(workspace)

@@ -158,16 +158,14 @@ def mask(label: str, text: str) -> str:
 
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
-    """The jinja2 environment of the task templates (plain text: no autoescape) and of the
-    lesson/quiz renderers (``*.html.j2`` autoescaped)."""
+    """The jinja2 environment of the task templates (plain text: no autoescape); the
+    lesson/quiz renderers (``*.html.j2`` autoescaped) use an overlay of it with their own
+    helpers (:mod:`generation.content.render`)."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
                              autoescape=jinja2.select_autoescape(["html.j2", "html", "xml"]),
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False,
                              undefined=jinja2.StrictUndefined)
     env.globals.update(defines=defines, listing=listing, mid=mid, article=article)
-    from generation.content.render import md, shuffled   # the page templates' helpers
-    env.globals["md"] = md
-    env.filters["shuffled"] = shuffled
     return env
 
 

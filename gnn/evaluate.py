@@ -1,5 +1,6 @@
-"""Scores for the teacher's predictions: ROC AUC, average precision, and precision /
-recall / F1 at a threshold chosen on validation (never on test).
+"""Evaluating the teacher: its scores on a split's held-out links, prerequisite pairs and
+node labels (ROC AUC, average precision, and precision / recall / F1 at a threshold
+chosen on validation, never on test; the functions live in :mod:`gnn.metrics`).
 
 Plain torch, no scikit-learn: AUC is the Mann-Whitney statistic with average ranks for
 ties (equal to ``sklearn.metrics.roc_auc_score``); AP is the step-wise area under the
@@ -21,122 +22,103 @@ predictions next to the scores.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import torch
-from torch import Tensor
+
+from gnn.config import TeacherConfig
+from gnn.data import LABEL_KINDS, TeacherData
+from gnn.metrics import (accuracy, average_precision, best_threshold, binary_report, macro_f1, plain,
+                         prf, roc_auc)
+from gnn.model import TeacherModel, embed
+from gnn.splits import Split, make_split
+from kg.atomic import atomic_write
 
 __all__ = ["roc_auc", "average_precision", "best_threshold", "prf", "binary_report",
-           "accuracy", "macro_f1", "evaluate_teacher"]
+           "accuracy", "macro_f1", "split_scores", "split_metrics", "evaluate_split",
+           "write_predictions", "evaluate_teacher"]
 
 
-def _prep(scores: Tensor, labels: Tensor) -> tuple[Tensor, Tensor]:
-    s = torch.as_tensor(scores).detach().float().reshape(-1).cpu()
-    y = torch.as_tensor(labels).detach().reshape(-1).cpu().bool()
-    if s.shape != y.shape:
-        raise ValueError("scores and labels differ in length")
-    return s, y
-
-
-def roc_auc(scores: Tensor, labels: Tensor) -> float:
-    """Area under the ROC curve; NaN when one class is absent."""
-    s, y = _prep(scores, labels)
-    n_pos = int(y.sum())
-    n_neg = int(y.numel() - n_pos)
-    if n_pos == 0 or n_neg == 0:
-        return math.nan
-    order = torch.argsort(s)
-    s_sorted = s[order]
-    ranks = torch.empty_like(s, dtype=torch.float64)
-    # average ranks over ties
-    uniq, inverse, counts = torch.unique_consecutive(s_sorted, return_inverse=True, return_counts=True)
-    ends = torch.cumsum(counts, 0).double()
-    avg = ends - (counts.double() - 1) / 2          # 1-based average rank of each tie group
-    ranks[order] = avg[inverse]
-    r_pos = ranks[y].sum().item()
-    return float((r_pos - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
-
-
-def _curve(s: Tensor, y: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-    """(thresholds descending, true positives, false positives) at each distinct score."""
-    order = torch.argsort(s, descending=True, stable=True)
-    s, y = s[order], y[order].double()
-    tp = torch.cumsum(y, 0)
-    fp = torch.cumsum(1 - y, 0)
-    last = torch.ones_like(s, dtype=torch.bool)
-    last[:-1] = s[1:] != s[:-1]                     # last index of each tie group
-    return s[last], tp[last], fp[last]
-
-
-def average_precision(scores: Tensor, labels: Tensor) -> float:
-    """Average precision (area under the step-wise precision-recall curve)."""
-    s, y = _prep(scores, labels)
-    n_pos = int(y.sum())
-    if n_pos == 0:
-        return math.nan
-    _t, tp, fp = _curve(s, y)
-    precision = tp / (tp + fp)
-    recall = tp / n_pos
-    prev = torch.cat([torch.zeros(1, dtype=recall.dtype), recall[:-1]])
-    return float(((recall - prev) * precision).sum())
-
-
-def best_threshold(scores: Tensor, labels: Tensor) -> float:
-    """The score threshold (predict positive when ``score >= t``) with the best F1;
-    the highest such threshold on ties. 0.5 when there are no positives."""
-    s, y = _prep(scores, labels)
-    n_pos = int(y.sum())
-    if n_pos == 0 or s.numel() == 0:
-        return 0.5
-    t, tp, fp = _curve(s, y)
-    f1 = 2 * tp / (tp + fp + n_pos)
-    return float(t[int(torch.argmax(f1))])
-
-
-def prf(scores: Tensor, labels: Tensor, threshold: float) -> dict[str, float]:
-    """Precision, recall and F1 of the positive class at ``score >= threshold`` (4 decimals)."""
-    s, y = _prep(scores, labels)
-    pred = s >= threshold
-    tp = int((pred & y).sum())
-    fp = int((pred & ~y).sum())
-    fn = int((~pred & y).sum())
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
-    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4)}
-
-
-def binary_report(scores: Tensor, labels: Tensor, threshold: float | None = None) -> dict:
-    """AUC, AP, counts and (when a threshold is given) P/R/F1 of one scored set."""
-    s, y = _prep(scores, labels)
-    out = {"auc": roc_auc(s, y), "ap": average_precision(s, y),
-           "positives": int(y.sum()), "negatives": int((~y).sum())}
-    if threshold is not None:
-        out.update(prf(s, y, threshold), threshold=float(threshold))
+@torch.no_grad()
+def split_scores(model: TeacherModel, split: Split, name: str, device) -> dict:
+    """Raw scores of one split: link (per type), prerequisite pairs, node predictions."""
+    g = split.val if name == "val" else split.test
+    h = embed(model, g, device)
+    out: dict = {"link": {}, "prereq": {}, "node": {}}
+    for et in split.link_types:
+        eli, el = g[et].edge_label_index, g[et].edge_label
+        if eli.shape[1]:
+            out["link"][et] = (torch.sigmoid(model.link_logits(h, et, eli.to(device))).cpu(), el.cpu())
+    for nt, ps in split.prereq[name].items():
+        pairs = torch.cat([ps.pos, ps.neg], 1)
+        y = torch.cat([torch.ones(ps.pos.shape[1]), torch.zeros(ps.neg.shape[1])])
+        kind = torch.cat([ps.kind, torch.full((ps.neg.shape[1],), -1, dtype=torch.long)])
+        s = torch.sigmoid(model.prereq_pairs(h, nt, pairs.to(device))).cpu()
+        out["prereq"][nt] = (pairs, y, kind, s)
+    code = 1 if name == "val" else 2
+    for task, per in split.node_split.items():
+        for nt, c in per.items():
+            idx = (c == code).nonzero().view(-1)
+            if idx.numel():
+                pred = model.node_logits(h, task, nt)[idx.to(device)].argmax(-1).cpu()
+                out["node"][(task, nt)] = (idx, pred)
     return out
 
 
-def accuracy(pred: Tensor, y: Tensor) -> float:
-    """Share of correct class predictions (NaN when empty)."""
-    return float((pred == y).float().mean()) if y.numel() else math.nan
+def split_metrics(sc: dict, td: TeacherData, name: str, threshold: float | None) -> dict:
+    """The metrics of one split's scores (:func:`split_scores`), keys prefixed ``name``."""
+    m: dict = {}
+    aucs = {"/".join(et): roc_auc(s, y) for et, (s, y) in sc["link"].items()}
+    finite = [v for v in aucs.values() if not math.isnan(v)]
+    m[f"{name}_link_auc"] = sum(finite) / len(finite) if finite else math.nan
+    m[f"{name}_link_auc_by_type"] = aucs
+    if sc["prereq"]:
+        s = torch.cat([v[3] for v in sc["prereq"].values()])
+        y = torch.cat([v[1] for v in sc["prereq"].values()])
+        kind = torch.cat([v[2] for v in sc["prereq"].values()])
+        rep = binary_report(s, y, threshold)
+        for k, v in rep.items():
+            m[f"{name}_prereq_{k}"] = v
+        for ki, kname in enumerate(LABEL_KINDS):
+            sel = (kind == ki) | (y == 0)
+            if (kind == ki).any() and (kind == ki).sum() < (y == 1).sum():
+                m[f"{name}_prereq_auc_{kname}"] = roc_auc(s[sel], y[sel])
+    for (task, nt), (idx, pred) in sc["node"].items():
+        y = td.node_tasks[task].y[nt][idx]
+        m[f"{name}_{task}_{nt}_acc"] = accuracy(pred, y)
+        m[f"{name}_{task}_{nt}_macro_f1"] = macro_f1(pred, y, len(td.node_tasks[task].classes))
+    return m
 
 
-def macro_f1(pred: Tensor, y: Tensor, n_classes: int) -> float:
-    """Unweighted mean F1 over the classes present in ``y`` or ``pred``.
+def evaluate_split(model: TeacherModel, td: TeacherData, split: Split, cfg: TeacherConfig,
+                   device, threshold: float | None = None) -> tuple[dict, list[tuple]]:
+    """Validation and test metrics, the prerequisite threshold chosen on validation (best
+    F1), and the raw test predictions ``(node_type, a_iri, b_iri, kind, label, score)``."""
+    model = model.to(device)
+    val = split_scores(model, split, "val", device)
+    if val["prereq"]:
+        s = torch.cat([v[3] for v in val["prereq"].values()])
+        y = torch.cat([v[1] for v in val["prereq"].values()])
+        threshold = best_threshold(s, y)
+    m = split_metrics(val, td, "val", threshold)
+    test = split_scores(model, split, "test", device)
+    m.update(split_metrics(test, td, "test", threshold))
+    if threshold is not None:
+        m["prereq_threshold"] = threshold
+    preds = []
+    for nt, (pairs, y, kind, s) in test["prereq"].items():
+        iris = td.index.iris[nt]
+        for (a, b), lab, k, sc in zip(pairs.t().tolist(), y.tolist(), kind.tolist(), s.tolist()):
+            preds.append((nt, iris[a], iris[b], LABEL_KINDS[k] if k >= 0 else "negative",
+                          int(lab), round(sc, 6)))
+    return m, preds
 
-    >>> macro_f1(torch.tensor([0, 1, 1]), torch.tensor([0, 1, 0]), 3)
-    0.6667
-    """
-    if y.numel() == 0:
-        return math.nan
-    fs = []
-    for c in range(n_classes):
-        tp = int(((pred == c) & (y == c)).sum())
-        fp = int(((pred == c) & (y != c)).sum())
-        fn = int(((pred != c) & (y == c)).sum())
-        if tp + fp + fn == 0:
-            continue
-        fs.append(2 * tp / (2 * tp + fp + fn))
-    return round(sum(fs) / len(fs), 4)
+
+def write_predictions(path: Path, preds: list[tuple]) -> None:
+    """The raw predictions as TSV (header row), written atomically."""
+    lines = ["node_type\ta\tb\tkind\tlabel\tscore"]
+    lines += ["\t".join(map(str, r)) for r in preds]
+    atomic_write(path, "\n".join(lines) + "\n")
 
 
 def evaluate_teacher(workspace, *, checkpoint=None, log=None) -> dict:
@@ -152,8 +134,6 @@ def evaluate_teacher(workspace, *, checkpoint=None, log=None) -> dict:
 
     from gnn.checkpoint import load_checkpoint, teacher_dir
     from gnn.data import build_teacher_data
-    from gnn.train import _plain, evaluate_split, make_split, write_predictions
-    from kg.atomic import atomic_write
 
     path = checkpoint or teacher_dir(workspace) / "teacher.pt"
     ck = load_checkpoint(path)
@@ -168,7 +148,7 @@ def evaluate_teacher(workspace, *, checkpoint=None, log=None) -> dict:
     model = ck.build_model()
     metrics, preds = evaluate_split(model, td, split, ck.config, torch.device("cpu"),
                                     threshold=ck.metrics.get("prereq_threshold"))
-    metrics = _plain({**metrics, "checkpoint": str(path), "checkpoint_sha256": ck.sha256,
+    metrics = plain({**metrics, "checkpoint": str(path), "checkpoint_sha256": ck.sha256,
                       "graph_hash": ck.graph_hash})
     out_dir = path.parent
     atomic_write(out_dir / "eval.json", json.dumps(metrics, indent=2, sort_keys=True))

@@ -109,8 +109,8 @@ class Teacher:
         self.checkpoint = checkpoint
         self.chunk = chunk
         if embeddings is None:
-            from gnn.train import _embed
-            embeddings = _embed(self.model, td.data, torch.device("cpu"))
+            from gnn.model import embed
+            embeddings = embed(self.model, td.data, torch.device("cpu"))
         self._h: dict[str, Tensor] = embeddings                                          # type -> (N_t, D)
         self._unit = {t: F.normalize(v, dim=-1) for t, v in self._h.items()}            # type -> (N_t, D)
 

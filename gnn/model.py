@@ -183,3 +183,32 @@ class TeacherModel(nn.Module):
     def node_logits(self, h: dict[str, Tensor], task: str, node_type: str) -> Tensor:
         """Class logits (N_t, C) of one task for every node of a type."""
         return self.node_heads[task](h[node_type])
+
+
+# ---- running a model ----------------------------------------------------------------------------
+
+class autocast:
+    """bf16 autocast on CUDA when ``cfg.amp`` (or no config given); nothing on CPU."""
+
+    def __init__(self, device, cfg: TeacherConfig | None = None):
+        self.enabled = torch.device(device).type == "cuda" and (cfg is None or cfg.amp)
+        self.ctx = torch.autocast("cuda", dtype=torch.bfloat16) if self.enabled else None
+
+    def __enter__(self):
+        if self.ctx:
+            self.ctx.__enter__()
+
+    def __exit__(self, *exc):
+        if self.ctx:
+            return self.ctx.__exit__(*exc)
+
+
+@torch.no_grad()
+def embed(model: TeacherModel, g, device) -> dict[str, Tensor]:
+    """Node embeddings of every type for the graph ``g`` (a ``HeteroData``), float32, in
+    eval mode without gradients: what training validates with and inference serves."""
+    model.eval()
+    g = g.to(device)
+    with autocast(device):
+        h = model(g.x_dict, g.edge_index_dict)
+    return {t: v.float() for t, v in h.items()}

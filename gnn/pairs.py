@@ -61,6 +61,7 @@ have the class balance of the pairs it will be applied to (``val_balance``).
 from __future__ import annotations
 
 import copy
+import math
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Callable
@@ -70,6 +71,7 @@ import scipy.sparse as sp
 import torch
 from torch import Tensor, nn
 
+from gnn.metrics import precision_recall_f1, roc_auc
 from kg.errors import KGStudioError
 
 __all__ = ["CONCEPT", "ConceptGraph", "PairClassifier", "PairConfig", "PairDataError",
@@ -186,18 +188,13 @@ class ConceptGraph:
 # ---------------------------------------------------------------- helpers on pairs ---
 
 def prf(labels: np.ndarray, pred: np.ndarray) -> tuple[float, float, float]:
-    """Precision, recall, F1 of the positive class (0.0 where undefined).
+    """Precision, recall, F1 of the positive class (0.0 where undefined;
+    :func:`gnn.metrics.precision_recall_f1`).
 
     >>> prf(np.array([1, 1, 0, 0]), np.array([1, 0, 1, 0]))
     (0.5, 0.5, 0.5)
     """
-    labels = np.asarray(labels).astype(bool)
-    pred = np.asarray(pred).astype(bool)
-    tp, n_pred, n_true = float(np.sum(labels & pred)), float(pred.sum()), float(labels.sum())
-    p = tp / n_pred if n_pred else 0.0
-    r = tp / n_true if n_true else 0.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
-    return p, r, f
+    return precision_recall_f1(pred, labels)
 
 
 def choose_threshold(scores: np.ndarray, labels: np.ndarray) -> float:
@@ -615,14 +612,9 @@ class PairClassifier:
 
 
 def _auc(labels: np.ndarray, scores: np.ndarray) -> float:
-    """ROC AUC by the rank statistic (0.5 when one class is missing)."""
-    labels = np.asarray(labels).astype(bool)
-    n_pos, n_neg = int(labels.sum()), int((~labels).sum())
-    if n_pos == 0 or n_neg == 0:
-        return 0.5
-    from scipy.stats import rankdata
-    r = rankdata(scores)
-    return float((r[labels].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+    """ROC AUC (:func:`gnn.metrics.roc_auc`); 0.5 when one class is missing."""
+    v = roc_auc(scores, labels)
+    return 0.5 if math.isnan(v) else v
 
 
 # ------------------------------------------------- pair evidence for plain classifiers ---

@@ -1,7 +1,7 @@
 """Training the teacher: split, combined loss, full-batch (or neighbour-sampled) steps,
 validation, checkpoints, resume, curves.
 
-Split (:func:`make_split`). ``T.RandomLinkSplit(edge_types=..., rev_edge_types=...)`` over
+Split (:func:`gnn.splits.make_split`). ``T.RandomLinkSplit(edge_types=..., rev_edge_types=...)`` over
 every forward edge type of the graph, seeded by ``TeacherConfig.seed``: a validation or
 test edge is removed from the message-passing graph together with its reverse edge, so a
 held-out edge never leaks back. Every epoch a fresh share ``disjoint_train_ratio`` of the
@@ -46,11 +46,8 @@ one.
 from __future__ import annotations
 
 import copy
-import hashlib
 import math
-import random
 import time
-import warnings
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,17 +55,17 @@ from typing import Callable
 
 import torch
 import torch.nn.functional as F
-import torch_geometric.transforms as T
 from torch import Tensor, nn
-from torch_geometric.data import HeteroData
 
 from gnn.checkpoint import CheckpointMismatch, load_checkpoint, save_checkpoint, write_json
 from gnn.config import MODEL_FIELDS, SMALL_GRAPH_EDGES, TeacherConfig
-from gnn.data import LABEL_KINDS, TeacherData, prereq_edge_types
-from gnn.evaluate import accuracy, best_threshold, binary_report, macro_f1, roc_auc
-from gnn.model import TeacherModel
-from kg.atomic import atomic_dir, atomic_path, atomic_write, clean_litter
-from kg.errors import KGStudioError
+from gnn.data import TeacherData
+from gnn.errors import TrainError
+from gnn.evaluate import evaluate_split, split_metrics, split_scores, write_predictions
+from gnn.metrics import plain
+from gnn.model import TeacherModel, autocast
+from gnn.splits import SPLITS, PairSet, Split, _drop_known, _group_sampler, _random_in_group, make_split
+from kg.atomic import atomic_dir, atomic_path, clean_litter
 from kg.hetero import edge_types
 
 __all__ = ["TrainError", "PairSet", "Split", "TrainResult", "make_split", "train_teacher",
@@ -76,213 +73,6 @@ __all__ = ["TrainError", "PairSet", "Split", "TrainResult", "make_split", "train
            "write_predictions", "build_model"]
 
 Log = Callable[[str], None]
-SPLITS = ("train", "val", "test")
-_WEAK = {LABEL_KINDS.index("weak-order"), LABEL_KINDS.index("weak-definition")}
-
-
-class TrainError(KGStudioError):
-    """Training cannot run as asked (no CUDA, no labels, mini-batch extra missing...)."""
-
-
-# ---- split -------------------------------------------------------------------------------------
-
-@dataclass
-class PairSet:
-    """Prerequisite pairs of one node type in one split: ``pos`` (2, P) with ``kind`` (P,)
-    and loss weights ``w`` (P,); ``neg`` (2, Q): fixed negatives (val/test) or the known
-    negatives (train; random ones are added every epoch)."""
-
-    pos: Tensor
-    kind: Tensor
-    w: Tensor
-    neg: Tensor
-
-    def to(self, device) -> "PairSet":
-        return PairSet(self.pos.to(device), self.kind.to(device), self.w.to(device), self.neg.to(device))
-
-
-@dataclass
-class Split:
-    train: HeteroData                     # message-passing edges + training supervision edges
-    val: HeteroData
-    test: HeteroData
-    link_types: list[tuple]               # forward edge types with training supervision
-    prereq: dict[str, dict[str, PairSet]]  # split -> node type -> pairs
-    node_split: dict[str, dict[str, Tensor]]  # task -> node type -> (N,) 0 train / 1 val / 2 test / -1
-    known_pos: dict[str, Tensor]          # node type -> sorted keys a * N + b of every positive
-    known_neg: dict[str, Tensor]          # node type -> keys of known negatives
-    train_pos: dict[str, Tensor]          # node type -> keys of the training positives only
-                                          # (training negatives avoid these, not held-out ones)
-    gold: list = field(default_factory=list)  # prerequisite edge types (prereq_edge_types)
-    fingerprint: str = ""
-
-
-def _keys(pairs: Tensor, n: int) -> Tensor:
-    return pairs[0] * n + pairs[1]
-
-
-def _drop_known(pairs: Tensor, known: Tensor | None, n: int) -> Tensor:
-    if known is None or known.numel() == 0 or pairs.numel() == 0:
-        return pairs
-    return pairs[:, ~torch.isin(_keys(pairs, n), known)]
-
-
-def _group_sampler(groups: Tensor):
-    """Index structures to draw a random node from the same group (curriculum) as another."""
-    g = groups.clone()
-    g[g < 0] = int(g.max().item()) + 1 if g.numel() else 0
-    _uniq, inverse, counts = torch.unique(g, return_inverse=True, return_counts=True)
-    order = torch.argsort(inverse, stable=True)
-    starts = torch.cumsum(counts, 0) - counts
-    return inverse, order, starts, counts
-
-
-def _random_in_group(a: Tensor, sampler, gen: torch.Generator) -> Tensor:
-    """For each node in ``a``, a random node of its group -> pairs (2, len(a))."""
-    inverse, order, starts, counts = sampler
-    ga = inverse[a.cpu()]
-    r = (torch.rand(a.numel(), generator=gen) * counts[ga]).long().clamp_max(counts[ga] - 1)
-    b = order[starts[ga] + r]
-    pairs = torch.stack([a.cpu(), b])
-    return pairs[:, pairs[0] != pairs[1]]
-
-
-def make_split(td: TeacherData, cfg: TeacherConfig) -> Split:
-    """Deterministic split of edges and labels (module docstring); ``cfg.seed`` fixes it."""
-    data = td.data
-    fwd, rev = edge_types(data)
-    if not fwd:
-        raise TrainError("the graph has no edges between typed nodes: nothing to learn from")
-    py_state = random.getstate()      # PyG's negative sampling also draws from `random`
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(cfg.seed)
-        random.seed(cfg.seed)
-        tr = T.RandomLinkSplit(num_val=cfg.val_ratio, num_test=cfg.test_ratio, is_undirected=False,
-                               edge_types=fwd, rev_edge_types=rev, add_negative_train_samples=False,
-                               neg_sampling_ratio=cfg.neg_ratio, disjoint_train_ratio=0.0)
-        try:
-            with warnings.catch_warnings():   # dense tiny edge types (8 chapters, 1 book)
-                warnings.filterwarnings("ignore", message="There are not enough negative edges")
-                train, val, test = tr(data)
-        finally:
-            random.setstate(py_state)
-    gen = torch.Generator().manual_seed(cfg.seed)
-    link_types = [et for et in fwd if train[et].edge_label_index.shape[1] > 0]
-
-    # prerequisite positives per split and node type
-    pos: dict[str, dict[str, list]] = {s: defaultdict(list) for s in SPLITS}
-    negk: dict[str, dict[str, list]] = {s: defaultdict(list) for s in SPLITS}
-    for et, flip in prereq_edge_types(data):
-        nt = et[0]
-        kind = LABEL_KINDS.index("precedes" if flip else "requires")
-        for name, d in zip(SPLITS, (train, val, test)):
-            eli, el = d[et].edge_label_index, d[et].edge_label
-            p = eli[:, el == 1]
-            if flip:
-                p = p.flip(0)
-            pos[name][nt].append((p, torch.full((p.shape[1],), kind, dtype=torch.long)))
-    for nt, lab in sorted(td.extra_prereq.items()):
-        for tensor, kinds, store in ((lab.pos, lab.kind, pos), (lab.neg, None, negk)):
-            n = tensor.shape[1]
-            if not n:
-                continue
-            perm = torch.randperm(n, generator=gen)
-            n_test, n_val = int(round(n * cfg.test_ratio)), int(round(n * cfg.val_ratio))
-            parts = {"test": perm[:n_test], "val": perm[n_test:n_test + n_val],
-                     "train": perm[n_test + n_val:]}
-            for name, idx in parts.items():
-                if kinds is None:
-                    store[name][nt].append(tensor[:, idx])
-                else:
-                    store[name][nt].append((tensor[:, idx], kinds[idx]))
-
-    types = sorted(set().union(*[set(pos[s]) for s in SPLITS], *[set(negk[s]) for s in SPLITS]))
-    known_pos, known_neg, train_pos = {}, {}, {}
-    for nt in types:
-        n = data[nt].num_nodes
-        allp = [p for s in SPLITS for p, _k in pos[s].get(nt, [])]
-        known_pos[nt] = torch.unique(_keys(torch.cat(allp, 1), n)) if allp else torch.zeros(0, dtype=torch.long)
-        trp = [p for p, _k in pos["train"].get(nt, [])]
-        train_pos[nt] = torch.unique(_keys(torch.cat(trp, 1), n)) if trp else torch.zeros(0, dtype=torch.long)
-        alln = [q for s in SPLITS for q in negk[s].get(nt, [])]
-        known_neg[nt] = torch.unique(_keys(torch.cat(alln, 1), n)) if alln else torch.zeros(0, dtype=torch.long)
-
-    prereq: dict[str, dict[str, PairSet]] = {s: {} for s in SPLITS}
-    for name in SPLITS:
-        for nt in types:
-            n = data[nt].num_nodes
-            ps = pos[name].get(nt, [])
-            p = torch.cat([x for x, _ in ps], 1) if ps else torch.zeros((2, 0), dtype=torch.long)
-            k = torch.cat([y for _, y in ps]) if ps else torch.zeros(0, dtype=torch.long)
-            w = torch.ones(k.shape[0])
-            w[torch.isin(k, torch.tensor(sorted(_WEAK)))] = cfg.weak_weight
-            q = negk[name].get(nt, [])
-            q = torch.cat(q, 1) if q else torch.zeros((2, 0), dtype=torch.long)
-            if name != "train" and p.shape[1]:
-                fixed = [q]
-                if cfg.reverse_negatives:
-                    fixed.append(p.flip(0))
-                n_rand = int(math.ceil(p.shape[1] * cfg.neg_ratio))
-                if n_rand:
-                    src = p[0].repeat(int(math.ceil(cfg.neg_ratio)))[:n_rand]
-                    fixed.append(_random_in_group(src, _group_sampler(td.group(nt)), gen))
-                q = _drop_known(torch.cat(fixed, 1), known_pos[nt], n)
-                q = q[:, _unique_cols(_keys(q, n))]
-            if p.shape[1] or q.shape[1]:
-                prereq[name][nt] = PairSet(p, k, w, q)
-
-    node_split: dict[str, dict[str, Tensor]] = {}
-    for task, nt_y in sorted(td.node_tasks.items()):
-        node_split[task] = {}
-        for nt, y in sorted(nt_y.y.items()):
-            code = torch.full_like(y, -1)
-            idx = (y >= 0).nonzero().view(-1)
-            perm = idx[torch.randperm(idx.numel(), generator=gen)]
-            n_test = int(round(idx.numel() * cfg.test_ratio))
-            n_val = int(round(idx.numel() * cfg.val_ratio))
-            code[perm[:n_test]] = 2
-            code[perm[n_test:n_test + n_val]] = 1
-            code[perm[n_test + n_val:]] = 0
-            node_split[task][nt] = code
-
-    # the gold training positives are drawn from the edge masks every epoch (_supervision)
-    for nt, ps in prereq["train"].items():
-        keep = ps.kind >= LABEL_KINDS.index("decision")
-        prereq["train"][nt] = PairSet(ps.pos[:, keep], ps.kind[keep], ps.w[keep], ps.neg)
-    split = Split(train, val, test, link_types, prereq, node_split, known_pos, known_neg,
-                  train_pos, gold=prereq_edge_types(data))
-    split.fingerprint = _fingerprint(split)
-    return split
-
-
-def _unique_cols(keys: Tensor) -> Tensor:
-    """Indices of the first occurrence of each key, in order."""
-    if keys.numel() == 0:
-        return torch.zeros(0, dtype=torch.long)
-    uniq, inv = torch.unique(keys, return_inverse=True)
-    first = torch.full((uniq.numel(),), keys.numel(), dtype=torch.long)
-    first.scatter_reduce_(0, inv, torch.arange(keys.numel()), reduce="amin")
-    return torch.sort(first).values
-
-
-def _fingerprint(split: Split) -> str:
-    h = hashlib.sha256()
-    for name, d in zip(SPLITS, (split.train, split.val, split.test)):
-        for et in sorted(split.link_types):
-            h.update(f"{name}{et}".encode())
-            h.update(d[et].edge_label_index.numpy().tobytes())
-        for et in sorted(d.edge_types):
-            h.update(f"{name}{et}mp".encode())
-            h.update(d[et].edge_index.numpy().tobytes())
-        for nt, ps in sorted(split.prereq[name].items()):
-            h.update(f"{name}{nt}".encode())
-            h.update(ps.pos.numpy().tobytes())
-            h.update(ps.neg.numpy().tobytes())
-    for task, per in sorted(split.node_split.items()):
-        for nt, code in sorted(per.items()):
-            h.update(f"{task}{nt}".encode())
-            h.update(code.numpy().tobytes())
-    return h.hexdigest()
 
 
 # ---- model, device ------------------------------------------------------------------------------
@@ -420,113 +210,6 @@ def _supervision(td: TeacherData, split: Split, cfg: TeacherConfig, gen: torch.G
             if idx.numel():
                 sup["node"][(task, nt)] = (idx, td.node_tasks[task].y[nt][idx])
     return sup
-
-
-# ---- evaluation -------------------------------------------------------------------------------
-
-@torch.no_grad()
-def _embed(model: TeacherModel, g: HeteroData, device) -> dict[str, Tensor]:
-    model.eval()
-    g = g.to(device)
-    with _autocast(device):
-        h = model(g.x_dict, g.edge_index_dict)
-    return {t: v.float() for t, v in h.items()}
-
-
-class _autocast:
-    """bf16 autocast on CUDA when ``cfg.amp`` (or no config given); nothing on CPU."""
-
-    def __init__(self, device, cfg: TeacherConfig | None = None):
-        self.enabled = torch.device(device).type == "cuda" and (cfg is None or cfg.amp)
-        self.ctx = torch.autocast("cuda", dtype=torch.bfloat16) if self.enabled else None
-
-    def __enter__(self):
-        if self.ctx:
-            self.ctx.__enter__()
-
-    def __exit__(self, *exc):
-        if self.ctx:
-            return self.ctx.__exit__(*exc)
-
-
-@torch.no_grad()
-def _scores(model: TeacherModel, split: Split, name: str, device) -> dict:
-    """Raw scores of one split: link (per type), prerequisite pairs, node predictions."""
-    g = split.val if name == "val" else split.test
-    h = _embed(model, g, device)
-    out: dict = {"link": {}, "prereq": {}, "node": {}}
-    for et in split.link_types:
-        eli, el = g[et].edge_label_index, g[et].edge_label
-        if eli.shape[1]:
-            out["link"][et] = (torch.sigmoid(model.link_logits(h, et, eli.to(device))).cpu(), el.cpu())
-    for nt, ps in split.prereq[name].items():
-        pairs = torch.cat([ps.pos, ps.neg], 1)
-        y = torch.cat([torch.ones(ps.pos.shape[1]), torch.zeros(ps.neg.shape[1])])
-        kind = torch.cat([ps.kind, torch.full((ps.neg.shape[1],), -1, dtype=torch.long)])
-        s = torch.sigmoid(model.prereq_pairs(h, nt, pairs.to(device))).cpu()
-        out["prereq"][nt] = (pairs, y, kind, s)
-    code = 1 if name == "val" else 2
-    for task, per in split.node_split.items():
-        for nt, c in per.items():
-            idx = (c == code).nonzero().view(-1)
-            if idx.numel():
-                pred = model.node_logits(h, task, nt)[idx.to(device)].argmax(-1).cpu()
-                out["node"][(task, nt)] = (idx, pred)
-    return out
-
-
-def _metrics(sc: dict, td: TeacherData, name: str, threshold: float | None) -> dict:
-    m: dict = {}
-    aucs = {"/".join(et): roc_auc(s, y) for et, (s, y) in sc["link"].items()}
-    finite = [v for v in aucs.values() if not math.isnan(v)]
-    m[f"{name}_link_auc"] = sum(finite) / len(finite) if finite else math.nan
-    m[f"{name}_link_auc_by_type"] = aucs
-    if sc["prereq"]:
-        s = torch.cat([v[3] for v in sc["prereq"].values()])
-        y = torch.cat([v[1] for v in sc["prereq"].values()])
-        kind = torch.cat([v[2] for v in sc["prereq"].values()])
-        rep = binary_report(s, y, threshold)
-        for k, v in rep.items():
-            m[f"{name}_prereq_{k}"] = v
-        for ki, kname in enumerate(LABEL_KINDS):
-            sel = (kind == ki) | (y == 0)
-            if (kind == ki).any() and (kind == ki).sum() < (y == 1).sum():
-                m[f"{name}_prereq_auc_{kname}"] = roc_auc(s[sel], y[sel])
-    for (task, nt), (idx, pred) in sc["node"].items():
-        y = td.node_tasks[task].y[nt][idx]
-        m[f"{name}_{task}_{nt}_acc"] = accuracy(pred, y)
-        m[f"{name}_{task}_{nt}_macro_f1"] = macro_f1(pred, y, len(td.node_tasks[task].classes))
-    return m
-
-
-def evaluate_split(model: TeacherModel, td: TeacherData, split: Split, cfg: TeacherConfig,
-                   device, threshold: float | None = None) -> tuple[dict, list[tuple]]:
-    """Validation and test metrics, the prerequisite threshold chosen on validation (best
-    F1), and the raw test predictions ``(node_type, a_iri, b_iri, kind, label, score)``."""
-    model = model.to(device)
-    val = _scores(model, split, "val", device)
-    if val["prereq"]:
-        s = torch.cat([v[3] for v in val["prereq"].values()])
-        y = torch.cat([v[1] for v in val["prereq"].values()])
-        threshold = best_threshold(s, y)
-    m = _metrics(val, td, "val", threshold)
-    test = _scores(model, split, "test", device)
-    m.update(_metrics(test, td, "test", threshold))
-    if threshold is not None:
-        m["prereq_threshold"] = threshold
-    preds = []
-    for nt, (pairs, y, kind, s) in test["prereq"].items():
-        iris = td.index.iris[nt]
-        for (a, b), lab, k, sc in zip(pairs.t().tolist(), y.tolist(), kind.tolist(), s.tolist()):
-            preds.append((nt, iris[a], iris[b], LABEL_KINDS[k] if k >= 0 else "negative",
-                          int(lab), round(sc, 6)))
-    return m, preds
-
-
-def write_predictions(path: Path, preds: list[tuple]) -> None:
-    lines = ["node_type\ta\tb\tkind\tlabel\tscore"]
-    lines += ["\t".join(map(str, r)) for r in preds]
-    atomic_write(path, "\n".join(lines) + "\n")
 
 
 def _selection(m: dict) -> float:
@@ -671,7 +354,7 @@ def _train(td, cfg, out_dir, resume, progress, log, rank, world, local_rank) -> 
         else:
             sup = _supervision(td, split, cfg, gen, rank, world, samplers)
             opt.zero_grad(set_to_none=True)
-            with _autocast(device, cfg):
+            with autocast(device, cfg):
                 loss, parts = objective(train_g.x_dict, sup)
             loss.backward()
             if cfg.grad_clip > 0:
@@ -683,7 +366,7 @@ def _train(td, cfg, out_dir, resume, progress, log, rank, world, local_rank) -> 
         step_times.append(time.perf_counter() - t0)
         row = {"epoch": epoch + 1, "loss": loss_v, **parts, "seconds": round(step_times[-1], 4)}
         if (epoch + 1) % cfg.eval_every == 0 or epoch + 1 == cfg.epochs:
-            val = _metrics(_scores(model, split, "val", device), td, "val", None)
+            val = split_metrics(split_scores(model, split, "val", device), td, "val", None)
             row.update({k: v for k, v in val.items() if not isinstance(v, dict)})
             score = _selection(val)
             if score > best_score:
@@ -718,10 +401,10 @@ def _train(td, cfg, out_dir, resume, progress, log, rank, world, local_rank) -> 
         with atomic_dir(out, keep_others=True, drop=RUN_DERIVED) as new:
             _save_last(new, cfg, meta, model, opt, td, split, curve, done, best_state, best_score, stale)
             sha = save_checkpoint(new / "teacher.pt", config=cfg, meta=meta, state_dict=best_state,
-                                  graph_hash=td.graph_hash, graphs=td.graphs, metrics=_plain(metrics),
+                                  graph_hash=td.graph_hash, graphs=td.graphs, metrics=plain(metrics),
                                   curve=curve, epoch=done, split_fingerprint=split.fingerprint,
                                   best_score=best_score)
-            write_json(new / "metrics.json", {**_plain(metrics), "checkpoint_sha256": sha})
+            write_json(new / "metrics.json", {**plain(metrics), "checkpoint_sha256": sha})
             write_predictions(new / "test-predictions.tsv", preds)
             try:
                 plot_curves(curve, new / "curves.png")
@@ -731,17 +414,6 @@ def _train(td, cfg, out_dir, resume, progress, log, rank, world, local_rank) -> 
         result.files = [out / n for n in ("teacher.pt", "last.pt", "metrics.json", "curves.png",
                                           "test-predictions.tsv")]
     return result
-
-
-def _plain(m: dict) -> dict:
-    """Metrics with NaN as None (JSON and weights_only friendly)."""
-    def fix(v):
-        if isinstance(v, dict):
-            return {str(k): fix(x) for k, x in v.items()}
-        if isinstance(v, float) and math.isnan(v):
-            return None
-        return v
-    return fix(m)
 
 
 def _save_last(out, cfg, meta, model, opt, td, split, curve, epoch, best_state, best_score, stale):
@@ -772,7 +444,7 @@ def _minibatch_epoch(model, objective, opt, td, split, cfg, gen, device, rank, w
         nonlocal total, steps
         batch = batch.to(device)
         opt.zero_grad(set_to_none=True)
-        with _autocast(device, cfg):
+        with autocast(device, cfg):
             h = model(batch.x_dict, batch.edge_index_dict)
             loss, name = loss_fn(batch, h)
         loss.backward()

@@ -6,7 +6,7 @@ teacher first (both open the workspace store themselves to check the graph they 
 trained on) and only then opens the store for the builders, so the embedded store is
 never opened twice by one process.
 
-Text comes from :func:`generation.base.default_generator` semantics: the student when the
+Text comes from :func:`generation.generators.default_generator` semantics: the student when the
 workspace has a trained one, else the template realiser on the same graph view. A task the
 student fails on (it raises, or writes something :func:`unusable` rejects: fewer than
 :data:`MIN_WORDS` words, a blank to fill, or nothing beyond the names of its focus and target) is
@@ -104,7 +104,7 @@ class Builder:
         """A builder on the workspace's store (close it, or use it as a context manager)."""
         generator = None
         if use_student and student_available(workspace):
-            from generation.base import default_generator
+            from generation.generators import default_generator
             try:
                 generator = default_generator(workspace)
             except KGStudioError as e:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from generation.content.model import Diagram, LearningPath, Lesson, Quiz
 from generation.template import environment
@@ -89,8 +90,14 @@ def blocks(text) -> list[Block]:
     return out
 
 
+@lru_cache(maxsize=1)
 def _env():
-    return environment()   # registers md and shuffled
+    """The task templates' environment plus the page templates' helpers (``md``,
+    ``shuffled``); an overlay, so generation.template never needs this module."""
+    env = environment().overlay()
+    env.globals = {**env.globals, "md": md}
+    env.filters = {**env.filters, "shuffled": shuffled}
+    return env
 
 
 def render_lesson(lesson: Lesson, fmt: str = "html") -> str:

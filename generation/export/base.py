@@ -32,6 +32,10 @@ class ExportError(KGStudioError):
     """An export could not be written; nothing was written at ``--out``."""
 
 
+class SchemasMissing(ExportError):
+    """The Common Cartridge / QTI XSDs were not found, so a pack cannot be validated."""
+
+
 class NothingToExport(ExportError):
     """The scope holds no item in an exportable state (for example nothing approved yet)."""
 
@@ -168,7 +172,6 @@ def write_validated_zip(zw: ZipWriter, result: ExportResult, out: Path, validato
     pack raises before the rename, so nothing half-right lands at ``out``. Without the
     schemas the pack is written and the result notes that it was not validated.
     """
-    from generation.export.validate import SchemasMissing
     result.path = Path(out)
     with atomic_file(out) as tmp:
         zw.write(tmp)

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from lxml import etree, isoschematron
 
-from generation.export.base import ExportError
+from generation.export.base import ExportError, SchemasMissing
 
 CP_NS = "http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1"
 QTI_NS = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
@@ -38,10 +38,6 @@ SVRL_NS = "http://purl.oclc.org/dsdl/svrl"
 
 #: CC 1.1 resource type -> the schema its descriptor file is checked with
 QTI_TYPES = ("imsqti_xmlv1p2/imscc_xmlv1p1/assessment", "imsqti_xmlv1p2/imscc_xmlv1p1/question-bank")
-
-
-class SchemasMissing(ExportError):
-    """The Common Cartridge / QTI XSDs were not found, so a pack cannot be validated."""
 
 
 def find_schemas(explicit: str | Path | None = None) -> Path:

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from generation.base import TASKS, UnknownTask, check_task, default_generator
+from generation.base import TASKS, UnknownTask, check_task
+from generation.generators import default_generator
 from generation.student.api import student_checkpoint_path
 from generation.student.checkpoint import save_student
 from generation.student.model import StudentModel

@@ -78,7 +78,7 @@ def test_user_errors_are_one_line(ws):
 
 
 def test_default_generator_is_the_template_realiser_without_a_student(ws):
-    from generation.base import default_generator
+    from generation.generators import default_generator
     from kg.workspace import Workspace
     g = default_generator(Workspace(ws))
     try:
