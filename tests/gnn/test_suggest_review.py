@@ -69,3 +69,46 @@ def test_explain_names_definitions_the_sentence_and_the_path(monkeypatch):
         "memory cell is defined in 1.1 Memory: \u201cA memory cell holds one value.\u201d",
         "names memory cell (2.1 Arrays): \u201cAn array stores elements in consecutive memory cells.\u201d",
         "known path: array -[requires]-> pointer -[requires]-> memory cell")
+
+
+def test_teacher_suggestions_are_calibrated_acyclic_and_banded():
+    from gnn.config import TeacherConfig
+    from gnn.data import build_teacher_data
+    from gnn.suggest import accepted_edges, suggest
+    from gnn.train import train_teacher
+    from tests.gnn.conftest import FAST
+    from tests.gnn.test_data import _store
+
+    td = build_teacher_data(_store(), embed=False)
+    r = train_teacher(td, TeacherConfig(**{**FAST, "epochs": 5}))
+    info: dict = {}
+    out = suggest(r.model, td, top_k=50, max_per_node=2, info=info)
+    assert out and info["calibration"] in ("decisions", "labels-vs-candidates")
+    assert all(s.band in ("likely", "possible", "unlikely") for s in out)
+    assert [s.score for s in out] == sorted((s.score for s in out), reverse=True)
+    assert all(s.raw_score is not None and 0 <= s.score <= 1 for s in out)
+    iris = td.index.iris["concept"]
+    known = {(iris[a], iris[b]) for a, b in accepted_edges(td, "concept").tolist()}
+    pairs = [(s.a, s.b) for s in out]
+    assert len(set(pairs)) == len(pairs)
+    assert not any(p in known or p[::-1] in known for p in pairs)
+    for x in {p for q in pairs for p in q}:
+        assert sum(a == x for a, _ in pairs) <= 2 and sum(b == x for _, b in pairs) <= 2
+    # accepted edges plus the whole list stay acyclic
+    req: dict = {}
+    for a, b in known | set(pairs):
+        req.setdefault(a, set()).add(b)
+
+    def cyclic(x, stack, done):
+        if x in stack:
+            return True
+        if x in done:
+            return False
+        stack.add(x)
+        bad = any(cyclic(y, stack, done) for y in req.get(x, ()))
+        stack.discard(x)
+        done.add(x)
+        return bad
+    assert not any(cyclic(x, set(), set()) for x in list(req))
+    raw = suggest(r.model, td, top_k=50, max_per_node=2, calibrate=False)
+    assert all(s.band is None and s.score == s.raw_score for s in raw)
