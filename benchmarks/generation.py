@@ -610,12 +610,13 @@ def extractive_definitions(store, view, held: list[str], log=print) -> tuple[lis
     if fn is None:
         def fn(store_, c, kinds=None, k=None):
             return section_evidence(view, c)
-    ex = ExtractiveGenerator(store, view.label, evidence_fn=fn)
+    ex = ExtractiveGenerator(store, view.label, evidence_fn=fn, text_of=lambda s: view.section(s).text)
     out, found = [], 0
     for c in held:
-        d = ex.best_definition(c)
-        out.append(predicate(d.text, view.label(c)) if d is not None else "")
-        found += d is not None
+        items = ex.defining_items(c)
+        # "X is a Y that ...": its predicate; "<sentence>. This is called X.": that sentence
+        out.append("" if not items else items[0].text if len(items) == 2 else predicate(items[0].text, view.label(c)))
+        found += bool(items)
     log(f"extractive: {found}/{len(held)} held-out concepts have a defining sentence ({source}; "
         f"{dropped} evidence items not in their section's text left out)")
     return out, {"source": source, "found": found, "not_in_section_text": dropped}

@@ -43,6 +43,7 @@ from typing import Callable, Iterable, Sequence
 from generation.content.model import Citation
 
 __all__ = ["NAME", "CHECKPOINT", "Citation", "Extract", "ExtractiveGenerator", "predicate", "definitional",
+           "names_previous",
            "overlap", "is_code"]
 
 NAME = "extractive"
@@ -63,60 +64,102 @@ def _label_re(label: str) -> str:
     return r"\s+".join(words)
 
 
-def _patterns(label: str) -> list[re.Pattern]:
+_Q = r"[\"“”‘’']?"
+_PRONOUN = re.compile(r"(?i)^(?:this|that|these|those|it|they|such|which|what)\b")
+_CLASS_START = re.compile(r"(?i)^(?:an?|the|any|one|each)\s|^(?:used|defined|made|said)\b")
+_NOT_A_CLASS = re.compile(r"(?i)^(?:(?:an?|the)\s+)?(?:most|least|also|not|very|often|usually|still|now|then|only|"
+                          r"important|essential|useful|good|great|interesting|true|false|one of|example)\b")
+
+
+def _patterns(label: str) -> list[tuple[str, re.Pattern]]:
+    """(form, pattern) pairs; each pattern's group ``pred`` is what the sentence says X is."""
     lab = _label_re(label)
     return [
         # "(The) X (, or Y,) is/are/refers to ...": the term is the subject
-        re.compile(rf"(?i)(?:^|[,;:]\s+|\b(?:an?|the)\s+)(?:an?\s+|the\s+)?[\"“‘']?{lab}[\"”’']?"
-                   rf"(?:\s*\([^)]*\))?(?:,[^,]{{1,60}},)?\s+(?:{_VERBS})\s+(?P<pred>.+)$"),
+        ("subject", re.compile(rf"(?i)(?:^|[,;:]\s+|\b(?:an?|the|of)\s+)(?:an?\s+|the\s+)?{_Q}{lab}{_Q}"
+                               rf"(?:\s*\([^)]*\))?(?:,[^,]{{1,60}},)?\s+(?:{_VERBS})\s+(?P<pred>.+)$")),
+        # "X occurs when ...", "X holds that ...": a definition by what it does or claims
+        ("function", re.compile(rf"(?i)(?:^|[,;:]\s+|\b(?:an?|the|of)\s+)(?:an?\s+|the\s+)?{_Q}{lab}{_Q}"
+                                rf"(?:\s*\([^)]*\))?\s+(?P<pred>(?:occurs?|happens?|arises?)\s+(?:when|if)\s+.+|"
+                                rf"(?:holds?|states?|claims?|asserts?|maintains?)\s+that\s+.+)$")),
+        # "X, which stipulates ...": a relative clause about the term
+        ("which", re.compile(rf"(?i)\b{lab}{_Q},\s+which\s+(?P<pred>(?:is|are|was|were|refers?|means?|\w+s)\s+.+?)"
+                             rf"(?:[;]|$)")),
+        # "the conscience, an individual's inner sense of right and wrong, forms ...": an appositive
+        ("appositive", re.compile(rf"(?i)\b{lab}{_Q},\s+(?P<pred>(?:or\s+|an?\s+|the\s+)[^,;()]{{2,160}}?),\s+\w")),
+        # "ikigai (reason for being)": a gloss in brackets
+        ("gloss", re.compile(rf"(?i)\b{lab}{_Q}\s+\((?P<pred>[a-z][^()\d]{{3,100}})\)")),
         # "... is called X": the term is what the sentence names
-        re.compile(rf"(?i)^(?P<pred>.+?),?\s+{_NAMED}\s+(?:an?\s+|the\s+)?[\"“‘']?{lab}[\"”’']?\W*$"),
-        re.compile(rf"(?i)^(?P<pred>.+?),?\s+{_NAMED}\s+(?:an?\s+|the\s+)?[\"“‘']?{lab}\b"),
+        ("named", re.compile(rf"(?i)^(?P<pred>.+?),?\s+{_NAMED}\s+(?:an?\s+|the\s+)?{_Q}{lab}\b")),
     ]
 
 
-_CLASS_START = re.compile(r"(?i)^(?:an?|the|any|one|each)\s|^(?:used|defined|made|said)\b")
-_NOT_A_CLASS = re.compile(r"(?i)^(?:the\s+)?(?:most|least|also|not|very|often|usually|still|now|then|only|"
-                          r"important|essential|useful|true|false|one of)\b")
+def _best(sentence: str, label: str) -> tuple[int, str]:
+    """(rank, predicate) of the most plainly defining reading of ``sentence`` (see
+    :func:`definitional`); (0, "") when none."""
+    s = " ".join(sentence.split())
+    best = (0, "")
+    for form, pat in _patterns(label):
+        m = pat.search(s)
+        if not m:
+            continue
+        pred = m["pred"].strip().rstrip(".;:,").strip()
+        bare = _ARTICLE.sub("", pred)
+        n = len(pred.split())
+        if not pred or _PRONOUN.match(pred) or _NOT_A_CLASS.match(pred):
+            continue
+        if form == "subject":
+            if n < 4:
+                continue
+            head = s[:m.start("pred")].rstrip()
+            rank = 4 if _CLASS_START.match(pred) or re.search(r"(?i)(?:refers?\s+to|means?|defined\s+as)$", head) \
+                else 3
+        elif form == "named":
+            rank = 2 if n >= 3 else 0
+        elif form == "appositive":
+            rank = 3 if len(bare.split()) >= 1 and not re.search(r"(?i)\b(?:and|or)\s*$", bare) else 0
+        else:
+            rank = 3 if len(bare.split()) >= 2 else 0
+        if rank > best[0]:
+            best = (rank, bare if form != "named" else pred)
+    return best
+
+
+def names_previous(sentence: str, label: str) -> bool:
+    """True for "This is called X." / "This concept of well-being is called X.": the
+    definition is the sentence before.
+
+    >>> names_previous("This is known as the is-ought problem.", "is-ought problem")
+    True
+    """
+    return bool(re.search(rf"(?i)^(?:this|that|these|those|such)\b[^,;]{{0,40}}?\s+{_NAMED}\s+(?:an?\s+|the\s+)?"
+                          rf"{_Q}{_label_re(label)}{_Q}\W*$", " ".join(sentence.split())))
 
 
 def definitional(sentence: str, label: str) -> int:
     """How plainly ``sentence`` defines ``label``: 4 the term is the subject of a defining
-    verb whose predicate names a class ("X is a Y that ...", "X refers to ..."), 3 another
-    predicate of at least four words, 2 the sentence names the term as what it describes
-    ("... is called X"), 0 neither (an evaluation such as "X is the most common." is not a
-    definition).
+    verb whose predicate names a class ("X is a Y that ...", "X refers to ..."); 3 another
+    subject predicate of at least four words, a functional definition ("X occurs when ...",
+    "X holds that ..."), a relative clause ("X, which ..."), an appositive ("the conscience,
+    an individual's inner sense of right and wrong, ...") or a gloss in brackets ("ikigai
+    (reason for being)"); 2 the sentence names the term as what it describes ("... is called
+    X"); 0 none of these (an evaluation such as "X is the most common." is not a definition).
 
     >>> definitional("The accumulator pattern is the most common.", "accumulator pattern")
     0
     >>> definitional("A loop is a statement that repeats a block.", "loop")
     4
+    >>> definitional("Some argue that the conscience, an inner sense of right and wrong, forms ethics.", "conscience")
+    3
     """
-    s = " ".join(sentence.split())
-    subject, *named = _patterns(label)
-    m = subject.search(s)
-    if m:
-        pred = m["pred"].strip()
-        n = len(pred.split())
-        if n >= 4 and not _NOT_A_CLASS.match(pred):
-            return 4 if _CLASS_START.match(pred) or re.search(r"(?i)(?:refers?\s+to|means?|defined\s+as)\s+\S+$",
-                                                              s[:m.start("pred")].strip() + " x") else 3
-    for pat in named:
-        if pat.search(s):
-            return 2
-    return 0
+    return _best(sentence, label)[0]
 
 
 def predicate(sentence: str, label: str) -> str:
     """The predicate of a definitional sentence (what it says the term is), without a
     leading article or the final full stop; the whole sentence when no pattern matches."""
-    s = " ".join(sentence.split())
-    for pat in _patterns(label):
-        m = pat.search(s)
-        if m:
-            p = m["pred"].strip().rstrip(".;:").strip()
-            return _ARTICLE.sub("", p) if p else s
-    return s.rstrip(".")
+    rank, pred = _best(sentence, label)
+    return pred if rank else " ".join(sentence.split()).rstrip(".")
 
 
 #: Words that make a sentence naming two concepts a contrast, not a mere co-occurrence.
@@ -248,16 +291,52 @@ class ExtractiveGenerator:
         for e in cands:
             if e.kind == "definition" and self.is_glossary(e):
                 return e
-        ranked = sorted(enumerate(cands), key=lambda ie: (
-            -definitional(ie[1].text, label), 0 if ie[1].kind == "definition" else 1, ie[0]))
+        def rank(e) -> int:
+            r = definitional(e.text, label)
+            if not r and self.text_of is not None and names_previous(e.text, label):
+                r = 2              # "This is called X.": the sentence before defines it
+            return r
+        ranked = sorted(enumerate(cands), key=lambda ie: (-rank(ie[1]), 0 if ie[1].kind == "definition" else 1, ie[0]))
         best = ranked[0][1]
-        if best.kind != "definition" and definitional(best.text, label) == 0:
+        if best.kind != "definition" and rank(best) == 0:
             return None            # a sentence that only uses the term does not define it
         return best
 
-    def definition(self, concept: str, section: str | None = None) -> Extract | None:
+    def defining_items(self, concept: str, section: str | None = None) -> list:
+        """The evidence that defines ``concept``: the best definition, preceded by the
+        sentence before it when it only names what that sentence said ("This is called X.");
+        [] when there is none."""
         best = self.best_definition(concept, section)
-        return self._extract("definition", concept, [best]) if best is not None else None
+        if best is None:
+            return []
+        if names_previous(best.text, self.labels(concept)):
+            prev = self.preceding(best)
+            return [prev, best] if prev is not None else [best]
+        return [best]
+
+    def definition(self, concept: str, section: str | None = None) -> Extract | None:
+        items = self.defining_items(concept, section)
+        return self._extract("definition", concept, items) if items else None
+
+    def _sentences(self, section: str) -> dict[str, list[str]]:
+        if section not in self._blocks:
+            from kg.evidence import split_blocks, split_sentences
+            blocks = split_blocks(self.text_of(section) or "")
+            self._blocks[section] = {f"p{i}": (split_sentences(b) if k == "prose" else [])
+                                     for i, (k, b) in enumerate(blocks, 1)}
+        return self._blocks[section]
+
+    def preceding(self, e):
+        """The sentence before ``e`` in its paragraph (an evidence item of the same place),
+        None without ``text_of`` or at the paragraph's start."""
+        import dataclasses
+        if self.text_of is None or not e.section:
+            return None
+        sents = self._sentences(e.section).get(e.paragraph, [])
+        idx = next((i for i, x in enumerate(sents) if _norm(x) == _norm(e.text)), None)
+        if not idx:
+            return None
+        return dataclasses.replace(e, text=sents[idx - 1], kind="definition")
 
     def explanation(self, concept: str, *, section: str | None = None, n: int = 3,
                     exclude: Iterable[str] = ()) -> Extract | None:
@@ -293,12 +372,7 @@ class ExtractiveGenerator:
         import dataclasses
         if self.text_of is None or not e.section:
             return []
-        if e.section not in self._blocks:
-            from kg.evidence import split_blocks, split_sentences
-            blocks = split_blocks(self.text_of(e.section) or "")
-            self._blocks[e.section] = {f"p{i}": (split_sentences(b) if k == "prose" else [])
-                                       for i, (k, b) in enumerate(blocks, 1)}
-        sents = self._blocks[e.section].get(e.paragraph, [])
+        sents = self._sentences(e.section).get(e.paragraph, [])
         here = _norm(e.text)
         idx = next((i for i, x in enumerate(sents) if _norm(x) == here), None)
         if idx is None:

@@ -131,7 +131,7 @@ def test_contrast_quotes_a_contrasting_sentence_else_the_definitions(ex):
      "Sleep comes to everyone every single night"),
     ("Sleep is something all of us do every night.", "sleep", 3, "something all of us do every night"),
     ("The accumulator pattern is the most common.", "accumulator pattern", 0,
-     "most common"),
+     "The accumulator pattern is the most common"),
     ("We often use the derivative to find slopes.", "derivative", 0,
      "We often use the derivative to find slopes"),
 ])
@@ -174,3 +174,41 @@ def test_a_short_sentence_is_followed_by_the_rest_of_its_paragraph():
     # without the section text a seven-word sentence does not stand alone
     g2 = ExtractiveGenerator(None, LABELS.get, evidence_fn=lambda s, c, k=None, n=None: ev)
     assert g2.explanation("urn:acc", n=3) is None
+
+
+@pytest.mark.parametrize("sentence, label, pred", [
+    # the ways Introduction to Philosophy defines its terms in running text
+    ("Some argue that the conscience, an individual’s inner sense of right and wrong, forms the basis for ethics.",
+     "conscience", "individual’s inner sense of right and wrong"),
+    ("Japanese psychology takes up the concept of ikigai (reason for being) to describe well-being.", "ikigai",
+     "reason for being"),
+    ("Hermeneutical injustice occurs when language and concepts cannot capture an experience.",
+     "hermeneutical injustice", "occurs when language and concepts cannot capture an experience"),
+    ("This is an example of divine rule, which legitimizes the rule of monarchs by their birth.", "divine rule",
+     "legitimizes the rule of monarchs by their birth"),
+    ("Utilitarianism holds that actions are right when they produce happiness.", "utilitarianism",
+     "holds that actions are right when they produce happiness"),
+])
+def test_definitions_in_running_text(sentence, label, pred):
+    assert definitional(sentence, label) == 3
+    assert predicate(sentence, label) == pred
+
+
+@pytest.mark.parametrize("sentence, label", [
+    ("This is called the is–ought problem.", "is–ought problem"),
+    ("Epistemology is an important place to begin.", "epistemology"),
+    ("We distinguish the presentist approach, the contextualist approach, and the hermeneutic approach.",
+     "contextualist approach"),
+])
+def test_non_definitions(sentence, label):
+    assert definitional(sentence, label) == 0
+
+
+def test_this_is_called_x_takes_the_sentence_before():
+    text = "Hume saw a gap. One cannot derive what ought to be from what is. This is known as the is-ought problem."
+    ev = [Ev("urn:io", "This is known as the is-ought problem.", "definition", paragraph="p1")]
+    g = ExtractiveGenerator(None, {"urn:io": "is-ought problem"}.get, evidence_fn=lambda s, c, k=None, n=None: ev,
+                            text_of={"urn:s1": text}.get)
+    d = g.definition("urn:io")
+    assert d.text == "One cannot derive what ought to be from what is. This is known as the is-ought problem."
+    assert [x.paragraph for x in d.citations] == ["p1"]
