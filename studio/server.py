@@ -566,6 +566,16 @@ class _Worker:
                 self.proc.kill()
             except ProcessLookupError:
                 pass
+        try:
+            self.proc.stdin.close()
+        except (OSError, RuntimeError):
+            pass
+
+    def reaped(self) -> None:
+        """Release the pipes' transport once the process is gone (no warning at exit)."""
+        transport = getattr(self.proc, "_transport", None)
+        if transport is not None:
+            transport.close()
 
 
 class _Pool:
@@ -577,10 +587,13 @@ class _Pool:
         self.all: set[_Worker] = set()
         self.closing = False
         self.replacements = 0
+        self.spare: _Worker | None = None
+        self._dead: set[_Worker] = set()
         self._tasks: set[asyncio.Task] = set()
 
     async def start(self) -> None:
-        workers = await asyncio.gather(*(self._spawn() for _ in range(self.config.workers)))
+        workers = await asyncio.gather(*(self._spawn() for _ in range(self.config.workers + 1)))
+        self.spare = workers.pop()   # takes a killed worker's place at once
         for w in workers:
             self.idle.put_nowait(w)
 
@@ -609,9 +622,16 @@ class _Pool:
         if self.closing:
             return
         self.replacements += 1
+        if self.spare is not None:
+            spare, self.spare = self.spare, None   # re-opens the store on its first job if stale
+            self.idle.put_nowait(spare)
+
+        self._dead.add(w)
 
         async def again():
             await w.proc.wait()
+            w.reaped()
+            self._dead.discard(w)
             for attempt in range(3):
                 try:
                     nw = await self._spawn()
@@ -621,6 +641,8 @@ class _Pool:
                     continue
                 if self.closing:
                     nw.kill()
+                elif self.spare is None:
+                    self.spare = nw
                 else:
                     self.idle.put_nowait(nw)
                 return
@@ -645,11 +667,12 @@ class _Pool:
         self.closing = True
         for w in list(self.all):
             w.kill()
-        for w in list(self.all):
+        for w in list(self.all) + list(self._dead):
             try:
                 await asyncio.wait_for(w.proc.wait(), 5)
             except asyncio.TimeoutError:
                 pass
+            w.reaped()
         for t in list(self._tasks):
             t.cancel()
 
@@ -780,6 +803,8 @@ class SparqlServer:
                                 timeout_keep_alive=5,
                                 timeout_graceful_shutdown=(self.config.query_timeout_s or 30) + 5,
                                 backlog=1024)
+        # our own line per request replaces uvicorn's access log
+        logging.getLogger("uvicorn.access").propagate = False
         return Server(config)
 
     def serve_forever(self) -> None:
@@ -1104,7 +1129,10 @@ async def _query(request, srv: SparqlServer, sparql: str, params: dict[str, list
                               "operator for a longer serve.query_timeout_s",
                          {"Retry-After": "1"}) from None
     except _WorkerDied:
-        code = worker.proc.returncode
+        try:
+            code = await asyncio.wait_for(worker.proc.wait(), 2)
+        except asyncio.TimeoutError:
+            code = None
         pool._replace(worker)
         released = True
         log.warning("a query worker died (exit %s) on %r", code, sparql[:200])

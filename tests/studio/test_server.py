@@ -55,6 +55,10 @@ PATHOLOGICAL = f"""SELECT * WHERE {{ GRAPH <{FILLER_GRAPH}> {{
   FILTER(STRENDS(MD5(CONCAT(STR(?c), STR(?f), STR(?i), STR(?l), STR(?o), STR(?r))), "000")) }}"""
 
 
+# Never yields a row (an MD5 in hex holds no 'x') and runs for minutes: memory stays flat.
+NEVER = PATHOLOGICAL.replace('"000"', '"x"')
+
+
 def load_demo(store) -> None:
     """The tiny demo graph (three concepts) plus 20 filler triples for heavy queries."""
     nt = Graph().parse(data=DEMO, format="turtle").serialize(format="nt")
@@ -524,3 +528,338 @@ def test_serve_workspace_and_sigterm(tmp_path):
     assert '"POST /sparql HTTP/1.1" 204' in err
     with Workspace(root).open_store() as store:  # the update was flushed and the lock released
         assert store.ask(f'ASK {{ <{C.mean}> <{SKOS.prefLabel}> "Média"@pt }}')
+
+
+# ---- issue 18: every "Found" item, each followed by a fast ASK {} ----------------------------------
+def alive(url: str) -> None:
+    """The server still answers a fast query (within 5 s: workers killed by the test may
+    still be being replaced)."""
+    for _ in range(50):
+        status, _, body = http_get(q(url, "ASK {}"), "application/sparql-results+json")
+        if status != 503:
+            break
+        time.sleep(0.1)
+    assert (status, json.loads(body)["boolean"]) == (200, True)
+
+
+def raw_http(url: str, data: bytes, wait: float = 2.0) -> bytes:
+    """Send raw bytes on a fresh connection; everything the server sends until it closes
+    (or ``wait`` seconds pass)."""
+    u = urllib.parse.urlsplit(url)
+    with socket.create_connection((u.hostname, u.port), timeout=wait) as s:
+        s.sendall(data)
+        out = b""
+        try:
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                out += chunk
+        except TimeoutError:
+            pass
+    return out
+
+
+@pytest.fixture(scope="module")
+def hardened(demo_store):
+    """Small limits so each can be passed in a test: 2 workers, 1 s, 64 MB per query."""
+    server = make_server(demo_store, port=0, query_timeout_s=1.0, max_results=1000, workers=2,
+                         queue_wait_s=0.3, query_memory_mb=64, max_result_mb=0.002,
+                         header_timeout_s=0.5, cors_origins=("https://app.example",))
+    server.start_thread()
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize("name,query", [
+    ("groups", "SELECT * WHERE " + "{" * 2500 + " ?s ?p ?o " + "}" * 2500),
+    ("filter parentheses", "SELECT * WHERE { ?s ?p ?o FILTER(" + "(" * 4796 + "?o" + ")" * 4796 + ") }"),
+    ("1+1+...", "SELECT * WHERE { BIND(" + "+".join(["1"] * 6906) + " AS ?x) }"),
+    ("OPTIONAL", "SELECT * WHERE { ?s ?p ?o " + "OPTIONAL { ?s ?p ?o " * 2616 + "}" * 2616 + " }"),
+    ("path parentheses", "SELECT * WHERE { ?s " + "(" * 100_000 + "<http://p>" + ")" * 100_000 + " ?o }"),
+])
+def test_found_1_deep_queries_are_400_not_a_crash(endpoint, name, query):
+    status, _, body = http_post(endpoint, query.encode(), "application/sparql-query")
+    assert status == 400, name
+    assert b"serve.max_depth" in body or b"serve.max_chain" in body
+    alive(endpoint)
+
+
+def test_found_1_big_body_is_413(endpoint):
+    # answered from the headers, before any of the body is read
+    out = raw_http(endpoint, b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+                   b"Content-Length: 1100000\r\n\r\nSELECT")
+    assert out.startswith(b"HTTP/1.1 413") and b"serve.max_query_bytes" in out
+    # a form parameter over the limit
+    form = urllib.parse.urlencode({"query": "ASK {} #" + "x" * 1_100_000}).encode()
+    status, _, body = http_post(endpoint, form, "application/x-www-form-urlencoded")
+    assert status == 413 and b"serve.max_query_bytes" in body
+    alive(endpoint)
+
+
+def test_found_1_fuzz_random_deep_and_long_queries_never_kill_the_server(hardened):
+    """About 60 random deep/long queries (a few seconds): only 200, 400 or 503, and the
+    server and its workers go on."""
+    import random
+    rng = random.Random(18)
+    pieces = [("{", "}"), ("OPTIONAL {", "}"), ("FILTER(", ")"), ("{ SELECT * WHERE {", "} }"),
+              ("FILTER EXISTS {", "}"), ("[ <http://p>", "]")]
+    seen = set()
+    for i in range(60):
+        n = rng.choice([rng.randint(1, 60), rng.randint(60, 3000)])
+        if rng.random() < 0.5:
+            open_, close = rng.choice(pieces)
+            body = "?s ?p ?o" if open_.endswith("{") else "?o"
+            query = "SELECT * WHERE { ?s ?p ?o " + (open_ + " ") * n + body + (" " + close) * n + " }"
+        else:
+            op = rng.choice(["+", "||", "/", "*"])
+            query = "SELECT * WHERE { BIND(" + op.join(["1"] * n) + " AS ?x) }"
+        status = http_post(hardened.url, query.encode(), "application/sparql-query")[0]
+        seen.add(status)
+        assert status in (200, 400, 503), (status, query[:80])
+    assert 400 in seen and 200 in seen
+    alive(hardened.url)
+
+
+def _worker_pids(server) -> list[int]:
+    return [w.proc.pid for w in server.pool.all]
+
+
+def _cpu_s(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_found_2_a_timeout_stops_the_work(hardened):
+    """An ORDER BY over a cross product: 503 at the time limit, and within 1 s nothing is
+    left computing (the worker was killed and replaced)."""
+    slow = NEVER.replace("SELECT *", "SELECT ?a") + " ORDER BY DESC(?a)"
+    t0 = time.monotonic()
+    status, headers, body = http_get(q(hardened.url, slow), "text/csv")
+    assert status == 503 and headers["Retry-After"] == "1" and b"query cut after 1 s" in body
+    assert time.monotonic() - t0 < 3
+    time.sleep(1.0)
+    pids = _worker_pids(hardened)
+    before = sum(_cpu_s(p) for p in pids)
+    time.sleep(1.0)
+    assert sum(_cpu_s(p) for p in pids) - before < 0.3
+    alive(hardened.url)
+
+
+def test_found_2_memory_limit_per_query(demo_store):
+    """GROUP_CONCAT over a cross product grows past 64 MB: a clear 500, the server goes on."""
+    server = make_server(demo_store, port=0, query_timeout_s=20.0, workers=1, query_memory_mb=64)
+    server.start_thread()
+    try:
+        hog = ("SELECT (GROUP_CONCAT(CONCAT(STR(?a), STR(?c), STR(?f), STR(?i), STR(?l), STR(?d))) AS ?x) "
+               "WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }")
+        status, _, body = http_get(q(server.url, hog), "text/csv")
+        assert status == 500 and b"serve.query_memory_mb" in body
+        alive(server.url)
+    finally:
+        server.stop()
+
+
+def test_found_2_bounded_concurrency_503_with_retry_after(hardened):
+    outcomes = []
+    threads = [threading.Thread(target=lambda: outcomes.append(http_get(q(hardened.url, NEVER), "text/csv")))
+               for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    statuses = sorted(s for s, _, _ in outcomes)
+    assert statuses == [503, 503, 503, 503]
+    busy = [h for s, h, b in outcomes if b"query workers are busy" in b]
+    assert busy and all(h["Retry-After"] == "1" for h in busy)
+    alive(hardened.url)
+
+
+def test_found_2_results_are_capped_by_bytes(hardened):
+    status, headers, body = http_get(q(hardened.url, "SELECT * WHERE { ?s ?p ?o }"),
+                                     "application/sparql-results+json")
+    assert status == 200 and headers[TRUNCATED_HEADER] == "true" and headers["X-KGStudio-Cut-By"] == "bytes"
+    assert len(body) <= 0.002 * 1024 * 1024
+    assert 0 < len(json.loads(body)["results"]["bindings"]) < 26   # still valid JSON
+
+
+def test_found_2_slow_and_idle_connections_are_dropped(hardened):
+    u = urllib.parse.urlsplit(hardened.url)
+    with socket.create_connection((u.hostname, u.port), timeout=5) as s:
+        s.sendall(b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\n")   # headers never finish
+        t0 = time.monotonic()
+        assert s.recv(100) == b""
+        assert time.monotonic() - t0 < 3
+    alive(hardened.url)
+
+
+class _Listener:
+    """A loopback HTTP listener that counts requests and answers Turtle."""
+
+    def __init__(self):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        hits = self.hits = []
+
+        class H(BaseHTTPRequestHandler):
+            def _answer(self):
+                hits.append(self.command)
+                body = b"<http://example.org/a> <http://example.org/p> <http://example.org/b> ."
+                self.send_response(200)
+                self.send_header("Content-Type", "text/turtle")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = _answer
+
+            def log_message(self, *a):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/x"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_found_3_no_ssrf(endpoint):
+    listener = _Listener()
+    try:
+        closed = "http://127.0.0.1:9/x"   # nothing listens on the discard port
+        for target in (listener.url, closed):
+            for query in (f"SELECT * WHERE {{ SERVICE <{target}> {{ ?s ?p ?o }} }}",
+                          f"SELECT * WHERE {{ SERVICE SILENT <{target}> {{ ?s ?p ?o }} }}"):
+                status, _, body = http_get(q(endpoint, query))
+                assert status == 400 and b"serve.allowed_endpoints" in body
+                assert b"refused" not in body.lower() and b"os error" not in body
+        status, _, body = http_get(q(endpoint, "SELECT * WHERE { BIND(<http://x> AS ?e) SERVICE ?e { ?s ?p ?o } }"))
+        assert status == 400 and b"?e" in body
+        assert listener.hits == []
+    finally:
+        listener.close()
+    alive(endpoint)
+
+
+def test_found_3_load_obeys_the_allow_list_and_fetches_once(tmp_path):
+    listener = _Listener()
+    store = EmbeddedStore(tmp_path / "store")
+    server = make_server(store, port=0, update_token=TOKEN, workers=1, allowed_endpoints=(listener.url,))
+    server.start_thread()
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    try:
+        status, _, body = http_post(server.url, b"LOAD <http://127.0.0.1:9/other> INTO GRAPH <http://g>",
+                                    "application/sparql-update", auth)
+        assert status == 400 and b"serve.allowed_endpoints" in body
+        status, _, _ = http_post(server.url, f"LOAD <{listener.url}> INTO GRAPH <http://g>".encode(),
+                                 "application/sparql-update", auth)
+        assert status == 204 and listener.hits == ["GET"]
+        assert http_get(q(server.url, "ASK { GRAPH <http://g> { ?s ?p ?o } }"), "text/csv")[2] == b"true\r\n"
+        alive(server.url)
+    finally:
+        server.stop()
+        listener.close()
+        store.close()
+
+
+@pytest.mark.parametrize("on_disk", [True, False])
+def test_found_4_an_update_is_evaluated_once(tmp_path, on_disk):
+    """UUID() in an update: what the endpoint serves is what the store holds, after a
+    restart too."""
+    store = EmbeddedStore(tmp_path / "store" if on_disk else None)
+    server = make_server(store, port=0, update_token=TOKEN, workers=1)
+    server.start_thread()
+    try:
+        update = "INSERT { <http://x/s> <http://x/p> ?u ; <http://x/b> [] } WHERE { BIND(UUID() AS ?u) }"
+        status = http_post(server.url, update.encode(), "application/sparql-update",
+                           {"Authorization": f"Bearer {TOKEN}"})[0]
+        assert status == 204
+        served = http_get(q(server.url, "SELECT ?u WHERE { <http://x/s> <http://x/p> ?u }"), "text/csv")[2]
+    finally:
+        server.stop()
+    held = store.select("SELECT ?u WHERE { <http://x/s> <http://x/p> ?u }")
+    assert served == f"u\r\n{held[0]['u']}\r\n".encode()
+    assert store.count() == 2
+    if on_disk:
+        store.close()
+        with EmbeddedStore(tmp_path / "store") as again:   # after a restart
+            assert str(again.select("SELECT ?u WHERE { <http://x/s> <http://x/p> ?u }")[0]["u"]) == str(held[0]["u"])
+    else:
+        store.close()
+
+
+def test_found_5_from_without_a_space_is_the_dataset(endpoint, demo_store):
+    n_demo, n_all = demo_store.count(DEMO_GRAPH), demo_store.count()
+    assert (n_demo, n_all) == (10, 30)
+    count = "SELECT (COUNT(*) AS ?n) {from} WHERE {{ ?s ?p ?o }}"
+    demo = http_get(q(endpoint, count.format(**{"from": f"FROM <{DEMO_GRAPH}>"})), "text/csv")[2]
+    tight = http_get(q(endpoint, count.format(**{"from": f"FROM<{DEMO_GRAPH}>"})), "text/csv")[2]
+    union = http_get(q(endpoint, count.format(**{"from": ""})), "text/csv")[2]
+    assert demo == tight == b"n\r\n10\r\n" and union == b"n\r\n30\r\n"
+    # the protocol's dataset parameters
+    via_param = http_get(q(endpoint, count.format(**{"from": ""}), **{"default-graph-uri": FILLER_GRAPH}), "text/csv")[2]
+    assert via_param == b"n\r\n20\r\n"
+    named = http_get(q(endpoint, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+                       **{"named-graph-uri": DEMO_GRAPH}), "text/csv")[2]
+    assert named == f"g\r\n{DEMO_GRAPH}\r\n".encode()
+
+
+def test_found_6_http_framing(hardened):
+    url = hardened.url
+    # a GET's body is not run as a second request
+    smuggled = b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\n\r\n"
+    out = raw_http(url, b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\nContent-Length: "
+                   + str(len(smuggled)).encode() + b"\r\nConnection: close\r\n\r\n" + smuggled)
+    assert out.count(b"HTTP/1.1 ") == 1 and out.startswith(b"HTTP/1.1 200")
+    # two different Content-Lengths, a negative one
+    for head in (b"Content-Length: 6\r\nContent-Length: 7\r\n", b"Content-Length: -5\r\n"):
+        out = raw_http(url, b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+                       + head + b"\r\nASK {}")
+        assert out.startswith(b"HTTP/1.1 400"), out[:100]
+    # other methods: 405 with Allow
+    for method in ("PUT", "DELETE", "PATCH"):
+        out = raw_http(url, method.encode() + b" /sparql HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        assert out.startswith(b"HTTP/1.1 405") and b"allow: GET, HEAD, POST, OPTIONS" in out.lower().replace(b"allow: get, head, post, options", b"allow: GET, HEAD, POST, OPTIONS")
+    out = raw_http(url.replace("/sparql", "/elsewhere"), b"OPTIONS /elsewhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert out.startswith(b"HTTP/1.1 404")
+    alive(url)
+
+
+def test_found_7_ill_typed_literals_do_not_flood_the_log(endpoint, caplog):
+    query = ("SELECT ?x WHERE { VALUES ?i { " + " ".join(map(str, range(2000))) + " } "
+             "BIND(STRDT(\"x\", <http://www.w3.org/2001/XMLSchema#integer>) AS ?x) }")
+    with caplog.at_level(logging.INFO):
+        for accept in ("application/sparql-results+json", "text/plain"):
+            status, _, body = http_post(endpoint, query.encode(), "application/sparql-query", {"Accept": accept})
+            assert status == 200 and body.count(b'"x"') >= 2000 or body.count(b"x") >= 2000
+        time.sleep(0.05)
+    ours = [r for r in caplog.records if r.name != "uvicorn.access"]
+    assert len(ours) == 2 and all(r.name == "kgstudio.serve" and not r.exc_info for r in ours)
+
+
+def test_found_8_protocol_gaps(hardened, endpoint):
+    # 406 decided before the query runs: a slow CONSTRUCT is refused at once
+    slow_graph = "CONSTRUCT { ?a ?b ?c } WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n ?o }"
+    t0 = time.monotonic()
+    assert http_get(q(endpoint, slow_graph), "text/csv")[0] == 406
+    assert time.monotonic() - t0 < 0.5
+    # N-Quads and TriG for graphs
+    for accept, ctype in (("application/n-quads", "application/n-quads"), ("application/trig", "application/trig")):
+        status, headers, body = http_get(q(endpoint, CONSTRUCT_ONE), accept)
+        assert (status, headers["Content-Type"]) == (200, ctype) and b"Variance" in body
+    # RDF/XML cannot carry control characters: refused, not sent broken
+    bad = 'CONSTRUCT { <http://x/s> <http://x/p> ?o } WHERE { BIND("a\\u0001b" AS ?o) }'
+    status, _, body = http_get(q(endpoint, bad), "application/rdf+xml")
+    assert status == 406 and b"U+0001" in body
+    # CORS only for the configured origin
+    _, headers, _ = http_get(q(hardened.url, "ASK {}"), headers={"Origin": "https://app.example"})
+    assert headers["Access-Control-Allow-Origin"] == "https://app.example"
+    _, headers, _ = http_get(q(hardened.url, "ASK {}"), headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in headers
+    _, headers, _ = http_get(q(endpoint, "ASK {}"), headers={"Origin": "https://app.example"})
+    assert "Access-Control-Allow-Origin" not in headers   # default: none
+    alive(endpoint)
