@@ -76,6 +76,10 @@ def verify(b, it) -> bool:
             and all(ch.text != out for ch in it.choices if not ch.correct)
     if c is None:
         return False
+    if kind == "example":
+        from kg.evidence import evidence
+        words = set(_norm(it.answer).split())
+        return any(words <= set(_norm(e.text).split()) for e in evidence(b.store, c.iri, kinds=["example"]))
     if kind in ("multichoice", "shortanswer"):
         return _norm(it.answer) == _norm(c.label)
     if kind == "cloze":
@@ -185,8 +189,10 @@ def first_quiz() -> dict:
     from kg.demo import demo_curriculum_path
     from kg.importing import import_sources
     from kg.store.embedded import EmbeddedStore
+    from generation.content import quiz as quiz_mod
     out = {}
     for kind in ("lexical", None):
+        quiz_mod._RUNS.clear()                 # a fresh process: no listing has run yet
         store = EmbeddedStore(None)
         import_sources(store, [demo_curriculum_path()])
         t = time.perf_counter()

@@ -27,8 +27,9 @@ model. Rules (:data:`RULES`):
     "completely": absolutes mark wrong options ("None" with a capital, Python's value, is not
     one; "only" and "every" are too common in definitions to be a cue).
 ``tf-by-construction``
-    a true/false item whose statement restates a definition (or its own feedback): it is
-    true by construction and tests reading, not understanding.
+    a true/false item whose statement restates a definition (or its own feedback): the
+    definition inside it, or 60 % of the definition's content words in it. It is true by
+    construction and tests reading, not understanding.
 ``blank-without-context``
     a cloze stem too short to determine the blank (fewer than five content words), or one
     whose only context is a pronoun ("… makes this possible") pointing outside the stem.
@@ -54,7 +55,7 @@ from typing import Callable, Iterable
 
 from generation.content.model import CLOZE_BLANK, QuizItem
 
-__all__ = ["Flaw", "RULES", "check", "mend", "gate", "prose"]
+__all__ = ["Flaw", "RULES", "check", "mend", "gate", "prose", "restates"]
 
 RULES = ("negative-stem", "all-none-above", "longest-key", "grammar-cue", "stem-key-overlap",
          "absolute-distractor", "tf-by-construction", "blank-without-context", "figure-credit",
@@ -232,8 +233,7 @@ def check(item: QuizItem, *, definitions: Iterable[str] = (),
             if fb:
                 texts.append(fb)
             for d in texts:
-                nd = " ".join(_words(d))
-                if nd and (nd in norm or (len(nd) > 20 and norm in nd)):
+                if restates(statement, d):
                     flaws.append(Flaw("tf-by-construction", "the true statement restates the definition"))
                     break
         if item.answer.strip().lower() == "false":
@@ -266,6 +266,19 @@ def check(item: QuizItem, *, definitions: Iterable[str] = (),
                     flaws.append(Flaw("implausible-distractor", f"{c.text!r} is a {kind_of(c.concept)}, not a {'/'.join(sorted(kk))}"))
                     break
     return flaws
+
+
+def restates(statement: str, definition: str) -> bool:
+    """Does ``statement`` say what ``definition`` says: the definition inside it (or it
+    inside the definition), or most (60 %) of the definition's content words in it?"""
+    norm, nd = " ".join(_words(statement)), " ".join(_words(definition))
+    if not nd or not norm:
+        return False
+    if nd in norm or (len(nd) > 20 and norm in nd):
+        return True
+    dw = {_stem_word(w) for w in _content(definition)}
+    sw = {_stem_word(w) for w in _content(statement)}
+    return len(dw) >= 3 and len(dw & sw) / len(dw) >= 0.6
 
 
 def _strip_credits(text: str) -> str:

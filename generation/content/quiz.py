@@ -62,9 +62,10 @@ __all__ = ["QuizConfig", "build_quiz", "GENERATED_TYPES", "LEARNER_TYPES", "CONC
            "EmptyScope", "code_listings", "code_distractors", "is_id_only", "empty_item_reason", "item_kind"]
 
 #: Item kinds of a learner quiz, in the order the builder tries them: ``code`` ("what does
-#: this code print?", key from running the listing) and ``contrast`` (the most-confused pair)
+#: this code print?", key from running the listing), ``contrast`` (the most-confused pair) and
+#: ``example`` (which of these is an example of X, from the evidence index's typed examples)
 #: are multiple-choice items above recall.
-LEARNER_TYPES = ("code", "contrast", "multichoice", "truefalse", "cloze", "matching", "shortanswer")
+LEARNER_TYPES = ("code", "contrast", "example", "multichoice", "truefalse", "cloze", "matching", "shortanswer")
 #: Items about the curriculum's prerequisite order (a designer's concept-map activity, not a
 #: learner's quiz): only with ``QuizConfig(concept_map=True)`` or when asked for by name.
 CONCEPT_MAP_TYPES = ("multiresponse", "ordering")
@@ -72,10 +73,10 @@ CONCEPT_MAP_TYPES = ("multiresponse", "ordering")
 GENERATED_TYPES = LEARNER_TYPES + CONCEPT_MAP_TYPES
 _BASE_DIFFICULTY = {"truefalse": 0.15, "matching": 0.3, "multichoice": 0.3, "cloze": 0.4,
                     "multiresponse": 0.45, "shortanswer": 0.5, "ordering": 0.55, "essay": 0.6,
-                    "code": 0.5, "contrast": 0.45}
+                    "code": 0.5, "contrast": 0.45, "example": 0.45}
 _BLOOM = {"multichoice": "remember", "truefalse": "remember", "cloze": "remember", "matching": "remember",
           "shortanswer": "remember", "multiresponse": "understand", "ordering": "analyze",
-          "essay": "understand", "code": "apply", "contrast": "understand"}
+          "essay": "understand", "code": "apply", "contrast": "understand", "example": "understand"}
 _REQ = str(KGS.requires)
 
 
@@ -123,6 +124,7 @@ class _Ctx:
     rejected: list[str] = field(default_factory=list)
     by_definition: dict[str, list[str]] = field(default_factory=dict)  # normalised definition -> concepts
     by_label: dict[str, list[str]] = field(default_factory=dict)       # normalised label -> concepts
+    examples: dict | None = None                                         # concept -> example sentences
 
     def __post_init__(self):
         for c in self.pool:
@@ -251,6 +253,9 @@ def _reject(ctx: _Ctx, why: str) -> None:
 
 
 _SENT = re.compile(r"(?<=[.!?])\s+")
+#: "X is a …", "X refers to …", "… is called X": a defining sentence (true by construction)
+_DEFINING = re.compile(r"(?i)\b(is|are) (a|an|the) (term|name|word)\b|\brefers? to\b|\b(is|are) (called|known as|"
+                       r"defined as|termed)\b|\bmeans\b")
 _DANGLING = re.compile(r"(?i)\b(this|these|those)\b(?=\s*(possible|[.,;:]|is\b|was\b|are\b|were\b|means\b|makes\b))")
 _LEADING_REF = re.compile(r"(?i)^(this|these|those|that|it|its|they|their|such|however|but|so|thus|also|here|"
                           r"then|therefore|in (this|that|these) |for (this|that) )\b")
@@ -328,9 +333,9 @@ def _truefalse(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
     if want_true:
         # a statement the text makes about the concept (not its definition restated: that
         # would be true by construction), cited to its section
-        defn = _norm(first_sentence(a.definition))
         for sent, sec, _said in _sentences(ctx, a):
-            if defn and (defn in _norm(sent) or _norm(sent) in defn):
+            if flaws.restates(sent, a.definition) or flaws.restates(sent, first_sentence(a.definition)) \
+                    or _DEFINING.search(sent):
                 continue
             stem = f"True or false: {sent}"
             label = v.section(sec).label if sec else ""
@@ -477,9 +482,14 @@ def _distinguishing(ctx: _Ctx, c: ConceptInfo, other: ConceptInfo) -> tuple[str,
     evidence index first, else the defining sentence of the section text, else the graph's
     definition)."""
     o = re.compile(r"(?i)\b" + re.escape(other.label) + r"\b")
-    for ev in _evidence(ctx, c.iri, ("definition", "use", "example")):
+    me = re.compile(r"(?i)\b" + re.escape(c.label) + r"\b")
+    evs = _evidence(ctx, c.iri, ("definition", "use", "example"))
+    # a sentence of the text that names the concept first (the glossary entry restates the option)
+    evs = sorted(evs, key=lambda e: (not me.search(e.text), e.paragraph == "glossary"))
+    for ev in evs:
         if not o.search(ev.text) and "```" not in ev.text and not flaws._CREDIT.search(ev.text):
-            return " ".join(ev.text.split()), ev.section
+            t = " ".join(ev.text.split())
+            return t[:1].upper() + t[1:], ev.section
     for sent, sec, _ in _sentences(ctx, c, limit=5):
         if not o.search(sent):
             return sent, sec
@@ -488,16 +498,20 @@ def _distinguishing(ctx: _Ctx, c: ConceptInfo, other: ConceptInfo) -> tuple[str,
 
 def _contrast(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
     """Which description is of ``a`` and not of its most-confused neighbour (the nearest
-    by the teacher / embedding similarity that the graph says is a different concept)?"""
+    by the teacher / embedding similarity that the graph says is a different concept)?
+
+    The other distractors are the next nearest; of the first few sets, the first one the
+    flaw checker passes is used (a set whose key is the longest option, or whose key alone
+    shares a word with the stem, is passed over)."""
+    import itertools
     if _ambiguous_term(ctx, a):
         return None
-    ds, sims = _term_distractors(ctx, a, ctx.cfg.n_choices - 1)
-    ds = [d for d in ds if d.definition and _norm(first_sentence(d.definition)) != _norm(first_sentence(a.definition))]
-    if len(ds) < 2:
-        return None
+    ds, sims = _term_distractors(ctx, a, 8)
+    sim_of = {d.iri: x for d, x in zip(ds, sims)}
     names_a = re.compile(r"(?i)\b" + re.escape(a.label) + r"\b")
     # a distractor whose description names the asked-about term is a giveaway
-    ds = [d for d in ds if not names_a.search(first_sentence(d.definition))]
+    ds = [d for d in ds if d.definition and _norm(first_sentence(d.definition)) != _norm(first_sentence(a.definition))
+          and not names_a.search(first_sentence(d.definition))]
     if len(ds) < 2:
         return None
     b = ds[0]                                   # the most-confused pair: a and b
@@ -505,25 +519,127 @@ def _contrast(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
     def desc(c: ConceptInfo) -> str:
         t = mask(c.label, first_sentence(c.definition)).strip()
         return t[:1].upper() + t[1:]
-    texts = [desc(a)] + [desc(d) for d in ds]
-    if len({_norm(t) for t in texts}) != len(texts) or any(len(_norm(t).split()) < 3 for t in texts):
-        return _reject(ctx, f"{a.label}: contrast options too alike or too short")
     ev_a, sec_a = _distinguishing(ctx, a, b)
-    choices = [Choice(texts[0], True, f"Yes: this is {mid(a)}. {ev_a}", a.iri)]
-    for d, t in zip(ds, texts[1:]):
-        ev_d, _ = _distinguishing(ctx, d, a)
-        choices.append(Choice(t, False, f"No: that describes {mid(d)}, not {mid(a)}. {ev_d}", d.iri))
-    choices.sort(key=lambda c: _stable(ctx.cfg.seed, "ct", a.iri, c.text))
-    stem = (f"{a.label} and {mid(b)} are easily confused. Which description is of {mid(a)}, "
-            f"not of {mid(b)}?")
-    triples = ctx.b.view.concept_triples(a.iri, neighbours=False)
+    k = min(ctx.cfg.n_choices - 2, len(ds) - 1)
+    first_item = None
+    for others in itertools.islice(itertools.combinations(ds[1:], k), 12):
+        opts = [b, *others]
+        texts = [desc(a)] + [desc(d) for d in opts]
+        if len({_norm(t) for t in texts}) != len(texts) or any(len(_norm(t).split()) < 3 for t in texts):
+            continue
+        choices = [Choice(texts[0], True, f"Yes: this is {mid(a)}. {ev_a}", a.iri)]
+        for d, t in zip(opts, texts[1:]):
+            ev_d, _ = _distinguishing(ctx, d, a)
+            choices.append(Choice(t, False, f"No: that describes {mid(d)}, not {mid(a)}. {ev_d}", d.iri))
+        choices.sort(key=lambda c: _stable(ctx.cfg.seed, "ct", a.iri, c.text))
+        stem = (f"{a.label} and {mid(b)} are easily confused. Which description is of {mid(a)}, "
+                f"not of {mid(b)}?")
+        triples = ctx.b.view.concept_triples(a.iri, neighbours=False)
+        for d in opts:
+            triples += ctx.b.view.concept_triples(d.iri, neighbours=False)
+        if sec_a:
+            triples.append(Triple(sec_a, str(KGS.text), ev_a))
+        item = _item(ctx, "contrast", a, stem, triples, [sim_of.get(d.iri, 0.0) for d in opts], choices=choices,
+                     answer=texts[0], concepts=[a.iri] + [d.iri for d in opts], bloom="understand",
+                     feedback=f"{defines(a, short=True)} {defines(b, short=True)}", type_="multichoice")
+        if not ctx.cfg.check_flaws or not flaws.check(flaws.mend(item), definitions=[a.definition]):
+            return item
+        first_item = first_item or item
+    return first_item if first_item is not None else _reject(ctx, f"{a.label}: contrast options too alike or too short")
+
+
+@dataclass(frozen=True)
+class _Ex:
+    text: str
+    section: str
+
+
+def _all_examples(ctx: _Ctx) -> dict[str, list[_Ex]]:
+    """Example sentences of every concept (the evidence index, kind "example"), best first:
+    one query per quiz."""
+    if ctx.examples is None:
+        ctx.examples = {}
+        try:
+            rows = ctx.b.view.select(f"""SELECT ?c ?t ?s ?sc WHERE {{ ?e a <{KGS}Evidence> ;
+                <{KGS}evidenceKind> "example" ; <{KGS}about> ?c ; <{KGS}text> ?t .
+                OPTIONAL {{ ?e <{KGS}inSection> ?s }} OPTIONAL {{ ?e <{KGS}score> ?sc }} }}""")
+        except Exception:   # a store without the index's terms
+            rows = []
+        tmp: dict[str, list[tuple[float, _Ex]]] = {}
+        for r in rows:
+            sc = float(str(r.get("sc") or 0) or 0)
+            tmp.setdefault(str(r["c"]), []).append((-sc, _Ex(str(r["t"]), str(r.get("s") or ""))))
+        ctx.examples = {c: [e for _, e in sorted(v, key=lambda x: (x[0], x[1].text))] for c, v in tmp.items()}
+    return ctx.examples
+
+
+def _example_ok(text: str, label: str) -> bool:
+    n = len(text.split())
+    return 8 <= n <= 50 and "```" not in text and not flaws._CREDIT.search(text) and not _FIGURE_REF.search(text) \
+        and bool(re.search(r"(?i)\b" + re.escape(label) + r"\b", text))
+
+
+_FIGURE_REF = re.compile(r"(?i)\b(figure|fig\.|table)\s+\d")
+
+
+def _example(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
+    """Which of these is an example of ``a``? The key is a sentence the evidence index types
+    as an example of ``a``; the distractors are examples of its nearest neighbours that do
+    not name ``a`` (each option has its own term masked)."""
+    if _ambiguous_term(ctx, a):
+        return None
+    examples = _all_examples(ctx)
+    mine = [e for e in examples.get(a.iri, []) if _example_ok(e.text, a.label)]
+    if not mine:
+        return None
+    cands = [c for c in ctx.pool if c != a.iri and c in examples]
+    scores = ctx.b.similarity.scores(a.iri, cands)
+    ds = []
+    for c in sorted(cands, key=lambda c: (-scores.get(c, 0.0), c)):
+        oc = ctx.concept(c)
+        if scores.get(c, 0.0) <= ctx.cfg.max_distractor_similarity and not _same_answer(ctx, a, oc) \
+                and c not in ctx.b.view.ancestors(a.iri) and a.iri not in ctx.b.view.ancestors(c):
+            ds.append(oc)
+        if len(ds) == 8:
+            break
+    sims = [scores.get(d.iri, 0.0) for d in ds]
+    names = lambda lab, t: re.search(r"(?i)\b" + re.escape(lab) + r"\b", t)   # noqa: E731
+    key = next((e for e in mine if not any(names(d.label, e.text) for d in ds)), None)
+    if key is None:
+        return None
+    wrong: list[tuple[ConceptInfo, object]] = []
     for d in ds:
-        triples += ctx.b.view.concept_triples(d.iri, neighbours=False)
-    if sec_a:
-        triples.append(Triple(sec_a, str(KGS.text), ev_a))
-    return _item(ctx, "contrast", a, stem, triples, sims, choices=choices, answer=texts[0],
-                 concepts=[a.iri] + [d.iri for d in ds], bloom="understand",
-                 feedback=f"{defines(a, short=True)} {defines(b, short=True)}", type_="multichoice")
+        e = next((e for e in examples.get(d.iri, [])
+                  if _example_ok(e.text, d.label) and not names(a.label, e.text) and e.text != key.text), None)
+        if e is not None:
+            wrong.append((d, e))
+        if len(wrong) == ctx.cfg.n_choices - 1:
+            break
+    if len(wrong) < 2:
+        return None
+    all_labels = [a.label] + [d.label for d, _ in wrong]
+
+    def shown(t: str) -> str:
+        for lab in sorted(all_labels, key=len, reverse=True):
+            t = mask(lab, t)
+        return " ".join(t.split())
+    v = ctx.b.view
+    sec = lambda e: (v.section(e.section).label if e.section else "")   # noqa: E731
+    choices = [Choice(shown(key.text), True, f"Yes: the text gives this as an example of {mid(a)}"
+                      + (f" in “{sec(key)}”." if sec(key) else "."), a.iri)]
+    for d, e in wrong:
+        choices.append(Choice(shown(e.text), False, f"No: that is an example of {mid(d)}, not of {mid(a)}"
+                              + (f" (“{sec(e)}”)." if sec(e) else "."), d.iri))
+    if len({_norm(c.text) for c in choices}) != len(choices):
+        return None
+    choices.sort(key=lambda c: _stable(ctx.cfg.seed, "ex", a.iri, c.text))
+    stem = f"Which of these is an example of {mid(a)}? (Each option has its own term left out as “…”.)"
+    triples = [Triple(key.section, str(KGS.text), key.text)] + [Triple(e.section, str(KGS.text), e.text)
+                                                                for _, e in wrong]
+    return _item(ctx, "example", a, stem, triples + v.concept_triples(a.iri, neighbours=False), sims[:len(wrong)],
+                 choices=choices, answer=choices[[c.correct for c in choices].index(True)].text,
+                 concepts=[a.iri] + [d.iri for d, _ in wrong], bloom="understand", type_="multichoice",
+                 feedback=defines(a, short=True))
 
 
 # ---- above recall: "what does this code print?" -----------------------------------------------
@@ -573,7 +689,8 @@ def _run(code: str, enabled: bool):
     from generation.content.sandbox import run_python
     key = hashlib.sha256(code.encode()).hexdigest()
     if key not in _RUNS:
-        _RUNS[key] = run_python(code, cpu_s=1, wall_s=3.0, enabled=enabled)
+        # 64 KB of output is far more than an option shows: a runaway print loop stops early
+        _RUNS[key] = run_python(code, cpu_s=1, wall_s=3.0, file_mb=1 / 16, enabled=enabled)
     return _RUNS[key]
 
 
@@ -651,13 +768,16 @@ def code_distractors(code: str, key: str, k: int = 3, *, enabled: bool = True, m
     that prints what the question asks about, never mutated), each executed in the sandbox.
     A mutant that fails, or whose output equals the key or an earlier distractor, is
     dropped; the second value lists why each dropped mutant was dropped."""
+    from concurrent.futures import ThreadPoolExecutor
     picked: list[tuple[str, str]] = []
     dropped: list[str] = []
     seen = {_output_text(key)}
-    for runs, (prog, why) in enumerate(_mutants(code)):
-        if len(picked) >= k or runs >= max_runs:
+    mutants = _mutants(code)[:max_runs]
+    with ThreadPoolExecutor(max_workers=2) as pool:      # each run is its own process
+        results = list(pool.map(lambda m: _run(m[0] + suffix, enabled), mutants))
+    for (prog, why), r in zip(mutants, results):
+        if len(picked) >= k:
             break
-        r = _run(prog + suffix, enabled)
         if not r.ok or not r.stdout.strip():
             dropped.append(f"mutant {why}: did not run to the end")
             continue
@@ -830,6 +950,8 @@ def item_kind(item: QuizItem) -> str:
             return "code"
         if "are easily confused." in item.stem:
             return "contrast"
+        if re.match(r"Which of these is an example of ", item.stem):
+            return "example"
     return item.type
 
 
@@ -980,32 +1102,36 @@ def build_quiz(b: Builder, scope: str, config: QuizConfig | None = None, *, n: i
             if qi is not None and len(items) < cfg.n:
                 items.append(qi)
     makers = {"multichoice": _multichoice, "truefalse": _truefalse, "cloze": _cloze, "contrast": _contrast,
+              "example": _example,
               "multiresponse": _multiresponse, "shortanswer": _shortanswer, "ordering": _ordering,
               "matching": lambda c, a: _matching(c, a, concepts)}
     cycle = [t for t in types if t != "code"]
-    first = [t for t in cycle if t == "contrast"]        # above recall: every other concept tries it first
-    rest = [t for t in cycle if t != "contrast"]
-    made: set[tuple[str, str]] = set()
+    first = [t for t in cycle if t in ("example", "contrast")]   # above recall: every concept tries them first
+    rest = [t for t in cycle if t not in first]
     matching_done = False
-    orders = {}
+    left: dict[str, list[str]] = {}
     for i, c in enumerate(concepts):
         k = (i // 2) % max(1, len(rest))
-        rot = rest[k:] + rest[:k]
-        orders[c] = first + rot if i % 2 == 0 else rot[:1] + first + rot[1:]
-    attempts = {c: 0 for c in concepts}
-    # round robin: each pass gives every concept its next type; passes until full or exhausted
-    while len(items) < cfg.n and any(attempts[c] < len(orders[c]) for c in concepts):
+        left[c] = first + rest[k:] + rest[:k]
+
+    def above_share() -> float:
+        gen = [it for it in items if it.source == "generated"]
+        return sum(it.bloom != "remember" for it in gen) / len(gen) if gen else 0.0
+    # round robin: each pass gives every concept its next kind; passes until full or exhausted.
+    # Above-recall kinds go first while under half the generated items are above recall,
+    # so a quiz is half application / discrimination and half recall where the graph allows.
+    while len(items) < cfg.n and any(left.values()):
         for c in concepts:
             if len(items) >= cfg.n:
                 break
-            while attempts[c] < len(orders[c]):
-                t = orders[c][attempts[c]]
-                attempts[c] += 1
-                if (t, c) in made or (t == "matching" and matching_done):
+            want_above = above_share() < 0.5
+            order = sorted(left[c], key=lambda t: (t in first) != want_above)
+            for t in order:
+                left[c].remove(t)
+                if t == "matching" and matching_done:
                     continue
                 qi = admit(makers[t](ctx, v.concept(c)))
                 if qi is not None:
-                    made.add((t, c))
                     matching_done = matching_done or t == "matching"
                     items.append(qi)
                     break

@@ -145,20 +145,21 @@ def network_isolation() -> str:
     return "namespace+audit" if r.returncode == 0 else "audit"
 
 
-def _limits(cpu_s: int, memory_mb: int, file_mb: int):
+def _limits(cpu_s: int, memory_mb: int, file_mb: float):
     def apply():  # runs in the child between fork and exec
         import resource
         os.setsid()
         resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 1))
         resource.setrlimit(resource.RLIMIT_AS, (memory_mb << 20, memory_mb << 20))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (file_mb << 20, file_mb << 20))
+        fsize = int(file_mb * (1 << 20))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))
     return apply
 
 
 def run_python(code: str, *, cpu_s: int = CPU_S, wall_s: float = WALL_S, memory_mb: int = MEMORY_MB,
-               file_mb: int = FILE_MB, enabled: bool = True) -> RunResult:
+               file_mb: float = FILE_MB, enabled: bool = True) -> RunResult:
     """Run ``code`` in the sandbox described in the module docstring; return its output.
 
     Raises :class:`SandboxDisabled` when execution is turned off.

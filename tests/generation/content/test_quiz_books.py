@@ -82,3 +82,34 @@ def test_no_empty_or_id_only_item_from_any_builder(book):
                 if cfg.types is None:
                     assert it.type not in CONCEPT_MAP_TYPES and not _ORDER_TALK.search(it.stem), it.stem
     assert len(made_types) >= 4, (name, made_types)
+
+
+@pytest.mark.slow
+def test_example_and_contrast_items_rest_on_the_evidence(book):
+    from generation.content.quiz import item_kind
+    from kg.evidence import evidence
+    name, b, chapters, sections = book
+    v = b.view
+    kinds = set()
+    for sec in sections:
+        try:
+            quiz = build_quiz(b, sec, QuizConfig(n=6, types=("example", "contrast"), include_curriculum=False))
+        except Exception as e:
+            assert type(e).__name__ == "EmptyScope", e
+            continue
+        for it in quiz.items:
+            k = item_kind(it)
+            kinds.add(k)
+            assert it.bloom == "understand" and len(it.correct_choices()) == 1
+            if k == "example":
+                words = set(re.findall(r"\w+", it.answer.casefold()))
+                texts = [e.text for e in evidence(b.store, it.concept, kinds=["example"])]
+                assert any(words <= set(re.findall(r"\w+", t.casefold())) for t in texts), it.answer
+                assert all(c.feedback.startswith("No: that is an example of") for c in it.choices if not c.correct)
+            else:
+                a = v.concept(it.concept)
+                assert it.correct_choices()[0].concept == a.iri
+                assert all(c.feedback.startswith("No: that describes") for c in it.choices if not c.correct)
+    assert "contrast" in kinds, name
+    if name == "openstax-psychology-2e":
+        assert "example" in kinds
