@@ -11,7 +11,7 @@ and prints our numbers beside the published tables.
   worst and average case"). Auxiliary graph (no labels): the 654 courses of
   ``cs_courses.csv`` (text = description), the 861 course prerequisites of
   ``cs_edges.csv``, and "course mentions concept" wherever the concept's title occurs in
-  the description (word boundaries, case-insensitive, optional plural "s"). Pair priors:
+  the description (``kg.labels``: whole words, case-insensitive, plurals). Pair priors:
   ``M C M^T`` (courses mentioning u that are prerequisites of courses mentioning v, the
   CPR-Recover signal), ``M C^2 M^T`` and ``M M^T`` (co-mention).
 * **LectureBank 2.0** (``lb2/split``, 5 folds, 0-based topic ids, first topic is the
@@ -93,6 +93,7 @@ import scipy.sparse as sp  # noqa: E402
 
 from _common import RESULTS, SHARED, table, write_results  # noqa: E402
 from gnn.pairs import CONCEPT as CONCEPT_T, ConceptGraph, PairClassifier, PairConfig, prf  # noqa: E402
+from kg.labels import LabelMatcher  # noqa: E402
 
 DATA = SHARED / "data" / "prereq"
 PRED_DIR = RESULTS / "prereq"
@@ -137,23 +138,20 @@ def readable(title: str) -> str:
     return title.replace("_", " ").strip()
 
 
-def mention_pattern(name: str) -> re.Pattern:
-    """Word-bounded, case-insensitive pattern of a concept name (disambiguation dropped)."""
-    name = re.sub(r"\s*\([^)]*\)\s*$", "", name).strip().lower()
-    words = [re.escape(w) for w in re.split(r"[\s\-]+", name) if w]
-    return re.compile(r"\b" + r"[\s\-]+".join(words) + r"(?:s|es)?\b")
+def mention_name(name: str) -> str:
+    """A concept name as looked for in text: its disambiguation ("Tree (graph theory)") dropped."""
+    return re.sub(r"\s*\([^)]*\)\s*$", "", name).strip()
 
 
 def mentions(names: list[str], texts: list[str]) -> np.ndarray:
-    """``(2, E)`` edges (text index, concept index) where the concept's name occurs in the text."""
-    low = [t.lower() for t in texts]
-    src, dst = [], []
-    for c, name in enumerate(names):
-        pat = mention_pattern(name)
-        for i, t in enumerate(low):
-            if pat.search(t):
-                src.append(i)
-                dst.append(c)
+    """``(2, E)`` edges (text index, concept index) where the concept's name occurs in the
+    text, by the project's label matcher (``kg.labels``: whole words, case-insensitive,
+    plural/singular forms, a hyphen or a space between words), names inside longer names
+    included ("learning" in "machine learning")."""
+    matcher = LabelMatcher({str(c): [mention_name(n)] for c, n in enumerate(names)})
+    found = sorted({(int(c), i) for i, t in enumerate(texts) for c in matcher.concepts(t, overlapping=True)})
+    src = [i for _c, i in found]
+    dst = [c for c, _i in found]
     return np.array([src, dst], dtype=np.int64).reshape(2, -1)
 
 
