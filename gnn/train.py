@@ -409,10 +409,11 @@ def _train(td, cfg, out_dir, resume, progress, log, rank, world, local_rank) -> 
             try:
                 plot_curves(curve, new / "curves.png")
             except ImportError:       # matplotlib is optional: the studio draws metrics.json
-                pass
+                say("no curves.png: matplotlib is not installed (pip install 'kgstudio[plots]'); "
+                    "metrics.json holds the curve")
         result.checkpoint, result.sha256 = out / "teacher.pt", sha
         result.files = [out / n for n in ("teacher.pt", "last.pt", "metrics.json", "curves.png",
-                                          "test-predictions.tsv")]
+                                          "test-predictions.tsv") if (out / n).exists()]
     return result
 
 

@@ -381,7 +381,8 @@ def train_teacher_cmd(workspace, config_file, epochs, device, arch, resume, no_t
     for k in ("test_prereq_auc", "test_prereq_ap", "test_prereq_f1", "test_link_auc"):
         if m.get(k) is not None:
             click.echo(f"  {k} = {m[k]:.4f}")
-    click.echo(f"Checkpoint {r.checkpoint} (sha256 {r.sha256[:16]}); curves {out / 'curves.png'}")
+    curves = f"; curves {out / 'curves.png'}" if (out / "curves.png").is_file() else ""
+    click.echo(f"Checkpoint {r.checkpoint} (sha256 {r.sha256[:16]}){curves}")
 
 
 @command("evaluate-teacher", "Score the trained teacher on its test split: AUC, AP, and P/R/F1 "

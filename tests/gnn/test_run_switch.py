@@ -60,3 +60,17 @@ def test_teacher_run_killed_before_its_metrics_keeps_the_old_pair(tmp_path):
     assert m["checkpoint_sha256"] == hashlib.sha256((teacher / "teacher.pt").read_bytes()).hexdigest()
     assert [d.name for d in ws.models_dir.iterdir() if d.name.startswith(".")] == []
     assert not [q for q in teacher.iterdir() if q.name.startswith(".") or q.name.endswith((".tmp", ".part"))]
+
+
+def test_training_without_matplotlib_writes_no_curves_png(planted_data, tmp_path, monkeypatch):
+    from gnn.config import TeacherConfig
+    from gnn.train import train_teacher
+    from tests.gnn.conftest import FAST
+    monkeypatch.setitem(sys.modules, "matplotlib", None)     # `import matplotlib` fails
+    said = []
+    r = train_teacher(planted_data, TeacherConfig(**{**FAST, "epochs": 2}), out_dir=tmp_path / "t",
+                      log=said.append)
+    assert sorted(p.name for p in (tmp_path / "t").iterdir()) == [
+        "last.pt", "metrics.json", "teacher.pt", "test-predictions.tsv"]
+    assert any("matplotlib is not installed" in m for m in said) and r.checkpoint.is_file()
+    assert json.loads((tmp_path / "t" / "metrics.json").read_text())["epochs"] == 2
