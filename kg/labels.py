@@ -64,6 +64,20 @@ class Match:
 
 @functools.lru_cache(maxsize=None)
 def _engine():
+    """inflect's engine. inflect decorates its methods with typeguard's ``@typechecked``,
+    which re-parses and re-compiles each of them from source at import: 1-2 s on an idle
+    machine, over 7 s on a busy one, for every process that matches labels. Its type
+    checks guard only against non-``str`` arguments, which this module never passes, so
+    the decorator is made a no-op while inflect is first imported (what ``python -O`` does)."""
+    import sys
+    if "inflect" not in sys.modules:
+        import typeguard
+        saved = typeguard.typechecked
+        typeguard.typechecked = lambda target=None, **kw: target if target is not None else (lambda t: t)
+        try:
+            import inflect
+        finally:
+            typeguard.typechecked = saved
     import inflect
     return inflect.engine()
 
