@@ -1,8 +1,9 @@
 """The trained teacher as a read-only service for other parts of kgstudio.
 
-The student text generator (issue 4) and the quiz builder (issue 5) need the teacher's
-view of the curriculum -- node embeddings, how strongly one concept requires another,
-which concepts sit near a focus concept -- without knowing how the teacher was trained.
+The student text generator (:mod:`generation.student`) and the quiz builder
+(:mod:`generation.content.quiz`) need the teacher's view of the curriculum -- node
+embeddings, how strongly one concept requires another, which concepts sit near a focus
+concept -- without knowing how the teacher was trained.
 :class:`Teacher` is that view::
 
     t = Teacher.load(workspace)                 # models/teacher/teacher.pt

@@ -1,1 +1,1 @@
-"""The front door: CLI, SPARQL HTTP endpoint and (later) the Streamlit studio."""
+"""The front door: the CLI, the SPARQL HTTP endpoint and the Streamlit studio."""

@@ -561,8 +561,7 @@ def student_status(ws) -> dict:
     if not path.exists():
         return {"available": False,
                 "message": "No student trained for this workspace: lessons are written by the "
-                           "template realiser until one is (see `kgstudio --help` for the "
-                           "train-student command)."}
+                           "template realiser until one is (train it with `kgstudio distill`)."}
     out: dict = {"available": True, "path": str(path),
                  "message": f"student checkpoint {path.name}, "
                             f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime(path.stat().st_mtime))} UTC"}

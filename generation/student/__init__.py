@@ -1,2 +1,2 @@
-"""The distilled student text generator (issue 4): tokenizer, linearisation, model,
+"""The distilled student text generator: tokenizer, linearisation, model,
 distillation, grounded decoding, checkpoints and the Python API (:mod:`generation.student.api`)."""
