@@ -1,29 +1,54 @@
-"""Quizzes from the graph: every item type of the issue, keys checked against the graph.
+"""Quizzes from the graph: items that test the subject, with keys that are verified, not guessed.
 
 :func:`build_quiz` makes a quiz on a concept, a section or a chapter: first the
-curriculum's own questions for that scope (at most half the quiz), then generated items,
-cycling through the item types over the scope's concepts in teaching order. Stems and
-feedback come from the templates unless :attr:`QuizConfig.student_text` asks for the
-workspace's generator (the student, when trained: slower, and its text is not checked
-against the key the way the templates' is).
+curriculum's own questions for that scope (at most half the quiz), then generated items:
+"what does this code print?" items from the scope's code listings, then a round robin over
+the scope's concepts in teaching order, each concept getting its next item kind; kinds above
+recall (contrast, example) go first while fewer than half the generated items are above
+recall. Stems and feedback come from the templates unless :attr:`QuizConfig.student_text`
+asks for the workspace's generator.
 
-Item types and what the graph must say for each (the key is always a fact of the graph):
+Item kinds of a learner quiz (:data:`LEARNER_TYPES`) and where each key comes from:
 
-* ``multichoice`` (remember): "which term is defined as …" from the concept's definition;
-  distractors are other concepts of the same curriculum;
-* ``multiresponse`` (understand): "which must be learned before X": the options that are X's
-  transitive prerequisites are correct; distractors are concepts that need X (certainly
-  not before it) or are unconnected to it;
-* ``truefalse`` (remember / understand): a definition or a prerequisite statement, true or
-  false by the graph (a false prerequisite statement names a concept that builds on X);
+* ``code`` (apply; written as ``multichoice``): "What does this code print?" (or "what is
+  the value of x after …", "what does the call f(3, 4) return") on a listing of the scope
+  (a fenced block of the section text, contract 1, or an indented block of one of its
+  questions). The key is the listing's output, run in :mod:`generation.content.sandbox`
+  (twice: an output that changes is not a key); the distractors are the outputs of mutated
+  programs (off-by-one range bound, changed comparison, changed initial value or constant,
+  changed operator), each run and kept only when its output differs from the key and from
+  the other options; each carries the slip as feedback. Off when ``run_code`` is False or
+  ``KGSTUDIO_RUN_CODE=0``;
+* ``contrast`` (understand; ``multichoice``): the concept and its most-confused neighbour
+  (the nearest by :mod:`generation.content.similarity` that the graph says is a different
+  concept): "which description is of A, not of B?"; options are the concepts' own
+  definitions; each wrong option's feedback is the distinguishing evidence sentence of its
+  concept (``kg.evidence``, else the section text);
+* ``example`` (understand; ``multichoice``): "which of these is an example of A?" from the
+  evidence index's example sentences of A and of its neighbours (each option's own term
+  masked);
+* ``multichoice`` (remember): "which term is defined as …"; distractors are other concepts;
+* ``truefalse`` (remember): a true statement is a sentence of the text about the concept
+  that does not restate its definition; a false one joins the term to a neighbour's
+  definition;
 * ``matching`` (remember): terms to their definitions, 3-5 concepts of the scope;
-* ``shortanswer`` (remember): name the term from its definition; accepted answers are the
-  label and the alternative labels;
-* ``cloze`` (remember): a sentence of the curriculum text (else the definition) with the
-  term blanked;
-* ``ordering`` (analyze): a chain of direct prerequisites (each needs the one before), so
-  exactly one order is right;
-* ``essay`` (understand): the curriculum's free-response questions, with the model answer.
+* ``shortanswer`` (remember): name the term from its definition;
+* ``cloze`` (remember): a sentence of the text with the term blanked (a sentence whose
+  blank has no context is passed over);
+* ``essay`` (understand): the curriculum's free-response questions, with the model answer
+  (one without a model answer is not an item).
+
+The curriculum's prerequisite order is not a learner's subject: items on it
+(:data:`CONCEPT_MAP_TYPES`: ``multiresponse`` "which must be learned before X",
+``ordering``, and true/false "X must be learned before Y") are made only with
+``QuizConfig(concept_map=True)`` (a designer's concept-map activity) or when asked for by
+name in ``types``.
+
+Every generated item passes the flaw checker (:mod:`generation.content.flaws`): flawed
+items are mended (credits stripped, a negative emphasised, "a(n)") or dropped; no item
+with an empty or id-only stem or key is ever emitted (:func:`empty_item_reason`).
+:attr:`Quiz.rejected_reasons` lists every dropped candidate and why, and the quiz's
+``meta.comment`` (its PROV-O comment) counts the flaws.
 
 Distractors are ranked by :mod:`generation.content.similarity` (teacher embeddings, else
 MiniLM) and then checked against the graph; a candidate is dropped when it could also be
@@ -836,7 +861,7 @@ def _code_items(ctx: _Ctx, sections: list[str], concepts: list[str], taken: list
     """"What does this code print?" items from the listings of the scope's sections (their
     text and the stems of their own questions): the key is the executed output; distractors
     are outputs of mutated programs, each shown to differ."""
-    from generation.content.sandbox import SandboxDisabled, execution_enabled
+    from generation.content.sandbox import SandboxDisabled, execution_enabled, run_python
     if limit <= 0 or not ctx.cfg.run_code or not execution_enabled():
         return []
     v = ctx.b.view
@@ -875,7 +900,10 @@ def _code_items(ctx: _Ctx, sections: list[str], concepts: list[str], taken: list
         if not r.ok or not r.stdout.strip():
             ctx.reject(f"code listing in <{origin}>: does not run to the end in the sandbox")
             continue
-        if r.stdout.count("\n") > 6 or " / " in r.stdout or _run(prog, True).stdout != r.stdout:
+        if r.stdout.count("\n") > 6 or " / " in r.stdout:
+            continue
+        if run_python(prog, cpu_s=1, wall_s=3.0, file_mb=1 / 16).stdout != r.stdout:
+            ctx.reject(f"code listing in <{origin}>: its output changes from run to run")
             continue
         key = _output_text(r.stdout)
         if len(key) > 80:
