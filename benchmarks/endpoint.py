@@ -1,0 +1,287 @@
+"""Benchmark of ``kgstudio serve`` beside ``oxigraph serve`` (issue 18): a clean mix and a
+hostile mix, on the same small generated store, loopback only, every loop bounded.
+
+* clean mix: ``--clients`` keep-alive clients (``studio.loadgen``) for ``--seconds`` sending
+  small lookups, first to ``kgstudio serve``, then to ``oxigraph serve`` over the same store
+  folder (one after the other: the store's lock admits one writer);
+* hostile mix: the same number of clients, 5% of them (at least one) sending only slow,
+  huge and deep queries (an ``ORDER BY`` over a cross product, a 900 KB query, 2,500 nested
+  groups, a 6,906-term sum, a ``SERVICE`` to a loopback port) while the others send the
+  clean mix; reports the fast queries' p50, the peak resident memory of the server and its
+  workers, whether anything crashed, and the CPU seconds the server used in the 10 s after
+  the hostile clients stopped (their last 503);
+* the isolation cost: one query round trip through a worker process (pipes, JSON header)
+  against the same query on pyoxigraph in this process, and the time to start a worker;
+
+Run: ``.venv/bin/python benchmarks/endpoint.py`` (about 2 minutes). Writes
+``benchmarks/results/endpoint.json``.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# the project first: this folder holds a studio.py that would hide the studio package
+sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+sys.path.append(str(Path(__file__).resolve().parent))
+
+import pyoxigraph as ox  # noqa: E402
+
+from _common import write_results  # noqa: E402
+from kg.iris import source_graph  # noqa: E402
+from kg.synthetic import n_concepts_for, synthetic_curriculum  # noqa: E402
+from studio.loadgen import run_load  # noqa: E402
+
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+KGS = "https://w3id.org/kgstudio/ns#"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                r.read()
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {seconds} s")
+
+
+def tree_pids(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            for task in Path(f"/proc/{p}/task").iterdir():
+                kids = (task / "children").read_text().split()
+                todo.extend(int(k) for k in kids)
+        except OSError:
+            pass
+    return out
+
+
+def rss_mb(pids: list[int]) -> float:
+    total = 0
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total / 1024
+
+
+def cpu_s(pids: list[int]) -> float:
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError):
+            pass
+    return total / tick
+
+
+def hostile_queries() -> list[str]:
+    return [
+        "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY DESC(MD5(CONCAT(STR(?c), STR(?f), STR(?i))))",
+        "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }",
+        "SELECT * WHERE " + "{" * 2500 + " ?s ?p ?o " + "}" * 2500,
+        "SELECT * WHERE { BIND(" + "+".join(["1"] * 6906) + " AS ?x) }",
+        "SELECT * WHERE { ?s ?p ?o } LIMIT 1 #" + "x" * 60_000,
+        "SELECT * WHERE { SERVICE <http://127.0.0.1:9/x> { ?s ?p ?o } }",
+    ]
+
+
+def start_serve(ws_dir: Path, port: int) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    return subprocess.Popen([sys.executable, "-c", f"from studio.server import serve; serve({str(ws_dir)!r}, port={port})"],
+                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def bench_isolation(store_path: Path, n: int = 300) -> dict:
+    """A worker round trip against pyoxigraph in this process, and a worker's start."""
+    from studio.server import ServeConfig, _Pool
+
+    query = f"SELECT ?l WHERE {{ ?c <{SKOS}prefLabel> ?l }} LIMIT 5"
+    st = ox.Store.read_only(str(store_path))
+    t0 = time.perf_counter()
+    for _ in range(n):
+        list(st.query(query, use_default_graph_as_union=True))
+    direct = (time.perf_counter() - t0) / n * 1000
+    del st
+
+    async def run():
+        import json
+        pool = _Pool(ServeConfig(workers=1, query_memory_mb=1024), lambda: {"path": str(store_path)})
+        t = time.perf_counter()
+        await pool.start()          # one worker and the spare, started together
+        start_s = time.perf_counter() - t
+        w = await pool.acquire()
+        req = {"query": query, "fmt": "json", "kind": "select", "union": True, "max_rows": 1000,
+               "max_bytes": None, "limits": {"max_depth": 64, "max_chain": 512, "max_bytes": None,
+                                             "allowed_endpoints": []},
+               "generation": 0, "source": None}
+        payload = json.dumps(req).encode()
+        t = time.perf_counter()
+        for _ in range(n):
+            w.proc.stdin.write(len(payload).to_bytes(4, "big") + payload)
+            await w.proc.stdin.drain()
+            while (await w.frame())[0] != b"E":
+                pass
+        pooled = (time.perf_counter() - t) / n * 1000
+        pool.release(w)
+        await pool.close()
+        return pooled, start_s
+
+    pooled, start_s = asyncio.run(run())
+    return {"isolation_direct_ms": round(direct, 3), "isolation_worker_ms": round(pooled, 3),
+            "isolation_cost_ms": round(pooled - direct, 3), "worker_pool_start_s": round(start_s, 3)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--triples", type=int, default=50_000)
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--seconds", type=float, default=15)
+    ap.add_argument("--workers", type=int, default=4)
+    ap.add_argument("--timeout", type=float, default=2.0, help="serve.query_timeout_s")
+    args = ap.parse_args()
+    args.seconds = min(args.seconds, 60.0)
+
+    from kg.settings import DEFAULTS, to_toml
+    from kg.workspace import CONFIG_NAME, Workspace
+
+    metrics: dict = {"clients": args.clients, "seconds": args.seconds, "workers": args.workers,
+                     "query_timeout_s": args.timeout}
+    ws_dir = Path(tempfile.mkdtemp(prefix="kgs-endpoint-"))
+    try:
+        ws = Workspace.init(ws_dir)
+        nt = synthetic_curriculum(n_concepts_for(args.triples), seed=7).encode()
+        with ws.open_store() as store:
+            store.replace_graphs({str(source_graph("synthetic")): nt})
+            metrics["triples"] = store.count()
+            concepts = [str(r["c"]) for r in store.select(f"SELECT ?c WHERE {{ ?c a <{KGS}Concept> }} LIMIT 200")]
+        (ws_dir / CONFIG_NAME).write_text(to_toml({**DEFAULTS, "serve.query_timeout_s": args.timeout,
+                                                   "serve.workers": args.workers}), encoding="utf-8")
+        clean = [f"SELECT ?p ?o WHERE {{ <{c}> ?p ?o }}" for c in concepts[:40]] + [
+            f"SELECT ?c ?l WHERE {{ ?c a <{SKOS}Concept> ; <{SKOS}prefLabel> ?l }} LIMIT 20",
+            f"ASK {{ <{concepts[0]}> ?p ?o }}"]
+        metrics.update(bench_isolation(ws.store_path))
+        print("isolation:", {k: v for k, v in metrics.items() if k.startswith(("isolation", "worker"))}, flush=True)
+
+        # ---- kgstudio serve: clean, then hostile --------------------------------------------
+        port = free_port()
+        url = f"http://127.0.0.1:{port}/sparql"
+        proc = start_serve(ws_dir, port)
+        try:
+            wait_http(url + "?query=ASK%7B%7D")
+            r = run_load(url, clean, clients=args.clients, seconds=args.seconds)
+            metrics.update(serve_50c_rps=r["requests_per_s"], serve_50c_p50_ms=r["p50_ms"],
+                           serve_50c_p99_ms=r["p99_ms"], serve_50c_errors=r["errors"])
+            print("serve clean:", r, flush=True)
+
+            n_hostile = max(1, round(args.clients * 0.05))
+            results: dict = {}
+            peak = [0.0]
+            done = threading.Event()
+
+            def sample():
+                while not done.is_set():
+                    peak[0] = max(peak[0], rss_mb(tree_pids(proc.pid)))
+                    time.sleep(0.2)
+
+            sampler = threading.Thread(target=sample, daemon=True)
+            sampler.start()
+            fast = threading.Thread(target=lambda: results.update(fast=run_load(
+                url, clean, clients=args.clients - n_hostile, seconds=args.seconds)))
+            bad = threading.Thread(target=lambda: results.update(bad=run_load(
+                url, hostile_queries(), clients=n_hostile, seconds=args.seconds, timeout_s=30)))
+            fast.start()
+            bad.start()
+            fast.join()
+            bad.join()
+            done.set()
+            sampler.join()
+            after_503 = cpu_s(tree_pids(proc.pid))
+            time.sleep(10)
+            cpu_after = cpu_s(tree_pids(proc.pid)) - after_503
+            alive = proc.poll() is None
+            try:
+                with urllib.request.urlopen(url + "?query=ASK%7B%7D", timeout=10) as resp:
+                    ask_ok = resp.status == 200
+            except (urllib.error.URLError, ConnectionError):
+                ask_ok = False
+            metrics.update(serve_hostile_fast_p50_ms=results["fast"]["p50_ms"],
+                           serve_hostile_fast_p99_ms=results["fast"]["p99_ms"],
+                           serve_hostile_fast_errors=results["fast"]["errors"],
+                           serve_hostile_fast_rps=results["fast"]["requests_per_s"],
+                           serve_hostile_requests=results["bad"]["requests"] + results["bad"]["errors"],
+                           serve_hostile_rss_peak_mb=round(peak[0], 1),
+                           serve_hostile_crashes=int(not alive) + int(not ask_ok),
+                           serve_cpu_after_timeouts_s=round(cpu_after, 2))
+            print("serve hostile:", results, flush=True)
+        finally:
+            stop(proc)
+
+        # ---- oxigraph serve on the same store ------------------------------------------------
+        port = free_port()
+        oxi = Path(sys.executable).with_name("oxigraph")
+        proc = subprocess.Popen([str(oxi), "serve", "--location", str(ws.store_path), "--bind",
+                                 f"127.0.0.1:{port}", "--union-default-graph"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_http(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D")
+            r = run_load(f"http://127.0.0.1:{port}/query", clean, clients=args.clients, seconds=args.seconds)
+            metrics.update(oxigraph_serve_50c_rps=r["requests_per_s"], oxigraph_serve_50c_p50_ms=r["p50_ms"],
+                           oxigraph_serve_50c_p99_ms=r["p99_ms"], oxigraph_serve_50c_errors=r["errors"])
+            print("oxigraph serve clean:", r, flush=True)
+        finally:
+            proc.terminate()
+            proc.wait(30)
+        metrics["serve_vs_oxigraph_rps"] = round(metrics["serve_50c_rps"] / metrics["oxigraph_serve_50c_rps"], 2)
+        metrics["serve_vs_oxigraph_p50"] = round(metrics["serve_50c_p50_ms"] / metrics["oxigraph_serve_50c_p50_ms"], 2)
+        metrics["hostile_vs_clean_fast_p50"] = round(metrics["serve_hostile_fast_p50_ms"] / metrics["serve_50c_p50_ms"], 2)
+    finally:
+        shutil.rmtree(ws_dir, ignore_errors=True)
+    out = write_results("endpoint", metrics)
+    for k, v in metrics.items():
+        print(f"{k:32} {v}")
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
