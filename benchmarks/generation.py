@@ -44,8 +44,9 @@ CPU time). Texts in ``results/generation/definitions_<book>.tsv``.
 The **extractive baseline** (issue 12; :func:`extractive_definitions`): the predicate of the
 book's best defining sentence, chosen by the lessons' own extractive generator
 (:mod:`generation.extractive`) from the evidence index kept to sentences found verbatim in
-their section's text (or, without an index, from the teaching sections' sentences); it
-never sees the glossary. ``--curriculum --no-student --book B`` scores it beside the
+their section's text (or, without an index, from the teaching sections' sentences), else
+the first sentence of a teaching section that names the concept, whole; it never sees the
+glossary. ``--curriculum --no-student --book B`` scores it beside the
 template on the same held-out split without training any student or teacher
 (``def_chrf_extractive[_B]``, ``def_chrf_template[_B]``, BLEU alike; psychology has no
 suffix); books: psychology, philosophy, calculus, statistics.
@@ -611,15 +612,23 @@ def extractive_definitions(store, view, held: list[str], log=print) -> tuple[lis
         def fn(store_, c, kinds=None, k=None):
             return section_evidence(view, c)
     ex = ExtractiveGenerator(store, view.label, evidence_fn=fn, text_of=lambda s: view.section(s).text)
-    out, found = [], 0
+    out, found, fallback = [], 0, 0
     for c in held:
         items = ex.defining_items(c)
-        # "X is a Y that ...": its predicate; "<sentence>. This is called X.": that sentence
-        out.append("" if not items else items[0].text if len(items) == 2 else predicate(items[0].text, view.label(c)))
-        found += bool(items)
-    log(f"extractive: {found}/{len(held)} held-out concepts have a defining sentence ({source}; "
-        f"{dropped} evidence items not in their section's text left out)")
-    return out, {"source": source, "found": found, "not_in_section_text": dropped}
+        if items:
+            # "X is a Y that ...": its predicate; "<sentence>. This is called X.": that sentence
+            out.append(items[0].text if len(items) == 2 else predicate(items[0].text, view.label(c)))
+            found += 1
+            continue
+        # no defining sentence: the first sentence of a teaching section that names it
+        teach = set(view.sections_teaching(c))
+        first = next((e for e in ex.evidence(c) if e.section in teach and e.kind in ("definition", "use", "example")
+                      and not e.text.lstrip().startswith("```")), None)
+        out.append(_flat(first.text) if first is not None else "")
+        fallback += first is not None
+    log(f"extractive: {found}/{len(held)} held-out concepts have a defining sentence, {fallback} more a sentence "
+        f"of a teaching section ({source}; {dropped} evidence items not in their section's text left out)")
+    return out, {"source": source, "found": found, "fallback_sentence": fallback, "not_in_section_text": dropped}
 
 
 def _extractive_metrics(store, view, held, refs, book) -> dict:

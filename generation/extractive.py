@@ -52,7 +52,7 @@ CHECKPOINT = "extractive-1"
 
 _VERBS = (r"(?:is|are|was|were|can be|may be)\s+(?:defined|described)\s+as|refers?\s+to|means?|"
           r"(?:is|are)\s+known\s+as|(?:is|are|was|were)|describes?|denotes?")
-_NAMED = r"(?:is|are|was|were)\s+(?:called|known\s+as|termed|referred\s+to\s+as|named)"
+_NAMED = r"(?:is|are|was|were)\s+(?:called|known\s+as|termed|referred\s+to\s+as|named|considered|classified\s+as)"
 _ARTICLE = re.compile(r"(?i)^(?:an?|the)\s+")
 
 
@@ -87,6 +87,14 @@ def _patterns(label: str) -> list[tuple[str, re.Pattern]]:
                              rf"(?:[;]|$)")),
         # "the conscience, an individual's inner sense of right and wrong, forms ...": an appositive
         ("appositive", re.compile(rf"(?i)\b{lab}{_Q},\s+(?P<pred>(?:or\s+|an?\s+|the\s+)[^,;()]{{2,160}}?),\s+\w")),
+        # "the engram: the group of neurons that ...", "the engram, or the original memory trace ..."
+        ("appositive", re.compile(rf"(?i)\b{lab}{_Q}(?::|,)\s+(?P<pred>(?:or\s+|an?\s+|the\s+)[^,;:()]{{2,160}}?)"
+                                  rf"[.!?]?$")),
+        # "a point in the visual field called the blind spot"
+        ("called", re.compile(rf"(?i)\b(?:an?|the)\s+(?P<pred>[^,;:()]{{3,100}}?)\s+(?:called|known\s+as|termed|"
+                              rf"referred\s+to\s+as)\s+(?:an?\s+|the\s+)?{_Q}{lab}{_Q}\b")),
+        # "The medulla controls the automatic processes ...": what it does, the term first
+        ("does", re.compile(rf"(?i)^(?:an?\s+|the\s+)?{_Q}{lab}{_Q}\s+(?P<pred>[a-z]+s\s+.+)$")),
         # "ikigai (reason for being)": a gloss in brackets
         ("gloss", re.compile(rf"(?i)\b{lab}{_Q}\s+\((?P<pred>[a-z][^()\d]{{3,100}})\)")),
         # "... is called X": the term is what the sentence names
@@ -116,6 +124,10 @@ def _best(sentence: str, label: str) -> tuple[int, str]:
                 else 3
         elif form == "named":
             rank = 2 if n >= 3 else 0
+        elif form == "called":      # "... is called X" is the "named" form
+            rank = 2 if n >= 2 and not re.search(r"(?i)\b(?:is|are|was|were|be|been)$", pred) else 0
+        elif form == "does":
+            rank = 1 if n >= 4 and not re.match(r"(?i)(?:is|was|has|does)\b", pred) else 0
         elif form == "appositive":
             rank = 3 if len(bare.split()) >= 1 and not re.search(r"(?i)\b(?:and|or)\s*$", bare) else 0
         else:
@@ -143,7 +155,9 @@ def definitional(sentence: str, label: str) -> int:
     "X holds that ..."), a relative clause ("X, which ..."), an appositive ("the conscience,
     an individual's inner sense of right and wrong, ...") or a gloss in brackets ("ikigai
     (reason for being)"); 2 the sentence names the term as what it describes ("... is called
-    X"); 0 none of these (an evaluation such as "X is the most common." is not a definition).
+    X", "a point ... called X"); 1 the term is the subject of another verb ("The medulla
+    controls ..."); 0 none of these (an evaluation such as "X is the most common." is not a
+    definition).
 
     >>> definitional("The accumulator pattern is the most common.", "accumulator pattern")
     0

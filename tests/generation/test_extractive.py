@@ -127,8 +127,9 @@ def test_contrast_quotes_a_contrasting_sentence_else_the_definitions(ex):
      "Stimuli that are not detected"),
     ("Epistemology (the theory of knowledge) is a branch of philosophy.", "epistemology", 4,
      "branch of philosophy"),
-    ("Sleep comes to everyone every single night.", "sleep", 0,
-     "Sleep comes to everyone every single night"),
+    ("Sleep comes to everyone every single night.", "sleep", 1,
+     "comes to everyone every single night"),
+    ("Sleep is good.", "sleep", 0, "Sleep is good"),
     ("Sleep is something all of us do every night.", "sleep", 3, "something all of us do every night"),
     ("The accumulator pattern is the most common.", "accumulator pattern", 0,
      "The accumulator pattern is the most common"),
@@ -212,3 +213,19 @@ def test_this_is_called_x_takes_the_sentence_before():
     d = g.definition("urn:io")
     assert d.text == "One cannot derive what ought to be from what is. This is known as the is-ought problem."
     assert [x.paragraph for x in d.citations] == ["p1"]
+
+
+@pytest.mark.parametrize("sentence, label, rank, pred", [
+    # Psychology 2e
+    ("There is a point in the visual field called the blind spot: even light on it is not seen.", "blind spot", 2,
+     "point in the visual field"),
+    ("He was searching for evidence of the engram: the group of neurons that serve as memory.", "engram", 3,
+     "group of neurons that serve as memory"),
+    ("The medulla controls the automatic processes of the autonomic nervous system.", "medulla", 1,
+     "controls the automatic processes of the autonomic nervous system"),
+    ("An adult with a body mass index between 25 and 29.9 is considered overweight.", "overweight", 2,
+     "An adult with a body mass index between 25 and 29.9"),
+])
+def test_more_ways_books_define(sentence, label, rank, pred):
+    assert definitional(sentence, label) == rank
+    assert predicate(sentence, label) == pred
