@@ -129,6 +129,12 @@ def defines(c, short: bool = False) -> str:
         d = first_sentence(d)
     if not d:
         return f"{c.label} has no definition in this curriculum."
+    label = c.label.replace("`", "").casefold()
+    if d[:1].isupper() and re.search(rf"(?<!\w){re.escape(label)}(?!\w)",
+                                     first_sentence(d).replace("`", "").casefold()):
+        # a defining sentence of the book ("A statement describes some action to be
+        # carried out.", CNXML books without a glossary) already names the concept
+        return _sentence(d)
     if d.startswith(_ARTICLES) and not d.lower().startswith(c.label.lower()):
         body = d[0].lower() + d[1:]
         name = mid(c)

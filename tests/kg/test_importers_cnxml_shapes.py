@@ -395,3 +395,21 @@ def test_used_before_defined_works_without_a_glossary(mem_store):
     # the introduction says "statements" before section 1.1 defines a statement
     assert ubd == {"statement": ("Introduction", "Basic Output")}
     assert cur["counts"]["concepts"] == 5 and cur["concepts_never_taught"] == []
+
+
+def test_a_section_lesson_of_a_glossary_less_book_explains_from_its_sentences(mem_store):
+    from generation.content.builder import Builder
+    from generation.content.lesson import build_lesson
+    import_sources(mem_store, [INLINE], validate=False)
+    lesson = build_lesson(Builder(mem_store, similarity_kind="lexical"), str(n("section", "m00045")))
+    kinds = {p.kind: [] for p in lesson.paragraphs}
+    for p in lesson.paragraphs:
+        kinds[p.kind].append(p.text)
+    assert kinds["explanation"] and all(t.strip() for t in kinds["explanation"])
+    text = str(mem_store.select(f"SELECT ?t WHERE {{ <{n('section', 'm00045')}> <{KGS.text}> ?t }}")[0]["t"])
+    assert any(t.split(". ")[0].rstrip(".") in text for t in kinds["explanation"])
+    # a defining sentence that names its concept is said as written, not "statement is a statement ..."
+    assert "A statement describes some action to be carried out." in kinds["definition"]
+    assert not any(t.lower().startswith("statement is") for t in kinds["definition"])
+    assert [o.text for o in lesson.objectives] == ["Display output using the `print()` function.",
+                                                  "Explain how a statement is executed."]
