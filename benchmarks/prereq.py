@@ -34,9 +34,27 @@ Protocol of our side: per fold, a validation set is carved from the fold's train
 (15% of the positives; LectureBank: as many negatives, to match its balanced test sets;
 University Course: 15% of the negatives), which chooses the epoch (ROC AUC) and the
 decision threshold (best F1). Test labels are only read to score. The headline model
-(required keys ``uc_*``, ``lb2_*``) is the ``both`` mode (text + graph); ``text`` and
-``graph`` are the ablation (``uc_text_*`` ...), and ``valsel`` (``uc_valsel_*``) takes, per
-fold, the mode with the best validation F1.
+(required keys ``uc_precision/_recall/_f1/...``, ``lb2_*``) is the mode with the best mean
+validation F1 over the folds (``<ds>_chosen_mode``; every mode's ``<ds>_<mode>_val_f1`` is
+the validation ablation table); ``<ds>_<mode>_*`` keep each mode's own test scores,
+``<ds>_textonly_f1`` is the text-only mode (``text`` or ``plain``) validation prefers, and
+``valsel`` (``uc_valsel_*``) takes, per fold, the mode with the best validation F1.
+
+Plain scikit-learn modes (issue 14; :func:`run_sk_fold`, one ``MLPClassifier(256)`` per fold,
+sklearn defaults, float32, the same folds and the same validation pairs as the torch modes,
+:func:`carve_validation`): ``plain`` on the MiniLM pair features ``[e_u, e_v, e_u*e_v,
+|e_u-e_v|]`` only -- the baseline every prerequisite benchmark carries -- and ``sk_*`` with
+graph evidence beside them (``SK_MODES``): ``refd`` (RefD over the documents that mention
+the concepts plus name containment, :func:`gnn.pairs.refd_features`,
+:func:`gnn.pairs.name_containment`), ``order`` (first/mean position in reading order of
+the documents that mention each concept -- course level and depth in the course
+prerequisite graph for University Course, place of the lecture in its course for
+LectureBank -- and the pair priors above), ``known`` (transitivity/acyclicity counts and
+degrees in the training prerequisites, :func:`gnn.pairs.known_graph_features`, a training
+pair's own edge left out). Their validation scores also fit a
+:class:`gnn.calibration.Calibrator` (``<ds>_<mode>_ece``: expected calibration error of the
+calibrated test probabilities, ``_ece_raw`` before; ``<ds>_ece`` for the chosen mode).
+``--active`` runs the simulated reviews (:func:`active_fold`, keys ``al_*``).
 
 Modes: ``text`` (MLP on MiniLM pairs), ``graph`` (GNN, no text), ``joint`` (the GNN with
 text node features, :class:`gnn.pairs.PairClassifier` mode ``"both"``; it scored below
@@ -95,10 +113,22 @@ from _common import RESULTS, SHARED, table, write_results  # noqa: E402
 from gnn.pairs import CONCEPT as CONCEPT_T, ConceptGraph, PairClassifier, PairConfig, prf  # noqa: E402
 from kg.labels import LabelMatcher  # noqa: E402
 
+# Per dataset, what the evidence blocks of the sk_* modes read (filled by the loaders):
+# "mention" (concepts x documents, 0/1), "doc_pos" (documents x K reading-order positions in
+# [0, 1], NaN unknown), "names" (concept texts).
+EVIDENCE: dict[str, dict] = {}
+
 DATA = SHARED / "data" / "prereq"
 PRED_DIR = RESULTS / "prereq"
-MODES = ("text", "graph", "joint", "both")   # "both" is not trained: it blends text and graph
-TRAINED = ("text", "graph", "joint")
+# Plain scikit-learn classifiers on pair features (``run_sk_fold``): ``plain`` is the text
+# baseline of issue 14 (MLPClassifier(256) on [e_u, e_v, e_u*e_v, |e_u-e_v|]); the others add
+# graph evidence blocks beside the text (gnn.pairs: refd_features + name_containment,
+# order_features + the dataset's pair priors, known_graph_features).
+SK_MODES = {"plain": ("text",), "sk_refd": ("text", "refd"), "sk_order": ("text", "order"),
+            "sk_known": ("text", "known"), "sk_graph": ("text", "refd", "order", "known"),
+            "sk_graph_only": ("refd", "order", "known")}
+MODES = ("text", "graph", "joint", "both") + tuple(SK_MODES)   # "both" blends text and graph
+TRAINED = ("text", "graph", "joint") + tuple(SK_MODES)
 PAIR_MODE = {"text": "text", "graph": "graph", "joint": "both"}   # -> PairConfig.mode
 ALPHAS = np.round(np.linspace(0.0, 1.0, 21), 2)                   # blend weights tried on validation
 
@@ -194,6 +224,8 @@ def load_uc(embed) -> tuple[ConceptGraph, list[Fold], dict]:
     m = _sparse(men[::-1], (n, nc))                       # concept x course
     c = _sparse(creq, (nc, nc))
     priors = {"course_flow": m @ c @ m.T, "course_flow2": m @ (c @ c) @ m.T, "co_mention": m @ m.T}
+    EVIDENCE["uc"] = {"mention": m, "doc_pos": course_positions([cid for cid, _ in courses], creq),
+                      "names": texts}
     graph = ConceptGraph(
         names=names, text=embed(texts), aux_nodes={"course": embed(cdesc)},
         aux_edges={("course", "mentions", CONCEPT_T): men, ("course", "requires", "course"): creq},
@@ -202,6 +234,28 @@ def load_uc(embed) -> tuple[ConceptGraph, list[Fold], dict]:
             "mentions": int(men.shape[1]), "concepts_mentioned": int(len(set(men[1].tolist())))}
     return graph, folds, info
 
+
+
+def course_positions(course_ids: list[str], creq: np.ndarray) -> np.ndarray:
+    """``(C, 2)`` reading-order positions of courses in [0, 1]: the level in the course
+    number (first digit of its last number: ``cmu_15-221`` -> 2, ``msu_CSE 476`` -> 4, / 9)
+    and the depth in the course-prerequisite graph (longest chain of prerequisites below
+    it, relaxed 20 times so cycles stay bounded, / the largest depth)."""
+    lvl = np.full(len(course_ids), np.nan)
+    for i, cid in enumerate(course_ids):
+        nums = re.findall(r"\d+", cid.split("_", 1)[-1])
+        if nums:
+            lvl[i] = min(int(nums[-1][0]), 9) / 9.0
+    depth = np.zeros(len(course_ids))
+    if creq.size:
+        for _ in range(20):
+            new = depth.copy()
+            np.maximum.at(new, creq[1], depth[creq[0]] + 1)
+            if np.array_equal(new, depth):
+                break
+            depth = np.minimum(new, 20)
+    depth = depth / max(depth.max(), 1.0)
+    return np.stack([lvl, depth], axis=1)
 
 
 def load_lb2(embed) -> tuple[ConceptGraph, list[Fold], dict]:
@@ -254,6 +308,12 @@ def load_lb2(embed) -> tuple[ConceptGraph, list[Fold], dict]:
     bmat = _sparse(np.array(before, dtype=np.int64).T.reshape(2, -1), (nl, nl))
     smat = _sparse(np.array(same, dtype=np.int64).T.reshape(2, -1), (nl, nl))
     priors = {"lecture_before": m @ bmat @ m.T, "same_course": m @ smat @ m.T}
+    pos = np.full((nl, 1), np.nan)                       # place of the lecture in its course
+    for members in groups.values():
+        if len(members) > 1:
+            for x, a in enumerate(sorted(members)):
+                pos[a, 0] = x / (len(members) - 1)
+    EVIDENCE["lb2"] = {"mention": m, "doc_pos": pos, "names": names}
     graph = ConceptGraph(
         names=names, text=embed(names), aux_nodes={"lecture": embed(titles)},
         aux_edges={("lecture", "mentions", CONCEPT_T): men,
@@ -294,6 +354,128 @@ def run_fold(ds: str, graph: ConceptGraph, fold: Fold, cfg: PairConfig, mode: st
                      clf.threshold, fl)
     out.update(val_f1=clf.val_f1, val_auc=clf.val_auc, fit_s=clf.fit_s,
                epochs=[h[-1][0] for h in clf.history])
+    return out
+
+
+def carve_validation(ds: str, n: int, fold: Fold, cfg: PairConfig):
+    """The validation carve-out of :meth:`gnn.pairs.PairClassifier.fit`, reproduced (same
+    seed and rule), so the plain classifiers are chosen on the very validation pairs the
+    torch modes were: ``(train_pairs, train_labels, val_pairs, val_labels)``."""
+    from gnn.pairs import sample_negatives, split_validation
+    pairs, labels = fold.train_pairs, fold.train_labels
+    tr, va = split_validation(labels, cfg.val_frac, balance=cfg.val_balance, seed=cfg.seed)
+    vp, vl = pairs[va], labels[va]
+    tp, tl = pairs[tr], labels[tr]
+    if cfg.neg_sampling == "uniform":
+        pos = vp[vl == 1]
+        n_neg = len(pos) if cfg.val_balance else int((vl == 0).sum())
+        vn = sample_negatives(n, n_neg, np.r_[tp[tl == 1], pos], np.random.default_rng(cfg.seed + 7))
+        back = va[vl == 0]
+        tp, tl = np.r_[tp, pairs[back]], np.r_[tl, labels[back]]
+        vp, vl = np.r_[pos, vn], np.r_[np.ones(len(pos)), np.zeros(len(vn))].astype(np.int64)
+    return tp, tl, vp, vl
+
+
+def sk_training_set(ds: str, n: int, tp, tl, vp, vl, seed: int):
+    """Training pairs of the plain classifiers: the fold's training positives, and as
+    negatives what the torch modes sample (``config_for``): LectureBank uniform
+    non-positive pairs, 4 per positive (its negative file covers 175 of 322 topics);
+    University Course the file's negatives plus as many uniform ones ("mixed"). Drawn once.
+    """
+    from gnn.pairs import sample_negatives
+    rng = np.random.default_rng(seed + 11)
+    pos = tp[tl == 1]
+    excl = np.r_[pos, vp[vl == 1]]
+    if ds == "lb2":
+        neg = sample_negatives(n, 4 * len(pos), excl, rng)
+    else:
+        given = tp[tl == 0]
+        neg = np.r_[given, sample_negatives(n, len(given), excl, rng)]
+    return np.r_[pos, neg], np.r_[np.ones(len(pos)), np.zeros(len(neg))].astype(np.int64)
+
+
+def evidence_features(ds: str, graph: ConceptGraph, blocks, pairs, known_pos, *, training=False):
+    """Feature matrix of ``pairs`` from the blocks (``SK_MODES``): ``(text, extra)`` with
+    ``extra`` None when only text. ``known_pos``: the prerequisites known when these pairs
+    are scored (training positives; for training pairs their own edge is left out of the
+    degrees, ``training``)."""
+    from gnn.pairs import (known_graph_features, name_containment, order_features, refd_features,
+                           text_pair_features)
+    ev = EVIDENCE[ds]
+    u, v = pairs[:, 0], pairs[:, 1]
+    cols = []
+    if "refd" in blocks:
+        cols += [refd_features(ev["mention"], pairs), name_containment(ev["names"], pairs)]
+    if "order" in blocks:
+        cols.append(order_features(ev["mention"], ev["doc_pos"], pairs))
+        for _, m in sorted(graph.pair_priors.items()):   # course flow / lecture-before counts
+            cols.append(np.log1p(np.stack([np.asarray(m[u, v]).ravel(), np.asarray(m[v, u]).ravel()], 1)))
+    if "known" in blocks:
+        own = None
+        if training:
+            kp = {tuple(p) for p in known_pos.tolist()}
+            own = np.array([tuple(p) in kp for p in pairs.tolist()])
+        cols.append(known_graph_features(len(graph.names), known_pos, pairs, self_in_graph=own))
+    text = text_pair_features(np.asarray(graph.text, dtype=np.float32), pairs) if "text" in blocks else None
+    extra = np.concatenate(cols, axis=1).astype(np.float32) if cols else None
+    return text, extra
+
+
+def run_sk_fold(ds: str, graph: ConceptGraph, fold: Fold, cfg: PairConfig, mode: str) -> dict:
+    """One plain scikit-learn classifier (``MLPClassifier(256)``) on the pair features of
+    ``SK_MODES[mode]``: fitted on the fold's training pairs minus the validation carve-out,
+    threshold (best F1) and calibrator (:class:`gnn.calibration.Calibrator`, auto) fitted
+    on the validation pairs; the test pairs are only scored."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.preprocessing import StandardScaler
+    from threadpoolctl import threadpool_limits
+
+    from gnn.calibration import Calibrator, ece
+    from gnn.pairs import _auc, choose_threshold
+    t0 = time.perf_counter()
+    blocks = SK_MODES[mode]
+    n = len(graph.names)
+    tp, tl, vp, vl = carve_validation(ds, n, fold, cfg)
+    xp, xl = sk_training_set(ds, n, tp, tl, vp, vl, cfg.seed)
+    known_fit = tp[tl == 1]                                   # validation positives unknown
+    known_test = np.r_[known_fit, vp[vl == 1]]                # at test time all are known
+
+    def feats(pairs, known, training=False):
+        return evidence_features(ds, graph, blocks, pairs, known, training=training)
+
+    tx, ex = feats(xp, known_fit, training=True)
+    scaler = StandardScaler().fit(ex) if ex is not None else None
+
+    def mat(t, e):
+        parts = ([t] if t is not None else []) + ([scaler.transform(e)] if e is not None else [])
+        return np.concatenate(parts, axis=1).astype(np.float32)   # float32: half the time
+
+    with threadpool_limits(1), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = MLPClassifier(hidden_layer_sizes=(256,), max_iter=200, random_state=cfg.seed)
+        clf.fit(mat(tx, ex), xl)
+        vs = clf.predict_proba(mat(*feats(vp, known_fit)))[:, 1]
+        prob = clf.predict_proba(mat(*feats(fold.test_pairs, known_test)))[:, 1]
+    thr = choose_threshold(vs, vl)
+    fl = flags(fold)
+    out = score_fold(ds, mode, fold.k, [graph.names[a] for a in fold.test_pairs[:, 0]],
+                     [graph.names[b] for b in fold.test_pairs[:, 1]], fold.test_labels, prob, thr, fl)
+    cal = Calibrator("auto").fit(vs, vl)
+    pc = cal.transform(prob)
+    out.update(val_f1=prf(vl, vs >= thr)[2], val_auc=_auc(vl, vs), fit_s=time.perf_counter() - t0,
+               epochs=[int(clf.n_iter_)], test_auc=_auc(fold.test_labels, prob),
+               ece_raw=ece(prob, fold.test_labels), ece=ece(pc, fold.test_labels),
+               ece_val_raw=ece(vs, vl), calibration=cal.fitted,
+               n_train=int(len(xl)), n_val=int(len(vl)), n_features=int(mat(tx[:1] if tx is not None else None,
+                                                                           ex[:1] if ex is not None else None).shape[1]))
+    PRED_DIR.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(PRED_DIR / f"{ds}_{mode}_fold{fold.k}.npz", val_pairs=vp, val_labels=vl,
+                        val_scores=vs, test_prob=prob, test_prob_calibrated=pc,
+                        test_pairs=fold.test_pairs, test_labels=fold.test_labels,
+                        **{f"flag_{k}": v for k, v in fl.items()})
     return out
 
 
@@ -357,7 +539,7 @@ def config_for(ds: str, mode: str, args) -> PairConfig:
     # negatives (self pairs, reversed positives, random pairs) are drawn like the test ones,
     # and half of each epoch's negatives are uniform non-positives ("mixed" beat "given" on
     # validation of fold 0: AUC .919 vs .901, F1 .829 vs .819).
-    return PairConfig(mode=PAIR_MODE[mode], val_balance=(ds == "lb2"), ensemble=args.ensemble,
+    return PairConfig(mode=PAIR_MODE.get(mode, "text"), val_balance=(ds == "lb2"), ensemble=args.ensemble,
                       neg_sampling="uniform" if ds == "lb2" else "mixed",
                       epochs=args.epochs, seed=args.seed, hidden=args.hidden, layers=args.layers,
                       conv=args.conv, dropout=args.dropout, msg_keep=args.msg_keep, lr=args.lr)
@@ -379,8 +561,11 @@ def _task(job):
         info["load_s"] = round(time.perf_counter() - t0, 1)
         _GRAPHS[ds] = graph, folds, info
     graph, folds, info = _GRAPHS[ds]
-    r = run_fold(ds, graph, folds[k], config_for(ds, mode, args), mode)
+    run = run_sk_fold if mode in SK_MODES else run_fold
+    r = run(ds, graph, folds[k], config_for(ds, mode, args), mode)
     print(f"  done {ds} {mode} fold {k}: F1 {r['all'][2]:.3f} ({r['fit_s']:.0f}s)", flush=True)
+    PRED_DIR.mkdir(parents=True, exist_ok=True)   # each fold's result at once (--collect)
+    (PRED_DIR / f"{ds}_{mode}_fold{k}.json").write_text(json.dumps({"info": info, "result": r}, default=float))
     return info, r
 
 
@@ -397,6 +582,110 @@ def _use_pred_dir(args) -> None:
 
 def mean(xs):
     return float(np.mean(xs)) if xs else float("nan")
+
+
+# ------------------------------------------------------------- simulated reviews ---
+
+AL_BLOCKS = ("text", "refd", "order")   # static features: the known-graph block would change
+AL_STEPS = (20, 40, 80)                 # with every accepted pair, so it is left out here
+
+
+def active_fold(ds: str, graph: ConceptGraph, fold: Fold, cfg: PairConfig, *, seed_pos: int = 10,
+                seed_neg: int = 40, neg_per_pos: int = 9, steps=AL_STEPS) -> dict:
+    """Simulated reviews on one fold (:func:`gnn.active.simulate`), every strategy.
+
+    Pool (pairs a reviewer may be shown, gold labels hidden until picked): the fold's
+    training pairs as the plain classifiers get them (:func:`sk_training_set`). Seed:
+    ``seed_pos`` positives and ``seed_neg`` negatives of the pool, at random (a new
+    curriculum with a few labels). Evaluation (never shown): the fold's test pairs plus
+    uniform non-positive pairs up to ``neg_per_pos`` negatives per test positive, so that
+    a top 40 has to be found among mostly wrong pairs, as in a book. Model: logistic
+    regression (balanced classes) on the text + RefD + order features, refitted after each
+    batch of decisions (an MLP per refit would not fit in this benchmark's budget)."""
+    import warnings
+
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+    from threadpoolctl import threadpool_limits
+
+    from gnn.active import STRATEGIES, simulate
+    from gnn.pairs import sample_negatives
+    n = len(graph.names)
+    none = np.zeros((0, 2), dtype=np.int64)
+    xp, yp = sk_training_set(ds, n, fold.train_pairs, fold.train_labels, none, none[:, 0], cfg.seed)
+    rng = np.random.default_rng(cfg.seed + 101)
+    te_pos = fold.test_pairs[fold.test_labels == 1]
+    all_pos = np.r_[fold.train_pairs[fold.train_labels == 1], te_pos]
+    extra = max(0, neg_per_pos * len(te_pos) - int((fold.test_labels == 0).sum()))
+    ep = np.r_[fold.test_pairs, sample_negatives(n, extra, np.r_[all_pos, fold.test_pairs], rng)]
+    ey = np.r_[fold.test_labels, np.zeros(extra, dtype=np.int64)]
+    known = none                                  # no known-graph block (AL_BLOCKS)
+
+    def feats(pairs):
+        t, e = evidence_features(ds, graph, AL_BLOCKS, pairs, known)
+        return t, e
+
+    (pt, pe), (et, ee) = feats(xp), feats(ep)
+    sc = StandardScaler().fit(pe)
+    x_pool = np.concatenate([pt, sc.transform(pe)], axis=1).astype(np.float32)
+    x_eval = np.concatenate([et, sc.transform(ee)], axis=1).astype(np.float32)
+    seed_idx = np.r_[rng.choice(np.flatnonzero(yp == 1), seed_pos, replace=False),
+                     rng.choice(np.flatnonzero(yp == 0), seed_neg, replace=False)]
+
+    def fit(x, y):
+        with threadpool_limits(1), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            m = LogisticRegression(C=1.0, max_iter=500, class_weight="balanced").fit(x, y)
+        return lambda z: m.predict_proba(z)[:, 1]
+
+    out = {"pool": int(len(yp)), "pool_positives": int(yp.sum()), "eval": int(len(ey)),
+           "eval_positives": int(ey.sum()), "seed": [seed_pos, seed_neg]}
+    for strategy in STRATEGIES:
+        r = simulate(fit, x_pool, yp, x_eval, ey, seed_idx, steps=steps, strategy=strategy,
+                     seed=cfg.seed + fold.k)
+        out[strategy] = {"steps": r["steps"], "precision": r["precision"],
+                         "positives_picked": r["positives_picked"]}
+    return out
+
+
+def active_main(args) -> dict:
+    """``--active``: simulated reviews on both data sets, merged into prereq.json."""
+    from gnn.active import STRATEGIES
+    from kg.embeddings import embed
+    t0 = time.perf_counter()
+    per: dict = {}
+    for ds in args.datasets:
+        graph, folds, _ = {"uc": load_uc, "lb2": load_lb2}[ds](embed)
+        per[ds] = [active_fold(ds, graph, folds[k], config_for(ds, "plain", args)) for k in args.folds]
+    metrics, rows = {}, []
+    steps = [0, *AL_STEPS]
+    for strategy in STRATEGIES:
+        for j, n in enumerate(steps):
+            vals = []
+            for ds in per:
+                v = mean([f[strategy]["precision"][j] for f in per[ds]])
+                metrics[f"al_{ds}_{strategy}_top40_precision_{n}"] = round(v, 4)
+                vals.append(v)
+            metrics[f"al_{strategy}_top40_precision_{n}"] = round(mean(vals), 4)
+            if strategy == "uncertainty":
+                metrics[f"al_top40_precision_{n}"] = round(mean(vals), 4)
+        for ds in per:
+            rows.append([ds, strategy] + [f"{metrics[f'al_{ds}_{strategy}_top40_precision_{n}']:.3f}" for n in steps])
+    print("\nSimulated reviews: precision of the top 40 of the held-out pairs (mean over folds "
+          + ",".join(map(str, args.folds)) + ") after N decisions:")
+    print(table(rows, ["data", "strategy"] + [f"N={n}" for n in steps]))
+    if not args.no_write:
+        f = RESULTS / "prereq.json"
+        data = json.loads(f.read_text()) if f.exists() else {"metrics": {}}
+        data["metrics"] = {k: v for k, v in data["metrics"].items() if not k.startswith("al_")}
+        data["metrics"].update(metrics)
+        data["active_learning"] = {
+            "folds": args.folds, "steps": steps, "blocks": list(AL_BLOCKS), "model": "LogisticRegression(C=1, balanced)",
+            "seconds": round(time.perf_counter() - t0, 1), "per_fold": per,
+            "protocol": active_fold.__doc__.split("\n\n", 1)[1].strip()}
+        f.write_text(json.dumps(data, indent=2) + "\n")
+        print(f"wrote {f}")
+    return metrics
 
 
 def main(argv=None):
@@ -425,12 +714,21 @@ def main(argv=None):
                     help="do not write prereq.json (prediction files go to a scratch folder)")
     ap.add_argument("--pred-dir", default=None, help="folder for prediction files "
                     "(default: results/prereq, or a scratch folder with --no-write)")
+    ap.add_argument("--collect", action="store_true",
+                    help="summarize the per-fold result files (<ds>_<mode>_fold<k>.json) of --modes "
+                         "written by an earlier (perhaps interrupted) run, beside prereq.json's others")
+    ap.add_argument("--active", action="store_true",
+                    help="simulated reviews (active learning) only; merged into prereq.json")
     ap.add_argument("--rescore", action="store_true",
                     help="recompute tables and metrics from prereq.json's per-fold results")
     args = ap.parse_args(argv)
     _use_pred_dir(args)
     if args.rescore:
         return rescore(not args.no_write)
+    if args.active:
+        return active_main(args)
+    if args.collect:
+        return collect(args)
     if args.quick:
         args.folds, args.ensemble, args.modes = [0], 1, ["text", "graph"]
     results: dict = {}
@@ -472,6 +770,30 @@ def main(argv=None):
     print(f"\ntotal {time.perf_counter() - t_all:.0f}s")
 
 
+def collect(args) -> dict:
+    """``--collect``: results of ``--modes`` from the per-fold files, the other modes from
+    prereq.json, then :func:`summarize` as after a run."""
+    results: dict = {}
+    infos: dict = {}
+    cfgs: dict = {}
+    for ds in args.datasets:
+        for mode in args.modes:
+            for k in args.folds:
+                f = PRED_DIR / f"{ds}_{mode}_fold{k}.json"
+                if not f.exists():
+                    raise SystemExit(f"{f} is missing: run that fold first")
+                d = json.loads(f.read_text())
+                infos[ds] = d["info"]
+                results.setdefault(ds, {}).setdefault(mode, []).append(d["result"])
+            cfgs.setdefault(ds, {})[mode] = config_for(ds, mode, args).__dict__
+    old = _old_per_fold()
+    for ds in results:
+        for mode in TRAINED:
+            if mode not in results[ds] and (ds, mode) in old:
+                results[ds][mode], cfgs[ds][mode] = old[(ds, mode)]
+    return summarize(results, infos, args.folds, cfgs, write=not args.no_write)
+
+
 def _old_per_fold() -> dict:
     """``{(ds, mode): (fold results, config)}`` of the last run in prereq.json; the old
     joint model (recorded as mode "both" before the blend existed) is read as "joint"."""
@@ -507,15 +829,23 @@ def select_by_validation(by_mode: dict) -> list[dict]:
 def summarize(results: dict, infos: dict, folds: list[int], cfgs: dict, *, write: bool = True) -> dict:
     """Metrics and tables from per-fold results ``{ds: {mode: [fold result, ...]}}``."""
     for ds in list(results):
-        if all(m in results[ds] for m in MODES):
+        results[ds].pop("valsel", None)
+        if sum(m in results[ds] for m in MODES) > 1:
             results[ds]["valsel"] = select_by_validation(results[ds])
     metrics: dict = {}
     per_fold: dict = {}
+    ablation = []
     for ds, by_mode in results.items():
         for mode, rs in by_mode.items():
-            key = ds if mode == "both" else f"{ds}_{mode}"
+            key = f"{ds}_{mode}"
             if mode == "valsel":
                 metrics[f"{ds}_valsel_modes"] = ",".join(r["mode"] for r in rs)
+            else:
+                metrics[f"{key}_val_f1"] = round(mean([r["val_f1"] for r in rs]), 4)
+                metrics[f"{key}_val_auc"] = round(mean([r["val_auc"] for r in rs]), 4)
+            if rs and "ece" in rs[0]:
+                metrics[f"{key}_ece"] = round(mean([r["ece"] for r in rs]), 4)
+                metrics[f"{key}_ece_raw"] = round(mean([r["ece_raw"] for r in rs]), 4)
             for j, name in enumerate(("precision", "recall", "f1")):
                 metrics[f"{key}_{name}"] = round(mean([r["all"][j] for r in rs]), 4)
             metrics[f"{key}_f1_leakfree"] = round(mean([r["leakfree"][2] for r in rs]), 4)
@@ -523,6 +853,25 @@ def summarize(results: dict, infos: dict, folds: list[int], cfgs: dict, *, write
             metrics[f"{key}_recall_leakfree"] = round(mean([r["leakfree"][1] for r in rs]), 4)
             metrics[f"{key}_f1_leakfree_norev"] = round(mean([r["leakfree_norev"][2] for r in rs]), 4)
             per_fold[f"{ds}_{mode}"] = rs
+        # The headline model (keys "<ds>_precision/_recall/_f1/..."): one mode for all folds,
+        # the best mean validation F1 (ties: validation AUC); test scores are not looked at.
+        full = [m for m in MODES if m in by_mode and len(by_mode[m]) == len(folds)]
+        if full:
+            def vkey(m):
+                return (round(mean([r["val_f1"] for r in by_mode[m]]), 4),
+                        round(mean([r["val_auc"] for r in by_mode[m]]), 4))
+            chosen = max(full, key=vkey)
+            text_only = [m for m in ("text", "plain") if m in full]
+            metrics[f"{ds}_chosen_mode"] = chosen
+            for k in [k for k in list(metrics) if k.startswith(f"{ds}_{chosen}_")]:
+                metrics[f"{ds}_" + k[len(f"{ds}_{chosen}_"):]] = metrics[k]
+            if text_only:
+                best_text = max(text_only, key=vkey)
+                metrics[f"{ds}_textonly_chosen_mode"] = best_text
+                metrics[f"{ds}_textonly_f1"] = metrics[f"{ds}_{best_text}_f1"]
+            for m in full:
+                ablation.append([ds, m, "+".join(SK_MODES.get(m, (m + " (torch)",))),
+                                 f"{vkey(m)[0]:.3f}", f"{vkey(m)[1]:.3f}", "chosen" if m == chosen else ""])
     # Timings of the teacher (epoch_s_*, synthetic_*) and the OpenStax results
     # (openstax_*) are measured by the teacher's own benchmarks (teacher_speed.py,
     # prereq_openstax.py) and merged into this file; keep them and their sections.
@@ -534,11 +883,23 @@ def summarize(results: dict, infos: dict, folds: list[int], cfgs: dict, *, write
             for k, v in prev["metrics"].items():
                 if not k.startswith(("uc_", "lb2_")):
                     metrics[k] = v
-            kept = {k: prev[k] for k in ("teacher_speed", "openstax") if k in prev}
+            kept = {k: prev[k] for k in ("teacher_speed", "openstax", "active_learning") if k in prev}
+            for ds in ("uc", "lb2"):           # a data set not run now keeps its last results
+                if ds not in results:
+                    metrics.update({k: v for k, v in prev["metrics"].items() if k.startswith(ds + "_")})
+                    per_fold.update({k: v for k, v in prev.get("per_fold", {}).items() if k.startswith(ds + "_")})
+                    if ds in prev.get("data", {}):
+                        infos = {**infos, ds: prev["data"][ds]}
+                    if ds in prev.get("config", {}):
+                        cfgs = {**cfgs, ds: prev["config"][ds]}
         except (ValueError, KeyError):
             pass
 
     # --- tables
+    if ablation:
+        print("\nAblation on VALIDATION pairs only (mean over folds; the chosen mode's test scores are "
+              "the headline keys):")
+        print(table(ablation, ["data", "mode", "features", "val F1", "val AUC", ""]))
     rows = []
     for ds in results:
         for mode in MODES + ("valsel",):
@@ -558,18 +919,19 @@ def summarize(results: dict, infos: dict, folds: list[int], cfgs: dict, *, write
           "validation F1):")
     print(table(rows, ["data", "mode", "P", "R", "F1", "F1 leak-free", "F1 leak-free no-rev",
                        "rows in train", "rev-neg right", "val F1"]))
-    if "uc" in results and "both" in results["uc"]:
-        rs = results["uc"]["both"]
+    if "uc" in results:
         pub = [[m, f"{p:.3f}", f"{r:.3f}", f"{f:.3f}"] for m, p, r, f in PUBLISHED_UC_PREREQ]
-        for label, key in (("ours (both)", "uc"), ("ours (text only)", "uc_text"),
-                           ("ours (graph only)", "uc_graph"), ("ours (mode chosen on validation)", "uc_valsel")):
+        for label, key in ((f"ours (chosen on validation: {metrics.get('uc_chosen_mode')})", "uc"),
+                           ("ours (text only, torch MLP)", "uc_text"), ("ours (plain sklearn MLP, text)", "uc_plain"),
+                           ("ours (graph only)", "uc_graph"), ("ours (mode chosen per fold on validation)", "uc_valsel")):
             if f"{key}_f1" in metrics:
                 pub.append([label] + [f"{metrics[f'{key}_{k}']:.3f}" for k in ("precision", "recall", "f1")])
         print("\nUniversity Course, PREREQ 5-fold files (same protocol as ours):")
         print(table(pub, ["method", "P", "R", "F1"]))
     sec = [[m, "/".join(f"{x:.3f}" for x in lb), "/".join(f"{x:.3f}" for x in uc)]
            for m, lb, uc in PUBLISHED_SECONDARY]
-    for label, suffix in (("ours (both)", ""), ("ours (mode chosen on validation)", "_valsel")):
+    for label, suffix in (("ours (chosen on validation)", ""), ("ours (plain sklearn MLP, text)", "_plain"),
+                          ("ours (mode chosen per fold on validation)", "_valsel")):
         sec.append([label] + ["/".join(f"{metrics.get(f'{ds}{suffix}_{k}', float('nan')):.3f}"
                                        for k in ("precision", "recall", "f1")) for ds in ("lb2", "uc")])
     print("\nSecondary table (Zhang et al. 2025, Table I; each row under its source's own protocol, "
