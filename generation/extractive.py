@@ -181,6 +181,10 @@ _CONTRAST = re.compile(r"(?i)\b(?:unlike|whereas|differs?|different|difference|i
                        r"instead|compared|versus|vs|however|distinguish\w*|confus\w*|opposite)\b")
 
 
+#: A question, a list item or a blank to fill: not a sentence to explain with.
+_NOT_PROSE = re.compile(r"\?\s*$|^[-–•*]\s|_{2,}")
+
+
 def _trigrams(text: str) -> set[str]:
     t = re.sub(r"\s+", " ", text.lower())
     return {t[i:i + 3] for i in range(max(0, len(t) - 2))}
@@ -290,7 +294,10 @@ class ExtractiveGenerator:
 
     # ---- tasks ------------------------------------------------------------------------------
     def is_glossary(self, e) -> bool:
-        """True when evidence ``e`` is the concept's glossary definition (``glossary`` given)."""
+        """True when evidence ``e`` is a glossary definition of its concept: paragraph id
+        ``glossary`` (how :mod:`kg.evidence` marks one), or the text of ``glossary(concept)``."""
+        if e.kind == "definition" and e.paragraph == "glossary":   # the index's mark of a glossary entry
+            return True
         g = self.glossary(e.concept) if self.glossary else ""
         return bool(g) and _norm(e.text) == _norm(g)
 
@@ -303,7 +310,7 @@ class ExtractiveGenerator:
         if not cands:
             return None
         for e in cands:
-            if e.kind == "definition" and self.is_glossary(e):
+            if self.glossary is not None and e.kind == "definition" and self.is_glossary(e):
                 return e
         def rank(e) -> int:
             r = definitional(e.text, label)
@@ -361,7 +368,7 @@ class ExtractiveGenerator:
         chosen = []
         for e in self._of(concept, ("definition", "use"), section):
             t = _norm(e.text)
-            if is_code(e.text) or self.is_glossary(e) or len(t.split()) < 4:
+            if is_code(e.text) or self.is_glossary(e) or len(t.split()) < 4 or _NOT_PROSE.search(t):
                 continue
             if len(t.split()) < 8 and not self.following(e, 1, skip):
                 continue          # a short sentence stands only with the sentences after it

@@ -65,6 +65,8 @@ from ontology.namespaces import KGS
 
 __all__ = ["LessonConfig", "build_lesson", "section_sentences"]
 
+#: Sentences of a section paragraph kept as a worked example (its opening, when longer).
+MAX_EXAMPLE_SENTENCES = 6
 _EXAMPLE = re.compile(r"(?i)(\bfor example\b|\bfor instance\b|\be\.g\.|\bexample\b)")
 
 
@@ -176,7 +178,7 @@ class _Writer:
 
 
 def _worked_example(b: Builder, concepts: list[str], sections: list[str]) -> Paragraph | None:
-    from kg.evidence import split_blocks
+    from kg.evidence import split_blocks, split_sentences
     v = b.view
     for c in concepts:
         label = v.label(c)
@@ -185,7 +187,7 @@ def _worked_example(b: Builder, concepts: list[str], sections: list[str]) -> Par
             for i, (kind, para) in enumerate(split_blocks(v.section(s).text), 1):
                 if kind == "code":
                     continue
-                text = " ".join(para.split())
+                text = " ".join(split_sentences(" ".join(para.split()))[:MAX_EXAMPLE_SENTENCES])
                 if len(text.split()) >= 12 and pat.search(text) and _EXAMPLE.search(text):
                     return Paragraph(text=text, kind="example", generator="curriculum", checkpoint="",
                                      triples=[Triple(s, str(KGS.text), text)], concepts=[c], source=s,
@@ -269,7 +271,7 @@ def build_lesson(b: Builder, scope: str, config: LessonConfig | None = None, *,
     scope = str(scope)
     ex = extractive or ExtractiveGenerator(
         b.store, v.label, glossary=lambda c: v.concepts[c].definition if c in v.concepts else "",
-        frame=lambda c: defines(v.concept(c)), text_of=lambda s: v.section(s).text)
+        frame=lambda c: defines(v.concept(c)).replace(".”.", ".”"), text_of=lambda s: v.section(s).text)
     w = _Writer(b, ex, cfg)
     if scope in v.concepts:
         kind, focus, sections = "concept", [scope], v.sections_teaching(scope)[:1]
