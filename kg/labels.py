@@ -176,8 +176,8 @@ class LabelMatcher:
 
     def __init__(self, labels: Mapping[str, Iterable[str]], *, min_chars: int = 1,
                  inflect: bool = True):
-        # first word -> [(form, concept, label, exact)], longest forms first
-        self._index: dict[str, list[tuple[_Form, str, str, bool]]] = {}
+        # first word -> second word (None: one-word forms) -> [(form, concept, label, exact)]
+        self._index: dict[str, dict[str | None, list[tuple[_Form, str, str, bool]]]] = {}
         self.labels: dict[str, list[str]] = {}
         seen: set[tuple[_Form, str]] = set()
         for concept, labs in labels.items():
@@ -199,9 +199,9 @@ class LabelMatcher:
                     if (form, concept) in seen and not exact:
                         continue
                     seen.add((form, concept))
-                    self._index.setdefault(form.words[0], []).append((form, concept, lab, exact))
-        for entries in self._index.values():
-            entries.sort(key=lambda e: -len(e[0].words))
+                    second = form.words[1] if len(form.words) > 1 else None
+                    self._index.setdefault(form.words[0], {}).setdefault(second, []).append(
+                        (form, concept, lab, exact))
 
     def __len__(self) -> int:
         return sum(len(v) for v in self.labels.values())
@@ -237,10 +237,14 @@ class LabelMatcher:
 
         for i in starts:
             start = spans[i][0]
-            for form, concept, lab, exact in index[toks[i]]:
+            bucket = index[toks[i]]
+            entries = bucket.get(None, [])
+            if i + 1 < n_tok and toks[i + 1] in bucket:
+                entries = entries + bucket[toks[i + 1]]
+            for form, concept, lab, exact in entries:
                 n = len(form.words)
                 if n > 1:
-                    if i + n > n_tok or any(toks[i + j] != form.words[j] for j in range(1, n)) \
+                    if i + n > n_tok or tuple(toks[i:i + n]) != form.words \
                             or any(sep(i + j) != form.seps[j] for j in range(n - 1)):
                         continue
                 p0 = start - len(form.lead)
