@@ -797,7 +797,12 @@ class SparqlServer:
                          signal.Signals(sig).name)
                 self.should_exit = True
 
-        config = uvicorn.Config(_App(outer), http=Protocol, lifespan="on", log_config=None,
+        try:
+            import uvloop  # noqa: F401 - a faster event loop where installed
+            loop = "uvloop"
+        except ImportError:
+            loop = "asyncio"
+        config = uvicorn.Config(_App(outer), http=Protocol, loop=loop, lifespan="on", log_config=None,
                                 access_log=False, server_header=False,
                                 limit_concurrency=self.config.max_connections,
                                 timeout_keep_alive=5,
