@@ -95,6 +95,10 @@ def _patterns(label: str) -> list[tuple[str, re.Pattern]]:
                               rf"referred\s+to\s+as)\s+(?:an?\s+|the\s+)?{_Q}{lab}{_Q}\b")),
         # "The medulla controls the automatic processes ...": what it does, the term first
         ("does", re.compile(rf"(?i)^(?:an?\s+|the\s+)?{_Q}{lab}{_Q}\s+(?P<pred>[a-z]+s\s+.+)$")),
+        # "Quotient law for limits: lim ... = L/M": a theorem or rule stated after its name
+        ("colon", re.compile(rf"(?i)^{_Q}{lab}{_Q}\s*:\s+(?P<pred>.{{3,}})$")),
+        # "According to Hooke's law, the force required ... is given by F(x) = kx"
+        ("according", re.compile(rf"(?i)^(?:according\s+to|by)\s+(?:an?\s+|the\s+)?{_Q}{lab}{_Q},\s+(?P<pred>.+)$")),
         # "ikigai (reason for being)": a gloss in brackets
         ("gloss", re.compile(rf"(?i)\b{lab}{_Q}\s+\((?P<pred>[a-z][^()\d]{{3,100}})\)")),
         # "... is called X": the term is what the sentence names
@@ -126,6 +130,8 @@ def _best(sentence: str, label: str) -> tuple[int, str]:
             rank = 2 if n >= 3 else 0
         elif form == "called":      # "... is called X" is the "named" form
             rank = 2 if n >= 2 and not re.search(r"(?i)\b(?:is|are|was|were|be|been)$", pred) else 0
+        elif form == "according":
+            rank = 2 if n >= 4 else 0
         elif form == "does":
             rank = 1 if n >= 4 and not re.match(r"(?i)(?:is|was|has|does)\b", pred) else 0
         elif form == "appositive":

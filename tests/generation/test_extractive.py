@@ -229,3 +229,14 @@ def test_this_is_called_x_takes_the_sentence_before():
 def test_more_ways_books_define(sentence, label, rank, pred):
     assert definitional(sentence, label) == rank
     assert predicate(sentence, label) == pred
+
+
+@pytest.mark.parametrize("sentence, label, rank, pred", [
+    # Calculus Volume 1
+    ("Quotient law for limits: lim f/g = L/M for M ≠ 0", "quotient law for limits", 3, "lim f/g = L/M for M ≠ 0"),
+    ("According to Hooke’s law, the force required to stretch a spring is given by F(x) = kx.", "Hooke’s law", 2,
+     "force required to stretch a spring is given by F(x) = kx"),
+])
+def test_math_book_definitions(sentence, label, rank, pred):
+    assert definitional(sentence, label) == rank
+    assert predicate(sentence, label) == pred
