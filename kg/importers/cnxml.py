@@ -63,7 +63,8 @@ What becomes what
   word made singular (``term_key``: "statements", "Statement" and "statement" meet; the
   singular lower-case form is the label); each module's first marking adds its sentence
   (``skos:definition``), the first in reading order is ``kgs:definition``, and
-  ``kgs:definitionSource`` is its "<module>#<paragraph id>"; every marking module is a
+  ``kgs:definitionSource`` is its "<module>#<paragraph id>" (for a glossary entry, the
+  ``<definition>``'s id); every marking module is a
   ``kgs:definedIn`` and ``kgs:teaches`` it. Counted as ``inline_concepts``;
 * inline ``<term>`` in a module's content → ``kgs:mentions`` the concept with the same slug
   (case-insensitive match); in a glossary book inline terms without a glossary entry make
@@ -792,7 +793,7 @@ class _ConceptInfo:
     definitions: list[str] = field(default_factory=list)
     defined_in: list[URIRef] = field(default_factory=list)
     first_used_in: URIRef | None = None
-    source: str = ""          # "<module>#<paragraph id>" of the first inline definition
+    source: str = ""          # "<module>#<element id>" of the preferred definition
 
 
 _QUESTION_KINDS = {
@@ -1188,6 +1189,7 @@ class _Book:
             if meaning:
                 if info.first_definition is None:
                     info.first_definition = meaning
+                    info.source = f"{mod.id}#{_id_of(d)}" if d.get("id") else ""
                 if meaning not in info.definitions:
                     info.definitions.append(meaning)
             if mod.node not in info.defined_in:

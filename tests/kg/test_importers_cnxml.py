@@ -168,6 +168,7 @@ def test_mini_concepts(mini):
     assert g.value(sample, SKOS.prefLabel) == g.value(sample, RDFS.label) == Literal("sample", lang="en")
     # defined twice (m10002 "sample", m10005 "Sample"): one concept, first definition kept
     assert list(g.objects(sample, KGS.definition)) == [Literal("a subset of a population", lang="en")]
+    assert g.value(sample, KGS.definitionSource) == Literal("m10002#g1")   # the glossary <definition>
     assert objects(g, sample, SKOS.definition) == {Literal("a subset of a population", lang="en"),
                                                    Literal("a group drawn from a population", lang="en")}
     assert objects(g, sample, KGS.definedIn) == {n("section", "m10002"), n("section", "m10005")}
