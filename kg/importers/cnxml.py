@@ -159,7 +159,8 @@ from kg.iris import mint, slug, source_graph
 from ontology.namespaces import BLOOM, DCTERMS, KGS, RDF, RDFS, SDO, SKOS
 
 __all__ = ["CnxmlImporter", "COUNT_KEYS", "Renderer", "BLOOM_VERBS", "bloom_level", "fix_caps", "math_text",
-           "ConceptMatcher", "find_collection"]
+           "ConceptMatcher", "concept_matcher", "find_collection", "check_inside", "code_lines", "code_fence",
+           "code_language", "split_sentences", "defining_sentence", "term_key"]
 
 CNXML = "http://cnx.rice.edu/cnxml"
 COLLXML = "http://cnx.rice.edu/collxml"
