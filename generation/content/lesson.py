@@ -81,6 +81,23 @@ class LessonConfig:
     gate: GateConfig | None = None    # the student's quality gate (default GateConfig())
 
 
+def _framed(c) -> str:
+    """A glossary entry as a sentence (``defines``), with "“X” means Whether ..." read as
+    "“X” means whether ..." and no full stop doubled after a closing quote.
+
+    >>> from generation.content.graph import ConceptInfo
+    >>> _framed(ConceptInfo("urn:m", "Mutability", "Whether a value can be changed in place."))
+    '“Mutability” means whether a value can be changed in place.'
+    >>> _framed(ConceptInfo("urn:a", "Arête", "the Greek word for virtue, or “excellence.”"))
+    '“Arête” means the Greek word for virtue, or “excellence.”'
+    """
+    text = defines(c).replace(".”.", ".”")
+    m = re.match(r"(“[^”]+” means )([A-Z])([a-z])", text)
+    if m:
+        text = m.group(1) + m.group(2).lower() + text[m.end(1) + 1:]
+    return text
+
+
 def _recap(b: Builder, focus: list[str], cfg: LessonConfig) -> list[PathStep]:
     v = b.view
     inside = set(focus)
@@ -271,7 +288,7 @@ def build_lesson(b: Builder, scope: str, config: LessonConfig | None = None, *,
     scope = str(scope)
     ex = extractive or ExtractiveGenerator(
         b.store, v.label, glossary=lambda c: v.concepts[c].definition if c in v.concepts else "",
-        frame=lambda c: defines(v.concept(c)).replace(".”.", ".”"), text_of=lambda s: v.section(s).text)
+        frame=lambda c: _framed(v.concept(c)), text_of=lambda s: v.section(s).text)
     w = _Writer(b, ex, cfg)
     if scope in v.concepts:
         kind, focus, sections = "concept", [scope], v.sections_teaching(scope)[:1]
