@@ -21,6 +21,9 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
+#: candidates embedded per call at most, beyond those already embedded (the nearest by words)
+SHORTLIST = 48
+
 __all__ = ["Similarity", "TeacherSimilarity", "TextSimilarity", "LexicalSimilarity", "similarity_for"]
 
 
@@ -58,12 +61,43 @@ class TextSimilarity:
         return np.stack([self._vec[i] for i in iris]) if iris else np.zeros((0, 384), np.float32)
 
     def scores(self, focus: str, candidates: Sequence[str]) -> dict[str, float]:
+        """Cosine of each candidate to ``focus``. Only candidates already embedded (in this
+        object or the disk cache) and the :data:`SHORTLIST` nearest by word overlap are
+        embedded now; the others score -1 (never nearer than an embedded one). A first quiz
+        on a fresh workspace so embeds a few dozen texts, not the whole curriculum."""
         candidates = list(candidates)
         if not candidates:
             return {}
+        todo = [c for c in candidates if c not in self._vec]
+        if len(todo) > SHORTLIST:
+            self._load_cached(todo)
+            todo = [c for c in todo if c not in self._vec]
+            if len(todo) > SHORTLIST:
+                lex = LexicalSimilarity(self.view).scores(focus, todo)
+                keep = set(sorted(todo, key=lambda c: (-lex[c], c))[:SHORTLIST])
+                candidates = [c for c in candidates if c in self._vec or c in keep]
+        out = {c: -1.0 for c in (set(todo) - set(candidates))}
         m = self._vectors([focus] + candidates)                                 # (1 + N, 384)
         sims = m[1:] @ m[0]                                                     # (N,)
-        return {c: float(s) for c, s in zip(candidates, sims)}
+        out.update({c: float(s) for c, s in zip(candidates, sims)})
+        return out
+
+    def _load_cached(self, iris: Sequence[str]) -> None:
+        """Take the vectors the disk cache already holds (no model load)."""
+        try:
+            from kg.embeddings import EmbeddingCache, _cache_model_name, text_key
+            cache = EmbeddingCache()
+        except Exception:   # unreadable cache: embed as before
+            return
+        try:
+            name = _cache_model_name(self.model)
+            keys = {i: text_key(_text(self.view, i), name) for i in iris}
+            found = cache.get(list(keys.values()))
+        finally:
+            cache.close()
+        for i, k in keys.items():
+            if k in found:
+                self._vec[i] = found[k]
 
 
 class TeacherSimilarity:
