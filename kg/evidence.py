@@ -61,19 +61,24 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Iterable
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
+from kg.errors import KGStudioError
 from kg.labels import LabelMatcher
 from ontology.namespaces import GRAPH, ID, KGS
 
-__all__ = ["Evidence", "evidence", "index_ntriples", "evidence_graph", "build_evidence", "rebuild_evidence",
+__all__ = ["Evidence", "EvidenceError", "evidence", "index_ntriples", "evidence_graph", "build_evidence", "rebuild_evidence",
            "split_blocks", "split_sentences", "KINDS", "MAX_PER_KIND"]
 
 KINDS = ("definition", "use", "example", "code", "exercise")
 MAX_PER_KIND = 30
 KIND_TIERS = {"glossary": 5, "definition": 4, "example": 3, "code": 2, "use": 1, "exercise": 0}
 _N_TIERS = 6
+
+
+class EvidenceError(KGStudioError, ValueError):
+    """A bad request for evidence: an unknown kind, a concept that is not an IRI."""
 
 
 @dataclass(frozen=True)
@@ -496,16 +501,19 @@ def evidence(store, concept_iri: str, kinds: Iterable[str] | None = None,
     """The evidence of one concept, best first (one SPARQL query).
 
     ``kinds``: keep only these (``KINDS``); ``k``: at most this many."""
-    from kg.store.base import nt_term
+    import pyoxigraph as ox
     kinds = list(kinds) if kinds is not None else None
     if kinds is not None:
         bad = [x for x in kinds if x not in KINDS]
         if bad:
-            raise ValueError(f"unknown evidence kind {bad[0]!r}; kinds are {', '.join(KINDS)}")
+            raise EvidenceError(f"unknown evidence kind {bad[0]!r}; kinds are {', '.join(KINDS)}")
         if not kinds:
             return []
-    c = nt_term(URIRef(concept_iri))
-    filt = ("FILTER(?kind IN (" + ", ".join(nt_term(Literal(x)) for x in kinds) + "))") if kinds else ""
+    try:
+        c = str(ox.NamedNode(str(concept_iri)))
+    except ValueError:
+        raise EvidenceError(f"not a concept IRI: {concept_iri!r}") from None
+    filt = ("FILTER(?kind IN (" + ", ".join(f'"{x}"' for x in kinds) + "))") if kinds else ""
     limit = f"LIMIT {int(k)}" if k is not None else ""
     q = f"""SELECT ?text ?kind ?sec ?seclabel ?para ?pos ?score WHERE {{
         ?e <{KGS.about}> {c} ; a <{KGS.Evidence}> ; <{KGS.evidenceKind}> ?kind ;

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import kg.evidence as kev
-from kg.evidence import Evidence, evidence, evidence_graph, rebuild_evidence, split_blocks, split_sentences
+from kg.evidence import Evidence, EvidenceError, evidence, evidence_graph, rebuild_evidence, split_blocks, split_sentences
 from kg.importing import import_sources
 from kg.iris import mint, source_graph
 from ontology.namespaces import KGS
@@ -132,8 +132,10 @@ def test_kinds_and_k(course):
     assert evidence(store, _iri("hypothesis"), k=1)[0].kind == "definition"
     assert evidence(store, _iri("hypothesis"), kinds=[]) == []
     assert evidence(store, _iri("nothing-here")) == []
-    with pytest.raises(ValueError, match="unknown evidence kind 'quote'"):
+    with pytest.raises(EvidenceError, match="unknown evidence kind 'quote'"):
         evidence(store, _iri("hypothesis"), kinds=["quote"])
+    with pytest.raises(EvidenceError, match="not a concept IRI"):
+        evidence(store, "> } DROP ALL {")
 
 
 def test_sparql_reads_the_index_and_mention_counts(course):
