@@ -113,3 +113,38 @@ def test_example_and_contrast_items_rest_on_the_evidence(book):
     assert "contrast" in kinds, name
     if name == "openstax-psychology-2e":
         assert "example" in kinds
+
+
+def test_inline_term_book_embedded_exercises_never_items_and_fenced_code_is_asked():
+    """The inline-term CNXML fixture (no glossary, fenced code, os-embed exercises): the
+    embedded exercises (ids only) are no item; a listing of the section text is asked."""
+    from pathlib import Path
+
+    from generation.content.builder import Builder
+    from generation.content.quiz import item_kind
+    from kg.importing import import_sources
+    from kg.store.embedded import EmbeddedStore
+    book = Path(__file__).resolve().parents[2] / "kg" / "fixtures" / "cnxml" / "inlinebook"
+    store = EmbeddedStore(None)
+    import_sources(store, [book])
+    b = Builder(store, similarity_kind="lexical")
+    v = b.view
+    secs = [str(r["s"]) for r in store.select("""PREFIX kgs: <https://w3id.org/kgstudio/ns#>
+        SELECT ?s WHERE { ?s a kgs:Section }""")]
+    items = []
+    for s in secs:
+        for cfg in (QuizConfig(n=10), QuizConfig(n=10, concept_map=True)):
+            try:
+                items += build_quiz(b, s, cfg).items
+            except Exception as e:
+                assert type(e).__name__ == "EmptyScope", e
+    assert items
+    for it in items:
+        _assert_item(it, "inline book")
+        assert "exer-0000" not in it.stem and "exer-0000" not in it.answer
+    codes = [it for it in items if item_kind(it) == "code"]
+    listing = next(it for it in codes if "```python\nprint(1, 2)\n```" in it.stem)   # the fenced block of m00045
+    assert listing.answer == "1 2" and listing.bloom == "apply"
+    assert sorted(c.text for c in listing.choices if not c.correct)[:2] == ["1 3", "2 2"]
+    store.close()
+    assert v
