@@ -51,14 +51,20 @@ class ValidationFailed(ImportFailed):
 
 
 class PrerequisiteCycle(KGStudioError):
-    """The prerequisite relation has a cycle; ``cycle`` lists it, first node repeated last."""
+    """A relation that must have no cycle has one; ``cycle`` lists it, first node repeated last.
 
-    def __init__(self, cycle: list[str], labels: dict[str, str] | None = None, source: str | None = None):
+    The one cycle error of kgstudio: prerequisites (``kgs:requires``), and the other
+    orderings an import must refuse to loop (a Curricular Analytics requisite through a
+    co-requisite, a CASE ``isChildOf`` or ``precedes``) say which in ``what``/``advice``."""
+
+    def __init__(self, cycle: list[str], labels: dict[str, str] | None = None, source: str | None = None,
+                 *, what: str = "prerequisite cycle", advice: str = "Remove one of these 'requires' links."):
         self.cycle = cycle
+        self.what = what
         labels = labels or {}
         shown = " -> ".join(f"{labels.get(n, n)} <{n}>" if labels.get(n) else f"<{n}>" for n in cycle)
         where = f"{source}: " if source else ""
-        super().__init__(f"{where}prerequisite cycle: {shown}. Remove one of these 'requires' links.")
+        super().__init__(f"{where}{what}: {shown}. {advice}")
 
 
 class StoreError(KGStudioError):

@@ -139,3 +139,86 @@ def sniff(path: Path, n: int = 4096) -> str:
     check_regular(path)
     with open(path, "rb") as f:
         return f.read(n).decode("utf-8", errors="replace")
+
+
+# ---- RDF terms from user text: checked where they are made, naming the item ----------------
+
+def language_tag(tag: str, *, path: Path | str | None, line: int | None = None,
+                 item: str | None = None) -> str:
+    """``tag`` when the store accepts it as a BCP 47 language tag; else :class:`ImportFailed`.
+
+    The check is the store's own (pyoxigraph/oxilangtag), so a tag that passes here is
+    never refused at write time (``en_US``, ``en-`` and ``x`` are refused)."""
+    import pyoxigraph
+
+    try:
+        pyoxigraph.Literal("x", language=tag)
+    except (ValueError, TypeError) as e:
+        raise ImportFailed(f"language {tag!r} is not a BCP 47 language tag ({e})", path=path, line=line,
+                           item=item, hint="write a tag such as 'en', 'pt-BR' or 'de'") from None
+    return tag
+
+
+def iri(value: str, *, path: Path | str | None, line: int | None = None, item: str | None = None,
+        what: str = "IRI") -> URIRef:
+    """``value`` as a :class:`URIRef` when it is a valid absolute IRI (the store's check: no
+    spaces, quotes, ``<>{}|\\^``` ...); else :class:`ImportFailed` naming ``what``."""
+    import pyoxigraph
+
+    try:
+        pyoxigraph.NamedNode(value)
+    except (ValueError, TypeError) as e:
+        raise ImportFailed(f"{what} {value!r} is not a valid IRI ({e})", path=path, line=line, item=item,
+                           hint="percent-encode spaces and quotes (%20, %22) or drop the value") from None
+    return URIRef(value)
+
+
+def surrogate_at(text: str) -> int | None:
+    """Index of the first lone surrogate (U+D800..U+DFFF) in ``text``, None when there is none.
+    A lone surrogate cannot be written as UTF-8, so no store can hold it."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        return e.start
+    return None
+
+
+def check_terms(graph, path: Path | str | None) -> None:
+    """Refuse a graph holding a term the store cannot take (a malformed IRI, a bad language
+    tag, a lone surrogate), naming the subject it is about. Importers check their terms
+    where they make them (with the line); this is the net under all of them."""
+    import pyoxigraph
+    from rdflib import Literal as _Literal
+
+    good_iris: set[str] = set()
+    good_langs: set[str] = set()
+
+    def subject_name(s) -> str:
+        return str(s) if surrogate_at(str(s)) is None else ascii(str(s))
+
+    for s, p, o in graph:
+        for term in (s, p, o):
+            if isinstance(term, URIRef):
+                if term in good_iris:
+                    continue
+                at = surrogate_at(term)
+                if at is not None:
+                    raise ImportFailed(f"an IRI holds a lone surrogate (U+{ord(term[at]):04X}), which cannot be "
+                                       f"written as UTF-8: {ascii(str(term))}", path=path, item=subject_name(s))
+                try:
+                    pyoxigraph.NamedNode(str(term))
+                except ValueError as e:
+                    raise ImportFailed(f"{str(term)!r} is not a valid IRI ({e})", path=path, item=subject_name(s),
+                                       hint="percent-encode spaces and quotes (%20, %22)") from None
+                good_iris.add(term)
+            elif isinstance(term, _Literal):
+                at = surrogate_at(term)
+                if at is not None:
+                    raise ImportFailed(f"a text holds a lone surrogate (U+{ord(term[at]):04X}) at character {at + 1}, "
+                                       f"which cannot be written as UTF-8: {ascii(str(term)[max(0, at - 30):at + 10])}",
+                                       path=path, item=subject_name(s),
+                                       hint="a \\uD800-\\uDFFF escape must be half of a surrogate pair")
+                lang = term.language
+                if lang and lang not in good_langs:
+                    language_tag(lang, path=path, item=subject_name(s))
+                    good_langs.add(lang)

@@ -64,8 +64,10 @@ from typing import Any
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
-from kg.errors import ImportFailed
-from kg.importers.base import Importer, ImportResult, Progress, read_text, register, sniff
+from kg.cycles import find_cycle
+from kg.errors import ImportFailed, PrerequisiteCycle
+from kg.importers.base import (Importer, ImportResult, Progress, iri as checked_iri, language_tag, read_text,
+                               register, sniff, surrogate_at)
 from kg.iris import mint, slug, source_graph
 from ontology.namespaces import DCTERMS, KGS, RDF, RDFS, SDO, SKOS
 
@@ -85,7 +87,8 @@ _MARKERS = ('"CFDocument"', '"CFItems"', '"CFPackage"', '"CFAssociations"')
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _IRI_BAD = re.compile(r'[\x00-\x20<>"{}|\\^`]')
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_LANG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
+_ACYCLIC = {"isChildOf": "isChildOf", "isPartOf": "isChildOf", "precedes": "precedes"}
+"""Associations whose graph must have no cycle, grouped (both parent links form one tree)."""
 _ENUM = re.compile(r"^\s*(\d+|[A-Za-z])\s*[.)]?\s*$")
 
 
@@ -95,12 +98,40 @@ def load_json(path: Path, max_bytes: int) -> tuple[Any, str]:
     """Parse a UTF-8 JSON file; returns (data, text). Malformed JSON names file and line."""
     text = read_text(path, max_bytes)
     try:
-        return json.loads(text), text
+        data = json.loads(text)
     except json.JSONDecodeError as e:
         raise ImportFailed(f"malformed JSON: {e.msg} (column {e.colno})", path=path, line=e.lineno,
                            hint="Fix the JSON syntax there (a missing comma, quote or bracket)") from None
     except RecursionError:
         raise ImportFailed("JSON nested too deeply to read", path=path) from None
+    _refuse_lone_surrogates(data, text, path)
+    return data, text
+
+
+_SURROGATE_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _refuse_lone_surrogates(data: Any, text: str, path: Path) -> None:
+    """JSON may escape half of a surrogate pair alone (``"\\ud800"``); Python reads it into a
+    string that cannot be written as UTF-8. Refuse it, naming the JSON path and line."""
+    if not _SURROGATE_ESCAPE.search(text):
+        return
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, dict):
+            for k, v in reversed(list(value.items())):
+                stack.append((v, f"{where}.{k}" if where else k))
+                stack.append((k, f"{where} (key)" if where else "(key)"))
+        elif isinstance(value, list):
+            stack.extend((v, f"{where}[{i}]") for i, v in reversed(list(enumerate(value))))
+        elif isinstance(value, str) and (at := surrogate_at(value)) is not None:
+            code = f"\\u{ord(value[at]):04x}"
+            m = re.search(re.escape(code), text, re.I)
+            raise ImportFailed(f"a lone surrogate escape ({code}) at {where or 'the top level'}: half of a "
+                               f"UTF-16 surrogate pair, which is not a character", path=path,
+                               line=text.count("\n", 0, m.start()) + 1 if m else None, item=where or None,
+                               hint="write the character itself, or both halves of the pair (\\ud83d\\ude00)")
 
 
 def _json_char(c: str) -> str:
@@ -148,9 +179,12 @@ def source_slug(document_identifier: str) -> str:
 
 
 def _iri(value: Any) -> URIRef | None:
-    """``value`` as an IRI when it is an absolute IRI that N-Triples can carry, else None."""
+    """``value`` as an IRI when it is an absolute IRI that the store can carry, else None."""
     if isinstance(value, str) and _SCHEME.match(value) and not _IRI_BAD.search(value):
-        return URIRef(value)
+        try:
+            return checked_iri(value, path=None)
+        except ImportFailed:
+            return None
     return None
 
 
@@ -260,7 +294,7 @@ class _Builder:
                                hint="Every CASE document needs an identifier (a UUID)")
         self.source = source_slug(doc_id)
         self.doc_id = doc_id
-        self.doc_lang = self._lang(doc.get("language"))
+        self.doc_lang = self._lang(doc.get("language"), "CFDocument")
         self.curriculum = mint(self.source, "curriculum", doc_id)
         title = _text(doc.get("title")) or doc_id
         self._document(doc, title)
@@ -286,8 +320,17 @@ class _Builder:
                                line=json_key_line(self.text, key))
         return value
 
-    def _lang(self, value: Any) -> str | None:
-        return value.strip() if isinstance(value, str) and _LANG.match(value.strip()) else None
+    def _lang(self, value: Any, item: str) -> str | None:
+        """The ``language`` of the document or an item; a value that is not a BCP 47 tag is
+        refused (the store would refuse every text tagged with it)."""
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        line = json_line_of(self.text, "language", value) if isinstance(value, str) else json_key_line(
+            self.text, "language")
+        if not isinstance(value, str):
+            raise ImportFailed(f"language must be a string such as \"en\", not {json.dumps(value)}",
+                               path=self.path, line=line, item=item)
+        return language_tag(value.strip(), path=self.path, line=line, item=item)
 
     # ---- CFDocument ------------------------------------------------------------------------------
     def _document(self, doc: dict, title: str) -> None:
@@ -304,8 +347,14 @@ class _Builder:
             if _text(s):
                 g.add((c, DCTERMS.subject, Literal(s.strip())))
         _lid, lic = _ref(doc.get("licenseURI"))
-        if _iri(lic):
-            g.add((c, DCTERMS.license, URIRef(lic)))
+        if lic:
+            if not _SCHEME.match(lic):
+                raise ImportFailed(f"licenseURI {lic!r} is not an absolute IRI", path=self.path,
+                                   line=json_line_of(self.text, "uri", lic) or json_key_line(self.text, "licenseURI"),
+                                   item="CFDocument.licenseURI", hint="give the licence's web address")
+            g.add((c, DCTERMS.license,
+                   checked_iri(lic, path=self.path, what="licenseURI", item="CFDocument.licenseURI",
+                               line=json_line_of(self.text, "uri", lic) or json_key_line(self.text, "licenseURI"))))
         uri = _iri(_text(doc.get("uri")))
         if uri:
             g.add((c, DCTERMS.source, uri))
@@ -331,7 +380,7 @@ class _Builder:
             seen[ident] = f"CFItems[{n}]"
             node = mint(self.source, "competency", ident)
             self.items[ident], self.item_data[ident] = node, item
-            lang = self._lang(item.get("language")) or self.doc_lang
+            lang = self._lang(item.get("language"), ident) or self.doc_lang
             full, abbr = _text(item.get("fullStatement")), _text(item.get("abbreviatedStatement"))
             code = _text(item.get("humanCodingScheme"))
             label = full or abbr or code or ident
@@ -379,6 +428,7 @@ class _Builder:
         seen: set[str] = set()
         parents: dict[str, list[tuple[str, Any]]] = defaultdict(list)  # child -> [(parent, seq)]
         externals: set[URIRef] = set()
+        edges: dict[str, list[tuple[str, str]]] = defaultdict(list)  # kind -> (origin id, destination id)
         for n, a in enumerate(assocs):
             if not isinstance(a, dict):
                 raise ImportFailed(f"CFAssociations[{n}] is not a JSON object", path=self.path)
@@ -419,10 +469,34 @@ class _Builder:
             self.counts[f"associations_{kind}"] += 1
             if kind == "isChildOf" and origin != self.curriculum:
                 parents[oid].append((did or "", a.get("sequenceNumber")))
+            if kind in _ACYCLIC and did and self._node(did) is not None:
+                edges[_ACYCLIC[kind]].append((oid, did))
         self.counts["external_targets"] = len(externals)
+        self._refuse_cycles(edges)
         self._positions(parents)
         if self.progress:
             self.progress("CASE associations", len(assocs), len(assocs))
+
+    def _refuse_cycles(self, edges: dict[str, list[tuple[str, str]]]) -> None:
+        """An item that is its own ancestor (``isChildOf``/``isPartOf``, a self-child
+        included) or comes before itself (``precedes``) is refused, like a prerequisite
+        cycle: the tree and the order would have no root."""
+        for relation in ("isChildOf", "precedes"):
+            cycle = find_cycle(edges.get(relation, ()))
+            if not cycle:
+                continue
+            labels = {}
+            for ident in cycle:
+                data = self.item_data.get(ident) or {}
+                labels[ident] = (_text(data.get("humanCodingScheme")) or _text(data.get("abbreviatedStatement"))
+                                 or (_text(data.get("fullStatement")) or "")[:60]
+                                 or ("the CFDocument" if ident == self.doc_id else ""))
+            kinds = "isChildOf/isPartOf" if relation == "isChildOf" else "precedes"
+            raise PrerequisiteCycle(cycle, labels, source=str(self.path), what=f"CASE {relation} cycle",
+                                    advice=f"Remove one of these {kinds} associations"
+                                           + (" (an item cannot be its own child)"
+                                              if len(cycle) == 2 and relation == "isChildOf" else "")
+                                           + ".")
 
     def _positions(self, parents: dict[str, list[tuple[str, Any]]]) -> None:
         children: dict[str, list[tuple[str, Any]]] = defaultdict(list)  # parent -> [(child, seq)]

@@ -39,10 +39,12 @@ Refused with :class:`kg.errors.ImportFailed` naming the file, line and item: a m
 ``Curriculum`` row, ``Courses`` marker or course table header (or one lacking a required
 column), unknown header keys, malformed rows (more cells than the header, no Course ID or
 name), duplicate Course IDs, requisites naming an unknown Course ID, credit hours or terms
-that are not numbers, a degree plan course without a term, and a requisite cycle that runs
-through a co-requisite (the reference counts every requisite kind as an edge of one graph,
-so such a file has no metrics). A cycle of prerequisites alone is left to the import
-pipeline, which refuses it with :class:`kg.errors.PrerequisiteCycle`.
+that are not numbers (NaN, negative, or out of range such as ``1e999999``), a degree plan
+course without a term, and more than :data:`MAX_COURSES` courses (the file is streamed and
+refused at the first row past the limit, so a huge file fails fast in bounded memory). A
+requisite cycle that runs through a co-requisite (the reference counts every requisite
+kind as an edge of one graph, so such a file has no metrics) is refused here, and a cycle
+of prerequisites alone by the import pipeline, both with :class:`kg.errors.PrerequisiteCycle`.
 
 Limitations: the optional "Course Learning Outcomes" / "Curriculum Learning Outcomes"
 sections are not read (no file in the shared corpus has them); a course's Institution
@@ -50,18 +52,22 @@ column is not kept.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import os
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Iterable, Iterator
 
 from rdflib import Graph, Literal, URIRef
 
 from kg.cycles import find_cycle
-from kg.errors import ImportFailed
-from kg.importers.base import Importer, ImportResult, Progress, read_text, register, sniff
+from kg.errors import ImportFailed, PrerequisiteCycle
+from kg.importers.base import Importer, ImportResult, Progress, check_size, register, sniff
 from kg.iris import mint, slug, source_graph
 from ontology import namespaces as ns  # SDO/XSD as module globals upset pytest's doctest finder
 from ontology.namespaces import DCTERMS, KGS, RDF, RDFS, SKOS
@@ -98,6 +104,15 @@ _DISPLAY = {"id": "Course ID", "name": "Course Name", "credits": "Credit Hours",
 _REQUISITES = (("pre", KGS.requires), ("co", KGS.coRequires), ("strict", KGS.strictCoRequires))
 _STOP_SECTIONS = {"course learning outcomes", "curriculum learning outcomes"}
 
+#: Most courses one file may hold (real curricula and degree plans have tens; the largest
+#: public ones a few hundred). The file is read as a stream and refused at the first row
+#: past the limit, so a huge file fails at once in bounded memory. Raise it with the
+#: environment variable ``KGSTUDIO_CA_MAX_COURSES`` or :attr:`CurricularAnalyticsImporter.max_courses`.
+MAX_COURSES = 20_000
+#: Credit hours above this are refused (as NaN and negative values are).
+MAX_CREDIT_HOURS = Decimal(999)
+_MAX_CREDIT_PLACES = 4
+
 
 def _norm_header(cell: str) -> str:
     return re.sub(r"[^a-z0-9]", "", cell.lower())
@@ -116,9 +131,41 @@ class _Course:
     requisites: dict[str, list[str]] = field(default_factory=dict)  # "pre"/"co"/"strict" -> ids
 
 
-def _rows(text: str, path: Path):
+def _bad_utf8(path: Path) -> ImportFailed:
+    """The error for the first byte of ``path`` that is not UTF-8, naming its line (a second,
+    streamed pass: the text reader decodes ahead, so its position is not the line)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = lines = 0
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 16), b""):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as e:
+                at = e.start - len(e.object) + len(chunk)  # start of the bad byte in this chunk
+                at = max(at, 0)
+                return ImportFailed(f"not valid UTF-8 (byte 0x{chunk[at]:02x} at offset {offset + at})",
+                                    path=path, line=lines + chunk.count(b"\n", 0, at) + 1,
+                                    hint="Save the file as UTF-8")
+            offset += len(chunk)
+            lines += chunk.count(b"\n")
+    return ImportFailed("not valid UTF-8 (the file ends inside a character)", path=path, line=lines + 1,
+                        hint="Save the file as UTF-8")
+
+
+@contextmanager
+def _open_lines(path: Path, max_bytes: int) -> Iterator[io.TextIOWrapper]:
+    """The file as a stream of text lines (UTF-8, a BOM dropped, CR, LF or CRLF kept for the
+    CSV reader), refused before reading when it is not a regular file or too large."""
+    check_size(path, max_bytes)
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        yield f
+
+
+def _rows(lines: str | Iterable[str], path: Path):
     """(line number, trimmed cells) of every non-blank, non-comment row."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    if isinstance(lines, str):
+        lines = io.StringIO(lines, newline="")
+    reader = csv.reader(lines, strict=True)
     while True:
         try:
             row = next(reader)
@@ -127,6 +174,8 @@ def _rows(text: str, path: Path):
         except csv.Error as e:
             raise ImportFailed(f"malformed CSV: {e}", path=path, line=reader.line_num,
                                hint="check the quotes on this line") from None
+        except UnicodeDecodeError:
+            raise _bad_utf8(path) from None
         cells = [c.strip() for c in row]
         if not any(cells) or cells[0].startswith("#"):
             continue
@@ -141,11 +190,20 @@ def _decimal(value: str, what: str, path: Path, line: int, item: str) -> Decimal
     if d is None or not d.is_finite() or d < 0:
         raise ImportFailed(f"{what} {value!r} is not a number", path=path, line=line, item=item,
                            hint="write a non-negative number such as 3 or 1.5")
+    # a finite decimal can still be absurd: 1e999999 would be stored with a million digits
+    if d > MAX_CREDIT_HOURS or (d and -d.normalize().as_tuple().exponent > _MAX_CREDIT_PLACES):
+        raise ImportFailed(f"{what} {value!r} is out of range: at most {MAX_CREDIT_HOURS} with "
+                           f"{_MAX_CREDIT_PLACES} decimal places", path=path, line=line, item=item,
+                           hint="write a non-negative number such as 3 or 1.5")
     return d
 
 
-def parse_csv(text: str, path: Path) -> tuple[dict[str, str], list[_Course]]:
-    """Header values and courses of a Curricular Analytics CSV text (checked, not yet RDF)."""
+def parse_csv(text: str | Iterable[str], path: Path, *,
+              max_courses: int | None = None) -> tuple[dict[str, str], list[_Course]]:
+    """Header values and courses of a Curricular Analytics CSV text or stream of lines
+    (checked, not yet RDF); more than ``max_courses`` courses are refused at the first row
+    past the limit."""
+    limit = MAX_COURSES if max_courses is None else max_courses
     rows = _rows(text, path)
     header: dict[str, str] = {}
     header_lines: dict[str, int] = {}
@@ -241,6 +299,11 @@ def parse_csv(text: str, path: Path) -> tuple[dict[str, str], list[_Course]]:
             i = columns.get(col)
             return cells[i] if i is not None and i < len(cells) else ""
 
+        if len(courses) >= limit:
+            raise ImportFailed(f"too many courses: more than {limit:,} (the limit on one file)",
+                               path=path, line=line, item=cell("id") or None,
+                               hint="a curriculum has tens of courses; split the file, or raise the limit "
+                                    "with the environment variable KGSTUDIO_CA_MAX_COURSES")
         cid = cell("id")
         if not cid:
             raise ImportFailed("malformed row: no Course ID", path=path, line=line,
@@ -296,10 +359,13 @@ def _check_requisite_cycles(courses: list[_Course], path: Path) -> None:
     cycle = find_cycle(every)
     if cycle:
         by_id = {c.id: c for c in courses}
-        shown = " -> ".join(f"{by_id[i].name} (Course ID {i})" for i in cycle)
-        raise ImportFailed(f"requisite cycle through a co-requisite: {shown}", path=path,
-                           line=by_id[cycle[0]].line, item=cycle[0],
-                           hint="every requisite kind counts in Curricular Analytics; remove one of these")
+        source = slug(path.stem)
+        iris = [str(mint(source, "course", i)) for i in cycle]  # as the pipeline lists a prerequisite cycle
+        raise PrerequisiteCycle(iris, {str(mint(source, "course", i)): f"{by_id[i].name} (Course ID {i}, line "
+                                                                       f"{by_id[i].line})" for i in cycle},
+                                source=str(path), what="requisite cycle through a co-requisite",
+                                advice="Every requisite kind counts in Curricular Analytics; remove one of these "
+                                       "requisites.")
 
 
 @register
@@ -314,10 +380,24 @@ class CurricularAnalyticsImporter(Importer):
         first = next(csv.reader(io.StringIO(head.splitlines()[0] if head else "")), [""])
         return bool(first) and first[0].strip().lower() == "curriculum"
 
+    #: Most courses one file may hold; None: ``KGSTUDIO_CA_MAX_COURSES``, else :data:`MAX_COURSES`.
+    max_courses: int | None = None
+
+    def _limit(self) -> int:
+        if self.max_courses is not None:
+            return self.max_courses
+        raw = os.environ.get("KGSTUDIO_CA_MAX_COURSES", "").strip()
+        if not raw:
+            return MAX_COURSES
+        if not raw.isdigit() or int(raw) < 1:
+            raise ImportFailed(f"KGSTUDIO_CA_MAX_COURSES={raw!r} is not a positive whole number",
+                               hint=f"unset it for the default of {MAX_COURSES:,}")
+        return int(raw)
+
     def parse(self, path: Path, *, max_bytes: int, progress: Progress | None = None) -> ImportResult:
         path = Path(path)
-        text = read_text(path, max_bytes)
-        header, courses = parse_csv(text, path)
+        with _open_lines(path, max_bytes) as lines:
+            header, courses = parse_csv(lines, path, max_courses=self._limit())
         _check_requisite_cycles(courses, path)
 
         source = slug(path.stem)

@@ -59,7 +59,8 @@ from rdflib import namespace as _rdfns
 from rdflib.namespace import RDF, RDFS, SKOS
 
 from kg.errors import ImportFailed
-from kg.importers.base import Importer, ImportResult, Progress, read_text, register, sniff
+from kg.importers.base import (Importer, ImportResult, Progress, iri as checked_iri, language_tag, read_text,
+                               register, sniff)
 from kg.iris import mint, slug, source_graph
 from ontology.namespaces import BLOOM, DCTERMS, KGS
 
@@ -72,7 +73,16 @@ ITEM_TYPES = ("multiple-choice", "true-false", "short-answer", "free-response")
 DEFAULT_BLOOM = "understand"
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_TOP_CURRICULUM = re.compile(r"^curriculum\s*:", re.MULTILINE)
+_TOP_CURRICULUM = re.compile(r"^\ufeff?curriculum\s*:", re.MULTILINE)
+_TABS = re.compile(r"\btabs?\b", re.IGNORECASE)
+_IRI_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
+
+#: Deepest nesting a document may have (the format itself needs about 10 levels).
+MAX_DEPTH = 50
+#: How many nodes YAML aliases may add to a document once expanded (a document without
+#: aliases adds none). A "billion laughs" alias bomb is refused by this bound, measured on
+#: the composed node tree, before any Python object is built.
+MAX_ALIAS_NODES = 100_000
 
 
 # ---- Bloom levels from the leading verb ------------------------------------------------
@@ -214,7 +224,18 @@ class LineMap:
         return None
 
 
-def _yaml_error(e: yaml.YAMLError, path: Path | str | None) -> ImportFailed:
+def _yaml_error(e: yaml.YAMLError, path: Path | str | None, text: str = "") -> ImportFailed:
+    if isinstance(e, yaml.reader.ReaderError):
+        # a character YAML does not allow (NUL, other control characters): the reader gives
+        # its position (a byte offset with libyaml, a character offset without), not a line;
+        # it stops at the first such character, so that character's first occurrence is it
+        ch = chr(e.character) if isinstance(e.character, int) else str(e.character)
+        at = text.find(ch) if ch else -1
+        line = text.count("\n", 0, at) + 1 if at >= 0 else None
+        col = f" at column {at - text.rfind(chr(10), 0, at)}" if at >= 0 else ""
+        return ImportFailed(f"malformed YAML: the character U+{ord(ch):04X}{col} is not allowed ({e.reason})",
+                            path=path, line=line,
+                            hint="remove it; control characters other than tab and newline cannot be in YAML")
     mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
     problem = getattr(e, "problem", None) or str(e)
     context = getattr(e, "context", None)
@@ -222,9 +243,69 @@ def _yaml_error(e: yaml.YAMLError, path: Path | str | None) -> ImportFailed:
     hint = None
     if "tag" in problem and "python" in problem:
         hint = "Python-specific tags are not allowed; write plain YAML values"
-    elif "tab" in problem.lower():
+    elif "escape code" in problem:
+        hint = ("a \\uD800-\\uDFFF escape is half of a surrogate pair and cannot stand alone; "
+                "write the character itself")
+    elif "nesting depth" in problem:
+        msg = f"malformed YAML: nested too deeply ({problem})"
+        hint = f"the format nests about 10 levels; at most {MAX_DEPTH} are read"
+    elif _TABS.search(problem):
         hint = "Indent with spaces, not tabs"
     return ImportFailed(msg, path=path, line=mark.line + 1 if mark else None, hint=hint)
+
+
+def _check_expansion(root: yaml.Node, path: Path | str | None) -> None:
+    """Refuse a node tree nested deeper than :data:`MAX_DEPTH`, whose aliases expand it by
+    more than :data:`MAX_ALIAS_NODES` nodes, or whose aliases are recursive, before it is
+    constructed. Iterative and memoised on the composed (shared) nodes: linear in the file."""
+    def children(node: yaml.Node) -> list[yaml.Node]:
+        if isinstance(node, yaml.MappingNode):
+            return [n for kv in node.value for n in kv]
+        if isinstance(node, yaml.SequenceNode):
+            return node.value
+        return []
+
+    distinct: set[int] = set()
+    todo = [root]
+    while todo:
+        node = todo.pop()
+        if id(node) not in distinct:
+            distinct.add(id(node))
+            todo.extend(children(node))
+    limit = len(distinct) + MAX_ALIAS_NODES
+
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        nid = id(node)
+        line = node.start_mark.line + 1
+        if finished:
+            kids = children(node)
+            size[nid] = 1 + sum(size[id(c)] for c in kids)
+            depth[nid] = 1 + max((depth[id(c)] for c in kids), default=0)
+            on_path.discard(nid)
+            if size[nid] > limit:
+                raise ImportFailed(f"YAML aliases expand this document by more than {MAX_ALIAS_NODES:,} nodes "
+                                   f"(an alias bomb); refused before building it", path=path, line=line,
+                                   hint="write the repeated content out, or use fewer '*' aliases")
+            if depth[nid] > MAX_DEPTH:
+                raise ImportFailed(f"the document is nested more than {MAX_DEPTH} levels deep", path=path,
+                                   line=line, hint="the format nests about 10 levels; flatten this value")
+            continue
+        if nid in size:
+            continue
+        on_path.add(nid)
+        stack.append((node, True))
+        for c in children(node):
+            if id(c) in on_path:
+                raise ImportFailed("a YAML alias refers to a value that contains it (a recursive alias)",
+                                   path=path, line=c.start_mark.line + 1,
+                                   hint="an alias '*name' may not appear inside its own anchor '&name'")
+            if id(c) not in size:
+                stack.append((c, False))
 
 
 def _check_duplicate_keys(root: yaml.Node, path: Path | str | None) -> None:
@@ -253,16 +334,22 @@ def _check_duplicate_keys(root: yaml.Node, path: Path | str | None) -> None:
 
 def load_document(text: str, path: Path | str | None = None) -> tuple[Any, LineMap]:
     """Parse YAML text with safe-load semantics; returns the data and its :class:`LineMap`."""
+    if text.startswith("\ufeff"):
+        text = text[1:]  # a byte order mark is allowed at the start of the file
     loader = _Loader(text)
     try:
         root = loader.get_single_node()
         if root is None:
             raise ImportFailed("the file holds no YAML document", path=path, line=1,
                                hint="start from the example in docs/native-format.md")
+        _check_expansion(root, path)
         _check_duplicate_keys(root, path)
         data = loader.construct_document(root)
     except yaml.YAMLError as e:
-        raise _yaml_error(e, path) from None
+        raise _yaml_error(e, path, text) from None
+    except RecursionError:  # only without libyaml (pure-Python composer), which has no depth limit
+        raise ImportFailed(f"the document is nested more than {MAX_DEPTH} levels deep", path=path,
+                           hint="the format nests about 10 levels") from None
     finally:
         loader.dispose()
     return data, LineMap(root)
@@ -355,6 +442,9 @@ class _Builder:
         self.path = path
         cur = data["curriculum"]
         self.lang = cur.get("language")
+        if self.lang:
+            language_tag(self.lang, path=path, line=self.lines.line(("curriculum", "language")),
+                         item="curriculum.language")
         self.source = slug(str(cur["id"]))
         self.g = Graph()
         self.ids: dict[str, tuple[str, tuple]] = {}    # id -> (kind, json path)
@@ -428,8 +518,12 @@ class _Builder:
         g.add((curriculum, RDFS.label, lit(cur["title"])))
         if "license" in cur:
             lic = cur["license"].strip()
+            # an IRI is checked as the store will check it (no spaces, quotes, <>{}...);
+            # a licence name such as "CC BY 4.0" stays text
             g.add((curriculum, DCTERMS.license,
-                   URIRef(lic) if re.match(r"https?://\S+$", lic) else Literal(lic)))
+                   checked_iri(lic, path=self.path, line=self.lines.line(("curriculum", "license")),
+                               item="curriculum.license", what="licence")
+                   if _IRI_LIKE.match(lic) else Literal(lic)))
         if "level" in cur:
             g.add((curriculum, KGS.educationalLevel, lit(cur["level"])))
         if "institution" in cur:

@@ -185,12 +185,12 @@ def test_prerequisite_cycle_refused_by_pipeline_store_unchanged(mem_store):
 
 def test_corequisite_cycle_refused(tmp_path):
     p = write(tmp_path, "1,A,X,1,,2,,3,,\r\n2,B,X,2,1,,,3,,\r\n")
-    with pytest.raises(ImportFailed) as info:
+    with pytest.raises(PrerequisiteCycle) as info:  # the one cycle error, as for prerequisites
         parse(p)
     e = info.value
-    assert "requisite cycle through a co-requisite" in e.message
-    assert "A (Course ID 1)" in e.message and "B (Course ID 2)" in e.message
-    assert e.path == str(p)
+    assert str(e).startswith(f"{p}: requisite cycle through a co-requisite: ")
+    assert "A (Course ID 1, line 6)" in str(e) and "B (Course ID 2, line 7)" in str(e)
+    assert e.cycle == [str(mint("bad", "course", n)) for n in ("1", "2", "1")]
 
 
 @pytest.mark.parametrize("body, line, item, words", [
