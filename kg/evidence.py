@@ -182,7 +182,10 @@ def _is_heading(block: str) -> bool:
 _DEF_VERB = re.compile(
     r"^\s*(?:\([^)]{0,80}\)\s*)?(?:,[^,.;]{1,80},\s*)?"
     r"(?:(?:is|are|was)\s+(?:also\s+)?(?:defined\s+as|called|known\s+as|the\s+term\s+for|"
-    r"an?\b|the\b|one\b|any\b|when\b|how\b|what\b|that\s+which\b|used\s+to\b)|"
+    r"an?\b|the\b|one\b|any\b|anything\b|something\b|whatever\b|when\b|how\b|what\b|that\s+which\b|used\s+to\b|"
+    r"(?:chiefly\s+|mainly\s+)?characteri[sz]ed\s+by\b|"
+    r"(?:our|your|their|his|her|its|one['’]s|people['’]s|a\s+person['’]s)\s|"
+    r"(?![\w-]+(?:ed|ing|ly)\s)(?:[\w-]+\s+){0,3}[\w-]+\s+(?:that|which|who|whose)\b)|"
     r"refers?\s+to\b|describes?\b|means?\b|denotes?\b|can\s+be\s+defined\s+as\b)", re.I)
 _DEF_LEAD = re.compile(r"^\s*(?:[\"“‘(]\s*)?(?:(?:a|an|the)\s+)?(?:term\s+|word\s+|concept\s+(?:of\s+)?)?[\"“‘]?$",
                        re.I)

@@ -202,3 +202,21 @@ def test_split_blocks_and_sentences():
         ("prose", "Intro line."), ("code", "```\nx = 1\n\ny = 2\n```"), ("prose", "After.")]
     assert split_sentences("Freud (e.g. in 1900) wrote it. Then J. B. Watson disagreed. 42 agreed.") == [
         "Freud (e.g. in 1900) wrote it.", "Then J. B. Watson disagreed.", "42 agreed."]
+
+
+@pytest.mark.parametrize("sentence, label, defines", [
+    ("A statement describes some action to be carried out.", "statement", True),
+    ("Agonists are chemicals that mimic a neurotransmitter.", "Agonists", True),
+    ("Altruism is people’s desire to help others.", "Altruism", True),
+    ("Anxiety disorders are characterized by excessive fear.", "Anxiety disorders", True),
+    ("An expression is anything Python can work out to a value.", "expression", True),
+    ("Psychology (from the Greek) is the scientific study of the mind.", "Psychology", True),
+    ("This process is called operant conditioning.", "operant conditioning", True),
+    ("Job satisfaction is measured using questionnaires that employees complete.", "Job satisfaction", False),
+    ("Behaviorism is largely responsible for it.", "Behaviorism", False),
+    ("The amygdala is involved in fear.", "amygdala", False),
+    ("Researchers who study memory use a hypothesis.", "hypothesis", False),
+])
+def test_defining_sentences(sentence, label, defines):
+    i = sentence.find(label)
+    assert kev._defines(sentence, i, i + len(label)) is defines
