@@ -153,8 +153,8 @@ from lxml import etree
 from rdflib import Graph, Literal, URIRef
 
 from kg.errors import ImportFailed
-from kg.importers.base import (Importer, ImportResult, Progress, check_regular, check_size, register,
-                               sniff)
+from kg.importers.base import (Importer, ImportResult, Progress, check_regular, check_size, iri, language_tag,
+                               register, sniff)
 from kg.iris import mint, slug, source_graph
 from ontology.namespaces import BLOOM, DCTERMS, KGS, RDF, RDFS, SDO, SKOS
 
@@ -1073,6 +1073,8 @@ class _Book:
         self.slug = slug(raw_slug or self.title or self.collection.name.split(".")[0])
         lang_el = md("language")
         self.lang = _squash(lang_el.text or "") if lang_el is not None and lang_el.text else "en"
+        language_tag(self.lang, path=self.collection, line=lang_el.sourceline if lang_el is not None else None,
+                     item="md:language")
         self.curriculum = mint(self.slug, "curriculum", self.slug)
         g = self.curriculum
         self.add(g, RDF.type, KGS.Curriculum)
@@ -1080,7 +1082,8 @@ class _Book:
         self.add(g, RDFS.label, self.lit(self.title or self.slug))
         lic = md("license")
         if lic is not None and lic.get("url"):
-            self.add(g, DCTERMS.license, URIRef(lic.get("url").strip()))
+            self.add(g, DCTERMS.license, iri(lic.get("url").strip(), path=self.collection, line=lic.sourceline,
+                                             item="md:license", what="licence url"))
         uuid = md("uuid")
         if uuid is not None and uuid.text and uuid.text.strip():
             self.add(g, KGS.sourceId, Literal(uuid.text.strip()))
