@@ -13,13 +13,21 @@ hostile mix, on the same small generated store, loopback only, every loop bounde
 * the isolation cost: one query round trip through a worker process (pipes, JSON header)
   against the same query on pyoxigraph in this process, and the time to start a worker;
 
-Run: ``.venv/bin/python benchmarks/endpoint.py`` (about 2 minutes). Writes
+* the W3C SPARQL 1.1 query evaluation tests (``../shared/data/w3c-sparql11``, every
+  ``mf:QueryEvaluationTest`` outside ``entailment/``): each test's data loaded, the query run on the store and
+  through the endpoint (JSON and XML, GET and POST), each answer compared with the
+  expected result as a bag with blank nodes unlabelled; ``w3c_query_pass_store`` and
+  ``w3c_query_pass_endpoint`` count the tests passed (the endpoint must pass in all four
+  ways), ``w3c_endpoint_only_fail`` lists tests the store passes and the endpoint fails.
+
+Run: ``.venv/bin/python benchmarks/endpoint.py`` (about 3 minutes). Writes
 ``benchmarks/results/endpoint.json``.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import os
 import shutil
 import signal
@@ -172,6 +180,168 @@ def bench_isolation(store_path: Path, n: int = 300) -> dict:
             "isolation_cost_ms": round(pooled - direct, 3), "worker_pool_start_s": round(start_s, 3)}
 
 
+# ---- W3C conformance through the endpoint ------------------------------------------------------
+def _key(t, strings: bool):
+    from rdflib import BNode, Literal
+    if t is None:
+        return ""
+    if isinstance(t, BNode):
+        return "_:"
+    if strings:
+        return str(t)
+    if isinstance(t, Literal):
+        return ("L", str(t), t.language or "", str(t.datatype or ""))
+    return ("I", str(t))
+
+
+def _bag(rows, strings: bool = False):
+    from collections import Counter
+    return Counter(frozenset((str(v), _key(t, strings)) for v, t in row.items() if t is not None)
+                   for row in rows)
+
+
+def _rdflib_rows(result):
+    return [{str(v): row[v] for v in result.vars if row[v] is not None} for row in result]
+
+
+def _expected(path: Path):
+    """("ask", bool) | ("select", bag, strings) | ("graph", rdflib.Graph) | None."""
+    from rdflib import Graph
+    from rdflib.query import Result
+    fmt = {".srx": "xml", ".srj": "json", ".tsv": "tsv", ".csv": "csv"}.get(path.suffix)
+    if fmt:
+        r = Result.parse(path.open("rb"), format=fmt)
+        if r.type == "ASK":
+            return ("ask", bool(r.askAnswer))
+        return ("select", _bag(_rdflib_rows(r), strings=fmt == "csv"), fmt == "csv")
+    if path.suffix in (".ttl", ".rdf", ".nt"):
+        g = Graph().parse(path, format={".ttl": "turtle", ".rdf": "xml", ".nt": "nt"}[path.suffix],
+                          publicID=path.as_uri())
+        if any("result-set" in str(o) or "ResultSet" in str(o) for o in g.objects()):
+            return None   # DAWG result sets written in RDF: not compared
+        return ("graph", g)
+    return None
+
+
+def _matches(expected, kind: str, payload) -> bool:
+    from rdflib.compare import isomorphic
+    if expected[0] == "ask":
+        return kind == "ask" and payload == expected[1]
+    if expected[0] == "select":
+        return kind == "select" and _bag(payload, expected[2]) == expected[1]
+    return kind == "graph" and isomorphic(payload, expected[1])
+
+
+def w3c_cases(root: Path) -> list[dict]:
+    from rdflib import Graph, Namespace, RDF
+    MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
+    QT = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-query#")
+    cases = []
+    for manifest in sorted(root.glob("*/manifest.ttl")):
+        if manifest.parent.name == "entailment":   # needs an entailment regime: not this engine's
+            continue
+        g = Graph().parse(manifest, format="turtle", publicID=manifest.as_uri())
+        for test in g.subjects(RDF.type, MF.QueryEvaluationTest):
+            action = g.value(test, MF.action)
+            query = g.value(action, QT.query)
+            result = g.value(test, MF.result)
+            if query is None or result is None:
+                continue
+
+            def local(iri):
+                return Path(urllib.parse.unquote(urllib.parse.urlsplit(str(iri)).path))
+            cases.append({"name": f"{manifest.parent.name}/{str(test).rsplit('#', 1)[-1]}",
+                          "query": local(query), "result": local(result),
+                          "data": [local(d) for d in g.objects(action, QT.data)],
+                          "graph_data": [(str(d), local(d)) for d in g.objects(action, QT.graphData)]})
+    return cases
+
+
+def bench_w3c(root: Path) -> dict:
+    from rdflib import Graph
+    from rdflib.query import Result
+    from kg.store.base import has_dataset_clause
+    from kg.store.embedded import EmbeddedStore
+    from studio.server import make_server
+
+    formats = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".rdf": ox.RdfFormat.RDF_XML,
+               ".nq": ox.RdfFormat.N_QUADS, ".trig": ox.RdfFormat.TRIG}
+    store = EmbeddedStore(None)
+    server = make_server(store, port=0, query_timeout_s=10.0, max_results=None, workers=2, max_result_mb=64)
+    server.start_thread()
+    cases = w3c_cases(root)
+    passed_store = passed_endpoint = compared = 0
+    endpoint_only_fail, store_only_fail = [], []
+    try:
+        for case in cases:
+            try:
+                expected = _expected(case["result"])
+            except Exception:  # noqa: BLE001 - an expected file rdflib cannot read: not compared
+                expected = None
+            if expected is None:
+                continue
+            compared += 1
+            raw = store.raw
+            raw.clear()
+            try:
+                for path in case["data"]:
+                    raw.load(path=str(path), format=formats[path.suffix], base_iri=path.as_uri())
+                for iri, path in case["graph_data"]:
+                    raw.load(path=str(path), format=formats[path.suffix], base_iri=path.as_uri(),
+                             to_graph=ox.NamedNode(iri))
+            except (SyntaxError, OSError, KeyError, ValueError):
+                continue
+            server._take_snapshot()
+            server.pool.generation += 1
+            text = case["query"].read_text(encoding="utf-8")
+            try:   # the store itself: pyoxigraph, its own JSON/Turtle writers, the same parser
+                r = raw.query(text, use_default_graph_as_union=not has_dataset_clause(text))
+                if isinstance(r, ox.QueryBoolean):
+                    ok_store = _matches(expected, "ask", bool(r))
+                elif isinstance(r, ox.QueryTriples):
+                    ok_store = _matches(expected, "graph", Graph().parse(
+                        data=r.serialize(format=ox.RdfFormat.N_TRIPLES), format="nt"))
+                else:
+                    res = Result.parse(io.BytesIO(r.serialize(format=ox.QueryResultsFormat.JSON)), format="json")
+                    ok_store = _matches(expected, "select", _rdflib_rows(res))
+            except Exception:  # noqa: BLE001 - the store fails the test
+                ok_store = False
+            passed_store += ok_store
+            ok_all = True
+            for method in ("GET", "POST"):
+                for accept, fmt in (("application/sparql-results+json, text/turtle;q=0.9", "json"),
+                                    ("application/sparql-results+xml, text/turtle;q=0.9", "xml")):
+                    try:
+                        if method == "GET":
+                            req = urllib.request.Request(server.url + "?" + urllib.parse.urlencode({"query": text}),
+                                                         headers={"Accept": accept})
+                        else:
+                            req = urllib.request.Request(server.url, data=text.encode(), headers={
+                                "Accept": accept, "Content-Type": "application/sparql-query"})
+                        with urllib.request.urlopen(req, timeout=30) as resp:
+                            body, ctype = resp.read(), resp.headers["Content-Type"]
+                        if ctype.startswith("text/turtle"):
+                            ok = _matches(expected, "graph", Graph().parse(data=body, format="turtle"))
+                        else:
+                            res = Result.parse(io.BytesIO(body), format=fmt)
+                            ok = (_matches(expected, "ask", bool(res.askAnswer)) if res.type == "ASK"
+                                  else _matches(expected, "select", _rdflib_rows(res)))
+                    except Exception:  # noqa: BLE001 - an error answer fails the test
+                        ok = False
+                    ok_all = ok_all and ok
+            passed_endpoint += ok_all
+            if ok_store and not ok_all:
+                endpoint_only_fail.append(case["name"])
+            if ok_all and not ok_store:
+                store_only_fail.append(case["name"])
+    finally:
+        server.stop()
+        store.close()
+    return {"w3c_query_tests": len(cases), "w3c_query_compared": compared,
+            "w3c_query_pass_store": passed_store, "w3c_query_pass_endpoint": passed_endpoint,
+            "w3c_endpoint_only_fail": endpoint_only_fail, "w3c_store_only_fail": store_only_fail}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--triples", type=int, default=50_000)
@@ -179,6 +349,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=15)
     ap.add_argument("--workers", type=int, default=4)
     ap.add_argument("--timeout", type=float, default=2.0, help="serve.query_timeout_s")
+    ap.add_argument("--only-w3c", action="store_true", help="only the W3C conformance run")
     args = ap.parse_args()
     args.seconds = min(args.seconds, 60.0)
 
@@ -187,6 +358,17 @@ def main() -> None:
 
     metrics: dict = {"clients": args.clients, "seconds": args.seconds, "workers": args.workers,
                      "query_timeout_s": args.timeout}
+    w3c_root = Path(os.environ.get("KGSTUDIO_SHARED", ROOT.parent / "shared")) / "data" / "w3c-sparql11"
+    if w3c_root.exists():
+        t = time.perf_counter()
+        metrics.update(bench_w3c(w3c_root))
+        print("w3c:", {k: v for k, v in metrics.items() if k.startswith("w3c")},
+              f"({time.perf_counter() - t:.0f} s)", flush=True)
+    else:
+        print(f"{w3c_root} is missing: no W3C conformance run", flush=True)
+    if args.only_w3c:
+        print(metrics)
+        return
     ws_dir = Path(tempfile.mkdtemp(prefix="kgs-endpoint-"))
     try:
         ws = Workspace.init(ws_dir)

@@ -552,6 +552,8 @@ class _Worker:
     def __init__(self, proc: asyncio.subprocess.Process, generation: int):
         self.proc = proc
         self.generation = generation
+        self.watch: asyncio.TimerHandle | None = None   # demotes a query that runs long
+        self.demoted = False
 
     async def frame(self) -> tuple[bytes, bytes]:
         try:
@@ -617,6 +619,9 @@ class _Pool:
         return w
 
     def _replace(self, w: _Worker) -> None:
+        if w.watch is not None:
+            w.watch.cancel()
+            w.watch = None
         w.kill()
         self.all.discard(w)
         if self.closing:
@@ -657,9 +662,39 @@ class _Pool:
             raise _HTTPError(503, f"all {self.config.workers} query workers are busy; try again "
                                   "shortly", {"Retry-After": "1"}) from None
 
+    #: a query running longer than this drops to a low CPU priority (nice 15), so that the
+    #: quick queries arriving meanwhile are not starved by slow ones sharing the cores
+    SLOW_AFTER_S = 0.25
+
+    def watch(self, w: _Worker) -> None:
+        w.watch = asyncio.get_running_loop().call_later(self.SLOW_AFTER_S, self._demote, w)
+
+    def _demote(self, w: _Worker) -> None:
+        w.watch = None
+        try:
+            os.setpriority(os.PRIO_PROCESS, w.proc.pid, 15)
+            w.demoted = True
+        except OSError:
+            pass
+
+    def _unwatch(self, w: _Worker) -> bool:
+        """Stop watching; False when a demoted worker cannot get its priority back."""
+        if w.watch is not None:
+            w.watch.cancel()
+            w.watch = None
+        if w.demoted:
+            try:
+                os.setpriority(os.PRIO_PROCESS, w.proc.pid, 0)
+                w.demoted = False
+            except OSError:   # raising a priority needs privileges: use a fresh worker
+                return False
+        return True
+
     def release(self, w: _Worker) -> None:
         if self.closing:
             w.kill()
+        elif not self._unwatch(w):
+            self._replace(w)
         else:
             self.idle.put_nowait(w)
 
@@ -1097,6 +1132,7 @@ async def _query(request, srv: SparqlServer, sparql: str, params: dict[str, list
            "prefixes": PREFIXES if fmt in ("turtle", "trig", "rdfxml") else None}
     pool = srv.pool
     worker = await pool.acquire()
+    pool.watch(worker)
     released = False
     deadline = None if cfg.query_timeout_s is None else time.monotonic() + cfg.query_timeout_s
 
