@@ -68,11 +68,14 @@ from kg.errors import KGStudioError
 from kg.labels import LabelMatcher
 from ontology.namespaces import GRAPH, ID, KGS
 
-__all__ = ["Evidence", "EvidenceError", "evidence", "index_ntriples", "evidence_graph", "build_evidence", "rebuild_evidence",
+__all__ = ["Evidence", "EvidenceError", "evidence", "index_ntriples", "fingerprint", "stored_index", "evidence_graph", "build_evidence", "rebuild_evidence",
            "split_blocks", "split_sentences", "KINDS", "MAX_PER_KIND"]
 
 KINDS = ("definition", "use", "example", "code", "exercise")
 MAX_PER_KIND = 30
+INDEX_VERSION = "1"
+"""Part of every index's fingerprint: bump it when the rules that build an index change, so
+the next import rebuilds indexes that an unchanged source would otherwise keep."""
 KIND_TIERS = {"glossary": 5, "definition": 4, "example": 3, "code": 2, "use": 1, "exercise": 0}
 _N_TIERS = 6
 
@@ -450,10 +453,34 @@ def evidence_graph(source_graph: str) -> URIRef:
     return GRAPH["evidence/" + rest]
 
 
-def index_ntriples(g: Graph, source: str, **kw) -> tuple[str, dict[str, int]]:
+def fingerprint(source_ntriples: str) -> str:
+    """What an index is built from: the source graph's triples (in any order) and
+    ``INDEX_VERSION``."""
+    h = hashlib.sha256(f"kg.evidence {INDEX_VERSION}\n".encode())
+    for line in sorted(source_ntriples.splitlines()):
+        h.update(line.encode("utf-8", "surrogatepass") + b"\n")
+    return h.hexdigest()
+
+
+def stored_index(store, graph: str, fp: str) -> dict[str, int] | None:
+    """The counts of the index in ``graph`` when it was built from what ``fp`` fingerprints
+    (an unchanged source re-imported), else None."""
+    if not store.ask(f'ASK {{ GRAPH <{graph}> {{ <{graph}> <{KGS.sha256}> "{fp}" }} }}'):
+        return None
+    row = store.query(f"""SELECT (COUNT(DISTINCT ?e) AS ?n) (COUNT(DISTINCT ?c) AS ?nc) WHERE {{
+        GRAPH <{graph}> {{ ?e a <{KGS.Evidence}> ; <{KGS.about}> ?c }} }}""").rows[0]
+    men = store.query(f"""SELECT (COUNT(?m) AS ?n) WHERE {{
+        GRAPH <{graph}> {{ ?m a <{KGS.Mention}> }} }}""").rows[0]
+    return {"evidence": int(row[0]), "concepts_with_evidence": int(row[1]), "mention_counts": int(men[0])}
+
+
+def index_ntriples(g: Graph, source: str, *, fp: str | None = None, graph: str | None = None,
+                   **kw) -> tuple[str, dict[str, int]]:
     """The evidence index and mention counts of ``g`` (one source's graph) as N-Triples for
     :func:`evidence_graph`, and counts for the import summary. Terms are written by
-    pyoxigraph's term classes (they validate IRIs and escape literals)."""
+    pyoxigraph's term classes (they validate IRIs and escape literals). ``fp`` (with
+    ``graph``, the index graph): the source's :func:`fingerprint`, recorded as the index
+    graph's ``kgs:sha256``."""
     import pyoxigraph as ox
     ev, mentions = build_evidence(g, **kw)
     iri = lambda x: str(ox.NamedNode(str(x)))  # noqa: E731
@@ -480,6 +507,8 @@ def index_ntriples(g: Graph, source: str, **kw) -> tuple[str, dict[str, int]]:
         node = iri(_node(source, "mention", sec, c))
         add(f"{s} {MENT} {cu} .\n{node} {T} {MENTION} .\n{node} {SEC} {s} .\n{node} {ABOUT} {cu} .\n"
             f"{node} {COUNT} {ox.Literal(str(n), datatype=xint)} .\n")
+    if fp is not None and graph is not None:
+        add(f"{iri(graph)} {iri(KGS.sha256)} {ox.Literal(fp)} .\n")
     per_concept = Counter(e.concept for e in ev)
     return "".join(out), {"evidence": len(ev), "concepts_with_evidence": len(per_concept),
                           "mention_counts": len(mentions)}
@@ -492,8 +521,10 @@ def rebuild_evidence(store, source_graph: str, source: str | None = None) -> dic
     g.parse(data=store.dump(source_graph, "ntriples").decode("utf-8"), format="nt")
     if source is None:
         source = source_graph.rstrip("/").rsplit("/", 1)[-1]
-    index, counts = index_ntriples(g, source)
-    store.replace_graphs({str(evidence_graph(source_graph)): index})
+    eg = str(evidence_graph(source_graph))
+    from kg.store.base import triples_to_ntriples
+    index, counts = index_ntriples(g, source, fp=fingerprint(triples_to_ntriples(g)), graph=eg)
+    store.replace_graphs({eg: index})
     return counts
 
 

@@ -19,7 +19,7 @@ from rdflib.namespace import RDF, RDFS, SKOS
 
 from kg.cycles import find_cycle
 from kg.errors import ImportFailed, PrerequisiteCycle
-from kg.importers.base import ImportResult, Progress, check_size, get_importer
+from kg.importers.base import ImportResult, Progress, check_size, check_terms, get_importer
 from kg.store.base import GraphChange, Store, triples_to_ntriples
 from ontology.namespaces import DCTERMS, KGS
 
@@ -128,15 +128,20 @@ def write_results(store: Store, results: list[ImportResult]) -> list[ImportSumma
 
     Each source's evidence index and mention counts (``kg.evidence``) are built from its
     parsed graph and written to ``graph/evidence/<source>`` in the same transaction."""
-    from kg.evidence import evidence_graph, index_ntriples
+    from kg.evidence import evidence_graph, fingerprint, index_ntriples, stored_index
     payload = {}
     for r in results:
         try:
-            payload[str(r.graph_iri)] = triples_to_ntriples(r.graph)
-            index, counts = index_ntriples(r.graph, r.source)
-            payload[str(evidence_graph(str(r.graph_iri)))] = index
-        except ValueError as e:
-            raise ImportFailed(str(e), path=r.path) from None
+            nt = payload[str(r.graph_iri)] = triples_to_ntriples(r.graph)
+            eg, fp = str(evidence_graph(str(r.graph_iri))), fingerprint(nt)
+            counts = stored_index(store, eg, fp)   # an unchanged source keeps its index
+            if counts is None:
+                payload[eg], counts = index_ntriples(r.graph, r.source, fp=fp, graph=eg)
+        except Exception as e:  # a term the store cannot take: name it (rdflib raises bare Exception)
+            check_terms(r.graph, r.path)
+            if isinstance(e, ValueError):
+                raise ImportFailed(str(e), path=r.path) from None
+            raise
         r.counts.update(counts)
     changes: dict[str, GraphChange] = {c.graph: c for c in store.replace_graphs(payload)}
     out = []

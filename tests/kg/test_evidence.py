@@ -220,3 +220,26 @@ def test_split_blocks_and_sentences():
 def test_defining_sentences(sentence, label, defines):
     i = sentence.find(label)
     assert kev._defines(sentence, i, i + len(label)) is defines
+
+
+def test_reimport_keeps_or_rebuilds_the_index(tmp_path, mem_store, monkeypatch):
+    path = tmp_path / "course.yaml"
+    path.write_text(COURSE, encoding="utf-8")
+    first = import_sources(mem_store, [path], validate=False)[0]
+    graph = str(evidence_graph(str(source_graph("ev-course"))))
+    before = mem_store.graph_triples(graph)
+    calls = []
+    real = kev.build_evidence
+    monkeypatch.setattr(kev, "build_evidence", lambda *a, **kw: calls.append(1) or real(*a, **kw))
+    again = import_sources(mem_store, [path], validate=False)[0]     # unchanged: index kept
+    assert calls == [] and mem_store.graph_triples(graph) == before
+    assert {k: again.counts[k] for k in ("evidence", "concepts_with_evidence", "mention_counts")} == \
+        {k: first.counts[k] for k in ("evidence", "concepts_with_evidence", "mention_counts")}
+    path.write_text(COURSE.replace("Our hypothesis is that loops save typing.",
+                                   "Our hypothesis is that loops save time."), encoding="utf-8")
+    import_sources(mem_store, [path], validate=False)                 # changed: rebuilt
+    assert calls == [1]
+    assert "Our hypothesis is that loops save time." in [e.text for e in evidence(mem_store, _iri("hypothesis"))]
+    monkeypatch.setattr(kev, "INDEX_VERSION", "test")                  # new rules: rebuilt
+    import_sources(mem_store, [path], validate=False)
+    assert calls == [1, 1]
