@@ -97,8 +97,10 @@ class BnccImporter(Importer):
     description = "BNCC (Brazil's national curriculum) JSON folder from the PyPI package 'bncc'"
 
     def detect(self, path: Path) -> bool:
-        return (path.is_dir() and (path / "estrutura.json").is_file()
-                and any((path / f).is_file() for f in STAGE_FILES))
+        # a stage file that is not a regular file (a folder, a FIFO) still marks the format:
+        # reading it is then refused naming that file, not "cannot tell the format"
+        return (path.is_dir() and (path / "estrutura.json").exists()
+                and any((path / f).exists() for f in STAGE_FILES))
 
     def parse(self, path: Path, *, max_bytes: int, progress: Progress | None = None) -> ImportResult:
         if not path.is_dir():
@@ -138,11 +140,14 @@ class _Builder:
     # ---- reading --------------------------------------------------------------------------------
     def load(self, name: str, required: bool = False) -> _File | None:
         path = self.folder / name
-        if not path.is_file():
+        if not path.exists():
             if required:
                 raise ImportFailed(f"{name} is missing: not a BNCC data folder", path=self.folder,
                                    hint="Pass the bncc 'dados' folder (estrutura.json and the stage files)")
             return None
+        if path.is_dir():
+            raise ImportFailed(f"{name} is a folder, not a JSON file", path=path,
+                               hint=f"{name} must be the BNCC JSON file of that name")
         data, text = load_json(path, self.max_bytes)
         if not isinstance(data, dict):
             raise ImportFailed(f"expected a JSON object at the top level, found {type(data).__name__}",
