@@ -34,9 +34,9 @@ importer) from what the source graph holds:
 Stored as ``kgs:Evidence`` nodes in a named graph beside the source's,
 ``graph/evidence/<source>`` (:func:`evidence_graph`; not in ``graph/source/<source>``, so
 the reasoner and the teacher, which read the source graphs, and the exact triple diffs of a
-re-import are unchanged by it): ``kgs:about`` the concept,
-``kgs:text``, ``kgs:evidenceKind``, ``kgs:inSection``, ``kgs:paragraphId``,
-``kgs:position``, ``kgs:score``), so SPARQL reads them::
+re-import are unchanged by it), with ``kgs:about`` the concept, ``kgs:text``,
+``kgs:evidenceKind``, ``kgs:inSection``, ``kgs:paragraphId``, ``kgs:position`` and
+``kgs:score``, so SPARQL reads them::
 
     SELECT ?text ?score WHERE { ?e a kgs:Evidence ; kgs:about ?c ; kgs:text ?text ;
                                    kgs:evidenceKind "definition" ; kgs:score ?score }
@@ -45,7 +45,8 @@ re-import are unchanged by it): ``kgs:about`` the concept,
 and :func:`evidence` reads them back with one query. Mentions with counts are
 ``kgs:Mention`` nodes (``kgs:inSection``, ``kgs:about``, ``kgs:mentionCount``) beside a
 plain ``section kgs:mentions concept`` triple for every section whose text names the
-concept.
+concept. The index graph records the :func:`fingerprint` of the source triples it was
+built from (``kgs:sha256``), so re-importing an unchanged source keeps it as it is.
 
 Limitations: sentences are split on ". ", "! ", "? " before a capital or digit, with the
 usual abbreviations ("e.g.", "Dr.", "Fig.", initials) kept inside; paragraph ids are block
@@ -68,8 +69,9 @@ from kg.errors import KGStudioError
 from kg.labels import LabelMatcher
 from ontology.namespaces import GRAPH, ID, KGS
 
-__all__ = ["Evidence", "EvidenceError", "evidence", "index_ntriples", "fingerprint", "stored_index", "evidence_graph", "build_evidence", "rebuild_evidence",
-           "split_blocks", "split_sentences", "KINDS", "MAX_PER_KIND"]
+__all__ = ["Evidence", "EvidenceError", "evidence", "build_evidence", "index_ntriples", "evidence_graph",
+           "fingerprint", "stored_index", "rebuild_evidence", "concept_labels", "split_blocks",
+           "split_sentences", "KINDS", "MAX_PER_KIND", "INDEX_VERSION"]
 
 KINDS = ("definition", "use", "example", "code", "exercise")
 MAX_PER_KIND = 30
