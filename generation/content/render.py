@@ -18,7 +18,7 @@ from functools import lru_cache
 from generation.content.model import Diagram, LearningPath, Lesson, Quiz
 from generation.template import environment
 
-__all__ = ["render", "render_lesson", "render_quiz", "md", "shuffled", "blocks", "Block", "FORMATS"]
+__all__ = ["render", "render_lesson", "render_quiz", "md", "shuffled", "blocks", "Block", "quoted", "FORMATS"]
 
 FORMATS = ("html", "markdown", "json")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
@@ -90,6 +90,26 @@ def blocks(text) -> list[Block]:
     return out
 
 
+_QUOTED_KINDS = ("extractive", "curriculum")
+
+
+def quoted(p) -> bool:
+    """True when paragraph ``p`` is still the curriculum's words it cites: written by the
+    extractive generator or copied (``curriculum``), with citations, and every text it quoted
+    (its ``kgs:text``/``kgs:summary`` triples) still in it. A paragraph a person edited is
+    shown as plain text "based on" its sources, never as a quote of the book."""
+    if not getattr(p, "citations", None) or p.generator not in _QUOTED_KINDS:
+        return False
+    said = " ".join(str(p.text).split()).lower()
+    srcs = [t.o for t in p.triples if t.p.endswith(("#text", "#summary"))]
+    for src in srcs:
+        src = " ".join(str(src).split()).lower()
+        src = re.sub(r"^(?:an?|the)\s+", "", src).rstrip(".")
+        if src not in said:
+            return False
+    return bool(srcs)
+
+
 @lru_cache(maxsize=1)
 def _env():
     """The task templates' environment plus the page templates' helpers (``md``,
@@ -105,7 +125,7 @@ def render_lesson(lesson: Lesson, fmt: str = "html") -> str:
         import json
         return json.dumps(lesson.to_dict(), ensure_ascii=False, indent=2)
     name = "lesson.html.j2" if fmt == "html" else "lesson.md.j2"
-    out = _env().get_template(name).render(lesson=lesson, blocks=blocks)
+    out = _env().get_template(name).render(lesson=lesson, blocks=blocks, quoted=quoted)
     return out if fmt == "html" else _tidy_md(out)
 
 

@@ -189,7 +189,9 @@ with edit_tab:
             left, right = st.columns([3, 2])
             left.text_area(f"Paragraph {i + 1} · {p.kind}", value=p.text, key=keys[i], height=120)
             left.button("Regenerate this paragraph", key=f"regen_p_{i}", on_click=_regen, args=(i,),
-                        disabled=builder is None or p.generator == "curriculum")
+                        # a contrast or summary paragraph is rebuilt with the whole lesson
+                        disabled=builder is None or p.generator == "curriculum"
+                        or p.kind not in ("prerequisite", "explanation", "definition"))
             right.caption(f"from **{S.md_escape(p.generator)}** {S.md_escape(p.checkpoint)}")
             right.caption(_triples_md(p.triples))
         for name, p in (("Worked example", item.worked_example), ("Summary", item.summary)):

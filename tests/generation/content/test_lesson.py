@@ -189,3 +189,18 @@ def test_citations_are_escaped_on_the_page():
     assert "&lt;b&gt;small&lt;/b&gt;" in md and "&amp; nothing else" in md
     assert "> — *&lt;script&gt;alert\\(1\\)&lt;/script&gt; \\*one\\**, ¶ p1" in md
     assert "<script>" not in html and "<script>" not in md
+
+
+def test_an_edited_quote_is_no_longer_shown_as_the_books_words(builder):
+    from generation.content.render import quoted
+    lesson = build_lesson(builder, C("accumulator-pattern"))
+    d = next(p for p in lesson.paragraphs if p.kind == "definition")
+    e = next(p for p in lesson.paragraphs if p.kind == "explanation")
+    assert quoted(d) and quoted(e)          # the framed glossary entry and the quoted paragraph
+    md = render(lesson, "markdown")
+    assert "> The accumulator pattern is the most common." in md
+    e.text = "My own summary of the pattern."
+    assert not quoted(e)
+    md = render(lesson, "markdown")
+    assert "\nMy own summary of the pattern.\n\nBased on: *Loop Patterns*, ¶ p1" in md
+    assert "> My own summary" not in md
