@@ -603,10 +603,17 @@ class _Pool:
         root = str(Path(__file__).resolve().parents[1])
         env = {**os.environ, "MALLOC_ARENA_MAX": "2",
                "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", "from studio.server import _worker_main; _worker_main()",
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL, env=env, limit=_FRAME * 4)
+        for attempt in range(50):
+            try:
+                proc = await asyncio.create_subprocess_exec(
+                    sys.executable, "-c", "from studio.server import _worker_main; _worker_main()",
+                    stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                    stderr=asyncio.subprocess.DEVNULL, env=env, limit=_FRAME * 4)
+                break
+            except RuntimeError as e:   # uvloop: two servers' loops in one process spawning at once
+                if "Racing" not in str(e) or attempt == 49:
+                    raise
+                await asyncio.sleep(0.02)
         w = _Worker(proc, self.generation)
         boot = {"source": self.source(), "generation": self.generation,
                 "memory_mb": self.config.query_memory_mb}
