@@ -73,6 +73,7 @@ from torch import Tensor, nn
 
 from gnn.metrics import precision_recall_f1, roc_auc
 from kg.errors import KGStudioError
+from kg.labels import LabelMatcher
 
 __all__ = ["CONCEPT", "ConceptGraph", "PairClassifier", "PairConfig", "PairDataError",
            "choose_threshold", "pair_features", "prf", "sample_negatives", "split_validation"]
@@ -662,7 +663,7 @@ def refd_features(mention: sp.spmatrix, pairs: np.ndarray) -> np.ndarray:
 
 
 def name_containment(names: list[str], pairs: np.ndarray) -> np.ndarray:
-    """``(M, 2)``: ``u``'s name occurs (whole words, case-insensitive, optional plural) in
+    """``(M, 2)``: ``u``'s name occurs (``kg.labels``: whole words, case-insensitive, plurals) in
     ``v``'s name ("tree" in "binary search tree": ``u`` is likely needed for ``v``), and
     the reverse. The text a benchmark concept has is its name, so this is "does A's text
     mention B".
@@ -671,15 +672,16 @@ def name_containment(names: list[str], pairs: np.ndarray) -> np.ndarray:
     [[1.0, 0.0], [0.0, 1.0]]
     """
     import re
-    low = [re.sub(r"[\s_\-]+", " ", re.sub(r"\s*\([^)]*\)\s*$", "", n)).strip().lower() for n in names]
-    pats: dict[int, re.Pattern] = {}
+    clean = [re.sub(r"[\s_]+", " ", re.sub(r"\s*\([^)]*\)\s*$", "", n)).strip() for n in names]
+    matcher = LabelMatcher({i: [n] for i, n in enumerate(clean) if n})
+    inside: dict[int, set] = {}
 
     def has(a: int, b: int) -> float:        # a's name in b's name
-        if a == b or not low[a]:
+        if a == b:
             return 0.0
-        if a not in pats:
-            pats[a] = re.compile(r"\b" + re.escape(low[a]) + r"(?:s|es)?\b")
-        return float(bool(pats[a].search(low[b])))
+        if b not in inside:
+            inside[b] = matcher.concepts(clean[b], overlapping=True)
+        return float(a in inside[b])
 
     p = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     return np.array([[has(u, v), has(v, u)] for u, v in p.tolist()], dtype=np.float32).reshape(-1, 2)
