@@ -98,8 +98,9 @@ def verify(b, it) -> bool:
                    and _norm(first_sentence(v.concepts[o].definition)) != _norm(first_sentence(c.definition))
                    for o in others)
     if kind == "matching":
-        return all(_norm(d.replace("…", ""))[:20] in _norm(next((x.definition for x in v.concepts.values()
-                                                                 if x.label == t), "")) for t, d in it.pairs)
+        by_label = {x.label: x for x in v.concepts.values()}
+        return all(t in by_label and _norm(d) == _norm(first_sentence(mask(t, by_label[t].definition)))
+                   for t, d in it.pairs)
     return False
 
 

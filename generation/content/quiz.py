@@ -521,6 +521,16 @@ def _distinguishing(ctx: _Ctx, c: ConceptInfo, other: ConceptInfo) -> tuple[str,
     return defines(c, short=True), ""
 
 
+def _named(c: ConceptInfo) -> str:
+    """A label inside a sentence: as written when it has capitals past its first letter
+    ("Standard Deviation", "CNS"), else as :func:`mid` writes it."""
+    return c.label if any(ch.isupper() for ch in c.label[1:]) else mid(c)
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _contrast(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
     """Which description is of ``a`` and not of its most-confused neighbour (the nearest
     by the teacher / embedding similarity that the graph says is a different concept)?
@@ -557,8 +567,8 @@ def _contrast(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
             ev_d, _ = _distinguishing(ctx, d, a)
             choices.append(Choice(t, False, f"No: that describes {mid(d)}, not {mid(a)}. {ev_d}", d.iri))
         choices.sort(key=lambda c: _stable(ctx.cfg.seed, "ct", a.iri, c.text))
-        stem = (f"{a.label} and {mid(b)} are easily confused. Which description is of {mid(a)}, "
-                f"not of {mid(b)}?")
+        stem = _cap(f"{_named(a)} and {_named(b)} are easily confused. Which description is of {_named(a)}, "
+                    f"not of {_named(b)}?")
         triples = ctx.b.view.concept_triples(a.iri, neighbours=False)
         for d in opts:
             triples += ctx.b.view.concept_triples(d.iri, neighbours=False)
@@ -598,10 +608,23 @@ def _all_examples(ctx: _Ctx) -> dict[str, list[_Ex]]:
     return ctx.examples
 
 
+_MARKER = re.compile(r"(?i)\b(for example|for instance|e\.g\.|such as|as an example)\b")
+
+
 def _example_ok(text: str, label: str) -> bool:
+    """A sentence that illustrates ``label``: "an example of <label>", or the label named
+    before the "for example" / "such as" that introduces the illustration (a sentence that
+    opens with "For example, <label> …" illustrates the sentence before it, not the label)."""
     n = len(text.split())
-    return 8 <= n <= 50 and "```" not in text and not flaws._CREDIT.search(text) and not _FIGURE_REF.search(text) \
-        and bool(re.search(r"(?i)\b" + re.escape(label) + r"\b", text))
+    if not (8 <= n <= 50) or "```" in text or flaws._CREDIT.search(text) or _FIGURE_REF.search(text):
+        return False
+    lab = re.compile(r"(?i)\b" + re.escape(label) + r"\b")
+    m_lab, m_mark = lab.search(text), _MARKER.search(text)
+    if not m_lab:
+        return False
+    if re.search(r"(?i)\bexamples? of (a |an |the )?" + re.escape(label) + r"\b", text):
+        return True
+    return bool(m_mark) and m_lab.start() < m_mark.start()
 
 
 _FIGURE_REF = re.compile(r"(?i)\b(figure|fig\.|table)\s+\d")
@@ -658,7 +681,7 @@ def _example(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
     if len({_norm(c.text) for c in choices}) != len(choices):
         return None
     choices.sort(key=lambda c: _stable(ctx.cfg.seed, "ex", a.iri, c.text))
-    stem = f"Which of these is an example of {mid(a)}? (Each option has its own term left out as “…”.)"
+    stem = f"Which of these is an example of {_named(a)}? (Each option has its own term left out as “…”.)"
     triples = [Triple(key.section, str(KGS.text), key.text)] + [Triple(e.section, str(KGS.text), e.text)
                                                                 for _, e in wrong]
     return _item(ctx, "example", a, stem, triples + v.concept_triples(a.iri, neighbours=False), sims[:len(wrong)],

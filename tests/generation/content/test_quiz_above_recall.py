@@ -61,9 +61,23 @@ def test_contrast_item_between_the_most_confused_pair(builder):
     for it in items:
         a = v.concept(it.concept)
         b = v.concept(it.concepts[1])                     # the nearest neighbour
-        assert a.label in it.stem and re.search(re.escape(b.label), it.stem, re.I)
+        assert re.search(re.escape(a.label), it.stem, re.I) and re.search(re.escape(b.label), it.stem, re.I)
+        assert it.stem[0].isupper()
         key = it.correct_choices()
         assert len(key) == 1 and key[0].concept == a.iri
         fb_b = next(c.feedback for c in it.choices if c.concept == b.iri)
         assert fb_b.startswith("No: that describes") and len(fb_b.split()) > 8
         assert it.bloom == "understand"
+
+
+def test_an_example_sentence_must_illustrate_the_concept_itself():
+    from generation.content.quiz import _example_ok
+    assert not _example_ok("For example, Confucianism and Buddhism were introduced around the same time in Japan.",
+                           "Confucianism")          # illustrates the sentence before it
+    assert _example_ok("Skinner uses gambling as an example of the variable-ratio schedule for keeping behavior up.",
+                       "variable-ratio schedule")
+    assert _example_ok("Traits, for example a tendency to worry, shape how people respond to stress every day.",
+                       "traits")
+    assert not _example_ok("Traits shape behavior.", "traits")                      # too short
+    assert not _example_ok("Traits, for example worry (credit: A. Person), shape how people respond to stress.",
+                           "traits")
