@@ -865,8 +865,22 @@ def _book_call(code: str, text: str) -> str:
         if isinstance(call, ast.Call) and len(call.args) == len(a.args) and all(
                 isinstance(x, (ast.Constant, ast.List, ast.Tuple, ast.UnaryOp)) for x in call.args):
             return m.group(0)
-    small = ["4", "3", "2", "5"]
-    return f"{f.name}({', '.join(small[i % 4] for i in range(len(a.args)))})" if len(a.args) <= 3 else ""
+    if len(a.args) > 3:
+        return ""
+    small = iter(["4", "3", "2"])
+    args = []
+    for p in a.args:
+        n = p.arg.lower()
+        if re.fullmatch(r"items|values|numbers|nums|seq|sequence|lst|data|scores|xs|elements|list\w*|\w+s", n) \
+                and n not in ("is", "has", "s"):
+            args.append("[5, 3, 8, 1]")
+        elif n in ("target", "value", "item", "key", "needle", "wanted"):
+            args.append("8")
+        elif n in ("text", "word", "s", "string", "name", "line"):
+            args.append('"banana"')
+        else:
+            args.append(next(small, "2"))
+    return f"{f.name}({', '.join(args)})"
 
 
 def _code_concept(ctx: _Ctx, code: str, concepts: list[str]) -> str:
