@@ -507,8 +507,9 @@ def _open_worker_store(source: dict):
     if source.get("path"):
         return ox.Store.read_only(source["path"])
     store = ox.Store()
-    if source.get("snapshot"):
-        store.bulk_load(path=source["snapshot"], format=ox.RdfFormat.N_QUADS)
+    if source.get("snapshot"):   # the store's own blank node labels, not new ones
+        store.bulk_extend(ox.parse(path=source["snapshot"], format=ox.RdfFormat.N_QUADS,
+                                   rename_blank_nodes=False))
     return store
 
 

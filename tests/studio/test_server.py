@@ -778,11 +778,12 @@ def test_found_4_an_update_is_evaluated_once(tmp_path, on_disk):
         status = http_post(server.url, update.encode(), "application/sparql-update",
                            {"Authorization": f"Bearer {TOKEN}"})[0]
         assert status == 204
-        served = http_get(q(server.url, "SELECT ?u WHERE { <http://x/s> <http://x/p> ?u }"), "text/csv")[2]
+        served = http_get(q(server.url, "SELECT ?u ?b WHERE { <http://x/s> <http://x/p> ?u ; <http://x/b> ?b }"),
+                          "text/tab-separated-values")[2]
     finally:
         server.stop()
-    held = store.select("SELECT ?u WHERE { <http://x/s> <http://x/p> ?u }")
-    assert served == f"u\r\n{held[0]['u']}\r\n".encode()
+    held = store.select("SELECT ?u ?b WHERE { <http://x/s> <http://x/p> ?u ; <http://x/b> ?b }")
+    assert served == f"?u\t?b\n<{held[0]['u']}>\t_:{held[0]['b']}\n".encode()   # same UUID, same blank node
     assert store.count() == 2
     if on_disk:
         store.close()
