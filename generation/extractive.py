@@ -134,6 +134,8 @@ def _best(sentence: str, label: str) -> tuple[int, str]:
             rank = 2 if n >= 4 else 0
         elif form == "does":
             rank = 1 if n >= 4 and not re.match(r"(?i)(?:is|was|has|does)\b", pred) else 0
+        elif n < 3 and form not in ("gloss",):
+            rank = 0            # "for", "allows us to": a fragment, not what the term is
         elif form == "appositive":
             rank = 3 if len(bare.split()) >= 1 and not re.search(r"(?i)\b(?:and|or)\s*$", bare) else 0
         else:
@@ -189,6 +191,8 @@ _CONTRAST = re.compile(r"(?i)\b(?:unlike|whereas|differs?|different|difference|i
 
 #: A question, a list item or a blank to fill: not a sentence to explain with.
 _NOT_PROSE = re.compile(r"\?\s*$|^[-–•*]\s|_{2,}")
+#: ... nor, to define with, a list item, a blank or a flattened table/equation array (",,").
+_JUNK = re.compile(r"^[-–•*]\s|_{2,}|,\s*,|;\s*,")
 
 
 def _trigrams(text: str) -> set[str]:
@@ -312,7 +316,8 @@ class ExtractiveGenerator:
         ``glossary`` reader is given and the index holds it, else the most plainly defining
         sentence (:func:`definitional`), ties in the index's order; None when there is none."""
         label = self.labels(concept)
-        cands = [e for e in self._of(concept, ("definition", "use"), section) if not is_code(e.text)]
+        cands = [e for e in self._of(concept, ("definition", "use"), section)
+                 if not is_code(e.text) and (self.is_glossary(e) or not _JUNK.search(_norm(e.text)))]
         if not cands:
             return None
         for e in cands:
