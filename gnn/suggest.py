@@ -62,7 +62,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -71,6 +70,7 @@ import numpy as np
 import torch
 from rdflib import Literal, URIRef
 
+from kg.labels import LabelMatcher
 from kg.store.base import Store, nt_term
 from ontology.namespaces import (DCTERMS, ID, KGS, PROV, RDF, RDFS, SDO, SUGGESTIONS_GRAPH, XSD)
 
@@ -506,8 +506,8 @@ def explain(store, s: Suggestion, path_labels: list[str] | None = None) -> tuple
                 lines.append(f"{lab} is defined in {d[0].section_label or d[0].section or '?'}: "
                              f"\u201c{d[0].text}\u201d")
         for iri, other in ((s.a, lb), (s.b, la)):
-            pat = re.compile(r"\b" + re.escape(other.lower()) + r"(?:s|es)?\b")
-            hit = next((e for e in ev[iri] if pat.search(e.text.lower())), None)
+            names = LabelMatcher({other: [other]})       # kg.labels: whole words, plurals
+            hit = next((e for e in ev[iri] if names.find(e.text)), None)
             if hit is not None:
                 lines.append(f"names {other} ({hit.section_label or hit.kind}): \u201c{hit.text}\u201d")
                 break
