@@ -1147,7 +1147,7 @@ def build_quiz(b: Builder, scope: str, config: QuizConfig | None = None, *, n: i
             return None
         why = empty_item_reason(qi)
         if why:
-            return _reject(ctx, f"{qi.type} on <{qi.concept}>: {why}")
+            return _reject(ctx, f"empty item: {qi.type} on <{qi.concept}>: {why}")
         if not cfg.check_flaws:
             return qi
         kept, before, after = flaws.gate(qi, definitions=[definitions.get(c, "") for c in qi.concepts[:1]])
@@ -1204,7 +1204,8 @@ def build_quiz(b: Builder, scope: str, config: QuizConfig | None = None, *, n: i
         qi.iri = f"{item_iri('quiz', scope)}/item/{i}"
     rejected = list(dict.fromkeys(ctx.rejected))
     quiz = Quiz(iri=item_iri("quiz", scope), title=f"Quiz: {title}", scope=scope, scope_kind=kind,
-                items=items, rejected_ambiguous=sum(1 for r in rejected if not r.startswith("curriculum item")),
+                items=items, rejected_ambiguous=sum(1 for r in rejected
+                                       if not r.startswith(("curriculum item", "flaw ", "code listing", "empty item"))),
                 rejected_reasons=rejected,
                 meta=ItemMeta(generator="+".join(sorted({it.generator for it in items})) or b.templates.name,
                               checkpoint="+".join(sorted({it.checkpoint for it in items if it.checkpoint}))
