@@ -5,7 +5,8 @@ Built at import (``kg.importing.write_results`` calls :func:`index_ntriples` on 
 source graph and writes the index in the same transaction as the source, for every
 importer) from what the source graph holds:
 
-* **blocks and sentences** of every section's and resource's ``kgs:text``: a block is a
+* **blocks and sentences** of every section's and resource's ``kgs:text`` and
+  ``kgs:summary`` (paragraph id "summary"): a block is a
   line (CNXML text is one block a line) or, where the text has blank lines (the native
   YAML format), a paragraph; a fenced code block (```` ``` ````, contract 1 of
   ``kg.importers``) is one block of kind ``code``, kept whole. Figure descriptions
@@ -75,7 +76,7 @@ __all__ = ["Evidence", "EvidenceError", "evidence", "build_evidence", "index_ntr
 
 KINDS = ("definition", "use", "example", "code", "exercise")
 MAX_PER_KIND = 30
-INDEX_VERSION = "1"
+INDEX_VERSION = "2"
 """Part of every index's fingerprint: bump it when the rules that build an index change, so
 the next import rebuilds indexes that an unchanged source would otherwise keep."""
 KIND_TIERS = {"glossary": 5, "definition": 4, "example": 3, "code": 2, "use": 1, "exercise": 0}
@@ -309,22 +310,26 @@ def build_evidence(g: Graph, *, matcher: LabelMatcher | None = None,
                     in_resources[parent[r]].update(_norm(s) for s in split_sentences(_CREDIT.sub("", block)))
 
     objectives = set(g.subjects(RDF.type, KGS.LearningObjective))
-    for node, text in g.subject_objects(KGS.text):
+    texts = [(n, t, False) for n, t in g.subject_objects(KGS.text)]
+    texts += [(n, t, True) for n, t in g.subject_objects(KGS.summary)]
+    for node, text, is_summary in texts:
         if node in objectives or not isinstance(node, URIRef):
             continue
         rank = order.get(node, n_order)
+        # mentions are counted in the text; a summary's sentences are evidence after it
+        counts = Counter() if is_summary else mentions
         owner = parent.get(node) if node in resource_kind else node
         is_example = resource_kind.get(node) == "example"
         skip = in_resources.get(node, set())
         src_id = _value(g, node, KGS.sourceId) if node in resource_kind else ""
         prev_concepts: set[str] = set()
         for b, (kind, block) in enumerate(split_blocks(str(text)), start=1):
-            para = src_id or f"p{b}"
-            base = rank * 1_000_000 + b * 1000
+            para = "summary" if is_summary else src_id or f"p{b}"
+            base = rank * 1_000_000 + (900 if is_summary else 0) * 1000 + b * 1000
             if kind == "code":
                 found = {m.concept for m in matcher.find(block)}
                 for c in found:
-                    mentions[(str(node), c)] += 1
+                    counts[(str(node), c)] += 1
                 if block in skip:
                     continue
                 for c in found | prev_concepts:
@@ -337,7 +342,7 @@ def build_evidence(g: Graph, *, matcher: LabelMatcher | None = None,
                 continue
             if _is_heading(clean) or " | " in clean:
                 for m in matcher.find(clean):
-                    mentions[(str(node), m.concept)] += 1
+                    counts[(str(node), m.concept)] += 1
                 continue
             prev_concepts = set()
             for k, sent in enumerate(split_sentences(clean), start=1):
@@ -345,7 +350,7 @@ def build_evidence(g: Graph, *, matcher: LabelMatcher | None = None,
                 if not found:
                     continue
                 for m in found:
-                    mentions[(str(node), m.concept)] += 1
+                    counts[(str(node), m.concept)] += 1
                     prev_concepts.add(m.concept)
                 if _norm(sent) in skip or len(sent) < 12:
                     continue

@@ -40,6 +40,7 @@ chapters:
     sections:
       - id: s-method
         title: The Scientific Method
+        summary: A hypothesis is a prediction that a study can test.
         text: |
           Scientists test ideas about the world.
 
@@ -88,15 +89,17 @@ def course(tmp_path, mem_store):
 
 
 def test_definitions_first_then_examples_uses_exercises(course):
-    store, summary = course
+    store, imported = course
     ev = evidence(store, _iri("hypothesis"))
     assert [(e.kind, e.text) for e in ev] == [
         ("definition", "A tentative and testable explanation."),
+        ("definition", "A hypothesis is a prediction that a study can test."),      # the summary
         ("example", "For example, two hypotheses about sleep were tested in 2010."),  # credit cut
         ("use", "Theories generate hypotheses."),
         ("use", "Our hypothesis is that loops save typing."),
     ]
-    glossary, example, use, later = ev
+    glossary, summary, example, use, later = ev
+    assert (summary.section, summary.paragraph) == (_sec("s-method"), "summary")
     assert (glossary.section, glossary.section_label, glossary.paragraph) == \
         (_sec("s-method"), "The Scientific Method", "glossary")
     assert (example.section, example.paragraph) == (_sec("s-method"), "p4")
@@ -106,7 +109,7 @@ def test_definitions_first_then_examples_uses_exercises(course):
     assert use.position < later.position            # reading order: chapter 1 before chapter 2
     # the section that teaches (defines) the concept outranks a later one, same kind
     assert use.score > later.score
-    assert summary.counts["evidence"] >= 9 and summary.counts["concepts_with_evidence"] == 3
+    assert imported.counts["evidence"] >= 9 and imported.counts["concepts_with_evidence"] == 3
 
 
 def test_defining_sentence_code_and_exercise(course):
