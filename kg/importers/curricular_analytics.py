@@ -108,7 +108,7 @@ _STOP_SECTIONS = {"course learning outcomes", "curriculum learning outcomes"}
 #: public ones a few hundred). The file is read as a stream and refused at the first row
 #: past the limit, so a huge file fails at once in bounded memory. Raise it with the
 #: environment variable ``KGSTUDIO_CA_MAX_COURSES`` or :attr:`CurricularAnalyticsImporter.max_courses`.
-MAX_COURSES = 20_000
+MAX_COURSES = 5_000
 #: Credit hours above this are refused (as NaN and negative values are).
 MAX_CREDIT_HOURS = Decimal(999)
 _MAX_CREDIT_PLACES = 4
