@@ -55,7 +55,7 @@ def _source_hash(path: Path) -> str:
     h = hashlib.sha256()
     files = _regular_files(path) if path.is_dir() else [path]
     for f in files:
-        h.update(str(f.relative_to(path) if path.is_dir() else f.name).encode())
+        h.update(os.fsencode(f.relative_to(path) if path.is_dir() else f.name))  # any name, even not UTF-8
         with open(f, "rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 h.update(chunk)
@@ -66,7 +66,8 @@ def _add_source_metadata(res: ImportResult) -> None:
     g, node = res.graph, res.graph_iri
     g.add((node, RDF.type, KGS.SourceGraph))
     g.add((node, KGS.sourceFormat, Literal(res.format)))
-    g.add((node, DCTERMS.source, Literal(res.path.name)))
+    # a file name that is not UTF-8 (a lone surrogate once decoded) is kept readable, with U+FFFD
+    g.add((node, DCTERMS.source, Literal(os.fsencode(res.path.name).decode("utf-8", "replace"))))
     g.add((node, KGS.sha256, Literal(_source_hash(res.path))))
     if res.title:
         g.add((node, DCTERMS.title, Literal(res.title)))
