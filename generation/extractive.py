@@ -189,8 +189,8 @@ _CONTRAST = re.compile(r"(?i)\b(?:unlike|whereas|differs?|different|difference|i
                        r"instead|compared|versus|vs|however|distinguish\w*|confus\w*|opposite)\b")
 
 
-#: A question, a list item or a blank to fill: not a sentence to explain with.
-_NOT_PROSE = re.compile(r"\?\s*$|^[-–•*]\s|_{2,}")
+#: A question, a list item, a blank to fill or a heading: not a sentence to explain with.
+_NOT_PROSE = re.compile(r"\?\s*$|^[-–•*]\s|_{2,}|[^.!:;”\"')\]]\s*$")   # also: a heading, no full stop
 #: ... nor, to define with, a list item, a blank or a flattened table/equation array (",,").
 _JUNK = re.compile(r"^[-–•*]\s|_{2,}|,\s*,|;\s*,")
 

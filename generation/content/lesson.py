@@ -83,14 +83,23 @@ class LessonConfig:
 
 def _framed(c) -> str:
     """A glossary entry as a sentence (``defines``), with "“X” means Whether ..." read as
-    "“X” means whether ..." and no full stop doubled after a closing quote.
+    "“X” means whether ..." and no full stop doubled after a closing quote. An entry that
+    is a sentence of its own (it names the term, or opens with "this"/"it" or a preposition:
+    "the slope ... is the derivative", "this law states ...", "of a function f ...") is
+    given after the term and a colon instead.
 
     >>> from generation.content.graph import ConceptInfo
     >>> _framed(ConceptInfo("urn:m", "Mutability", "Whether a value can be changed in place."))
     '“Mutability” means whether a value can be changed in place.'
     >>> _framed(ConceptInfo("urn:a", "Arête", "the Greek word for virtue, or “excellence.”"))
     '“Arête” means the Greek word for virtue, or “excellence.”'
+    >>> _framed(ConceptInfo("urn:d", "derivative", "the slope of the tangent line is the derivative"))
+    'derivative: the slope of the tangent line is the derivative.'
     """
+    d = " ".join((c.definition or "").split())
+    if d and (re.search(r"(?i)(?<!\w)" + re.escape(c.label) + r"(?!\w)", d)
+              or re.match(r"(?i)(?:this|these|it|its|of|for|in|on|at|if|as|when)\b", d)):
+        return f"{c.label}: {d}" + ("" if d[-1] in ".!?”\"" else ".")
     text = defines(c).replace(".”.", ".”")
     m = re.match(r"(“[^”]+” means )([A-Z])([a-z])", text)
     if m:
@@ -128,7 +137,8 @@ def _from_gen(gen: Generation, kind: str, why: str = "") -> Paragraph:
 
 
 def _from_extract(x: Extract, kind: str, why: str) -> Paragraph:
-    triples = [Triple(e.section, str(KGS.text), e.text) for e in x.evidence if e.section]
+    triples = [Triple(e.section, str(KGS.summary if e.paragraph == "summary" else KGS.text), e.text)
+               for e in x.evidence if e.section]
     return Paragraph(text=x.text, kind=kind, generator=x.generator, checkpoint=x.checkpoint, triples=triples,
                      concepts=list(x.concepts), source=x.citations[0].section if x.citations else "",
                      citations=list(x.citations), why=why)
@@ -337,6 +347,8 @@ def build_lesson(b: Builder, scope: str, config: LessonConfig | None = None, *,
     for c in focus:
         ctx = {"lesson_section": scope} if kind == "section" else None
         skip = [d.text for d in defs.values() if d] + ([example.text] if example else [])
+        if kind == "section" and v.section(scope).summary:   # shown whole as the summary
+            skip.append(" ".join(v.section(scope).summary.split()))
         requests.append((c, "explanation", ctx, "explanation", (
             lambda c=c, skip=skip: ex.explanation(c, section=in_section, n=cfg.explanation_sentences,
                                                   exclude=skip + w.quoted) or

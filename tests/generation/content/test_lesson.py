@@ -30,7 +30,8 @@ def test_lesson_without_a_student_has_cited_curriculum_text_in_every_part(builde
     for p in _cited(lesson.all_paragraphs()):
         if p.kind in ("definition", "contrast", "summary") or any(c.paragraph == "glossary" for c in p.citations):
             continue
-        text = " ".join(builder.view.section(p.citations[0].section).text.split())
+        sec = builder.view.section(p.citations[0].section)
+        text = " ".join((sec.text + " " + sec.summary).split())
         for sentence in p.text.split(". "):
             assert sentence.rstrip(".") in text
     # provenance: no student here, and each paragraph says which source wrote it and why
