@@ -194,6 +194,11 @@ class Store(abc.ABC):
 
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+# strings, IRIs and comments of SPARQL text (studio.app_logic blanks them before it looks
+# for update keywords)
+_SKIP = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""' r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+                   r'|"(?:[^"\\\n]|\\.)*"' r"|'(?:[^'\\\n]|\\.)*'"
+                   r'|<[^<>"{}|^`\\\s]*>' r"|#[^\n]*", re.S)
 
 
 def has_dataset_clause(sparql: str) -> bool:
