@@ -405,3 +405,25 @@ def test_check_terms_names_the_subject():
     g = Graph()
     g.add((s, URIRef("https://example.org/p"), Literal("fine é \U0001F600", lang="pt-BR")))
     check_terms(g, "src.json")
+
+
+def test_cnxml_lone_surrogate_character_reference(tmp_path, loaded_store):
+    book = minibook(tmp_path, "<md:language>en</md:language>", "<md:language>en</md:language>")
+    module = book / "modules" / "m10000" / "index.cnxml"
+    text = module.read_text(encoding="utf-8")
+    module.write_text(text.replace("Preface</title>", "Preface &#xD800;</title>", 1), encoding="utf-8")
+    e = refused(loaded_store, [book])
+    assert (e.path, e.line) == (str(module), 2)
+    assert "malformed XML" in e.message and "invalid xmlChar value 55296" in e.message
+
+
+def test_file_name_that_is_not_utf8_imports(tmp_path, mem_store):
+    name = os.fsdecode(os.fsencode(tmp_path) + b"/caf\xff.csv")  # a lone surrogate once decoded
+    try:
+        shutil.copy(CA_TINY, name)
+    except (OSError, UnicodeEncodeError):  # pragma: no cover - a file system that refuses the name
+        pytest.skip("the file system refuses a file name that is not UTF-8")
+    (summary,) = import_sources(mem_store, [Path(name)], validate=False)
+    assert summary.source == "caf" and summary.counts["courses"] == 6
+    rows = mem_store.select("SELECT ?n WHERE { GRAPH ?g { ?g <http://purl.org/dc/terms/source> ?n } }")
+    assert [str(r["n"]) for r in rows] == ["caf\ufffd.csv"]
