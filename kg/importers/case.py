@@ -31,6 +31,13 @@ exemplar web pages): it is kept as the external IRI the package gives for it
 (``destinationNodeURI.uri``, else the identifier when it is an absolute IRI, else
 ``urn:uuid:<identifier>``) and never minted; no triples are written *about* it.
 
+Refused (with :class:`kg.errors.ImportFailed` naming the file, line and item): a
+``language`` that is not a BCP 47 tag (checked as the store checks it), a ``licenseURI``
+that is not a valid absolute IRI (spaces, quotes), and a lone UTF-16 surrogate escape
+(``"\\ud800"``) anywhere in the JSON. An ``isChildOf``/``isPartOf`` cycle (a self-child
+included) or a ``precedes`` cycle among the package's items is refused with
+:class:`kg.errors.PrerequisiteCycle`, the one cycle error, as prerequisite cycles are.
+
 Order. ``kgs:position`` is the 1-based rank of an item among the children of its
 ``isChildOf`` parent, ordered by ``sequenceNumber`` (strings such as ``"1"`` are accepted:
 the 2017 OpenSALT export writes them so). Where no sibling has a ``sequenceNumber`` but

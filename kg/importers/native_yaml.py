@@ -10,6 +10,15 @@ node tree first (whose nodes carry their line), then constructed with PyYAML's *
 constructor, so a JSON path from the schema check or a reference maps back to a line.
 YAML tags that would build arbitrary Python objects (``!!python/object``) are refused.
 
+Hostile input is refused before it costs anything: the composed node tree is measured
+before a Python object is built, so an alias bomb ("billion laughs": aliases expanding the
+document by more than :data:`MAX_ALIAS_NODES` nodes), a recursive alias or nesting deeper
+than :data:`MAX_DEPTH` fails at once in bounded memory, naming its line. A byte order mark
+at the start is accepted; a NUL or other control character is named with its line and
+column. ``curriculum.language`` is checked as the store checks language tags, and a
+licence written as an IRI (``scheme://...``) must be a valid one (no spaces or quotes);
+a licence name such as "CC BY 4.0" stays text.
+
 The graph follows ``docs/data-model.md``. IRIs come from the ids in the file (``kg.iris.mint``
 with the slug of ``curriculum.id`` as the source), so importing the same file twice
 changes nothing and editing a text updates it in place. Text literals carry the language
