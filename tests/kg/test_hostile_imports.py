@@ -389,6 +389,16 @@ def test_bncc_file_that_is_a_folder_is_named(tmp_path, loaded_store, name):
     assert e.path == str(folder / name)
 
 
+def test_bncc_stage_file_that_is_a_fifo_is_named_before_reading(tmp_path, loaded_store):
+    folder = tmp_path / "dados"
+    folder.mkdir()
+    shutil.copy(BNCC_VALID / "estrutura.json", folder / "estrutura.json")
+    os.mkfifo(folder / "ensino-medio.json")  # reading it would block forever
+    e = refused(loaded_store, [folder])
+    assert e.message.startswith(f"not a regular file: {folder / 'ensino-medio.json'} is a named pipe (FIFO)")
+    assert e.path == str(folder / "ensino-medio.json")
+
+
 # ---- the net under every importer ------------------------------------------------------------
 
 def test_check_terms_names_the_subject():
