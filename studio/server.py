@@ -419,6 +419,10 @@ def _write_graph(res, fmt: str, out: _Out, max_rows: int | None, prefixes) -> tu
         cut = "bytes"
         data = ox.serialize(triples, format=_GRAPH_FORMATS[fmt], prefixes=prefixes)
     if fmt == "rdfxml":
+        for t in triples:   # RDF/XML writes a predicate as an element: it needs a local name
+            if not _NCNAME_END.search(t.predicate.value):
+                raise _NotRepresentable(f"RDF/XML cannot write the predicate <{t.predicate.value[:200]}> "
+                                        "(it does not end in an XML name); ask for Turtle or N-Triples")
         bad = _XML_BAD.search(data.decode("utf-8", "replace"))
         if bad:
             raise _NotRepresentable(f"the graph holds U+{ord(bad.group()):04X}, which XML 1.0 "
@@ -427,6 +431,7 @@ def _write_graph(res, fmt: str, out: _Out, max_rows: int | None, prefixes) -> tu
     return len(triples), cut
 
 
+_NCNAME_END = re.compile("[A-Za-z_\u00c0-\ud7ff\ue000-\ufffd][\\w.\\-\u00b7]*$")
 _ASK_FORMATS = {"csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
 
 

@@ -219,3 +219,43 @@ def test_fuzz_accepted_queries_never_crash_the_parser():
     assert proc.returncode == 0, proc.stderr[-2000:]
     accepted, refused = map(int, proc.stdout.split())
     assert accepted > 30 and refused > 30 and accepted + refused == 200
+
+
+# ---- the store APIs apply the guard (the studio's SPARQL page and `kgstudio sparql` use them) ----
+def test_embedded_store_refuses_bombs_and_service_before_parsing(mem_store):
+    from kg.sparql_guard import DEFAULT_LIMITS
+    with pytest.raises(QueryRefused, match="serve.max_depth"):
+        mem_store.query(BOMBS["groups"])
+    with pytest.raises(QueryRefused, match="serve.max_chain"):
+        mem_store.query(BOMBS["plus_chain"])
+    with pytest.raises(QueryRefused, match="SERVICE <http://127.0.0.1:9/x> is not allowed"):
+        mem_store.query("SELECT * WHERE { SERVICE <http://127.0.0.1:9/x> { ?s ?p ?o } }")
+    with pytest.raises(QueryRefused, match="LOAD"):
+        mem_store.update("LOAD <http://127.0.0.1:9/data.ttl>")
+    with pytest.raises(QueryRefused, match="serve.max_depth"):
+        mem_store.update(BOMBS["update_groups"])
+    assert mem_store.ask("ASK {}") is True
+    # a store can be given other limits (the SPARQL page uses the workspace's settings)
+    mem_store.guard_limits = Limits(max_depth=3)
+    with pytest.raises(QueryRefused, match="limit is 3"):
+        mem_store.query("ASK { { { { } } } }")
+    mem_store.guard_limits = DEFAULT_LIMITS
+
+
+def test_from_without_a_space_on_the_store(mem_store):
+    mem_store.add_to_graph("http://g1", "<http://a> <http://p> <http://b> .\n")
+    mem_store.add_to_graph("http://g2", "<http://a> <http://p> <http://c> .\n<http://a> <http://p> <http://d> .\n")
+    n = "SELECT (COUNT(*) AS ?n) {} WHERE {{ ?s ?p ?o }}"
+    assert int(mem_store.select(n.format("FROM<http://g1>"))[0]["n"]) == 1
+    assert int(mem_store.select(n.format(""))[0]["n"]) == 3
+
+
+def test_remote_store_refuses_before_sending():
+    from kg.store.remote import RemoteStore
+    store = RemoteStore("http://127.0.0.1:9/sparql")   # nothing listens: a request would fail otherwise
+    with pytest.raises(QueryRefused, match="serve.max_depth"):
+        store.query(BOMBS["groups"])
+    with pytest.raises(QueryRefused, match="SERVICE"):
+        store.query("SELECT * WHERE { SERVICE <http://10.0.0.1/x> { ?s ?p ?o } }")
+    with pytest.raises(QueryRefused, match="LOAD"):
+        store.update("LOAD <http://10.0.0.1/x>")

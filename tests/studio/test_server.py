@@ -856,6 +856,20 @@ def test_found_8_protocol_gaps(hardened, endpoint):
     bad = 'CONSTRUCT { <http://x/s> <http://x/p> ?o } WHERE { BIND("a\\u0001b" AS ?o) }'
     status, _, body = http_get(q(endpoint, bad), "application/rdf+xml")
     assert status == 406 and b"U+0001" in body
+    no_local_name = 'CONSTRUCT { <http://x/s> <http://example.org/123> "v" } WHERE {}'
+    status, _, body = http_get(q(endpoint, no_local_name), "application/rdf+xml")
+    assert status == 406 and b"<http://example.org/123>" in body
+    status, _, body = http_get(q(endpoint, no_local_name.replace("123", "p123")), "application/rdf+xml")
+    assert status == 200 and len(Graph().parse(data=body, format="xml")) == 1
+    # a result over 256 KB is streamed, whole and valid
+    big = ("SELECT ?i ?s WHERE { VALUES ?i { " + " ".join(map(str, range(3000))) + " } "
+           'BIND(CONCAT("' + "x" * 100 + '", STR(?i)) AS ?s) }')
+    status, headers, body = http_post(endpoint, big.encode(), "application/sparql-query")
+    assert status == 200 and headers["X-KGStudio-Streamed"] == "true"
+    assert len(json.loads(body)["results"]["bindings"]) == 3000
+    # HEAD: the headers of the GET, no body
+    out = raw_http(endpoint, b"HEAD /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert out.startswith(b"HTTP/1.1 200") and out.endswith(b"\r\n\r\n")
     # CORS only for the configured origin
     _, headers, _ = http_get(q(hardened.url, "ASK {}"), headers={"Origin": "https://app.example"})
     assert headers["Access-Control-Allow-Origin"] == "https://app.example"
