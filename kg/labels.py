@@ -70,8 +70,11 @@ def _engine():
     checks guard only against non-``str`` arguments, which this module never passes, so
     the decorator is made a no-op while inflect is first imported (what ``python -O`` does)."""
     import sys
-    if "inflect" not in sys.modules:
+    try:
         import typeguard
+    except ImportError:       # an inflect without typeguard: nothing to switch off
+        typeguard = None
+    if "inflect" not in sys.modules and typeguard is not None:
         saved = typeguard.typechecked
         typeguard.typechecked = lambda target=None, **kw: target if target is not None else (lambda t: t)
         try:
@@ -80,6 +83,15 @@ def _engine():
             typeguard.typechecked = saved
     import inflect
     return inflect.engine()
+
+
+@functools.lru_cache(maxsize=None)
+def _classical_engine():
+    """A second engine in inflect's classical mode ("nuclei", "formulae"), so that no engine
+    switches modes while another thread uses it."""
+    p = _engine().__class__()
+    p.classical(all=True)
+    return p
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -110,13 +122,8 @@ def forms(word: str) -> tuple[str, ...]:
 
 def _plurals(word: str) -> list[str]:
     """Classical and modern plurals of a noun, classical first ("nuclei", "formulae")."""
-    p = _engine()
-    p.classical(all=True)
-    try:
-        out = [p.plural_noun(word).lower()]
-    finally:
-        p.classical(all=False)
-    modern = p.plural_noun(word).lower()
+    out = [_classical_engine().plural_noun(word).lower()]
+    modern = _engine().plural_noun(word).lower()
     if modern not in out:
         out.append(modern)
     return out
