@@ -455,14 +455,16 @@ class ExtractiveGenerator:
         d = self.best_definition(prereq)
         return self._extract("prerequisite", prereq, [d], concepts=[target]) if d is not None else None
 
-    def contrast(self, a: str, b: str, *, with_own: bool = True) -> Extract | None:
+    def contrast(self, a: str, b: str, *, with_own: bool = True, exclude: Iterable[str] = ()) -> Extract | None:
         """How ``a`` differs from ``b``: a sentence of either that names the other (not a
         glossary entry), else the two definitions side by side -- only ``b``'s when not
-        ``with_own`` (a lesson has just defined ``a``); None when a definition is missing."""
+        ``with_own`` (a lesson has just defined ``a``); None when a definition is missing.
+        Sentences in ``exclude`` (quoted already) are not used again."""
+        skip = {_norm(t) for t in exclude}
         for x, y in ((a, b), (b, a)):
             pat = re.compile(r"(?i)\b" + _label_re(self.labels(y)) + r"\b")
             for e in self._of(x, ("definition", "use")):
-                if self.is_glossary(e) or not _CONTRAST.search(e.text):
+                if self.is_glossary(e) or not _CONTRAST.search(e.text) or _norm(e.text) in skip:
                     continue
                 if not is_code(e.text) and pat.search(e.text) and len(_norm(e.text).split()) >= 6:
                     return self._extract("contrast", a, [e], concepts=[b])

@@ -388,7 +388,9 @@ def build_lesson(b: Builder, scope: str, config: LessonConfig | None = None, *,
     # contrast with the most-confused concept (concept lessons)
     if kind == "concept" and cfg.contrast and focus:
         other = _most_confused(b, focus[0])
-        x = w.evidence_ok(ex.contrast, focus[0], other, with_own=not defs.get(focus[0])) if other else None
+        quoted_here = [t.o for p in paragraphs for t in p.triples]
+        x = w.evidence_ok(ex.contrast, focus[0], other, with_own=not defs.get(focus[0]),
+                          exclude=quoted_here) if other else None
         if x is not None:
             paragraphs.append(_from_extract(x, "contrast", f"not to be confused with {v.label(other)}: "
                                             "the closest concept by similarity"))
@@ -435,8 +437,11 @@ def _summary(b: Builder, focus: list[str], defs: dict[str, Extract | None]) -> P
         return p
     if not c.definition and not nxt:
         return None              # nothing to sum up that is not "the curriculum gives no definition"
-    first = first_sentence(b.templates.generate(c.iri, "definition").text) if c.definition else ""
-    if first.startswith(("A ", "An ", "The ")):
+    first = first_sentence(_framed(c)) if c.definition else ""
+    if first.startswith(f"{c.label}: "):       # an entry that is a sentence of its own
+        first = first[len(c.label) + 2:]
+    if first.startswith(("A ", "An ", "The ")) or (first[:1].isupper() and first[1:2].islower()
+                                                   and first.split(" ", 1)[0].lower() in ("this", "it", "its")):
         first = first[0].lower() + first[1:]
     text = f"In short, {first}{nxt}" if first else nxt.strip()
     # the glossary definition it restates is the book's: cite where it is
