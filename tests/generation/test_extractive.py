@@ -135,6 +135,30 @@ def test_contrast_quotes_a_contrasting_sentence_else_the_definitions(ex):
      "The accumulator pattern is the most common"),
     ("We often use the derivative to find slopes.", "derivative", 0,
      "We often use the derivative to find slopes"),
+    # the ways Introduction to Philosophy defines its terms in running text
+    ("Some argue that the conscience, an individual’s inner sense of right and wrong, forms the basis for ethics.",
+     "conscience", 3, "individual’s inner sense of right and wrong"),
+    ("Japanese psychology takes up the concept of ikigai (reason for being) to describe well-being.", "ikigai", 3,
+     "reason for being"),
+    ("Hermeneutical injustice occurs when language and concepts cannot capture an experience.",
+     "hermeneutical injustice", 3, "occurs when language and concepts cannot capture an experience"),
+    ("This is an example of divine rule, which legitimizes the rule of monarchs by their birth.", "divine rule", 3,
+     "legitimizes the rule of monarchs by their birth"),
+    ("Utilitarianism holds that actions are right when they produce happiness.", "utilitarianism", 3,
+     "holds that actions are right when they produce happiness"),
+    # Psychology 2e
+    ("There is a point in the visual field called the blind spot: even light on it is not seen.", "blind spot", 2,
+     "point in the visual field"),
+    ("He was searching for evidence of the engram: the group of neurons that serve as memory.", "engram", 3,
+     "group of neurons that serve as memory"),
+    ("The medulla controls the automatic processes of the autonomic nervous system.", "medulla", 1,
+     "controls the automatic processes of the autonomic nervous system"),
+    ("An adult with a body mass index between 25 and 29.9 is considered overweight.", "overweight", 2,
+     "An adult with a body mass index between 25 and 29.9"),
+    # Calculus Volume 1
+    ("Quotient law for limits: lim f/g = L/M for M ≠ 0", "quotient law for limits", 3, "lim f/g = L/M for M ≠ 0"),
+    ("According to Hooke’s law, the force required to stretch a spring is given by F(x) = kx.", "Hooke’s law", 2,
+     "force required to stretch a spring is given by F(x) = kx"),
 ])
 def test_definitional_patterns_and_predicate(sentence, label, rank, pred):
     assert definitional(sentence, label) == rank
@@ -177,24 +201,6 @@ def test_a_short_sentence_is_followed_by_the_rest_of_its_paragraph():
     assert g2.explanation("urn:acc", n=3) is None
 
 
-@pytest.mark.parametrize("sentence, label, pred", [
-    # the ways Introduction to Philosophy defines its terms in running text
-    ("Some argue that the conscience, an individual’s inner sense of right and wrong, forms the basis for ethics.",
-     "conscience", "individual’s inner sense of right and wrong"),
-    ("Japanese psychology takes up the concept of ikigai (reason for being) to describe well-being.", "ikigai",
-     "reason for being"),
-    ("Hermeneutical injustice occurs when language and concepts cannot capture an experience.",
-     "hermeneutical injustice", "occurs when language and concepts cannot capture an experience"),
-    ("This is an example of divine rule, which legitimizes the rule of monarchs by their birth.", "divine rule",
-     "legitimizes the rule of monarchs by their birth"),
-    ("Utilitarianism holds that actions are right when they produce happiness.", "utilitarianism",
-     "holds that actions are right when they produce happiness"),
-])
-def test_definitions_in_running_text(sentence, label, pred):
-    assert definitional(sentence, label) == 3
-    assert predicate(sentence, label) == pred
-
-
 @pytest.mark.parametrize("sentence, label", [
     ("This is called the is–ought problem.", "is–ought problem"),
     ("Epistemology is an important place to begin.", "epistemology"),
@@ -213,30 +219,3 @@ def test_this_is_called_x_takes_the_sentence_before():
     d = g.definition("urn:io")
     assert d.text == "One cannot derive what ought to be from what is. This is known as the is-ought problem."
     assert [x.paragraph for x in d.citations] == ["p1"]
-
-
-@pytest.mark.parametrize("sentence, label, rank, pred", [
-    # Psychology 2e
-    ("There is a point in the visual field called the blind spot: even light on it is not seen.", "blind spot", 2,
-     "point in the visual field"),
-    ("He was searching for evidence of the engram: the group of neurons that serve as memory.", "engram", 3,
-     "group of neurons that serve as memory"),
-    ("The medulla controls the automatic processes of the autonomic nervous system.", "medulla", 1,
-     "controls the automatic processes of the autonomic nervous system"),
-    ("An adult with a body mass index between 25 and 29.9 is considered overweight.", "overweight", 2,
-     "An adult with a body mass index between 25 and 29.9"),
-])
-def test_more_ways_books_define(sentence, label, rank, pred):
-    assert definitional(sentence, label) == rank
-    assert predicate(sentence, label) == pred
-
-
-@pytest.mark.parametrize("sentence, label, rank, pred", [
-    # Calculus Volume 1
-    ("Quotient law for limits: lim f/g = L/M for M ≠ 0", "quotient law for limits", 3, "lim f/g = L/M for M ≠ 0"),
-    ("According to Hooke’s law, the force required to stretch a spring is given by F(x) = kx.", "Hooke’s law", 2,
-     "force required to stretch a spring is given by F(x) = kx"),
-])
-def test_math_book_definitions(sentence, label, rank, pred):
-    assert definitional(sentence, label) == rank
-    assert predicate(sentence, label) == pred
