@@ -530,7 +530,8 @@ def _worker_main() -> None:
 
     def send(kind: bytes, payload: bytes) -> None:
         stdout.write(kind + len(payload).to_bytes(4, "big") + payload)
-        stdout.flush()
+        if kind != b"D":   # data goes out with the end frame, or once a frame's worth is buffered
+            stdout.flush()
 
     boot = json.loads(stdin.readline())
     gen = boot["generation"]
@@ -676,6 +677,8 @@ class _Pool:
         t.add_done_callback(self._tasks.discard)
 
     async def acquire(self) -> _Worker:
+        if not self.idle.empty():
+            return self.idle.get_nowait()
         try:
             return await asyncio.wait_for(self.idle.get(), self.config.queue_wait_s)
         except asyncio.TimeoutError:
@@ -1167,21 +1170,23 @@ async def _query(request, srv: SparqlServer, sparql: str, params: dict[str, list
         worker.proc.stdin.write(len(payload).to_bytes(4, "big") + payload)
         await worker.proc.stdin.drain()
         first, size, done, meta = [], 0, False, {}
-        while size < _FIRST_CHUNK:
-            kindb, data = await asyncio.wait_for(worker.frame(), remaining())
-            if kindb == b"D":
-                first.append(data)
-                size += len(data)
-            elif kindb == b"E":
-                done, meta = True, json.loads(data)
-                break
-            elif kindb == b"X":
-                err = json.loads(data)
-                pool.release(worker)
-                released = True
-                if err.get("memory"):
-                    raise _HTTPError(500, _memory_message(cfg))
-                raise _HTTPError(err["status"], err["message"])
+        loop = asyncio.get_running_loop()
+        async with asyncio.timeout_at(None if deadline is None else loop.time() + remaining()):
+            while size < _FIRST_CHUNK:
+                kindb, data = await worker.frame()
+                if kindb == b"D":
+                    first.append(data)
+                    size += len(data)
+                elif kindb == b"E":
+                    done, meta = True, json.loads(data)
+                    break
+                elif kindb == b"X":
+                    err = json.loads(data)
+                    pool.release(worker)
+                    released = True
+                    if err.get("memory"):
+                        raise _HTTPError(500, _memory_message(cfg))
+                    raise _HTTPError(err["status"], err["message"])
     except asyncio.TimeoutError:
         pool._replace(worker)
         released = True
