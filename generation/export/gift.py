@@ -32,7 +32,7 @@ from pathlib import Path
 from generation.export.base import ExportError, Exporter, ExportResult, Progress, atomic_file, register
 from generation.export.moodle_xml import MOODLE_TYPES, category_path, fraction_text, quiz_categories
 from generation.export.pack import ident
-from generation.export.qti import html_para, ordering_as_pairs, xml_text
+from generation.export.qti import ordering_as_pairs, xml_text
 
 _ESCAPES = {"\\": "\\\\", "~": "\\~", "=": "\\=", "#": "\\#", "{": "\\{", "}": "\\}", ":": "\\:"}
 
