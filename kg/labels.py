@@ -63,7 +63,7 @@ class Match:
 
 
 @functools.lru_cache(maxsize=None)
-def _engine():
+def inflect_engine():
     """inflect's engine. inflect decorates its methods with typeguard's ``@typechecked``,
     which re-parses and re-compiles each of them from source at import: 1-2 s on an idle
     machine, over 7 s on a busy one, for every process that matches labels. Its type
@@ -89,7 +89,7 @@ def _engine():
 def _classical_engine():
     """A second engine in inflect's classical mode ("nuclei", "formulae"), so that no engine
     switches modes while another thread uses it."""
-    p = _engine().__class__()
+    p = inflect_engine().__class__()
     p.classical(all=True)
     return p
 
@@ -105,7 +105,7 @@ def forms(word: str) -> tuple[str, ...]:
     word = word.lower()
     if len(word) < 3 or not word.isalpha():
         return ()
-    p = _engine()
+    p = inflect_engine()
     try:
         plurals = _plurals(word)
         single = p.singular_noun(word)
@@ -123,7 +123,7 @@ def forms(word: str) -> tuple[str, ...]:
 def _plurals(word: str) -> list[str]:
     """Classical and modern plurals of a noun, classical first ("nuclei", "formulae")."""
     out = [_classical_engine().plural_noun(word).lower()]
-    modern = _engine().plural_noun(word).lower()
+    modern = inflect_engine().plural_noun(word).lower()
     if modern not in out:
         out.append(modern)
     return out

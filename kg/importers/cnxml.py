@@ -156,6 +156,7 @@ from kg.errors import ImportFailed
 from kg.importers.base import (Importer, ImportResult, Progress, check_regular, check_size, iri, language_tag,
                                register, sniff)
 from kg.iris import mint, slug, source_graph
+from kg.labels import LabelMatcher, inflect_engine
 from ontology.namespaces import BLOOM, DCTERMS, KGS, RDF, RDFS, SDO, SKOS
 
 __all__ = ["CnxmlImporter", "COUNT_KEYS", "Renderer", "BLOOM_VERBS", "bloom_level", "fix_caps", "math_text",
@@ -617,84 +618,40 @@ class Renderer:
 
 # ---- concept matching ---------------------------------------------------------------------
 
-_WORD = re.compile(r"\w+")
-
-
 class ConceptMatcher:
-    """Finds concept labels in text: whole words, case-insensitive, longest match first.
+    """Finds concept labels in text with the project's one matcher,
+    :class:`kg.labels.LabelMatcher` (whole words, case-insensitive, longest match first,
+    plurals and singulars), keyed by whatever the importer uses for a concept.
 
     >>> m = ConceptMatcher({"confirmation bias": "cb", "bias": "b", "mean": "m"})
-    >>> sorted(m.find("Confirmation bias is a bias; the MEAN of it."))
+    >>> sorted(m.find("Confirmation bias is a bias; the MEANS of it."))
     ['b', 'cb', 'm']
-    >>> m.find("biased means")
+    >>> m.find("biased meaning")
     set()
     """
 
     def __init__(self, labels: dict[str, object]):
-        self._index: dict[tuple[str, ...], object] = {}
-        self._lengths: dict[str, list[int]] = {}  # first word -> label lengths, longest first
+        by_key: dict[object, list[str]] = {}
         for label, key in labels.items():
-            words = tuple(_WORD.findall(label.casefold()))
-            if words and words not in self._index:
-                self._index[words] = key
-                self._lengths.setdefault(words[0], []).append(len(words))
-        for lengths in self._lengths.values():
-            lengths.sort(reverse=True)
+            by_key.setdefault(key, []).append(label)
+        self._m = LabelMatcher(by_key)
 
     def find(self, text: str) -> set:
         return set(self.count(text))
 
     def count(self, text: str) -> Counter:
         """How many times each concept occurs in ``text`` (longest match first)."""
-        words = _WORD.findall(text.casefold())
-        found: Counter = Counter()
-        i, end = 0, len(words)
-        while i < end:
-            for n in self._lengths.get(words[i], ()):
-                key = self._index.get(tuple(words[i:i + n])) if i + n <= end else None
-                if key is not None:
-                    found[key] += 1
-                    i += n
-                    break
-            else:
-                i += 1
-        return found
-
-
-class _LabelCounter:
-    """:class:`kg.labels.LabelMatcher` (the project's one matcher: whole words, plurals and
-    singulars) behind the ``find``/``count`` interface of :class:`ConceptMatcher`."""
-
-    def __init__(self, matcher):
-        self._m = matcher
-
-    def find(self, text: str) -> set:
-        return set(self.count(text))
-
-    def count(self, text: str) -> Counter:
         return Counter(m.concept for m in self._m.find(text))
 
 
-def concept_matcher(labels: dict[str, object]):
-    """The matcher the importer uses: ``kg.labels.LabelMatcher`` when the project has it,
-    else :class:`ConceptMatcher` (exact forms only)."""
-    try:
-        from kg.labels import LabelMatcher
-    except ImportError:
-        return ConceptMatcher(labels)
-    by_key: dict[object, list[str]] = {}
-    for label, key in labels.items():
-        by_key.setdefault(key, []).append(label)
-    return _LabelCounter(LabelMatcher(by_key))
+def concept_matcher(labels: dict[str, object]) -> ConceptMatcher:
+    """The matcher the importer uses for mentions, first use and ``kgs:assesses``."""
+    return ConceptMatcher(labels)
 
 
-@functools.lru_cache(maxsize=None)
 def _inflector():
-    try:
-        import inflect
-    except ImportError:  # pragma: no cover - inflect is a dependency
-        return None
-    return inflect.engine()
+    """inflect's engine, loaded the fast way (see :func:`kg.labels.inflect_engine`)."""
+    return inflect_engine()
 
 
 def term_key(label: str) -> str:

@@ -406,6 +406,7 @@ def test_helpers():
     assert _context_count("The data are:") is None
     assert bloom_level("Students will be able to design an experiment") == BLOOM.create
     assert ConceptMatcher({"self-efficacy": 1}).find("Her Self Efficacy grew") == {1}
+    assert ConceptMatcher({"hypothesis": 1, "central nucleus": 2}).count("two hypotheses; central nuclei") == {1: 1, 2: 1}
 
 
 # ---- the real books (../shared), each parsed once -------------------------------------------------

@@ -407,7 +407,7 @@ def test_a_section_lesson_of_a_glossary_less_book_explains_from_its_sentences(me
     text = str(mem_store.select(f"SELECT ?t WHERE {{ <{n('section', 'm00045')}> <{KGS.text}> ?t }}")[0]["t"])
     assert any(t.split(". ")[0].rstrip(".") in text for t in kinds["explanation"])
     # a defining sentence that names its concept is said as written, not "statement is a statement ..."
-    assert "A statement describes some action to be carried out." in kinds["definition"]
+    assert any(t.endswith("A statement describes some action to be carried out.") for t in kinds["definition"])
     assert not any(t.lower().startswith("statement is") for t in kinds["definition"])
     assert [o.text for o in lesson.objectives] == ["Display output using the `print()` function.",
                                                   "Explain how a statement is executed."]
