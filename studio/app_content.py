@@ -158,14 +158,16 @@ def regenerate_paragraph(b, lesson, index: int):
 
 def regenerate_item(b, quiz, index: int):
     """A new quiz item in place of ``quiz.items[index]`` on the same concept: the same item
-    type when the builder has another one to offer, else the next type that differs."""
-    from generation.content.quiz import GENERATED_TYPES, QuizConfig, build_quiz
+    type when the builder has another one to offer, else the next learner type that differs
+    (a curriculum-order item is offered only in place of another one)."""
+    from generation.content.quiz import CONCEPT_MAP_TYPES, LEARNER_TYPES, QuizConfig, build_quiz
     old = quiz.items[index]
     concept = old.concept or (old.concepts[0] if old.concepts else "")
     if not concept:
         raise KGStudioError("this item names no concept to write a new one about; edit it instead")
     others = {i.stem for k, i in enumerate(quiz.items) if k != index} | {old.stem}
-    types = ([old.type] if old.type in GENERATED_TYPES else []) + [t for t in GENERATED_TYPES if t != old.type]
+    pool = LEARNER_TYPES + (CONCEPT_MAP_TYPES if old.type in CONCEPT_MAP_TYPES else ())
+    types = ([old.type] if old.type in pool else []) + [t for t in pool if t != old.type]
     with build_lock:
         for t in types:
             try:
