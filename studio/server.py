@@ -37,7 +37,9 @@ Limits (each a ``serve.*`` setting):
   and the server goes on), rows ``max_results`` and bytes ``max_result_mb`` (the result is
   cut at a row boundary into a valid document, ``X-KGStudio-Truncated: true``);
 * **at once**: ``workers`` queries run at once; the others wait ``queue_wait_s`` for a free
-  worker, then get 503 with ``Retry-After``. Connections are capped at
+  worker, then get 503 with ``Retry-After``. A query running past 0.25 s drops to a low
+  CPU priority and hands its slot on, so at most ``2 * workers`` queries run at once, half
+  of them slow ones at nice 15 (memory bound: ``2 * workers * query_memory_mb``). Connections are capped at
   ``max_connections`` (503 past it), a client must finish its request headers within
   ``header_timeout_s`` and its body within ``query_timeout_s``, idle keep-alive
   connections close after 5 s.
@@ -568,6 +570,7 @@ class _Worker:
         self.generation = generation
         self.watch: asyncio.TimerHandle | None = None   # demotes a query that runs long
         self.demoted = False
+        self.extra_slot = False   # demoted, and its slot handed to the queue
 
     async def frame(self) -> tuple[bytes, bytes]:
         try:
@@ -604,6 +607,7 @@ class _Pool:
         self.closing = False
         self.replacements = 0
         self.spare: _Worker | None = None
+        self.extra = 0                # slots handed on by demoted (slow) queries
         self._dead: set[_Worker] = set()
         self._tasks: set[asyncio.Task] = set()
 
@@ -639,25 +643,16 @@ class _Pool:
         self.all.add(w)
         return w
 
-    def _replace(self, w: _Worker) -> None:
-        if w.watch is not None:
-            w.watch.cancel()
-            w.watch = None
-        w.kill()
-        self.all.discard(w)
-        if self.closing:
-            return
-        self.replacements += 1
-        if self.spare is not None:
-            spare, self.spare = self.spare, None   # re-opens the store on its first job if stale
-            self.idle.put_nowait(spare)
+    # ---- keeping `workers` idle-or-busy slots filled ------------------------------------
+    def _task(self, coro) -> None:
+        t = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(t)
+        t.add_done_callback(self._tasks.discard)
 
-        self._dead.add(w)
-
-        async def again():
-            await w.proc.wait()
-            w.reaped()
-            self._dead.discard(w)
+    def _spawn_bg(self, to_idle: bool) -> None:
+        """Start a worker in the background: into the idle queue, or as the spare (into the
+        queue when a spare is already there)."""
+        async def run():
             for attempt in range(3):
                 try:
                     nw = await self._spawn()
@@ -667,14 +662,49 @@ class _Pool:
                     continue
                 if self.closing:
                     nw.kill()
-                elif self.spare is None:
+                elif not to_idle and self.spare is None:
                     self.spare = nw
                 else:
                     self.idle.put_nowait(nw)
                 return
-        t = asyncio.get_running_loop().create_task(again())
-        self._tasks.add(t)
-        t.add_done_callback(self._tasks.discard)
+        self._task(run())
+
+    def _give_slot(self) -> None:
+        """One more worker for the queue: the spare at once (and a new spare), else a new one."""
+        if self.spare is not None:
+            spare, self.spare = self.spare, None   # re-opens the store on its first job if stale
+            self.idle.put_nowait(spare)
+            self._spawn_bg(to_idle=False)
+        else:
+            self._spawn_bg(to_idle=True)
+
+    def _bury(self, w: _Worker) -> None:
+        if w.watch is not None:
+            w.watch.cancel()
+            w.watch = None
+        w.kill()
+        self.all.discard(w)
+        self._dead.add(w)
+
+        async def reap():
+            await w.proc.wait()
+            w.reaped()
+            self._dead.discard(w)
+        self._task(reap())
+
+    def _replace(self, w: _Worker) -> None:
+        """``w`` is killed (time limit, death, abandoned stream); its slot is refilled."""
+        self._bury(w)
+        if self.closing:
+            return
+        self.replacements += 1
+        if w.extra_slot:   # its slot was handed on when it was demoted
+            w.extra_slot = False
+            self.extra -= 1
+            if self.spare is None:
+                self._spawn_bg(to_idle=False)
+        else:
+            self._give_slot()
 
     async def acquire(self) -> _Worker:
         if not self.idle.empty():
@@ -693,12 +723,19 @@ class _Pool:
         w.watch = asyncio.get_running_loop().call_later(self.SLOW_AFTER_S, self._demote, w)
 
     def _demote(self, w: _Worker) -> None:
+        """``w``'s query has run past SLOW_AFTER_S: lower its CPU priority and, while fewer
+        than ``workers`` queries are demoted, hand its slot to the queue (at most twice
+        ``workers`` queries run at once, half of them at low priority)."""
         w.watch = None
         try:
             os.setpriority(os.PRIO_PROCESS, w.proc.pid, 15)
             w.demoted = True
         except OSError:
             pass
+        if not self.closing and self.extra < self.config.workers:
+            self.extra += 1
+            w.extra_slot = True
+            self._give_slot()
 
     def _unwatch(self, w: _Worker) -> bool:
         """Stop watching; False when a demoted worker cannot get its priority back."""
@@ -716,10 +753,21 @@ class _Pool:
     def release(self, w: _Worker) -> None:
         if self.closing:
             w.kill()
-        elif not self._unwatch(w):
-            self._replace(w)
-        else:
+            return
+        ok = self._unwatch(w)
+        if w.extra_slot:   # its slot was handed on: it becomes the spare, or goes
+            w.extra_slot = False
+            self.extra -= 1
+            if ok and self.spare is None:
+                self.spare = w
+            else:
+                self._bury(w)
+                if self.spare is None:
+                    self._spawn_bg(to_idle=False)
+        elif ok:
             self.idle.put_nowait(w)
+        else:
+            self._replace(w)
 
     async def close(self) -> None:
         self.closing = True
