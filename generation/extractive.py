@@ -23,7 +23,9 @@ module only chooses among them, per task:
 * **bridge** (prerequisite) -- a sentence of the later concept that names the earlier one
   (why B needs A), else the earlier concept's definition.
 * **contrast** -- a sentence that names both concepts with a contrasting word ("unlike",
-  "whereas", "but", "instead", ...), else the two definitions side by side.
+  "whereas", "instead", ...), else the two definitions side by side when the two are of
+  one kind (the same head noun, :func:`genus`, or the same last word of their labels:
+  *while loop* / *for loop*); none otherwise.
 
 Every :class:`Extract` records its citations (section IRI and label, paragraph id) and the
 evidence it quotes; provenance names the generator ``extractive``. Nothing is paraphrased:
@@ -41,9 +43,10 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
 from generation.content.model import Citation
+from generation.gate import stem
 
 __all__ = ["NAME", "CHECKPOINT", "Citation", "Extract", "ExtractiveGenerator", "predicate", "definitional",
-           "names_previous",
+           "names_previous", "genus",
            "overlap", "is_code"]
 
 NAME = "extractive"
@@ -143,6 +146,24 @@ def _best(sentence: str, label: str) -> tuple[int, str]:
         if rank > best[0]:
             best = (rank, bare if form != "named" else pred)
     return best
+
+
+_HEAD_END = re.compile(r"(?i)\s(?:that|which|who|whose|where|when|in|of|for|with|to|used|by|on|from|as)\s|[,;:(]")
+
+
+def genus(text: str, label: str) -> str:
+    """The head noun of what a definition says its term is (stemmed): "a loop that runs
+    ..." and "A while loop is a loop that ..." give "loop"; "" when there is none.
+
+    >>> genus("A loop that checks a condition before each pass.", "while loop")
+    'loop'
+    >>> genus("An accumulator pattern is a loop pattern that starts a variable ...", "accumulator pattern")
+    'pattern'
+    """
+    rank, pred = _best(text, label)
+    body = _ARTICLE.sub("", pred if rank else " ".join(text.split()))
+    head = _HEAD_END.split(" " + body + " ", 1)[0].split()
+    return stem(head[-1]) if head and len(head) <= 5 else ""
 
 
 def names_previous(sentence: str, label: str) -> bool:
@@ -471,4 +492,8 @@ class ExtractiveGenerator:
         da, db = self.best_definition(a), self.best_definition(b)
         if da is None or db is None or overlap(da.text, db.text) >= 0.6:
             return None
+        la, lb = self.labels(a), self.labels(b)
+        same_kind = genus(da.text, la) and genus(da.text, la) == genus(db.text, lb)
+        if not same_kind and stem(la.split()[-1]) != stem(lb.split()[-1]):
+            return None            # two things of different kinds are not easily confused
         return self._extract("contrast", a, [da, db] if with_own else [db], concepts=[b])
