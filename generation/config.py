@@ -37,7 +37,8 @@ from generation.base import TASKS
 from kg.config_model import Config
 from kg.errors import KGStudioError
 
-__all__ = ["StudentConfig", "StudentConfigError", "MODEL_FIELDS", "MAX_ENTITIES"]
+__all__ = ["StudentConfig", "StudentConfigError", "MODEL_FIELDS", "MAX_ENTITIES", "EVIDENCE_KINDS",
+           "LEGACY_DEFAULTS"]
 
 #: Entity placeholders ``<E0>`` .. ``<E31>`` the tokenizer reserves (the most a
 #: linearised input can name; ``max_entities`` may use fewer).
@@ -45,7 +46,15 @@ MAX_ENTITIES = 32
 
 #: Fields that shape the network or its vocabulary: a resumed run must keep them.
 MODEL_FIELDS = ("vocab_size", "d_model", "enc_layers", "dec_layers", "heads", "d_kv", "d_ff",
-                "pretrained_path", "max_entities")
+                "pretrained_path", "max_entities", "copy_head")
+
+#: Evidence kinds a student input may carry (:data:`kg.evidence.KINDS` less ``exercise``,
+#: whose stems are questions, not statements about the concept).
+EVIDENCE_KINDS = ("definition", "use", "example", "code")
+
+#: Fields added after checkpoints already existed, with the value that reproduces what
+#: those checkpoints were trained with (a checkpoint without the key reads it so).
+LEGACY_DEFAULTS = {"evidence_k": 0, "copy_head": False}
 
 
 class StudentConfigError(KGStudioError):
@@ -70,14 +79,23 @@ class StudentConfig(Config):
     pretrained_path: str = ""                             # a local transformers seq2seq checkpoint folder to start from
                                                           # instead of random weights (no hub download; "" = from scratch)
     max_params: int = Field(20_000_000, ge=0)             # hard cap on parameters checked at build time (0: no cap)
+    copy_head: bool = True                                # a copy/pointer head (See et al. 2017): the output distribution
+                                                          # mixes the vocabulary with attention over the input tokens
+                                                          # (generation.student.model); greedy decoding only
     # ---- input linearisation -----------------------------------------------------------
     hops: int = Field(2, ge=0)                            # neighbourhood radius around the focus concept
     max_nodes: int = Field(24, ge=1)                      # neighbourhood nodes kept (focus included), most relevant first
     max_entities: int = Field(16, ge=2, le=MAX_ENTITIES)  # neighbours given a placeholder <Ek> (the rest are dropped); <= 32
-    max_input_tokens: int = Field(128, ge=1)              # linearised input is cut to this many tokens (whole nodes dropped)
+    max_input_tokens: int = Field(256, ge=1)              # linearised input is cut to this many tokens (whole nodes dropped)
     max_output_tokens: int = Field(64, ge=1)              # longest target / generated text in tokens
     def_words: int = Field(16, ge=0)                      # words of a neighbour's definition kept in the input (focus: all)
     tasks: list[str] = Field(default_factory=lambda: list(TASKS), min_length=1)  # task prefixes trained
+    # ---- evidence in the input (generation.student.linearize; issue 12) ------------------
+    evidence_k: int = Field(6, ge=0)                      # the focus's best evidence sentences put in the input (0: none)
+    evidence_kinds: list[str] = Field(default_factory=lambda: list(EVIDENCE_KINDS), min_length=1)  # kinds used
+    evidence_tokens: int = Field(128, ge=0)               # input tokens reserved for the focus's evidence, before neighbours
+    evidence_overlap: float = Field(0.5, gt=0, le=1)      # training: an evidence sentence whose character-3-gram Jaccard
+                                                          # with the target (or one of its sentences) reaches this is dropped
     # ---- distillation: loss = CE + alpha * T^2 * KL(teacher || aux head) + beta * (1 - cos) -----
     alpha: float = Field(0.5, ge=0)                       # weight of the KL term on the teacher's prerequisite soft labels
     beta: float = Field(0.5, ge=0)                        # weight of the cosine term between node-span states and teacher embeddings
@@ -109,6 +127,20 @@ class StudentConfig(Config):
     @classmethod
     def _tuple_ok(cls, v):
         return list(v) if isinstance(v, tuple) else v
+
+    @field_validator("evidence_kinds", mode="before")
+    @classmethod
+    def _ev_tuple_ok(cls, v):
+        return list(v) if isinstance(v, tuple) else v
+
+    @field_validator("evidence_kinds")
+    @classmethod
+    def _known_kinds(cls, v):
+        for t in v:
+            if t not in EVIDENCE_KINDS:
+                raise StudentConfigError(f"student config: evidence_kinds = {v!r}: kind {t!r} is not one of "
+                                         f"{', '.join(EVIDENCE_KINDS)}")
+        return v
 
     @field_validator("tasks")
     @classmethod

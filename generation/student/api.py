@@ -195,8 +195,9 @@ class Student:
     name = "student"
 
     def __init__(self, ck: StudentCheckpoint, model: StudentModel, tok: StudentTokenizer,
-                 store, lexicon: Lexicon):
+                 store, lexicon: Lexicon, evidence: dict[str, list[str]] | None = None):
         self.ck = ck
+        self.evidence = evidence or {}           # concept IRI -> evidence sentences, best first
         self.model = model.eval()
         self.tok = tok
         self.cfg = ck.config
@@ -242,8 +243,9 @@ class Student:
         question = context.get("question") if task == "feedback" else None
         if task == "feedback" and wrong is None:
             wrong = ""
+        ev = self.evidence.get(focus, [])[: self.cfg.evidence_k] if self.cfg.evidence_k else []
         return linearize(nb, self.tok, self.cfg, task, relevance=rel, target=target,
-                         wrong=wrong, question=question, include=include)
+                         wrong=wrong, question=question, include=include, evidence=ev)
 
     # ---- Generator protocol ---------------------------------------------------------------
     def generate(self, focus: str, task: str, *, context: dict | None = None) -> Generation:
@@ -376,8 +378,16 @@ def load_student(workspace, *, path: str | Path | None = None, cache: bool = Tru
             return hit
         lexicon = Lexicon.from_store(store)
         mem = snapshot(store)
+        ev = None
+        if ck.config.evidence_k:
+            from generation.student.pairs import gather_evidence
+            # everything the graph has, less the glossary text of the concepts the run
+            # held out for testing (they stay unseen at run time too)
+            ev = gather_evidence(store, kinds=ck.config.evidence_kinds,
+                                 per_concept=ck.config.evidence_k,
+                                 hide_definitions=ck.metrics.get("holdout", []))
     model, tok = ck.build()
-    student = Student(ck, model, tok, mem, lexicon)
+    student = Student(ck, model, tok, mem, lexicon, ev)
     if cache:
         with _LOCK:
             _CACHE[key] = student

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import torch
 
-from generation.config import StudentConfig, StudentConfigError
+from generation.config import LEGACY_DEFAULTS, StudentConfig, StudentConfigError
 from kg.errors import KGStudioError
 
 __all__ = ["StudentCheckpoint", "StudentCheckpointError", "StudentCheckpointMismatch",
@@ -205,7 +205,7 @@ def load_student_checkpoint(path: str | Path) -> StudentCheckpoint:
                                      f"{payload.get('version')} is not {VERSION}; {hint}")
     try:
         return StudentCheckpoint(
-            path, StudentConfig.from_dict(payload["config"]), payload["tokenizer"],
+            path, StudentConfig.from_dict({**LEGACY_DEFAULTS, **payload["config"]}), payload["tokenizer"],
             payload["tokenizer_sha256"], payload["state_dict"], payload["graph_hash"],
             list(payload.get("graphs") or []), payload.get("teacher"), payload.get("relevance"),
             payload.get("metrics") or {}, list(payload.get("curve") or []),

@@ -402,6 +402,11 @@ def distill_workspace(workspace, cfg: StudentConfig | None = None, *, resume: bo
         tok = prev.tokenizer() if prev is not None else StudentTokenizer.train(corpus_texts(store, holdout),
                                                                               cfg.vocab_size)
         mem = snapshot(store)
+        ev = None
+        if cfg.evidence_k:
+            from generation.student.pairs import gather_evidence
+            ev = gather_evidence(store, {p.focus for p in pairs}, kinds=cfg.evidence_kinds,
+                                 per_concept=3 * cfg.evidence_k + 4, hide_definitions=holdout)
     relevance = None
     rel_table = None
     if tch is not None:
@@ -413,7 +418,8 @@ def distill_workspace(workspace, cfg: StudentConfig | None = None, *, resume: bo
         all_iris = [i for t in tch.td.index.iris for i in tch.td.index.iris[t]]
         rel_table = {"iris": all_iris, "emb": tch.embeddings(all_iris).to(torch.float16)}
     log(f"linearising {len(pairs)} pairs ...")
-    examples = build_examples(mem, pairs, tok, cfg, relevance=relevance, hide_definitions=holdout)
+    examples = build_examples(mem, pairs, tok, cfg, relevance=relevance, hide_definitions=holdout,
+                              evidence=ev)
     if tch is not None:
         attach_teacher(examples, tch)
     train, val, val_focus = split_by_focus(examples, cfg.val_ratio, cfg.seed,

@@ -24,6 +24,19 @@ to ``max_input_tokens`` by dropping whole nodes (a neighbour that does not fit w
 definition is tried without it), at most ``max_entities`` placeholders. The token span of
 each node's segment is recorded: the distillation terms pool the encoder states over it.
 
+Evidence (issue 12): ``evidence`` -- the focus's best sentences from the curriculum
+(:func:`kg.evidence.evidence`: definition, use, example, code; best first) -- goes right
+after the focus's own segment, each sentence behind a ``<def>`` marker, with every input
+node it names written as that node's placeholder (as the targets are), so that copying a
+span of it writes the target's words. Its budget is reserved first: up to
+``evidence_tokens`` tokens (whole sentences, best first; a first sentence longer than the
+budget is cut) are set aside before the neighbours fill the rest, so the focus's own
+evidence is never crowded out by two-hop nodes; whatever the neighbours leave unused goes
+to more evidence. The evidence is part of the focus's span (its pooled state, which the
+distillation terms read, sees what the book says about it). Which evidence a training
+input may see (the target and its near-duplicates removed) is decided by the caller
+(:func:`generation.student.pairs.filter_evidence`).
+
 Limitations: one language per model (the tokenizer's); a node's long label (a learning
 objective's text) is cut to ``def_words`` words in the input but filled in whole.
 """
@@ -40,7 +53,7 @@ from generation.student.tokenizer import (StudentTokenizer, entity_token, rel_to
 from kg.neighbourhood import Neighbourhood, NodeInfo
 from ontology.namespaces import KGS, RDFS
 
-__all__ = ["Linearized", "linearize", "node_name", "words"]
+__all__ = ["Linearized", "linearize", "node_name", "words", "name_pattern", "placeholderize_names"]
 
 _LABEL, _DEF = str(RDFS.label), str(KGS.definition)
 
@@ -75,6 +88,33 @@ def words(text: str | None, n: int) -> str:
     return " ".join(text.split()[:n])
 
 
+def name_pattern(name: str) -> re.Pattern:
+    """A whole-word, case-insensitive pattern of ``name`` (any run of spaces inside)."""
+    return re.compile(r"(?<![\w-])" + re.escape(" ".join(name.split())).replace(r"\ ", r"\s+")
+                      + r"(?![\w-])", re.I)
+
+
+def placeholderize_names(text: str, names: Sequence[str], max_name_words: int = 8) -> str:
+    """``text`` with every name of ``names`` it contains replaced by its placeholder ``<Ek>``
+    (k its index; whole words, case-insensitive, longest name first, no overlaps).
+
+    >>> placeholderize_names("Variance is the mean squared deviation from the Mean.", ["Variance", "mean"])
+    '<E0> is the <E1> squared deviation from the <E1>.'
+    """
+    order = sorted(range(len(names)), key=lambda k: -len(names[k]))
+    marks: list[tuple[int, int, int]] = []
+    for k in order:
+        nm = names[k]
+        if not nm or len(nm.split()) > max_name_words or len(nm) < 2:
+            continue
+        for m in name_pattern(nm).finditer(text):
+            if all(m.end() <= s or m.start() >= e for s, e, _ in marks):
+                marks.append((m.start(), m.end(), k))
+    for s, e, k in sorted(marks, reverse=True):
+        text = text[:s] + entity_token(k) + text[e:]
+    return text
+
+
 def node_name(node: NodeInfo) -> str:
     """What fills a node's placeholder: its label, else the last part of its IRI."""
     if node.label and node.label.strip():
@@ -102,13 +142,14 @@ def _order(nb: Neighbourhood, relevance: Mapping[str, float] | None,
 def linearize(nb: Neighbourhood, tok: StudentTokenizer, cfg: StudentConfig, task: str, *,
               relevance: Mapping[str, float] | None = None, target: str | None = None,
               wrong: str | None = None, question: str | None = None,
-              include: Sequence[str] = ()) -> Linearized:
+              include: Sequence[str] = (), evidence: Sequence[str] = ()) -> Linearized:
     """Linearise ``nb`` for ``task`` (module docstring for the layout).
 
     Args:
         nb: the focus's neighbourhood (``nb.nodes[0]`` is the focus).
         tok: the student's tokenizer.
-        cfg: the student config (budgets: ``max_input_tokens``, ``max_entities``, ``def_words``).
+        cfg: the student config (budgets: ``max_input_tokens``, ``max_entities``, ``def_words``,
+            ``evidence_tokens``).
         task: one of :data:`generation.base.TASKS`.
         relevance: relevance of each node IRI to the focus (higher first); None keeps the
             neighbourhood's own order.
@@ -116,6 +157,8 @@ def linearize(nb: Neighbourhood, tok: StudentTokenizer, cfg: StudentConfig, task
             it must be a node of ``nb``).
         wrong / question: the wrong answer (and the question it answers) of ``feedback``.
         include: IRIs placed right after the focus whatever their relevance.
+        evidence: sentences about the focus, best first (already filtered by the caller);
+            at most ``cfg.evidence_k`` are used.
     """
     budget = cfg.max_input_tokens - 1                    # room left for </s>
     focus = nb.nodes[0]
@@ -139,12 +182,16 @@ def linearize(nb: Neighbourhood, tok: StudentTokenizer, cfg: StudentConfig, task
         ids += seg[: max(0, budget // 3)]
         text_parts.append(f"<wrong> {wrong or ''}" + (f" <sep> {question}" if question else ""))
 
+    evidence = [" ".join(x.split()) for x in evidence if x and x.strip()][: cfg.evidence_k]
     entities: list[str] = []
     names: list[str] = []
     types: list[str] = []
     spans: list[tuple[int, int]] = []
+    segs: list[list[int]] = []          # token ids of each entity's segment (placed in order)
+    seg_texts: list[str] = []
     triples: list[Triple] = []
     index: dict[str, int] = {}
+    used = [len(ids)]                   # tokens placed so far (head + segments + evidence reserve)
 
     def segment(node: NodeInfo, k: int, with_def: bool) -> tuple[str, list[Triple]]:
         parts = ["<focus>" if k == 0 else "<sep>", entity_token(k), type_token(node.type)]
@@ -167,13 +214,13 @@ def linearize(nb: Neighbourhood, tok: StudentTokenizer, cfg: StudentConfig, task
         k = len(entities)
         seg_text, facts = segment(node, k, with_def)
         seg = tok.encode(seg_text, eos=False)
-        if len(ids) + len(seg) > budget:
+        if used[0] + len(seg) > budget:
             if not force:
                 return False
-            seg = seg[: max(1, budget - len(ids))]
-        spans.append((len(ids), len(ids) + len(seg)))
-        ids.extend(seg)
-        text_parts.append(seg_text)
+            seg = seg[: max(1, budget - used[0])]
+        segs.append(seg)
+        used[0] += len(seg)
+        seg_texts.append(seg_text)
         entities.append(node.iri)
         names.append(node_name(node))
         types.append(node.type)
@@ -182,13 +229,42 @@ def linearize(nb: Neighbourhood, tok: StudentTokenizer, cfg: StudentConfig, task
         return True
 
     place(focus, with_def=task != "definition", force=True)
+    # the focus's evidence is reserved before any neighbour (names not yet placeholders,
+    # so the reserve is an upper bound: a name becomes one placeholder token)
+    raw_ev = [len(tok.encode("<def> " + x, eos=False)) for x in evidence]
+    reserve = min(cfg.evidence_tokens, sum(raw_ev), max(0, budget - used[0]))
+    used[0] += reserve
     for node in ordered:
         if len(entities) >= cfg.max_entities:
             break
         forced = node.iri == target
         if not place(node, with_def=True) and not place(node, with_def=False, force=forced):
-            if len(ids) >= budget - 4:
+            if used[0] >= budget - 4:
                 break
+    room = reserve + max(0, budget - used[0])           # the reserve, plus what neighbours left
+    ev_ids: list[int] = []
+    ev_texts: list[str] = []
+    for x in evidence:
+        ph = placeholderize_names(x, names)
+        seg = tok.encode("<def> " + ph, eos=False)
+        if len(ev_ids) + len(seg) > room:
+            if ev_ids:
+                continue                                # a shorter one further down may fit
+            seg = seg[:room]                            # the best sentence, cut to the budget
+        ev_ids += seg
+        ev_texts.append("<def> " + ph)
+        if len(ev_ids) >= room:
+            break
+    # assemble: head, focus segment, its evidence, then the neighbours
+    for k, seg in enumerate(segs):
+        start = len(ids)
+        ids.extend(seg)
+        if k == 0:
+            ids.extend(ev_ids)
+        spans.append((start, len(ids)))
+        text_parts.append(seg_texts[k])
+        if k == 0 and ev_texts:
+            text_parts.extend(ev_texts)
     ids = ids[:budget] + [tok.eos_id]
     return Linearized(focus.iri, task, ids, spans, entities, names, types, triples,
                       " ".join(text_parts))

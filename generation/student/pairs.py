@@ -24,6 +24,15 @@ names becomes its placeholder ``<Ek>`` (whole words, case-insensitive, longest n
 the focus and each concept neighbour in both directions, and the teacher's embedding of
 every input node.
 
+Evidence (issue 12): :func:`gather_evidence` reads the focus concepts' best evidence
+sentences from the store's evidence index (:mod:`kg.evidence`) in one query, and
+:func:`build_examples` puts them in each input after :func:`filter_evidence` has removed the
+pair's target and its near-duplicates (character-3-gram Jaccard with the target, or with
+one of its sentences, at least ``evidence_overlap``; or nine tenths of the sentence's
+3-grams inside the target), so that the student learns to write from the rest of what the
+book says instead of copying the answer. At run time (:mod:`generation.student.api`)
+nothing is filtered. The glossary definitions of held-out concepts never reach an input.
+
 Limitations: sentence splitting is a regular expression (abbreviations like "e.g." split a
 sentence); a plural in the text ("variances") is left as a word, not a placeholder.
 """
@@ -31,17 +40,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from generation.base import TASKS
 from generation.config import StudentConfig
-from generation.student.linearize import Linearized, linearize
+from generation.student.linearize import Linearized, linearize, name_pattern, placeholderize_names
 from generation.student.tokenizer import StudentTokenizer, entity_token
 from kg.neighbourhood import NodeNotFound, TYPE_CLASSES, neighbourhood
 from ontology.namespaces import KGS, RDFS
 
 __all__ = ["Pair", "Example", "curriculum_pairs", "build_examples", "attach_teacher",
-           "corpus_texts", "placeholderize", "sentences", "strip_xrefs", "target_text"]
+           "corpus_texts", "placeholderize", "sentences", "strip_xrefs", "target_text",
+           "gather_evidence", "filter_evidence", "near_duplicate", "char_ngrams"]
 
 _WINDOW_WORDS = 45
 # a bracketed cross-reference the importer left without its number ("(Figure)", "(see
@@ -96,9 +106,7 @@ def _norm(text: str) -> str:
     return strip_xrefs(" ".join(text.split()))
 
 
-def _name_re(name: str) -> re.Pattern:
-    return re.compile(r"(?<![\w-])" + re.escape(" ".join(name.split())).replace(r"\ ", r"\s+")
-                      + r"(?![\w-])", re.I)
+_name_re = name_pattern
 
 
 def _mentions(text: str, name: str) -> bool:
@@ -237,18 +245,107 @@ def placeholderize(text: str, lin: Linearized, max_name_words: int = 8) -> str:
     >>> placeholderize("Variance is the mean squared deviation from the Mean.", lin)
     '<E0> is the <E1> squared deviation from the <E1>.'
     """
-    order = sorted(range(len(lin.names)), key=lambda k: -len(lin.names[k]))
-    marks: list[tuple[int, int, int]] = []
-    for k in order:
-        nm = lin.names[k]
-        if not nm or len(nm.split()) > max_name_words or len(nm) < 2:
+    return placeholderize_names(text, lin.names, max_name_words)
+
+
+# ---- evidence --------------------------------------------------------------------------
+
+def char_ngrams(text: str, n: int = 3) -> set[str]:
+    """Character ``n``-grams of ``text`` lower-cased with whitespace collapsed.
+
+    >>> sorted(char_ngrams("Ab  c"))
+    ['ab ', 'b c']
+    """
+    t = " ".join(text.lower().split())
+    return {t[i:i + n] for i in range(max(1, len(t) - n + 1))} if t else set()
+
+
+def near_duplicate(sentence: str, target: str, threshold: float = 0.5) -> bool:
+    """Whether ``sentence`` repeats ``target`` or one of its sentences: character-3-gram
+    Jaccard at least ``threshold`` with the whole target or with one of its sentences, or
+    90% (or ``threshold``, if higher) of the sentence's 3-grams inside the target (a sentence
+    of a longer target).
+
+    >>> t = "An absolute threshold is the minimum amount of stimulus energy that must be present."
+    >>> near_duplicate("The absolute threshold is the minimum amount of stimulus energy that must be present.", t)
+    True
+    >>> near_duplicate("Absolute thresholds are measured with dim lights in dark rooms.", t)
+    False
+    """
+    a = char_ngrams(sentence)
+    if not a:
+        return True
+    whole = char_ngrams(target)
+    if len(a & whole) >= max(0.9, threshold) * len(a):
+        return True
+    for part in [target] + sentences(target):
+        b = char_ngrams(part)
+        if b and len(a & b) / len(a | b) >= threshold:
+            return True
+    return False
+
+
+def filter_evidence(evidence: Sequence[str], target: str, threshold: float = 0.5) -> list[str]:
+    """``evidence`` without the sentences that are ``target`` or near-duplicates of it
+    (:func:`near_duplicate`), order kept: what a training input may show.
+
+    >>> filter_evidence(["X is a kind of Y that Z.", "X is a kind of Y which Z.", "X helps W."],
+    ...                 "X is a kind of Y that Z.")
+    ['X helps W.']
+    """
+    return [e for e in evidence if not near_duplicate(e, target, threshold)]
+
+
+def gather_evidence(store, concepts: Iterable[str] | None = None, kinds: Sequence[str] = (
+        "definition", "use", "example", "code"), per_concept: int = 12,
+                    hide_definitions: Iterable[str] = ()) -> dict[str, list[str]]:
+    """The best ``per_concept`` evidence sentences of each concept (of ``concepts``; None:
+    all), best first, from the store's evidence index in one query (:mod:`kg.evidence`;
+    an empty dict for a store without one).
+
+    ``hide_definitions``: concepts whose glossary definitions must never reach an input
+    (held-out test concepts): a sentence equal to one of their definition's sentences
+    is dropped everywhere, and one that near-duplicates the concept's own definition is
+    dropped from that concept's evidence.
+    """
+    from kg.evidence import KINDS
+    bad = [k for k in kinds if k not in KINDS]
+    if bad:
+        raise ValueError(f"unknown evidence kind {bad[0]!r}")
+    want = None if concepts is None else set(concepts)
+    kl = ", ".join(f'"{k}"' for k in kinds)
+    rows = _q(store, f"""SELECT ?c ?text ?score ?pos WHERE {{ ?e a kgs:Evidence ; kgs:about ?c ;
+        kgs:evidenceKind ?kind ; kgs:text ?text ; kgs:score ?score ; kgs:position ?pos .
+        FILTER(?kind IN ({kl})) }}""")
+    by: dict[str, list[tuple[float, int, str]]] = {}
+    for c, text, score, pos in rows:
+        if want is not None and c not in want or not text:
             continue
-        for m in _name_re(nm).finditer(text):
-            if all(m.end() <= s or m.start() >= e for s, e, _ in marks):
-                marks.append((m.start(), m.end(), k))
-    for s, e, k in sorted(marks, reverse=True):
-        text = text[:s] + entity_token(k) + text[e:]
-    return text
+        by.setdefault(c, []).append((-float(score), int(pos), " ".join(text.split())))
+    hidden = set(hide_definitions)
+    hidden_defs: dict[str, str] = {}
+    if hidden:
+        for c, d in _q(store, "SELECT ?c ?d WHERE { ?c kgs:definition ?d }"):
+            if c in hidden and d:
+                hidden_defs[c] = " ".join(d.split())
+    exact = {s.lower() for d in hidden_defs.values() for s in sentences(d)} | \
+            {d.lower() for d in hidden_defs.values()}
+    out: dict[str, list[str]] = {}
+    for c, items in by.items():
+        seen: set[str] = set()
+        keep: list[str] = []
+        for _s, _p, text in sorted(items):
+            key = text.lower()
+            if key in seen or key in exact:
+                continue
+            if c in hidden_defs and near_duplicate(text, hidden_defs[c]):
+                continue
+            seen.add(key)
+            keep.append(text)
+            if len(keep) >= per_concept:
+                break
+        out[c] = keep
+    return out
 
 
 def target_text(pair: Pair, lin: Linearized) -> str:
@@ -262,12 +359,15 @@ def target_text(pair: Pair, lin: Linearized) -> str:
 def build_examples(store, pairs: Sequence[Pair], tok: StudentTokenizer, cfg: StudentConfig, *,
                    relevance: Callable[[str, list[str]], dict[str, float]] | None = None,
                    hide_definitions: Iterable[str] = (),
+                   evidence: Mapping[str, Sequence[str]] | None = None,
                    progress: Callable[[int, int], None] | None = None) -> list[Example]:
     """Linearise every pair (neighbourhoods fetched once per focus) and encode its target.
 
     ``relevance(focus, iris) -> {iri: score}`` orders the neighbours (None: graph order).
     ``hide_definitions``: IRIs whose definition never appears in an input (held-out test
     concepts, so that their glossary text does not leak into training through neighbours).
+    ``evidence``: each focus's evidence sentences, best first (:func:`gather_evidence`);
+    each input gets those that survive :func:`filter_evidence` against its pair's text.
     Pairs whose focus is not a node of the store are skipped.
     """
     from dataclasses import replace
@@ -294,8 +394,13 @@ def build_examples(store, pairs: Sequence[Pair], tok: StudentTokenizer, cfg: Stu
         if hidden:
             nb = replace(nb, nodes=[replace(x, definition=None) if x.iri in hidden else x
                                     for x in nb.nodes])
+        ev: list[str] = []
+        if evidence and cfg.evidence_k:
+            ref = p.text.replace("<answer>", " ")
+            ev = filter_evidence(evidence.get(p.focus, ()), ref, cfg.evidence_overlap)[: cfg.evidence_k]
         lin = linearize(nb, tok, cfg, p.task, relevance=rel, target=target,
-                        wrong=p.context.get("wrong"), question=p.context.get("question"))
+                        wrong=p.context.get("wrong"), question=p.context.get("question"),
+                        evidence=ev)
         tgt = target_text(p, lin)
         out.append(Example(p, lin, tgt, tok.encode(tgt, max_len=cfg.max_output_tokens)))
     if progress:
