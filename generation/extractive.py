@@ -398,11 +398,16 @@ class ExtractiveGenerator:
         d = self.best_definition(concept, section)
         skip = [_norm(x) for x in exclude] + ([_norm(d.text)] if d is not None else [])
         chosen = []
+        # the sentences after a short one are about the concept when it opens with its name
+        # ("The accumulator pattern is the most common. A variable is set up ..."), not when
+        # it only passes by ("With Boolean expressions in hand, ... The if statement ...")
+        subject = re.compile(rf"(?i)^(?:an?\s+|the\s+)?{_Q}{_label_re(self.labels(concept))}\b")
+        leads = lambda e: bool(subject.match(_norm(e.text)))   # noqa: E731
         for e in self._of(concept, ("definition", "use"), section):
             t = _norm(e.text)
             if is_code(e.text) or self.is_glossary(e) or len(t.split()) < 4 or _NOT_PROSE.search(t):
                 continue
-            if len(t.split()) < 8 and not self.following(e, 1, skip):
+            if len(t.split()) < 8 and not (leads(e) and self.following(e, 1, skip)):
                 continue          # a short sentence stands only with the sentences after it
             if any(t in s or overlap(t, s) >= 0.6 for s in skip + [_norm(c.text) for c in chosen]):
                 continue
@@ -415,7 +420,7 @@ class ExtractiveGenerator:
         out = []
         for e in chosen:
             out.append(e)
-            if len(_norm(e.text).split()) < 12 and len(chosen) < n:
+            if len(_norm(e.text).split()) < 12 and len(chosen) < n and leads(e):
                 out += self.following(e, n - len(chosen), skip + [_norm(c.text) for c in chosen])
         return self._extract("explanation", concept, out[:n + 2])
 

@@ -226,3 +226,11 @@ def test_this_is_called_x_takes_the_sentence_before():
     d = g.definition("urn:io")
     assert d.text == "One cannot derive what ought to be from what is. This is known as the is-ought problem."
     assert [x.paragraph for x in d.citations] == ["p1"]
+
+
+def test_a_sentence_that_only_passes_by_the_term_is_not_followed():
+    text = "With accumulator patterns in hand, a program can add things up. The if statement has a condition."
+    ev = [Ev("urn:acc", "With accumulator patterns in hand, a program can add things up.", "use", paragraph="p1")]
+    g = ExtractiveGenerator(None, LABELS.get, evidence_fn=lambda s, c, k=None, n=None: ev,
+                            text_of={"urn:s1": text}.get)
+    assert g.explanation("urn:acc").text == "With accumulator patterns in hand, a program can add things up."
