@@ -84,9 +84,10 @@ class LessonConfig:
 def _framed(c) -> str:
     """A glossary entry as a sentence (``defines``), with "“X” means Whether ..." read as
     "“X” means whether ..." and no full stop doubled after a closing quote. An entry that
-    is a sentence of its own (it names the term, or opens with "this"/"it" or a preposition:
-    "the slope ... is the derivative", "this law states ...", "of a function f ...") is
-    given after the term and a colon instead.
+    is a sentence of its own is quoted as written ("A statement describes ..."); a fragment
+    that names the term or opens with "this"/"it" or a preposition ("the slope ... is the
+    derivative", "this law states ...", "of a function f ...") is given after the term and a
+    colon instead.
 
     >>> from generation.content.graph import ConceptInfo
     >>> _framed(ConceptInfo("urn:m", "Mutability", "Whether a value can be changed in place."))
@@ -95,10 +96,14 @@ def _framed(c) -> str:
     '“Arête” means the Greek word for virtue, or “excellence.”'
     >>> _framed(ConceptInfo("urn:d", "derivative", "the slope of the tangent line is the derivative"))
     'derivative: the slope of the tangent line is the derivative.'
+    >>> _framed(ConceptInfo("urn:s", "statement", "A statement describes some action to be carried out."))
+    'A statement describes some action to be carried out.'
     """
     d = " ".join((c.definition or "").split())
-    if d and (re.search(r"(?i)(?<!\w)" + re.escape(c.label) + r"(?!\w)", d)
-              or re.match(r"(?i)(?:this|these|it|its|of|for|in|on|at|if|as|when)\b", d)):
+    names = bool(d) and bool(re.search(r"(?i)(?<!\w)" + re.escape(c.label) + r"(?!\w)", d))
+    if names and d[0].isupper() and d[-1] in ".!?”\"":
+        return d                   # a defining sentence of the text ("A statement describes ...")
+    if d and (names or re.match(r"(?i)(?:this|these|it|its|of|for|in|on|at|if|as|when)\b", d)):
         return f"{c.label}: {d}" + ("" if d[-1] in ".!?”\"" else ".")
     text = defines(c).replace(".”.", ".”")
     m = re.match(r"(“[^”]+” means )([A-Z])([a-z])", text)

@@ -18,7 +18,7 @@ from functools import lru_cache
 from generation.content.model import Diagram, LearningPath, Lesson, Quiz
 from generation.template import environment
 
-__all__ = ["render", "render_lesson", "render_quiz", "md", "shuffled", "blocks", "Block", "quoted", "FORMATS"]
+__all__ = ["render", "render_lesson", "render_quiz", "md", "shuffled", "blocks", "Block", "quoted", "md_inline", "html_inline", "FORMATS"]
 
 FORMATS = ("html", "markdown", "json")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
@@ -35,6 +35,52 @@ def md(text, indent: int = 0) -> str:
             body = "\\" + body
         lines.append("&nbsp;" * lead + body)
     return ("  \n" + " " * indent).join(lines)
+
+
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+
+
+def md_inline(text) -> str:
+    r"""``md`` for prose that may hold inline code (contract 1: `` `like this` ``): the code
+    spans stay code spans, verbatim (a Markdown renderer shows their content as text), the
+    rest is escaped.
+
+    >>> print(md_inline("Call `print(x)` *now*"))
+    Call `print(x)` \*now\*
+    """
+    out, at = [], 0
+    text = str(text)
+    for m in _CODE_SPAN.finditer(text):
+        out.append(_md_part(text[at:m.start()], at > 0))
+        out.append("`" + m.group(1) + "`")
+        at = m.end()
+    out.append(_md_part(text[at:], at > 0))
+    return "".join(out)
+
+
+def _md_part(part: str, after_code: bool) -> str:
+    """``md`` of a piece of prose; a space right after a code span stays a plain space."""
+    if not part:
+        return ""
+    lead = len(part) - len(part.lstrip(" ")) if after_code else 0
+    return " " * lead + md(part[lead:])
+
+
+def html_inline(text):
+    """Prose as escaped HTML with its inline code spans as ``<code>`` (escaped too).
+
+    >>> str(html_inline("Use `a<b` & co"))
+    'Use <code>a&lt;b</code> &amp; co'
+    """
+    from markupsafe import Markup, escape
+    out, at = [], 0
+    text = str(text)
+    for m in _CODE_SPAN.finditer(text):
+        out.append(str(escape(text[at:m.start()])))
+        out.append(f"<code>{escape(m.group(1))}</code>")
+        at = m.end()
+    out.append(str(escape(text[at:])))
+    return Markup("".join(out))
 
 
 def shuffled(items) -> list:
@@ -125,7 +171,8 @@ def render_lesson(lesson: Lesson, fmt: str = "html") -> str:
         import json
         return json.dumps(lesson.to_dict(), ensure_ascii=False, indent=2)
     name = "lesson.html.j2" if fmt == "html" else "lesson.md.j2"
-    out = _env().get_template(name).render(lesson=lesson, blocks=blocks, quoted=quoted)
+    out = _env().get_template(name).render(lesson=lesson, blocks=blocks, quoted=quoted, md_inline=md_inline,
+                                           html_inline=html_inline)
     return out if fmt == "html" else _tidy_md(out)
 
 
