@@ -205,3 +205,14 @@ def test_an_edited_quote_is_no_longer_shown_as_the_books_words(builder):
     md = render(lesson, "markdown")
     assert "\nMy own summary of the pattern.\n\nBased on: *Loop Patterns*, ¶ p1" in md
     assert "> My own summary" not in md
+
+
+def test_inline_code_stays_code_on_the_page(tiny_store):
+    from kg.evidence import rebuild_evidence
+    store = tiny_store({"f": {"label": "function"}},
+                       section_text="A function is a named block of code, such as `print(\"<hi>\")`, that runs when called.")
+    rebuild_evidence(store, "urn:t:graph")
+    lesson = build_lesson(Builder(store, similarity_kind="lexical"), "urn:t:f")
+    html, md = render(lesson, "html"), render(lesson, "markdown")
+    assert "<code>print(&#34;&lt;hi&gt;&#34;)</code>" in html
+    assert '> A function is a named block of code, such as `print("<hi>")`, that runs when called.' in md
