@@ -39,7 +39,10 @@ Limits (each a ``serve.*`` setting):
 * **at once**: ``workers`` queries run at once; the others wait ``queue_wait_s`` for a free
   worker, then get 503 with ``Retry-After``. A query running past 0.25 s drops to a low
   CPU priority and hands its slot on, so at most ``2 * workers`` queries run at once, half
-  of them slow ones at nice 15 (memory bound: ``2 * workers * query_memory_mb``). Connections are capped at
+  of them slow ones at nice 15 (memory bound: ``2 * workers * query_memory_mb``). When a
+  query still finds no free worker within 50 ms, the slow query that has run longest is
+  cut (503, ``Retry-After: 2``) to make room: under overload, slow queries are shed first
+  and quick ones keep being served. Connections are capped at
   ``max_connections`` (503 past it), a client must finish its request headers within
   ``header_timeout_s`` and its body within ``query_timeout_s``, idle keep-alive
   connections close after 5 s.
@@ -339,34 +342,100 @@ def _write_select(res, fmt: str, out: _Out, max_rows: int | None) -> tuple[int, 
     return rows, cut
 
 
-def _write_table(res, kind: str, max_rows: int | None, out: _Out) -> tuple[int, str | None]:
-    """The terminal table of kg.results (converts to rdflib, so only for small results)."""
-    logging.getLogger("rdflib").setLevel(logging.CRITICAL)   # one error line, not a traceback per value
-    from kg.results import table
-    from kg.store.base import GraphResult, SelectResult
-    from kg.store.terms import to_rdflib
+def _cell_width(s: str) -> int:
+    """Terminal columns ``s`` takes (as kg.results: wide East Asian 2, combining marks 0)."""
+    import unicodedata
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in ("W", "F") else 1
+               for c in s)
+
+
+def _clip(s: str, max_width: int = 60) -> str:
+    import unicodedata
+    if _cell_width(s) <= max_width:
+        return s
+    out, w = [], 0
+    for c in s:
+        cw = 0 if unicodedata.combining(c) else (2 if unicodedata.east_asian_width(c) in ("W", "F") else 1)
+        if w + cw > max_width - 1:
+            break
+        out.append(c)
+        w += cw
+    return "".join(out) + "…"
+
+
+_LOCAL = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
+
+
+def _short_iri(iri: str, prefixes: dict) -> str:
+    for p, ns in prefixes.items():
+        if iri.startswith(ns):
+            local = iri[len(ns):]
+            if _LOCAL.fullmatch(local) and not local.endswith("."):
+                return f"{p}:{local}"
+    return f"<{iri}>"
+
+
+def _display(t, prefixes: dict) -> str:
+    """A cell of the text table, as kg.results writes it (from pyoxigraph terms, so the
+    workers need no rdflib)."""
+    if t is None:
+        return ""
+    if isinstance(t, ox.NamedNode):
+        s = _short_iri(t.value, prefixes)
+    elif isinstance(t, ox.BlankNode):
+        s = f"_:{t.value}"
+    elif isinstance(t, ox.Literal):
+        dt = t.datatype.value
+        if t.language:
+            s = f'"{t.value}"@{t.language}'
+        elif dt == _XSD_STRING or dt in _NUMERIC or dt == _XSD + "boolean":
+            s = t.value
+        else:
+            s = f'"{t.value}"^^{_short_iri(dt, prefixes)}'
+    else:
+        s = str(t)
+    return s.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+
+
+def _write_table(res, kind: str, max_rows: int | None, out: _Out, prefixes: dict) -> tuple[int, str | None]:
+    """The terminal table of kg.results.table, for SELECT and graph results."""
     rows, cut = [], None
     if kind == "select":
-        variables = [v.value for v in res.variables]
+        header = [v.value for v in res.variables]
+        noun = "row"
         for sol in res:
             if max_rows is not None and len(rows) >= max_rows:
                 cut = "rows"
                 break
-            rows.append(tuple(to_rdflib(sol[i]) for i in range(len(variables))))
-        text = table(SelectResult(variables, rows, cut is not None))
+            rows.append([_clip(_display(sol[i], prefixes)) for i in range(len(header))])
     else:
+        header, noun = ["subject", "predicate", "object"], "triple"
         for t in res:
             if max_rows is not None and len(rows) >= max_rows:
                 cut = "rows"
                 break
-            rows.append((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
-        text = table(GraphResult(rows, cut is not None))
-    b = text.encode()
+            rows.append([_clip(_display(x, prefixes)) for x in (t.subject, t.predicate, t.object)])
+    lines = []
+    if header:
+        head = [_clip(h) for h in header]
+        widths = [max([_cell_width(head[i])] + [_cell_width(r[i]) for r in rows]) for i in range(len(head))]
+
+        def line(cells):
+            return "| " + " | ".join(c + " " * (w - _cell_width(c)) for c, w in zip(cells, widths)) + " |"
+
+        rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
+        lines = [rule, line(head), rule] + [line(r) for r in rows] + ([rule] if rows else [])
+    n = len(rows)
+    footer = f"{n} {noun}{'' if n == 1 else 's'}"
+    if cut:
+        footer += " (truncated by the result-size limit)"
+    lines.append(footer)
+    b = ("\n".join(lines) + "\n").encode()
     if not out.fits(len(b)):
         raise _NotRepresentable("the text table is over the result size limit (serve.max_result_mb); "
                                 "ask for CSV or JSON, or add a LIMIT")
     out.write(b)
-    return len(rows), cut
+    return n, cut
 
 
 _GRAPH_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
@@ -482,7 +551,7 @@ def _run_one(store, req: dict, send) -> None:
                 out.write(b"true\n" if value else b"false\n")
             rows, cut = 1, None
         elif fmt == "table":
-            rows, cut = _write_table(res, kind, max_rows, out)
+            rows, cut = _write_table(res, kind, max_rows, out, req.get("prefixes") or {})
         elif kind == "select":
             rows, cut = _write_select(res, fmt, out, max_rows)
         else:
@@ -571,6 +640,9 @@ class _Worker:
         self.watch: asyncio.TimerHandle | None = None   # demotes a query that runs long
         self.demoted = False
         self.extra_slot = False   # demoted, and its slot handed to the queue
+        self.started = 0.0        # loop time its current query started
+        self.shed = False         # killed by the pool to make room (overload)
+        self.buried = False       # killed and out of the pool
 
     async def frame(self) -> tuple[bytes, bytes]:
         try:
@@ -679,6 +751,7 @@ class _Pool:
             self._spawn_bg(to_idle=True)
 
     def _bury(self, w: _Worker) -> None:
+        w.buried = True
         if w.watch is not None:
             w.watch.cancel()
             w.watch = None
@@ -694,6 +767,8 @@ class _Pool:
 
     def _replace(self, w: _Worker) -> None:
         """``w`` is killed (time limit, death, abandoned stream); its slot is refilled."""
+        if w.buried:   # already replaced (shed by the pool, then its request noticed)
+            return
         self._bury(w)
         if self.closing:
             return
@@ -706,21 +781,48 @@ class _Pool:
         else:
             self._give_slot()
 
+    #: how long a query waits for a worker before the pool sheds a slow query for it
+    SHED_AFTER_S = 0.05
+
     async def acquire(self) -> _Worker:
         if not self.idle.empty():
             return self.idle.get_nowait()
-        try:
-            return await asyncio.wait_for(self.idle.get(), self.config.queue_wait_s)
-        except asyncio.TimeoutError:
-            raise _HTTPError(503, f"all {self.config.workers} query workers are busy; try again "
-                                  "shortly", {"Retry-After": "1"}) from None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.config.queue_wait_s
+        shed_at = loop.time() + self.SHED_AFTER_S
+        while True:
+            wait = min(deadline, shed_at) - loop.time()
+            try:
+                return await asyncio.wait_for(self.idle.get(), max(0.001, wait))
+            except asyncio.TimeoutError:
+                pass
+            if loop.time() >= deadline:
+                raise _HTTPError(503, f"all {self.config.workers} query workers are busy; try "
+                                      "again shortly", {"Retry-After": "1"})
+            self._shed_one()
+            shed_at = loop.time() + self.SHED_AFTER_S
+
+    def _shed_one(self) -> None:
+        """Overload: a query is waiting and no worker is free. Cut the slow (demoted) query
+        that has run longest, if it holds one of the ``workers`` slots: the spare takes its
+        place at once. Slow queries run their full time only while nobody waits."""
+        slow = [w for w in self.all if w.demoted and not w.extra_slot and not w.shed]
+        if not slow:
+            return
+        w = min(slow, key=lambda w: w.started)
+        w.shed = True
+        log.info("overloaded: cutting a query that has run %.1f s to serve waiting ones",
+                 asyncio.get_running_loop().time() - w.started)
+        self._replace(w)
 
     #: a query running longer than this drops to a low CPU priority (nice 15), so that the
     #: quick queries arriving meanwhile are not starved by slow ones sharing the cores
     SLOW_AFTER_S = 0.25
 
     def watch(self, w: _Worker) -> None:
-        w.watch = asyncio.get_running_loop().call_later(self.SLOW_AFTER_S, self._demote, w)
+        loop = asyncio.get_running_loop()
+        w.started = loop.time()
+        w.watch = loop.call_later(self.SLOW_AFTER_S, self._demote, w)
 
     def _demote(self, w: _Worker) -> None:
         """``w``'s query has run past SLOW_AFTER_S: lower its CPU priority and, while fewer
@@ -1200,7 +1302,7 @@ async def _query(request, srv: SparqlServer, sparql: str, params: dict[str, list
            "limits": {"max_depth": cfg.max_depth, "max_chain": cfg.max_chain,
                       "max_bytes": cfg.max_query_bytes,
                       "allowed_endpoints": list(cfg.allowed_endpoints)},
-           "prefixes": PREFIXES if fmt in ("turtle", "trig", "rdfxml") else None}
+           "prefixes": PREFIXES if fmt in ("turtle", "trig", "rdfxml", "table") else None}
     pool = srv.pool
     worker = await pool.acquire()
     pool.watch(worker)
@@ -1243,6 +1345,11 @@ async def _query(request, srv: SparqlServer, sparql: str, params: dict[str, list
                               "operator for a longer serve.query_timeout_s",
                          {"Retry-After": "1"}) from None
     except _WorkerDied:
+        if worker.shed:   # cut early by the pool to serve quicker queries
+            released = True
+            raise _HTTPError(503, "the server is overloaded and cut this slow query early to serve "
+                                  "quicker ones; retry later, or narrow the query",
+                             {"Retry-After": "2"}) from None
         try:
             code = await asyncio.wait_for(worker.proc.wait(), 2)
         except asyncio.TimeoutError:
