@@ -156,3 +156,15 @@ def write_results(store: Store, results: list[ImportResult]) -> list[ImportSumma
 def import_sources(store: Store, paths: Iterable[str | Path], **kw) -> list[ImportSummary]:
     """Parse, check and write sources: everything lands or nothing does."""
     return write_results(store, parse_sources(paths, **kw))
+
+
+def import_into_workspace(ws, paths: Iterable[str | Path], *, fmt: str | None = None, validate: bool = True,
+                          progress: Progress | None = None, log: Log | None = None) -> list[ImportSummary]:
+    """Import sources into a workspace's store with its settings (``import.max_file_mb``):
+    what ``kgstudio import`` and the studio's Workspace page both run."""
+    results = parse_sources(paths, fmt=fmt, max_file_mb=ws.settings["import.max_file_mb"], validate=validate,
+                            progress=progress, log=log)
+    if log:
+        log("writing to the store (one transaction)")
+    with ws.open_store() as store:
+        return write_results(store, results)

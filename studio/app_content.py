@@ -19,7 +19,7 @@ from kg.errors import KGStudioError
 from kg.neighbourhood import _rows
 from ontology.namespaces import CONTENT_GRAPH, INFERRED_GRAPH, KGS, RDFS, REVIEWS_GRAPH, SUGGESTIONS_GRAPH
 from studio.app_jobs import get_job, start_job
-from studio.app_state import shared_store
+from studio.app_state import shared_store, store_version
 
 _IGNORED = {str(CONTENT_GRAPH), str(REVIEWS_GRAPH), str(SUGGESTIONS_GRAPH), str(INFERRED_GRAPH)}
 _builders: dict[Path, tuple[tuple, object]] = {}
@@ -28,33 +28,32 @@ _lock = threading.Lock()
 build_lock = threading.RLock()
 
 
-_fp_cache: dict[Path, tuple[float, tuple]] = {}
-#: seconds a fingerprint is reused: every page run checks it, and on a large store the
-#: per-graph count is not free; an import shows up in the builder this much later at most
+_fp_cache: dict[Path, tuple[object, tuple]] = {}
+#: seconds a fingerprint is reused on a store without a version (a remote endpoint): every
+#: page run checks it, and the per-graph count is not free on a large store
 FINGERPRINT_TTL_S = 3.0
 
 
 def graph_fingerprint(ws) -> tuple:
     """What a warm builder depends on: the triple count of every graph that is not
-    generated content, reviews or suggestions, and the model files' times."""
+    generated content, reviews or suggestions, and the model files' times. The counts
+    are taken again only when the shared store's version changes (a write)."""
     import time
-    now = time.monotonic()
+    version = store_version(shared_store(ws))
+    stamp = ("v", version) if version is not None else ("t", time.monotonic() // FINGERPRINT_TTL_S)
     got = _fp_cache.get(ws.root)
-    if got is not None and now - got[0] < FINGERPRINT_TTL_S:
-        return got[1]
-    fp = _fingerprint(ws)
-    _fp_cache[ws.root] = (now, fp)
-    return fp
+    if got is None or got[0] != stamp:
+        got = (stamp, _graph_counts(ws))
+        _fp_cache[ws.root] = got
+    files = tuple(p.stat().st_mtime if p.exists() else 0.0
+                  for p in (Path(ws.models_dir) / "teacher" / "teacher.pt", Path(ws.models_dir) / "student"))
+    return got[1] + files
 
 
-def _fingerprint(ws) -> tuple:
+def _graph_counts(ws) -> tuple:
     store = shared_store(ws)
-    counts = tuple(sorted((g, int(float(n))) for g, n in _rows(
+    return tuple(sorted((g, int(float(n))) for g, n in _rows(
         store, "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g") if g not in _IGNORED))
-    files = []
-    for p in (Path(ws.models_dir) / "teacher" / "teacher.pt", Path(ws.models_dir) / "student"):
-        files.append(p.stat().st_mtime if p.exists() else 0.0)
-    return counts + tuple(files)
 
 
 def ready_builder(ws):

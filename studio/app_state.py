@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 from pathlib import Path
+
+import streamlit as st
 
 from kg.errors import KGStudioError, WorkspaceError
 from kg.store.base import Store
@@ -27,10 +28,6 @@ from kg.workspace import Workspace
 
 #: environment variable ``kgstudio studio`` sets to the workspace folder
 WORKSPACE_ENV = "KGSTUDIO_WORKSPACE"
-
-_lock = threading.Lock()
-_stores: dict[Path, Store] = {}
-
 
 class _SharedHandle:
     """A store proxy whose ``close()`` does nothing: the process-wide handle stays open."""
@@ -58,22 +55,27 @@ class StudioWorkspace(Workspace):
         return _SharedHandle(shared_store(self))
 
 
+@st.cache_resource(show_spinner=False, on_release=lambda store: store.close())
+def _open_store(root: str) -> Store:
+    return Workspace(root).open_store(in_memory=True)
+
+
 def shared_store(ws: Workspace) -> Store:
-    """The one store handle of this process for ``ws`` (opened on first use)."""
-    with _lock:
-        store = _stores.get(ws.root)
-        if store is None:
-            store = Workspace.open_store(ws, in_memory=True)
-            _stores[ws.root] = store
-        return store
+    """The one store handle of this process for ``ws`` (opened on first use; a
+    ``st.cache_resource`` shared by every session)."""
+    return _open_store(str(ws.root))
 
 
 def release_store(root: str | Path) -> None:
     """Close and forget the shared handle of a workspace (tests; switching away)."""
-    with _lock:
-        store = _stores.pop(Path(root).resolve(), None)
-    if store is not None:
-        store.close()
+    _open_store.clear(str(Path(root).resolve()))
+
+
+def store_version(store: Store) -> int | None:
+    """A number that changes whenever the shared handle's contents do (its count of writes,
+    :class:`kg.store.embedded.MirroredStore`), or None for stores written by others too
+    (a remote endpoint), whose readers must not cache."""
+    return getattr(store, "version", None)
 
 
 def open_workspace(path: str | Path) -> StudioWorkspace:

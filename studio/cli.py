@@ -127,7 +127,7 @@ def init_cmd(directory: Path, remote: str | None, update_url: str | None):
 @workspace_option
 @user_errors
 def import_cmd(workspace, paths, fmt, demo, no_validate, quiet):
-    from kg.importing import parse_sources, write_results
+    from kg.importing import import_into_workspace
     paths = list(paths)
     if demo:
         from kg.demo import demo_curriculum_path
@@ -138,12 +138,10 @@ def import_cmd(workspace, paths, fmt, demo, no_validate, quiet):
     log = (lambda m: None) if quiet else (lambda m: click.echo(m, err=True))
     t0 = time.perf_counter()
     try:
-        results = parse_sources(paths, fmt=fmt, max_file_mb=workspace.settings["import.max_file_mb"],
-                                validate=not no_validate, progress=bars, log=log)
+        summaries = import_into_workspace(workspace, paths, fmt=fmt, validate=not no_validate, progress=bars,
+                                          log=log)
     finally:
         bars.close()
-    with workspace.open_store() as store:
-        summaries = write_results(store, results)
     for s in summaries:
         counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in s.counts.items() if v)
         click.echo(f"{s.source}: {s.triples} triples ({s.added} added, {s.removed} removed)"

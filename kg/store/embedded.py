@@ -287,11 +287,15 @@ class MirroredStore(EmbeddedStore):
     leaves both unchanged. The copy costs the time of reading the store once at open
     (about 10 s and a few hundred MB per million triples). Only this process may write to
     the disk store while the mirror is open (the store's lock already ensures that).
+
+    ``version`` counts the writes made through this handle: since no other process writes
+    while it is open, an unchanged version means unchanged contents (readers cache on it).
     """
 
     kind = "embedded"
 
     def __init__(self, path: str | Path):
+        self.version = 0
         self._disk = EmbeddedStore(path)
         self.path = self._disk.path
         self._store = ox.Store()
@@ -306,19 +310,23 @@ class MirroredStore(EmbeddedStore):
     def update(self, sparql: str) -> None:
         self._disk.update(sparql)
         super().update(sparql)
+        self.version += 1
 
     def replace_graphs(self, graphs: dict[str, str | bytes]) -> list[GraphChange]:
         report = self._disk.replace_graphs(graphs)
         super().replace_graphs(graphs)
+        self.version += 1
         return report
 
     def add_to_graph(self, graph: str, ntriples: str | bytes) -> None:
         self._disk.add_to_graph(graph, ntriples)
         super().add_to_graph(graph, ntriples)
+        self.version += 1
 
     def load_file(self, path: str | Path, graph: str, *, fmt: str | None = None) -> None:
         self._disk.load_file(path, graph, fmt=fmt)
         super().load_file(path, graph, fmt=fmt)
+        self.version += 1
 
     def _recover(self) -> None:  # the disk store recovers itself when it opens
         pass

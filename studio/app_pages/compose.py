@@ -161,7 +161,8 @@ def _triples_md(triples) -> str:
                        for t in triples[:12]) or "(no input triples)"
 
 
-edit_tab, preview_tab = st.tabs(["Edit", "Preview"])
+# the edits stay on the page whichever tab is in view; the preview is built only when shown
+edit_tab, preview_tab = st.tabs(["Edit", "Preview"], key="compose_tab", on_change="rerun")
 with edit_tab:
     if isinstance(item, Lesson):
         keys = [f"para::{iri}::{base}::{i}" for i in range(len(item.paragraphs))]
@@ -266,9 +267,10 @@ with edit_tab:
             st.session_state["compose_msg"] = ("error", str(e))
         st.rerun()
     c_b.page_link("app_pages/review.py", label="Open the review queue")
-with preview_tab:
-    if isinstance(item, Diagram):      # Markdown carries it as Mermaid, which st.markdown does not draw
-        st.graphviz_chart(item.dot, width="stretch")
-        ui.text(item.text_alternative)
-    else:
-        st.markdown(render(item, "markdown"))
+if preview_tab.open:
+    with preview_tab:
+        if isinstance(item, Diagram):      # Markdown carries it as Mermaid, which st.markdown does not draw
+            st.graphviz_chart(item.dot, width="stretch")
+            ui.text(item.text_alternative)
+        else:
+            st.markdown(render(item, "markdown"))

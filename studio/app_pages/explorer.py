@@ -1,6 +1,7 @@
 """Graph explorer: find concepts by label, see a node's neighbourhood drawn as a graph, its
 definition, sections, objectives and items, follow links, and the prerequisite DAG and
-learning path to a concept (kg.neighbourhood, studio.app_logic)."""
+learning path to a concept (kg.neighbourhood, studio.app_logic). Only the tab in view is
+built."""
 from __future__ import annotations
 
 import streamlit as st
@@ -60,12 +61,14 @@ if center.type == "concept" and st.button("Compose for this concept", key="explo
     st.session_state["compose_focus"] = center.iri
     st.switch_page("app_pages/compose.py")
 
-graph_tab, list_tab, dag_tab = st.tabs(["Neighbourhood", "Linked nodes", "Prerequisites and learning path"])
-with graph_tab:
+
+def show_graph() -> None:
     st.graphviz_chart(neighbourhood_dot(nb), width="stretch")
     if nb.truncated:
         st.caption("Only the 40 nearest nodes are drawn.")
-with list_tab:
+
+
+def show_links() -> None:
     rel_of = {}
     for e in nb.edges:
         if e.source == center.iri:
@@ -82,14 +85,24 @@ with list_tab:
             c1.markdown(S.md_escape(n.label or S.short_iri(n.iri)) +
                         (f" — *{S.md_escape(rel_of.get(n.iri, ''))}*" if rel_of.get(n.iri) else ""))
             c2.button("Open", key=f"open_{kind}_{i}", on_click=go, args=(n.iri,))
-with dag_tab:
+
+
+def show_prerequisites() -> None:
     if center.type != "concept":
         st.caption("Prerequisites are between concepts; open a concept to see them.")
-    else:
-        dag = prerequisite_dag(store, center.iri)
-        if len(dag.nodes) <= 1:
-            st.info("This concept requires nothing: it can be learned first.")
-        else:
-            st.graphviz_chart(dag_dot(dag), width="stretch")
-            st.markdown("**Learning path** (every concept after the ones it requires):")
-            st.markdown("\n".join(f"{k}. {S.md_escape(dag.nodes[i])}" for k, i in enumerate(dag.path, 1)))
+        return
+    dag = prerequisite_dag(store, center.iri)
+    if len(dag.nodes) <= 1:
+        st.info("This concept requires nothing: it can be learned first.")
+        return
+    st.graphviz_chart(dag_dot(dag), width="stretch")
+    st.markdown("**Learning path** (every concept after the ones it requires):")
+    st.markdown("\n".join(f"{k}. {S.md_escape(dag.nodes[i])}" for k, i in enumerate(dag.path, 1)))
+
+
+tabs = st.tabs(["Neighbourhood", "Linked nodes", "Prerequisites and learning path"], key="explorer_tab",
+               on_change="rerun")
+for k, (tab, show) in enumerate(zip(tabs, (show_graph, show_links, show_prerequisites))):
+    if tab.open or (tab.open is None and k == 0):     # only the tab in view is built
+        with tab:
+            show()

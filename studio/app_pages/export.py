@@ -93,4 +93,5 @@ for i, p in enumerate(files[:20]):
     a, b = st.columns([4, 1])
     a.markdown(f"{S.md_escape(p.name)} · {p.stat().st_size / 1024:.1f} KiB · "
                f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime(p.stat().st_mtime))} UTC")
-    b.download_button("Download", Path(p).read_bytes(), file_name=p.name, key=f"export_dl_{i}")
+    # the bytes are read when the button is clicked, not on every run of the page
+    b.download_button("Download", lambda p=Path(p): p.read_bytes(), file_name=p.name, key=f"export_dl_{i}")

@@ -1,22 +1,26 @@
 """Models: the teacher's and the student's status, metrics and training curves; train or
-retrain with progress; which checkpoint produced which items (gnn.checkpoint, PROV-O)."""
+retrain with progress; which checkpoint produced which items (gnn.status, gnn.retrain,
+generation.student.status, PROV-O).
+
+First render: the status and headline metrics. Curves, all metrics and the provenance
+table are drawn when their expander is opened (charts cost about a second to build)."""
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
+from gnn.retrain import retrain_teacher
+from studio import app_data as D
 from studio import app_state as S
 from studio import app_ui as ui
 from studio.app_jobs import JobRunning, get_job, start_job
-from studio.app_logic import items_per_agent, retrain_teacher, student_status, teacher_status
 
 st.title("Models")
 ws = ui.need_workspace()
-store = S.shared_store(ws)
 
 # ---- teacher ------------------------------------------------------------------------------
 st.subheader("GNN teacher")
-t = teacher_status(ws)
+t = D.teacher_status(ws)
 job = get_job(ws.root, "retrain")
 c1, c2, c3 = st.columns([1, 1, 2])
 epochs = c1.number_input("Epochs", 1, 1000, int((t.get("config") or {}).get("epochs", 100)), key="models_epochs")
@@ -49,31 +53,37 @@ else:
         col.metric(name, f"{v:.3f}" if isinstance(v, (int, float)) else "–")
     curve = t.get("curve") or []
     if curve:
-        df = pd.DataFrame(curve).set_index("epoch")
-        st.markdown("**Training curves**")
-        st.line_chart(df[[c for c in df.columns if c.startswith("loss")]])
-        val = [c for c in df.columns if c.startswith("val_") and c.endswith("auc")]
-        if val:
-            st.line_chart(df[val])
-    with st.expander("All metrics"):
-        st.json({k: v for k, v in m.items() if not isinstance(v, dict)})
+        with st.expander("Training curves", key="models_curves", on_change="rerun") as box:
+            if box.open:
+                df = pd.DataFrame(curve).set_index("epoch")
+                st.line_chart(df[[c for c in df.columns if c.startswith("loss")]])
+                val = [c for c in df.columns if c.startswith("val_") and c.endswith("auc")]
+                if val:
+                    st.line_chart(df[val])
+    with st.expander("All metrics", key="models_all_metrics", on_change="rerun") as box:
+        if box.open:
+            st.json({k: v for k, v in m.items() if not isinstance(v, dict)})
 
 # ---- student ------------------------------------------------------------------------------
 st.subheader("Student generator")
-s = student_status(ws)
+s = D.student_status(ws)
 if not s["available"]:
     st.info(S.md_escape(s["message"]))
 else:
     st.caption(S.md_escape(s["message"]))
-    if s.get("metrics"):
-        st.json(s["metrics"])
-    if s.get("curve"):
-        st.line_chart(pd.DataFrame(s["curve"]).set_index(s.get("curve_x", "step")))
+    if s.get("metrics") or s.get("curve"):
+        with st.expander("Student metrics and curve", key="models_student", on_change="rerun") as box:
+            if box.open:
+                if s.get("metrics"):
+                    st.json(s["metrics"])
+                if s.get("curve"):
+                    st.line_chart(pd.DataFrame(s["curve"]).set_index(s.get("curve_x", "step")))
 
 # ---- provenance -----------------------------------------------------------------------------
-st.subheader("What each checkpoint produced")
-rows = items_per_agent(store)
-if rows:
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
-else:
-    st.caption("Nothing generated or suggested by a model yet.")
+with st.expander("What each checkpoint produced", key="models_provenance", on_change="rerun") as box:
+    if box.open:
+        rows = D.items_per_checkpoint(ws)
+        if rows:
+            st.dataframe(pd.DataFrame(rows), hide_index=True)
+        else:
+            st.caption("Nothing generated or suggested by a model yet.")

@@ -75,15 +75,17 @@ b[3].button("Submit for review", key="review_submit", on_click=_act, args=("subm
 if not who:
     st.warning("Enter your name in the sidebar: every review records who made it.")
 
-preview, history, compare = st.tabs(["Preview", "History", "Compare versions"])
-with preview:
+
+def show_preview() -> None:
     shown = repo.get(iri)
     if isinstance(shown, Diagram):     # Markdown carries it as Mermaid, which st.markdown does not draw
         st.graphviz_chart(shown.dot, width="stretch")
         ui.text(shown.text_alternative)
     else:
         st.markdown(render(shown, "markdown"))
-with history:
+
+
+def show_history() -> None:
     st.dataframe(pd.DataFrame([{"version": m.version, "state at save": m.state.value, "author": m.author,
                                 "saved": m.created_at, "generator": m.generator, "comment": m.comment}
                                for m in repo.history(iri)]), hide_index=True)
@@ -94,16 +96,25 @@ with history:
                                    for r in reviews]), hide_index=True)
     else:
         st.caption("No review decisions yet.")
-with compare:
+
+
+def show_compare() -> None:
     versions = [m.version for m in repo.history(iri)]
     if len(versions) < 2:
         st.caption("Only one version so far.")
-    else:
-        c1, c2 = st.columns(2)
-        va = c1.selectbox("Version", versions, index=len(versions) - 2, key="review_va")
-        vb = c2.selectbox("against version", versions, index=len(versions) - 1, key="review_vb")
-        ta, tb = render(repo.get(iri, version=va), "markdown"), render(repo.get(iri, version=vb), "markdown")
-        c1.markdown(ta)
-        c2.markdown(tb)
-        diff = "\n".join(difflib.unified_diff(ta.splitlines(), tb.splitlines(), f"v{va}", f"v{vb}", lineterm=""))
-        st.code(diff or "(no differences)", language="diff")
+        return
+    c1, c2 = st.columns(2)
+    va = c1.selectbox("Version", versions, index=len(versions) - 2, key="review_va")
+    vb = c2.selectbox("against version", versions, index=len(versions) - 1, key="review_vb")
+    ta, tb = render(repo.get(iri, version=va), "markdown"), render(repo.get(iri, version=vb), "markdown")
+    c1.markdown(ta)
+    c2.markdown(tb)
+    diff = "\n".join(difflib.unified_diff(ta.splitlines(), tb.splitlines(), f"v{va}", f"v{vb}", lineterm=""))
+    st.code(diff or "(no differences)", language="diff")
+
+
+tabs = st.tabs(["Preview", "History", "Compare versions"], key="review_tab", on_change="rerun")
+for k, (tab, show) in enumerate(zip(tabs, (show_preview, show_history, show_compare))):
+    if tab.open or (tab.open is None and k == 0):     # only the tab in view is built
+        with tab:
+            show()

@@ -1,20 +1,25 @@
 """Prerequisite suggestions: the teacher's proposed edges with confidence and evidence;
 accept, reject or skip (written to the KG's decisions graph with who and when); retrain
-the teacher with the decisions in the background (gnn.suggest, studio.app_logic)."""
+the teacher with the decisions in the background (gnn.suggest, kg.decisions,
+kg.prereq_evidence, gnn.retrain). The evidence of a suggestion is gathered when its
+expander is opened (the first undecided one is open)."""
 from __future__ import annotations
 
 import streamlit as st
 
+from gnn.retrain import retrain_teacher
+from kg.decisions import ACCEPTED, REJECTED, SKIPPED, list_suggestions, record_decision
+from kg.prereq_evidence import evidence
+from studio import app_data as D
 from studio import app_state as S
 from studio import app_ui as ui
 from studio.app_jobs import JobRunning, get_job, start_job
-from studio.app_logic import (ACCEPTED, REJECTED, SKIPPED, evidence, explorer_link, list_suggestions,
-                              record_decision, retrain_teacher, teacher_path)
+from studio.app_logic import explorer_link
 
 st.title("Prerequisite suggestions")
 ws = ui.need_workspace()
 store = S.shared_store(ws)
-trained = teacher_path(ws).is_file()
+trained = D.teacher_trained(ws)
 
 c1, c2 = st.columns(2)
 suggest_job = get_job(ws.root, "suggest")
@@ -86,7 +91,10 @@ if not chosen:
 for i, r in enumerate(chosen[(page_no - 1) * per_page: page_no * per_page]):
     state = r.decision.status if r.decision else "undecided"
     title = f"{r.a_label} requires {r.b_label} · confidence {r.score:.2f} · {state}"
-    with st.expander(S.md_escape(title), expanded=(i == 0 and state == "undecided")):
+    with st.expander(S.md_escape(title), expanded=(i == 0 and state == "undecided"),
+                     key=f"sugg_open_{r.iri}", on_change="rerun") as box:
+        if not box.open:
+            continue
         ev = evidence(store, r.a, r.b)
         st.markdown(f"[{S.md_escape(r.a_label)}]({explorer_link(r.a)}) needs "
                     f"[{S.md_escape(r.b_label)}]({explorer_link(r.b)}) first, says the teacher "

@@ -1,6 +1,10 @@
 """Workspace: open or create a workspace, import curricula (upload, server path or the demo)
 in the background with progress and the validation report, then graph statistics,
-curricular analytics and gap reports (kg.importing, kg.stats, kg.analytics)."""
+curricular analytics and gap reports (kg.importing, kg.stats, kg.analytics).
+
+First render: the import controls and the graph's headline figures (cached per store
+version, studio.app_data). The tables, the analytics and the gap details are built when
+their expander is opened; only the import tab in view runs."""
 from __future__ import annotations
 
 import re
@@ -9,12 +13,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from kg.analytics import curriculum_metrics, gap_report
-from kg.stats import graph_stats
+from kg.importing import import_into_workspace
+from studio import app_data as D
 from studio import app_state as S
 from studio import app_ui as ui
 from studio.app_jobs import JobRunning, get_job, start_job
-from studio.app_logic import import_job
 
 st.title("Workspace")
 
@@ -39,16 +42,25 @@ with st.expander("Open or create a workspace", expanded=ui.workspace_dir() is No
             ui.error(e)
 
 ws = ui.need_workspace()
-store = S.shared_store(ws)
 
 # ---- import ------------------------------------------------------------------------------
 st.subheader("Import curricula")
 job = get_job(ws.root, "import")
 
 
+def _import(job, paths: list[Path], validate: bool) -> list[dict]:
+    def progress(what: str, done: int, total: int):
+        job.report(0.05 + 0.7 * (done / total if total else 0), f"{what}: {done}/{total}")
+    job.report(0.02, f"reading {len(paths)} source(s)")
+    summaries = import_into_workspace(ws, paths, validate=validate, progress=progress,
+                                      log=lambda m: job.report(None, m))
+    return [{"source": s.source, "title": s.title, "format": s.format, "triples": s.triples,
+             "added": s.added, "removed": s.removed, **s.counts} for s in summaries]
+
+
 def _start(paths: list[Path], validate: bool) -> None:
     try:
-        start_job(ws.root, "import", lambda j: import_job(ws, j, paths, validate=validate))
+        start_job(ws.root, "import", lambda j: _import(j, paths, validate))
         st.rerun()
     except JobRunning as e:
         ui.error(e)
@@ -56,26 +68,30 @@ def _start(paths: list[Path], validate: bool) -> None:
 
 busy = job is not None and job.running
 validate = st.checkbox("Validate against the SHACL shapes", value=True, key="imp_validate")
-t_up, t_path, t_demo = st.tabs(["Upload a file", "A path on this machine", "Demo curriculum"])
-with t_up:
-    up = st.file_uploader("Native YAML, CASE JSON, Curricular Analytics CSV or BNCC file",
-                          type=["yaml", "yml", "json", "csv"], key="imp_upload")
-    if st.button("Import the uploaded file", key="imp_upload_go", disabled=busy or up is None):
-        dest = ws.root / "imports"
-        dest.mkdir(exist_ok=True)
-        name = re.sub(r"[^A-Za-z0-9._-]+", "_", up.name).lstrip(".") or "upload"
-        target = dest / name
-        target.write_bytes(up.getvalue())
-        _start([target], validate)
-with t_path:
-    src = st.text_input("File or folder (OpenStax CNXML books are folders)", key="imp_path")
-    if st.button("Import from path", key="imp_path_go", disabled=busy or not src):
-        _start([Path(src)], validate)
-with t_demo:
-    st.write("Foundations of Programming: 8 chapters, 68 concepts, 71 review questions.")
-    if st.button("Import the demo curriculum", key="imp_demo", disabled=busy):
-        from kg.demo import demo_curriculum_path
-        _start([demo_curriculum_path()], validate)
+t_up, t_path, t_demo = st.tabs(["Upload a file", "A path on this machine", "Demo curriculum"],
+                               key="imp_tabs", on_change="rerun")
+if t_up.open is not False:
+    with t_up:
+        up = st.file_uploader("Native YAML, CASE JSON, Curricular Analytics CSV or BNCC file",
+                              type=["yaml", "yml", "json", "csv"], key="imp_upload")
+        if st.button("Import the uploaded file", key="imp_upload_go", disabled=busy or up is None):
+            dest = ws.root / "imports"
+            dest.mkdir(exist_ok=True)
+            name = re.sub(r"[^A-Za-z0-9._-]+", "_", up.name).lstrip(".") or "upload"
+            target = dest / name
+            target.write_bytes(up.getvalue())
+            _start([target], validate)
+if t_path.open:
+    with t_path:
+        src = st.text_input("File or folder (OpenStax CNXML books are folders)", key="imp_path")
+        if st.button("Import from path", key="imp_path_go", disabled=busy or not src):
+            _start([Path(src)], validate)
+if t_demo.open:
+    with t_demo:
+        st.write("Foundations of Programming: 8 chapters, 68 concepts, 71 review questions.")
+        if st.button("Import the demo curriculum", key="imp_demo", disabled=busy):
+            from kg.demo import demo_curriculum_path
+            _start([demo_curriculum_path()], validate)
 
 ui.show_job(job, label="Import")
 if job is not None and job.state == "done" and job.result:
@@ -84,7 +100,7 @@ if job is not None and job.state == "failed":
     st.caption("Nothing was written: an import lands whole or not at all. Fix the source and import again.")
 
 # ---- statistics ------------------------------------------------------------------------
-stats = graph_stats(store)
+stats = D.graph_stats(ws)
 sources = [g for g in stats["graphs"] if "/graph/source/" in g]
 st.subheader("The graph")
 if not sources:
@@ -96,38 +112,44 @@ c[0].metric("Triples", f"{stats['triples']:,}")
 c[1].metric("Concepts", stats["concepts"]["total"])
 c[2].metric("Concepts without definition", stats["concepts"]["without_definition"])
 c[3].metric("Sources", len(sources))
-left, right = st.columns(2)
-left.dataframe(pd.DataFrame([{"node type": k, "nodes": v} for k, v in stats["nodes"].items() if v]),
-               hide_index=True)
-right.dataframe(pd.DataFrame([{"relation": k, "edges": v} for k, v in stats["edges"].items() if v]),
-                hide_index=True)
-st.dataframe(pd.DataFrame([{"named graph": g.rsplit("/graph/", 1)[-1], "triples": n}
-                           for g, n in stats["graphs"].items()]), hide_index=True)
-st.dataframe(pd.DataFrame([{"curriculum": cu["label"], "concepts": cu["concepts"], "iri": cu["iri"]}
-                           for cu in stats["curricula"]]), hide_index=True)
+with st.expander("Nodes, relations, named graphs and curricula", key="ws_tables", on_change="rerun") as box:
+    if box.open:
+        left, right = st.columns(2)
+        left.dataframe(pd.DataFrame([{"node type": k, "nodes": v} for k, v in stats["nodes"].items() if v]),
+                       hide_index=True)
+        right.dataframe(pd.DataFrame([{"relation": k, "edges": v} for k, v in stats["edges"].items() if v]),
+                        hide_index=True)
+        st.dataframe(pd.DataFrame([{"named graph": g.rsplit("/graph/", 1)[-1], "triples": n}
+                                   for g, n in stats["graphs"].items()]), hide_index=True)
+        st.dataframe(pd.DataFrame([{"curriculum": cu["label"], "concepts": cu["concepts"], "iri": cu["iri"]}
+                                   for cu in stats["curricula"]]), hide_index=True)
 
 # ---- analytics and gaps --------------------------------------------------------------------
-st.subheader("Curricular analytics")
-metrics = curriculum_metrics(store)["curricula"]
-if not metrics:
-    st.caption("No degree plans with courses: blocking/delay factors and complexity apply to "
-               "Curricular Analytics CSV imports.")
-for m in metrics:
-    st.markdown(f"**{S.md_escape(m.get('name') or m['iri'])}**")
-    if m.get("error"):
-        st.warning(S.md_escape(m["error"]))
-        continue
-    st.dataframe(pd.DataFrame([{"metric": k, "total": m["totals"].get(k), "max": m["max"].get(k)}
-                               for k in m["totals"]]), hide_index=True)
-    st.dataframe(pd.DataFrame(m["per_course"]).drop(columns=["iri"], errors="ignore"), hide_index=True)
+with st.expander("Curricular analytics: blocking and delay factors, complexity", key="ws_analytics",
+                 on_change="rerun") as box:
+    if box.open:
+        metrics = D.curriculum_metrics(ws)
+        if not metrics:
+            st.caption("No degree plans with courses: blocking/delay factors and complexity apply to "
+                       "Curricular Analytics CSV imports.")
+        for m in metrics:
+            st.markdown(f"**{S.md_escape(m.get('name') or m['iri'])}**")
+            if m.get("error"):
+                st.warning(S.md_escape(m["error"]))
+                continue
+            st.dataframe(pd.DataFrame([{"metric": k, "total": m["totals"].get(k), "max": m["max"].get(k)}
+                                       for k in m["totals"]]), hide_index=True)
+            st.dataframe(pd.DataFrame(m["per_course"]).drop(columns=["iri"], errors="ignore"), hide_index=True)
 
 st.subheader("Gaps")
-for g in gap_report(store)["curricula"]:
+for i, g in enumerate(D.gap_report(ws)):
     counts = g["counts"]
     st.markdown(f"**{S.md_escape(g['name'])}**: {counts['used_before_defined']} concept(s) used "
                 f"before defined, {counts['objectives_never_assessed']} objective(s) never "
                 f"assessed, {counts['concepts_never_taught']} concept(s) never taught.")
-    with st.expander("Details"):
+    with st.expander("Details", key=f"ws_gaps_{i}", on_change="rerun") as box:
+        if not box.open:
+            continue
         if g["used_before_defined"]:
             st.dataframe(pd.DataFrame([{"concept": x["label"], "first used in": x["first_used_in"]["label"],
                                         "defined in": x["defined_in"]["label"]}

@@ -1,5 +1,5 @@
 """The studio's page-support logic without a browser: drawings escape text, the learning
-path respects every prerequisite, decisions are versioned, jobs report failures."""
+path respects every prerequisite, jobs report failures (decisions: tests/kg/test_decisions.py)."""
 from __future__ import annotations
 
 import pytest
@@ -26,15 +26,6 @@ def test_dot_labels_are_escaped():
     dot = L.neighbourhood_dot(nb)
     assert 'label="say \\"hi\\" \\\\l <script>\\n(concept)"' in dot
     assert "n0 -> n1 [label=\"definedIn\"]" in dot
-
-
-def test_decision_needs_a_name_and_a_known_status(store):
-    rows = L.list_suggestions(store)
-    r = rows[-1]
-    with pytest.raises(L.BadDecision, match="say who you are"):
-        L.record_decision(store, r.a, r.b, L.SKIPPED, "  ")
-    with pytest.raises(L.BadDecision, match="unknown decision"):
-        L.record_decision(store, r.a, r.b, "maybe", "Ana")
 
 
 def test_read_only_check():

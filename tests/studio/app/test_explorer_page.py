@@ -23,8 +23,13 @@ def test_search_and_open_a_concept(app):
     assert at.header[0].value == "Loop"
     assert any("control structure" in m.value for m in at.markdown)
     dots = at.get("graphviz_chart")
-    assert len(dots) == 2                      # neighbourhood + prerequisite DAG
+    assert len(dots) == 1                      # the neighbourhood: only the tab in view is built
     assert "Boolean expression" in dots[0].proto.spec
+    at.session_state["explorer_tab"] = "Prerequisites and learning path"
+    at.run()
+    assert not at.exception
+    dag = at.get("graphviz_chart")
+    assert len(dag) == 1 and dag[0].proto.spec.startswith("digraph P {")
     # learning path: prerequisites first, the concept last
     path = [m.value for m in at.markdown if m.value.startswith("1. ")][0].splitlines()
     assert path[-1].endswith("Loop") and len(path) > 3
@@ -33,6 +38,8 @@ def test_search_and_open_a_concept(app):
 def test_follow_a_link_and_arrive_by_url(app):
     at = app("app_pages/explorer.py", node=LOOP).run()
     assert at.header[0].value == "Loop"
+    at.session_state["explorer_tab"] = "Linked nodes"
+    at.run()
     open_buttons = [b for b in at.button if b.key and b.key.startswith("open_section_")]
     assert open_buttons
     open_buttons[0].click().run()

@@ -51,5 +51,8 @@ def test_submit_approve_with_comment_and_compare(app, demo_ws, store):
     at.multiselect(key="review_states").set_value(["approved"]).run()
     at.selectbox(key="review_item").set_value(iri).run()
     assert at.button(key="review_submit").disabled        # an approved item is not resubmitted
+    assert not at.code                                     # only the tab in view is built
+    at.session_state["review_tab"] = "Compare versions"
+    at.run()
     diff = at.code[0].value
     assert diff.startswith("--- v1") and "+Second version text." in diff

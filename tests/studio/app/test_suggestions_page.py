@@ -4,7 +4,7 @@ background."""
 from __future__ import annotations
 
 from studio.app_jobs import get_job
-from studio.app_logic import decisions, list_suggestions
+from kg.decisions import decisions, list_suggestions
 
 
 def test_suggestions_with_evidence(app, store):

@@ -2,6 +2,8 @@
 import in the background with progress, and a failed import shown as a message."""
 from __future__ import annotations
 
+import pytest
+
 from studio import app_state
 from studio.app_jobs import get_job
 
@@ -34,6 +36,11 @@ def test_create_then_import_the_demo_in_the_background(app, tmp_path, monkeypatc
     at.button(key="ws_create").click().run()
     assert not at.exception and (target / "kgstudio.toml").is_file()
     assert any("Nothing imported yet" in i for i in _texts(at, "info"))
+    assert at.button(key="imp_upload_go").label == "Import the uploaded file"
+    with pytest.raises(KeyError):              # only the tab in view is built
+        at.button(key="imp_demo")
+    at.session_state["imp_tabs"] = "Demo curriculum"
+    at.run()
     at.button(key="imp_demo").click().run()
     job = get_job(target.resolve(), "import")
     assert job is not None
@@ -51,6 +58,8 @@ def test_a_bad_source_is_a_message_and_writes_nothing(app, tmp_path, monkeypatch
     ws = app_state.create_workspace(tmp_path / "ws")
     monkeypatch.setenv("KGSTUDIO_WORKSPACE", str(ws.root))
     at = app().run()
+    at.session_state["imp_tabs"] = "A path on this machine"
+    at.run()
     at.text_input(key="imp_path").input(str(bad)).run()
     at.button(key="imp_path_go").click().run()
     get_job(ws.root, "import").wait(60)

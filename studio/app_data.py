@@ -1,0 +1,89 @@
+"""What the pages read, cached for the whole studio process (``st.cache_data``) and keyed on
+the shared store's version (:func:`studio.app_state.store_version`: its count of writes),
+so a page's first render in a new session costs a dictionary lookup, and any write
+(an import, a decision, a review, new suggestions) is seen on the next run. Stores written
+by other processes too (a remote endpoint) have no version and are read every time.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from studio.app_state import shared_store, store_version
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _by_version(what: str, root: str, version: int, _store):  # noqa: ARG001 - root and version: the key
+    return _READERS[what](_store)
+
+
+def _cached(fn):
+    """``fn(store)`` cached on (function, workspace, store version)."""
+    def read(ws):
+        store = shared_store(ws)
+        version = store_version(store)
+        return fn(store) if version is None else _by_version(fn.__name__, str(ws.root), version, store)
+    _READERS[fn.__name__] = fn
+    read.__doc__ = f"{fn.__name__.lstrip('_')} of the workspace's store (cached per store version)."
+    return read
+
+
+_READERS: dict = {}
+
+
+def _graph_stats(store):
+    from kg.stats import graph_stats
+    return graph_stats(store)
+
+
+def _curriculum_metrics(store):
+    from kg.analytics import curriculum_metrics
+    return curriculum_metrics(store)["curricula"]
+
+
+def _gap_report(store):
+    from kg.analytics import gap_report
+    return gap_report(store)["curricula"]
+
+
+def _items_per_checkpoint(store):
+    from gnn.status import items_per_checkpoint
+    return items_per_checkpoint(store)
+
+
+graph_stats = _cached(_graph_stats)
+curriculum_metrics = _cached(_curriculum_metrics)
+gap_report = _cached(_gap_report)
+items_per_checkpoint = _cached(_items_per_checkpoint)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _teacher_status(root: str, checkpoint_mtime: float, version: int | None) -> dict:  # noqa: ARG001 - the key
+    from gnn.status import teacher_status as status
+    from studio.app_state import open_workspace
+    return status(open_workspace(root))
+
+
+def teacher_status(ws) -> dict:
+    """:func:`gnn.status.teacher_status`, loaded again only when the checkpoint file or
+    the store changes (loading the checkpoint and hashing the graph take seconds)."""
+    from gnn.status import teacher_path
+    p = teacher_path(ws)
+    mtime = p.stat().st_mtime if p.is_file() else 0.0
+    version = store_version(shared_store(ws))
+    if version is None:
+        from gnn.status import teacher_status as status
+        return status(ws)
+    return _teacher_status(str(ws.root), mtime, version)
+
+
+def student_status(ws) -> dict:
+    """:func:`generation.student.status.student_status` (reads two small files)."""
+    from generation.student.status import student_status as status
+    return status(ws)
+
+
+def teacher_trained(ws) -> bool:
+    from gnn.status import teacher_path
+    return Path(teacher_path(ws)).is_file()
