@@ -17,7 +17,8 @@ snapshot is never stale while the checkpoint is valid.
 One generation: the focus's neighbourhood, ordered by the teacher's relevance (the
 teacher's node embeddings stored in the checkpoint; no GNN runs), linearised
 (:mod:`generation.student.linearize`), decoded greedily (:mod:`generation.student.decoding`;
-beam search through ``generate`` when ``num_beams`` > 1) under
+beam search through ``generate`` when ``num_beams`` > 1, except for a student with a copy
+head, which ``generate`` cannot run: it decodes greedily whatever ``num_beams`` says) under
 :class:`generation.student.grounding.GroundedLogitsProcessor`, then checked: an output that
 still names a concept outside the input is decoded again with the offending tokens banned
 (twice at most), and what still fails is cut sentence by sentence. Placeholders are filled
@@ -107,11 +108,14 @@ def _generate(model: StudentModel, tok: StudentTokenizer, lins: Sequence[Lineari
         from transformers import LogitsProcessorList
         procs = LogitsProcessorList([GroundedLogitsProcessor(
             tok, [len(x.entities) for x in lins], banned, num_beams)])
+    if model.copy is not None:           # generate() knows nothing of the copy head: greedy only
+        num_beams = 1
     if num_beams == 1:                   # the plain loop: same output, far less overhead per token
         from generation.student.decoding import default_processors, greedy_decode
         seqs, lp = greedy_decode(model.seq2seq, ids.to(device), att.to(device), max_new_tokens=max_new,
                                  eos_id=tok.eos_id, pad_id=tok.pad_id, processors=default_processors(
-                                     cfg.no_repeat_ngram, cfg.repetition_penalty, procs))
+                                     cfg.no_repeat_ngram, cfg.repetition_penalty, procs),
+                                 copy=model.copy)
         return [s.tolist() for s in seqs], lp.tolist()
     out = model.seq2seq.generate(input_ids=ids.to(device), attention_mask=att.to(device),
                                  num_beams=num_beams, max_new_tokens=max_new, do_sample=False,

@@ -121,15 +121,17 @@ class _T5Steps:
             x = x + c.o(a.transpose(1, 2).reshape(B, 1, H * dk))
             d = ff.DenseReluDense
             x = x + d.wo(torch.relu(d.wi(self._norm(ff.layer_norm, x))))
-        x = self._norm(self.final, x) * self.scale
+        x = self._norm(self.final, x)
+        self.hidden = x[:, 0, :]                                                     # (B, d), for a copy head
         self.t += 1
-        return self.lm_head(x)[:, 0, :]                                              # (B, V)
+        return self.lm_head(x * self.scale)[:, 0, :]                                 # (B, V)
 
 
 @torch.inference_mode()
 def greedy_decode(seq2seq, input_ids: Tensor, attention_mask: Tensor, *, max_new_tokens: int,
                   eos_id: int = 1, pad_id: int = 0, start_id: int = 0, min_new_tokens: int = 0,
-                  processors: Sequence = (), fast: bool | None = None) -> tuple[Tensor, Tensor]:
+                  processors: Sequence = (), fast: bool | None = None,
+                  copy=None) -> tuple[Tensor, Tensor]:
     """Greedy decoding of a ``transformers`` encoder-decoder.
 
     Shapes: ``input_ids``/``attention_mask`` (B, L) -> sequences (B, 1 + t) with t <=
@@ -137,6 +139,9 @@ def greedy_decode(seq2seq, input_ids: Tensor, attention_mask: Tensor, *, max_new
     log-probabilities (B,). ``min_new_tokens`` forbids ``</s>`` before that many tokens
     (a fixed-length output, for timing). ``fast``: the written-out T5 step (:class:`_T5Steps`;
     default: when the model is a relu T5 in eval mode), else ``transformers``' forward.
+    ``copy``: a :class:`generation.student.model.CopyHead`; each step's scores are then the
+    log-probabilities of its mixture of the vocabulary with the copy attention over
+    ``input_ids`` (the processors act on those).
     """
     B = input_ids.size(0)
     device = input_ids.device
@@ -149,14 +154,26 @@ def greedy_decode(seq2seq, input_ids: Tensor, attention_mask: Tensor, *, max_new
     last = seqs
     fast = _T5Steps.eligible(seq2seq) if fast is None else fast
     steps = _T5Steps(seq2seq, enc.last_hidden_state, attention_mask, max_new_tokens) if fast else None
+    keys = copy.keys(enc.last_hidden_state) if copy is not None else None           # (B, L, d)
     for step in range(max_new_tokens):
         if steps is not None:
             scores = steps(last[:, -1]).float()                                     # (B, V)
+            hidden = steps.hidden if copy is not None else None                     # (B, d)
+        elif copy is not None:                  # whole prefix again (no cache): the slow path
+            cfg = seq2seq.config
+            h = seq2seq.get_decoder()(input_ids=seqs, encoder_hidden_states=enc.last_hidden_state,
+                                      encoder_attention_mask=attention_mask,
+                                      use_cache=False).last_hidden_state[:, -1, :]  # (B, d)
+            scale = cfg.d_model ** -0.5 if getattr(cfg, "scale_decoder_outputs", cfg.tie_word_embeddings) else 1.0
+            scores, hidden = seq2seq.lm_head(h * scale).float(), h
         else:
             out = seq2seq(encoder_outputs=enc, attention_mask=attention_mask, decoder_input_ids=last,
                           past_key_values=past, use_cache=True)
             past = out.past_key_values
             scores = out.logits[:, -1, :].float()                                   # (B, V)
+        if copy is not None:
+            scores = copy.mix(hidden[:, None, :], enc.last_hidden_state, input_ids, attention_mask,
+                              scores[:, None, :], keys)[:, 0, :].float()            # (B, V) log-probs
         if step < min_new_tokens:
             scores[:, eos_id] = torch.finfo(scores.dtype).min
         for proc in processors:

@@ -14,6 +14,28 @@ plus the two small heads distillation needs.
   ordered pair of pooled states, so at run time the student scores prerequisites with no
   GNN (:meth:`StudentModel.prereq_logits`).
 
+* :class:`CopyHead` (``cfg.copy_head``): a copy/pointer mechanism after See et al. 2017,
+  "Get To The Point": at each output step a copy attention over the input tokens (its own
+  query/key projections of the decoder's final state and the encoder states), a
+  generation probability ``p_gen = sigmoid(w . [h_t, c_t] + b)`` from the decoder state
+  h_t and the attended context c_t, and the output distribution
+  ``P(w) = p_gen * softmax(logits)(w) + (1 - p_gen) * sum_{i: x_i = w} a_t,i``. The input's
+  tokens are in the vocabulary (one BPE for input and output), so no extended vocabulary is
+  needed. The loss is the negative log of that mixture; greedy decoding mixes the same way
+  (:func:`generation.student.decoding.greedy_decode`).
+
+Why (a) a copy head on this T5 and not (b) an encoder-decoder started from all-MiniLM-L6-v2
+(issue 12 asks to measure and choose). Measured on 2 shared CPU cores
+(``benchmarks/copy_choice.py``; figures in ``benchmarks/results/copy_choice.json``):
+COPY_CHOICE_FIGURES
+(b) is not chosen for the CPU path: a BERT2BERT start has 49M parameters (9x the student),
+one step of batch 16 x 192 tokens took 3.0 s here against about COPY_STEP_S s for the copy
+student, so a CPU budget buys a tenth of the steps; it brings a WordPiece vocabulary
+without our placeholders and graph tokens (the tokenizer, the checkpoint format and
+grounded decoding would all change); and its decoder still has to learn to copy through
+cross-attention, which the pointer gives at once. (b) remains the candidate for a GPU
+budget (``pretrained_path`` loads a local seq2seq checkpoint).
+
 T5 (Raffel et al. 2020) rather than BART because its relative position buckets need no
 learned position table, so the input budget can change without retraining, and its
 pre-norm blocks train stably from scratch at small widths. The demo size (3+3 layers,
@@ -34,11 +56,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from generation.config import StudentConfig, StudentConfigError
 
-__all__ = ["build_model", "StudentModel", "count_params", "t5_config"]
+__all__ = ["build_model", "StudentModel", "CopyHead", "count_params", "t5_config"]
 
 
 def t5_config(cfg: StudentConfig, vocab_size: int):
@@ -94,6 +117,54 @@ def build_model(cfg: StudentConfig, vocab_size: int):
     return model
 
 
+class CopyHead(nn.Module):
+    """The pointer of See et al. 2017 (module docstring): mixes the vocabulary distribution
+    with a copy attention over the input tokens.
+
+    >>> h = CopyHead(8); torch.manual_seed(0) is not None
+    True
+    >>> logp = h.mix(torch.randn(1, 2, 8), torch.randn(1, 3, 8), torch.tensor([[5, 6, 1]]),
+    ...              torch.ones(1, 3), torch.randn(1, 2, 10))
+    >>> logp.shape, bool(torch.allclose(logp.exp().sum(-1), torch.ones(1, 2)))
+    (torch.Size([1, 2, 10]), True)
+    """
+
+    def __init__(self, d: int):
+        super().__init__()
+        self.q = nn.Linear(d, d, bias=False)
+        self.k = nn.Linear(d, d, bias=False)
+        self.gate = nn.Linear(2 * d, 1)
+        self.scale = d ** -0.5
+
+    def keys(self, enc: Tensor) -> Tensor:
+        """Copy-attention keys of the encoder states, (B, L, d) (computed once a decode)."""
+        return self.k(enc)
+
+    def gate_and_attention(self, h: Tensor, enc: Tensor, attention_mask: Tensor,
+                           keys: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        """``p_gen`` (B, T, 1) and the copy attention (B, T, L) (shapes as :meth:`mix`)."""
+        keys = self.keys(enc) if keys is None else keys
+        att = (self.q(h) @ keys.transpose(1, 2)) * self.scale                      # (B, T, L)
+        att = att.masked_fill(attention_mask[:, None, :] == 0, torch.finfo(att.dtype).min)
+        a = att.softmax(-1)                                                          # (B, T, L)
+        ctx = a @ enc                                                                # (B, T, d)
+        return torch.sigmoid(self.gate(torch.cat([h, ctx], -1))), a
+
+    def mix(self, h: Tensor, enc: Tensor, input_ids: Tensor, attention_mask: Tensor,
+            logits: Tensor, keys: Tensor | None = None) -> Tensor:
+        """Log-probabilities of the mixture, (B, T, V).
+
+        Shapes: ``h`` (B, T, d) decoder final states, ``enc`` (B, L, d), ``input_ids`` and
+        ``attention_mask`` (B, L), ``logits`` (B, T, V) of the vocabulary head.
+        """
+        p_gen, a = self.gate_and_attention(h, enc, attention_mask, keys)
+        B, T, V = logits.shape
+        copy = logits.new_zeros((B, T, V)).scatter_add_(
+            -1, input_ids[:, None, :].expand(B, T, input_ids.size(1)), a)            # (B, T, V)
+        p = p_gen * logits.float().softmax(-1) + (1 - p_gen) * copy
+        return p.clamp_min(1e-9).log()
+
+
 class StudentModel(nn.Module):
     """Seq2seq model + auxiliary prerequisite head + projection to teacher embeddings.
 
@@ -114,6 +185,7 @@ class StudentModel(nn.Module):
         self.aux = nn.Sequential(nn.Linear(4 * d, d), nn.GELU(), nn.Linear(d, 1))
         self.teacher_dim = int(teacher_dim)
         self.proj = nn.Linear(d, teacher_dim) if teacher_dim else None
+        self.copy = CopyHead(d) if getattr(cfg, "copy_head", False) else None
 
     @property
     def d_model(self) -> int:
@@ -134,6 +206,17 @@ class StudentModel(nn.Module):
         w = span_mask.to(enc.dtype)                                     # (B, N, L)
         return (w @ enc) / w.sum(-1, keepdim=True).clamp(min=1.0)       # (B, N, d)
 
+    def decode_states(self, enc: Tensor, attention_mask: Tensor, labels: Tensor) -> tuple[Tensor, Tensor]:
+        """Teacher-forced decoder: its final states (B, T, d), after the final norm, and the
+        vocabulary logits (B, T, V), for ``labels`` (B, T) with -100 where ignored."""
+        s2s = self.seq2seq
+        dec_in = s2s._shift_right(labels)                                   # (B, T), -100 -> pad
+        h = s2s.get_decoder()(input_ids=dec_in, encoder_hidden_states=enc,
+                              encoder_attention_mask=attention_mask, use_cache=False).last_hidden_state
+        cfg = s2s.config
+        scale = cfg.d_model ** -0.5 if getattr(cfg, "scale_decoder_outputs", cfg.tie_word_embeddings) else 1.0
+        return h, s2s.lm_head(h * scale)
+
     def prereq_logits(self, h_a: Tensor, h_b: Tensor) -> Tensor:
         """Logit of *a requires b* from pooled states (..., d), (..., d) -> (...)."""
         x = torch.cat([h_a, h_b, h_a * h_b, (h_a - h_b).abs()], dim=-1)  # (..., 4d)
@@ -145,7 +228,8 @@ class StudentModel(nn.Module):
 
         Shapes: ``input_ids``/``attention_mask`` (B, L); ``labels`` (B, T) with -100 or
         pad ignored; ``span_mask`` (B, N, L). Returns a dict with ``enc`` (B, L, d),
-        ``logits`` (B, T, V) and ``lm_loss`` (scalar) when labels are given, ``spans``
+        ``logits`` (B, T, V; log-probabilities of the copy mixture when the model has a
+        copy head) and ``lm_loss`` (scalar) when labels are given, ``spans``
         (B, N, d) and ``proj`` (B, N, teacher_dim) when a span mask is given.
         """
         enc = self.encode(input_ids, attention_mask)                    # (B, L, d)
@@ -153,9 +237,16 @@ class StudentModel(nn.Module):
         if labels is not None:
             from transformers.modeling_outputs import BaseModelOutput
             labels = labels.masked_fill(labels == 0, -100)              # pad -> ignored
-            r = self.seq2seq(encoder_outputs=BaseModelOutput(last_hidden_state=enc),
-                             attention_mask=attention_mask, labels=labels)
-            out["logits"], out["lm_loss"] = r.logits, r.loss          # (B, T, V), ()
+            if self.copy is None:
+                r = self.seq2seq(encoder_outputs=BaseModelOutput(last_hidden_state=enc),
+                                 attention_mask=attention_mask, labels=labels)
+                out["logits"], out["lm_loss"] = r.logits, r.loss      # (B, T, V), ()
+            else:
+                h, logits = self.decode_states(enc, attention_mask, labels)         # (B, T, d), (B, T, V)
+                logp = self.copy.mix(h, enc, input_ids, attention_mask, logits)     # (B, T, V)
+                out["logits"] = logp
+                out["lm_loss"] = F.nll_loss(logp.reshape(-1, logp.size(-1)), labels.reshape(-1),
+                                            ignore_index=-100)
         if span_mask is not None:
             spans = self.span_states(enc, span_mask)                    # (B, N, d)
             out["spans"] = spans

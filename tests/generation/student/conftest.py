@@ -89,7 +89,7 @@ def overfit(tiny_store):
     from generation.student.model import StudentModel
     from generation.student.pairs import build_examples, corpus_texts, curriculum_pairs
     from generation.student.tokenizer import StudentTokenizer
-    cfg = tiny_cfg(max_steps=70, lr=6e-3, alpha=0.0, beta=0.0)
+    cfg = tiny_cfg(max_steps=70, lr=6e-3, alpha=0.0, beta=0.0, copy_head=False)   # the plain T5 path
     tok = StudentTokenizer.train(corpus_texts(tiny_store), cfg.vocab_size)
     ex = build_examples(tiny_store, curriculum_pairs(tiny_store, ["definition"]), tok, cfg)
     torch.manual_seed(0)
