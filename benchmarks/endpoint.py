@@ -1,7 +1,7 @@
 """Benchmark of ``kgstudio serve`` beside ``oxigraph serve`` (issue 18): a clean mix and a
 hostile mix, on the same small generated store, loopback only, every loop bounded.
 
-* clean mix: ``--clients`` keep-alive clients (``studio.loadgen``) for ``--seconds`` sending
+* clean mix: ``--clients`` keep-alive clients (``tests/support/loadgen.py``) for ``--seconds`` sending
   small lookups, first to ``kgstudio serve``, then to ``oxigraph serve`` over the same store
   folder (one after the other: the store's lock admits one writer);
 * hostile mix: the same clients with 5% of the requests (1 in 20) replaced by slow, huge
@@ -54,7 +54,7 @@ import pyoxigraph as ox  # noqa: E402
 from _common import write_results  # noqa: E402
 from kg.iris import source_graph  # noqa: E402
 from kg.synthetic import n_concepts_for, synthetic_curriculum  # noqa: E402
-from studio.loadgen import run_load  # noqa: E402
+from tests.support.loadgen import run_load  # noqa: E402
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 KGS = "https://w3id.org/kgstudio/ns#"

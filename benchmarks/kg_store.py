@@ -193,7 +193,7 @@ def bench_openstax(metrics: dict, rows: list) -> None:
 
 
 def bench_serve(store_dir: Path, workspace: Path, clients: int, seconds: float, queries: list[str]) -> dict:
-    from studio.loadgen import run_load
+    from tests.support.loadgen import run_load
     out = {}
     port = free_port()
     env = dict(os.environ, PYTHONUNBUFFERED="1")

@@ -33,7 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._common import machine, table, write_results  # noqa: E402
-from studio.app_testing import Studio, launch_chromium, wait_generator_ready, wait_idle  # noqa: E402
+from tests.support.studio_browser import Studio, launch_chromium, wait_generator_ready, wait_idle  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [("workspace", "Workspace"), ("explorer", "Graph explorer"), ("suggestions", "Prerequisite suggestions"),
@@ -67,7 +67,7 @@ def baseline(browser, tmp: Path, repeats: int) -> list[float]:
     """First render of a one-line Streamlit app, measured the same way: the framework's own
     cost on this machine (loading the frontend in a new browser context, the websocket)."""
     import subprocess
-    from studio.app_testing import free_port
+    from tests.support.studio_browser import free_port
     app = tmp / "hello.py"
     app.write_text(BASELINE_APP)
     port = free_port()

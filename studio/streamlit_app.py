@@ -1,6 +1,6 @@
 """The studio's router: page setup, the sidebar (workspace, who you are), ``st.navigation``
 over the pages in ``studio/app_pages/`` and ``page.run()``. Pages are thin; what they
-compute lives in ``kg/``, ``gnn/``, ``generation/`` and ``studio/app_logic.py``.
+compute lives in ``kg/``, ``gnn/`` and ``generation/`` (what only the studio shows: ``studio/app_logic.py``).
 
 Run it with ``kgstudio studio -w DIR`` (which calls ``streamlit run`` on this file).
 """

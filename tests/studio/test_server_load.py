@@ -10,7 +10,7 @@ import urllib.parse
 
 import pytest
 
-from studio.loadgen import run_load
+from tests.support.loadgen import run_load
 from studio.server import make_server
 from tests.studio.test_server import C, KGS, PATHOLOGICAL, SIMPLE, SKOS, http_get, load_demo, q
 

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from studio import cli_app
-from studio.app_testing import free_port
+from tests.support.studio_browser import free_port
 from studio.cli import cli
 
 ROOT = Path(cli_app.__file__).resolve().parent.parent

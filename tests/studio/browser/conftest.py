@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from studio.app_testing import CHROMIUM, Studio, launch_chromium, wait_generator_ready
+from tests.support.studio_browser import CHROMIUM, Studio, launch_chromium, wait_generator_ready
 
 
 def _need(ok: bool, why: str) -> None:

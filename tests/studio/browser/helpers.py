@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from studio.app_testing import ROOT, wait_idle
+from tests.support.studio_browser import ROOT, wait_idle
 
 SHOTS = ROOT / "test-artifacts" / "studio-screenshots"
 
