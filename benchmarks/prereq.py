@@ -826,6 +826,10 @@ def select_by_validation(by_mode: dict) -> list[dict]:
     return out
 
 
+HEADLINE_SUFFIXES = ("precision", "recall", "f1", "f1_leakfree", "precision_leakfree", "recall_leakfree",
+                     "f1_leakfree_norev", "ece", "ece_raw", "val_f1", "val_auc")
+
+
 def summarize(results: dict, infos: dict, folds: list[int], cfgs: dict, *, write: bool = True) -> dict:
     """Metrics and tables from per-fold results ``{ds: {mode: [fold result, ...]}}``."""
     for ds in list(results):
@@ -863,8 +867,9 @@ def summarize(results: dict, infos: dict, folds: list[int], cfgs: dict, *, write
             chosen = max(full, key=vkey)
             text_only = [m for m in ("text", "plain") if m in full]
             metrics[f"{ds}_chosen_mode"] = chosen
-            for k in [k for k in list(metrics) if k.startswith(f"{ds}_{chosen}_")]:
-                metrics[f"{ds}_" + k[len(f"{ds}_{chosen}_"):]] = metrics[k]
+            for name in HEADLINE_SUFFIXES:
+                if f"{ds}_{chosen}_{name}" in metrics:
+                    metrics[f"{ds}_{name}"] = metrics[f"{ds}_{chosen}_{name}"]
             if text_only:
                 best_text = max(text_only, key=vkey)
                 metrics[f"{ds}_textonly_chosen_mode"] = best_text
