@@ -69,6 +69,7 @@ from decimal import Decimal
 from typing import Hashable, Iterable, Sequence, TypeVar
 
 from kg.cycles import find_cycle
+from ontology.cycles import topological_order
 from kg.store.base import Store
 from ontology.namespaces import INFERRED_GRAPH, KGS, SUGGESTIONS_GRAPH
 
@@ -115,14 +116,8 @@ def requisite_metrics(nodes: Sequence[N], edges: Iterable[tuple[N, N]], *, quart
         succ[a].add(b)
         pred[b].add(a)
 
-    # topological order (Kahn); leftovers mean a cycle
-    indeg = [len(p) for p in pred]
-    order = [i for i in range(n) if indeg[i] == 0]
-    for i in order:  # the list grows while we walk it
-        for j in sorted(succ[i]):
-            indeg[j] -= 1
-            if indeg[j] == 0:
-                order.append(j)
+    # topological order; a short one means a cycle
+    order = topological_order(range(n), dict(enumerate(pred)))
     if len(order) < n:
         cycle = find_cycle((nodes[a], nodes[b]) for a in range(n) for b in succ[a])
         raise RequisiteCycle(cycle or [])

@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from kg.neighbourhood import Neighbourhood, _info, _iri, _rows
 from kg.store.base import Store
+from ontology.cycles import topological_order
 from ontology.namespaces import ID, KGS
 
 # ---- drawing --------------------------------------------------------------------------
@@ -93,16 +94,11 @@ def prerequisite_dag(store: Store, focus: str, limit: int = 200) -> PrereqDag:
     edges = [(a, b) for a, b in edges if a in keep and b in keep]
     info = _info(store, iris)
     labels = {i: (info.get(i, (None, None, None))[1] or i.rsplit("/", 1)[-1]) for i in iris}
-    needs = {i: set() for i in iris}
+    needs: dict[str, set[str]] = {i: set() for i in iris}
     for a, b in edges:
         needs[a].add(b)
-    path, done = [], set()
-    while len(path) < len(iris):
-        ready = sorted((i for i in iris if i not in done and needs[i] <= done), key=lambda i: (labels[i].lower(), i))
-        if not ready:  # a cycle (import refuses them, decisions could add one): stop there
-            break
-        path.append(ready[0])
-        done.add(ready[0])
+    # a cycle (imports refuse them, decisions could add one) ends the path where it starts
+    path = topological_order(iris, needs, key=lambda i: (labels[i].lower(), i))
     return PrereqDag(focus, labels, edges, path)
 
 

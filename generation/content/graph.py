@@ -23,6 +23,7 @@ from generation.base import Triple
 from kg.errors import PrerequisiteCycle
 from kg.neighbourhood import NodeNotFound, node_types
 from kg.store.base import Store
+from ontology.cycles import find_cycle, topological_order
 from ontology.namespaces import BLOOM, KGS, RDFS, SKOS
 
 __all__ = ["GraphView", "ConceptInfo", "SectionInfo", "SourceItem", "ObjectiveInfo", "topo_order", "resolve_scope",
@@ -91,33 +92,17 @@ def _pref(values: list[tuple[str, str]]) -> str:
 
 def topo_order(nodes, requires: dict[str, set[str]], key=None) -> list[str]:
     """``nodes`` ordered so that every prerequisite (``requires[n]`` inside ``nodes``)
-    comes before ``n``; ties broken by ``key`` (default: the IRI). Kahn's algorithm.
+    comes before ``n``; ties broken by ``key`` (default: the IRI)
+    (:func:`ontology.cycles.topological_order`); a cycle raises :class:`PrerequisiteCycle`.
 
     >>> topo_order(["c", "b", "a"], {"c": {"b"}, "b": {"a"}})
     ['a', 'b', 'c']
     """
-    import heapq
     nodes = list(dict.fromkeys(nodes))
-    inside = set(nodes)
-    key = key or (lambda n: n)
-    need = {n: {p for p in requires.get(n, ()) if p in inside and p != n} for n in nodes}
-    users: dict[str, list[str]] = defaultdict(list)
-    for n, ps in need.items():
-        for p in ps:
-            users[p].append(n)
-    heap = [(key(n), n) for n in nodes if not need[n]]
-    heapq.heapify(heap)
-    out = []
-    while heap:
-        _, n = heapq.heappop(heap)
-        out.append(n)
-        for u in users[n]:
-            need[u].discard(n)
-            if not need[u]:
-                heapq.heappush(heap, (key(u), u))
+    out = topological_order(nodes, requires, (lambda n: (key(n), n)) if key else None)
     if len(out) != len(nodes):
-        from kg.cycles import find_cycle
-        rest = [n for n in nodes if n not in set(out)]
+        inside, placed = set(nodes), set(out)
+        rest = [n for n in nodes if n not in placed]
         cyc = find_cycle([(n, p) for n in rest for p in requires.get(n, ()) if p in inside])
         raise PrerequisiteCycle(cyc or rest)
     return out
