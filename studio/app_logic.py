@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+from kg.dot import dot_graph
 from kg.neighbourhood import Neighbourhood, _info, _iri, _rows
 from kg.store.base import Store
 from ontology.cycles import topological_order
@@ -23,16 +24,6 @@ from ontology.namespaces import ID, KGS
 TYPE_COLOURS = {"concept": "#cfe2ff", "objective": "#d1e7dd", "section": "#fff3cd",
                 "chapter": "#ffe5d0", "item": "#f8d7da", "course": "#e2d9f3",
                 "competency": "#d2f4ea", "curriculum": "#e9ecef", "resource": "#f1f3f5"}
-
-
-def dot_string(text: str) -> str:
-    """``text`` as a Graphviz quoted string: quotes and backslashes escaped (so ``\\l`` or
-    ``"`` in a label stays text), newlines kept as line breaks.
-
-    >>> dot_string('a "b" <script>\\\\')
-    '"a \\\\"b\\\\" <script>\\\\\\\\"'
-    """
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
 def _wrap(text: str, width: int = 22) -> str:
@@ -51,18 +42,14 @@ def neighbourhood_dot(nb: Neighbourhood) -> str:
     """A DOT drawing of a neighbourhood: nodes coloured by type, the centre bold, one
     arrow per edge labelled with its relation."""
     ids = {n.iri: f"n{i}" for i, n in enumerate(nb.nodes)}
-    out = ["digraph G {", '  graph [rankdir=LR, fontsize=10];',
-           '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=10];',
-           '  edge [fontname="Helvetica", fontsize=8, color="#777777"];']
-    for n in nb.nodes:
-        lab = _wrap(n.label or n.iri.rsplit("/", 1)[-1]) + f"\n({n.type})"
-        extra = ", penwidth=2.5" if n.iri == nb.center else ""
-        out.append(f"  {ids[n.iri]} [label={dot_string(lab)}, fillcolor={dot_string(TYPE_COLOURS.get(n.type, '#ffffff'))}{extra}];")
-    for e in nb.edges:
-        if e.source in ids and e.target in ids:
-            out.append(f"  {ids[e.source]} -> {ids[e.target]} [label={dot_string(e.relation)}];")
-    out.append("}")
-    return "\n".join(out)
+    nodes = [(ids[n.iri], {"label": _wrap(n.label or n.iri.rsplit("/", 1)[-1]) + f"\n({n.type})",
+                           "fillcolor": TYPE_COLOURS.get(n.type, "#ffffff"),
+                           **({"penwidth": 2.5} if n.iri == nb.center else {})}) for n in nb.nodes]
+    edges = [(ids[e.source], ids[e.target], {"label": e.relation}) for e in nb.edges
+             if e.source in ids and e.target in ids]
+    return dot_graph("G", nodes, edges, graph={"rankdir": "LR", "fontsize": 10},
+                     node={"shape": "box", "style": "rounded,filled", "fontname": "Helvetica", "fontsize": 10},
+                     edge={"fontname": "Helvetica", "fontsize": 8, "color": "#777777"})
 
 
 def explorer_link(iri: str) -> str:
@@ -106,16 +93,11 @@ def dag_dot(dag: PrereqDag) -> str:
     """DOT of a prerequisite DAG, prerequisites at the top, the focus at the bottom."""
     ids = {iri: f"p{i}" for i, iri in enumerate(dag.nodes)}
     order = {iri: k + 1 for k, iri in enumerate(dag.path)}
-    out = ["digraph P {", "  graph [rankdir=BT];",
-           '  node [shape=box, style="rounded,filled", fillcolor="#cfe2ff", fontname="Helvetica", fontsize=10];']
-    for iri, lab in dag.nodes.items():
-        text = (f"{order[iri]}. " if iri in order else "") + _wrap(lab)
-        extra = ", penwidth=2.5" if iri == dag.focus else ""
-        out.append(f"  {ids[iri]} [label={dot_string(text)}{extra}];")
-    for a, b in dag.edges:
-        out.append(f"  {ids[b]} -> {ids[a]};")
-    out.append("}")
-    return "\n".join(out)
+    nodes = [(ids[iri], {"label": (f"{order[iri]}. " if iri in order else "") + _wrap(lab),
+                         **({"penwidth": 2.5} if iri == dag.focus else {})}) for iri, lab in dag.nodes.items()]
+    return dot_graph("P", nodes, [(ids[b], ids[a], {}) for a, b in dag.edges], graph={"rankdir": "BT"},
+                     node={"shape": "box", "style": "rounded,filled", "fillcolor": "#cfe2ff",
+                           "fontname": "Helvetica", "fontsize": 10})
 
 
 # ---- SPARQL page ------------------------------------------------------------------------

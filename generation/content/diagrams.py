@@ -26,6 +26,7 @@ import subprocess
 import time
 
 from generation.content.model import Diagram, ItemMeta, LearningPath
+from kg.dot import dot_graph, dot_string  # noqa: F401 - dot_string: part of this module's API
 from kg.errors import KGStudioError
 
 __all__ = ["concept_map", "prerequisite_dag", "learning_path_diagram", "course_structure",
@@ -33,13 +34,6 @@ __all__ = ["concept_map", "prerequisite_dag", "learning_path_diagram", "course_s
 
 _REL_TEXT = {"requires": "is needed for", "relatedTo": "is related to", "partOf": "contains",
              "step": "then"}
-
-
-def dot_string(text: str) -> str:
-    """``text`` as a DOT quoted string (safe for any input)."""
-    body = str(text).replace("\\", "\\\\").replace('"', '\\"')
-    body = body.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
-    return f'"{body}"'
 
 
 _MERMAID = {'"': "#quot;", "#": "#35;", "&": "#amp;", "<": "#lt;", ">": "#gt;", "|": "#124;",
@@ -80,37 +74,37 @@ def _make(kind: str, scope: str, title: str, nodes: list[tuple[str, str]], edges
     labels = dict(nodes)
     highlight = highlight or set()
     node_shape = node_shape or {}
-    d = [f"digraph kgstudio {{", f"  graph [rankdir={rankdir}, label={dot_string(title)}, labelloc=t, "
-         'fontname="Helvetica"];', '  node [shape=box, style="rounded,filled", fillcolor="#f4f4f0", fontname="Helvetica"];',
-         '  edge [fontname="Helvetica", fontsize=10];']
-    in_cluster = set()
-    for ci, (head, members) in enumerate((clusters or {}).items()):
-        d.append(f"  subgraph cluster_{ci} {{ label={dot_string(labels.get(head, head))};")
-        for m in members:
-            in_cluster.add(m)
-            d.append(f"    {ids[m]} [label={dot_string(labels[m])}];")
-        d.append("  }")
+    in_cluster = {m for members in (clusters or {}).values() for m in members}
+    cluster_list = [({"label": labels.get(head, head)}, [(ids[m], {"label": labels[m]}) for m in members])
+                    for head, members in (clusters or {}).items()]
+    dot_nodes = []
     for iri, lab in nodes:
         if iri in in_cluster:
             continue
-        extra = ', fillcolor="#ffe08a", penwidth=2' if iri in highlight else ""
+        attrs = {"label": lab, "tooltip": iri}
+        if iri in highlight:
+            attrs.update(fillcolor="#ffe08a", penwidth=2)
         if iri in node_shape:
-            extra += f", shape={node_shape[iri]}"
-        d.append(f"  {ids[iri]} [label={dot_string(lab)}, tooltip={dot_string(iri)}{extra}];")
+            attrs["shape"] = node_shape[iri]
+        dot_nodes.append((ids[iri], attrs))
+    dot_edges = []
     m = ["flowchart " + ("LR" if rankdir == "LR" else "TD")]
     for iri, lab in nodes:
         m.append(f"  {ids[iri]}[{mermaid_string(lab)}]")
     for s, rel, t in edges:
-        style = ', style=dashed, dir=none' if rel == "relatedTo" else ""
         text = _REL_TEXT.get(rel, rel)
-        d.append(f"  {ids[s]} -> {ids[t]} [label={dot_string(text)}{style}];")
+        dot_edges.append((ids[s], ids[t], {"label": text, **({"style": "dashed", "dir": "none"}
+                                                            if rel == "relatedTo" else {})}))
         arrow = "-.-" if rel == "relatedTo" else "-->"
         m.append(f"  {ids[s]} {arrow}|{mermaid_string(text)}| {ids[t]}")
     for iri in sorted(highlight):
         if iri in ids:
             m.append(f"  style {ids[iri]} fill:#ffe08a,stroke-width:2px")
-    d.append("}")
-    dot = "\n".join(d) + "\n"
+    dot = dot_graph("kgstudio", dot_nodes, dot_edges, clusters=cluster_list,
+                    graph={"rankdir": rankdir, "label": title, "labelloc": "t", "fontname": "Helvetica"},
+                    node={"shape": "box", "style": "rounded,filled", "fillcolor": "#f4f4f0",
+                          "fontname": "Helvetica"},
+                    edge={"fontname": "Helvetica", "fontsize": 10}) + "\n"
     diagram = Diagram(iri=item_iri("diagram", scope, kind + variant), title=title, diagram_kind=kind, scope=scope,
                       dot=dot, mermaid="\n".join(m) + "\n", svg=render_svg(dot) if svg else "",
                       text_alternative=text_alt, nodes=list(nodes), edges=list(edges),

@@ -25,7 +25,7 @@ def test_dot_labels_are_escaped():
                                     NodeInfo("urn:b", "section", "B")], [Edge("urn:a", "definedIn", "urn:b")])
     dot = L.neighbourhood_dot(nb)
     assert 'label="say \\"hi\\" \\\\l <script>\\n(concept)"' in dot
-    assert "n0 -> n1 [label=\"definedIn\"]" in dot
+    assert "n0 -> n1 [label=\"definedIn\"];" in dot
 
 
 def test_read_only_check():
