@@ -39,10 +39,9 @@ Limits (each a ``serve.*`` setting):
 * **at once**: ``workers`` queries run at once; the others wait ``queue_wait_s`` for a free
   worker, then get 503 with ``Retry-After``. A query running past 0.25 s drops to a low
   CPU priority and hands its slot on, so at most ``2 * workers`` queries run at once, half
-  of them slow ones at nice 15 (memory bound: ``2 * workers * query_memory_mb``). When a
-  query still finds no free worker within 50 ms, the slow query that has run longest is
-  cut (503, ``Retry-After: 2``) to make room: under overload, slow queries are shed first
-  and quick ones keep being served. Connections are capped at
+  of them slow ones at nice 15 (memory bound: ``2 * workers * query_memory_mb``). Slow
+  queries are not cut early to make room: a killed worker costs a new process (tried:
+  under load the respawns cost more CPU than the cut queries saved). Connections are capped at
   ``max_connections`` (503 past it), a client must finish its request headers within
   ``header_timeout_s`` and its body within ``query_timeout_s``, idle keep-alive
   connections close after 5 s.
@@ -641,7 +640,6 @@ class _Worker:
         self.demoted = False
         self.extra_slot = False   # demoted, and its slot handed to the queue
         self.started = 0.0        # loop time its current query started
-        self.shed = False         # killed by the pool to make room (overload)
         self.buried = False       # killed and out of the pool
 
     async def frame(self) -> tuple[bytes, bytes]:
@@ -767,7 +765,7 @@ class _Pool:
 
     def _replace(self, w: _Worker) -> None:
         """``w`` is killed (time limit, death, abandoned stream); its slot is refilled."""
-        if w.buried:   # already replaced (shed by the pool, then its request noticed)
+        if w.buried:   # already replaced
             return
         self._bury(w)
         if self.closing:
@@ -781,39 +779,14 @@ class _Pool:
         else:
             self._give_slot()
 
-    #: how long a query waits for a worker before the pool sheds a slow query for it
-    SHED_AFTER_S = 0.05
-
     async def acquire(self) -> _Worker:
         if not self.idle.empty():
             return self.idle.get_nowait()
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.config.queue_wait_s
-        shed_at = loop.time() + self.SHED_AFTER_S
-        while True:
-            wait = min(deadline, shed_at) - loop.time()
-            try:
-                return await asyncio.wait_for(self.idle.get(), max(0.001, wait))
-            except asyncio.TimeoutError:
-                pass
-            if loop.time() >= deadline:
-                raise _HTTPError(503, f"all {self.config.workers} query workers are busy; try "
-                                      "again shortly", {"Retry-After": "1"})
-            self._shed_one()
-            shed_at = loop.time() + self.SHED_AFTER_S
-
-    def _shed_one(self) -> None:
-        """Overload: a query is waiting and no worker is free. Cut the slow (demoted) query
-        that has run longest, if it holds one of the ``workers`` slots: the spare takes its
-        place at once. Slow queries run their full time only while nobody waits."""
-        slow = [w for w in self.all if w.demoted and not w.extra_slot and not w.shed]
-        if not slow:
-            return
-        w = min(slow, key=lambda w: w.started)
-        w.shed = True
-        log.info("overloaded: cutting a query that has run %.1f s to serve waiting ones",
-                 asyncio.get_running_loop().time() - w.started)
-        self._replace(w)
+        try:
+            return await asyncio.wait_for(self.idle.get(), self.config.queue_wait_s)
+        except asyncio.TimeoutError:
+            raise _HTTPError(503, f"all {self.config.workers} query workers are busy; try again "
+                                  "shortly", {"Retry-After": "1"}) from None
 
     #: a query running longer than this drops to a low CPU priority (nice 15), so that the
     #: quick queries arriving meanwhile are not starved by slow ones sharing the cores
@@ -1345,11 +1318,6 @@ async def _query(request, srv: SparqlServer, sparql: str, params: dict[str, list
                               "operator for a longer serve.query_timeout_s",
                          {"Retry-After": "1"}) from None
     except _WorkerDied:
-        if worker.shed:   # cut early by the pool to serve quicker queries
-            released = True
-            raise _HTTPError(503, "the server is overloaded and cut this slow query early to serve "
-                                  "quicker ones; retry later, or narrow the query",
-                             {"Retry-After": "2"}) from None
         try:
             code = await asyncio.wait_for(worker.proc.wait(), 2)
         except asyncio.TimeoutError:
