@@ -194,6 +194,12 @@ with edit_tab:
                         disabled=builder is None or p.generator == "curriculum"
                         or p.kind not in ("prerequisite", "explanation", "definition"))
             right.caption(f"from **{S.md_escape(p.generator)}** {S.md_escape(p.checkpoint)}")
+            if p.citations:        # quoted curriculum text: where it is, and why it was used
+                right.caption("quoted from " + "; ".join(
+                    f"{S.md_escape(c.section_label or S.short_iri(c.section))} ¶ {S.md_escape(c.paragraph)}"
+                    for c in p.citations))
+            if p.why:
+                right.caption(S.md_escape(p.why))
             right.caption(_triples_md(p.triples))
         for name, p in (("Worked example", item.worked_example), ("Summary", item.summary)):
             if p is not None:

@@ -35,8 +35,8 @@ def test_empty_state_then_generate_edit_and_regenerate(app, warm, store):
     paras = [t for t in at.text_area if t.label.startswith("Paragraph")]
     assert len(paras) >= 2
     # provenance beside each paragraph: generator and the input triples
-    assert any("from **template**" in c.value for c in at.caption)
-    assert any("definition" in c.value for c in at.caption)
+    assert any("from **template**" in c.value or "from **extractive**" in c.value for c in at.caption)
+    assert any("definition" in c.value or "quoted from While Loops" in c.value for c in at.caption)
     mine = "My own words: a loop that checks first <script>alert(1)</script>"
     paras[0].input(mine)
     at.button(key="compose_save").click().run()
