@@ -127,7 +127,10 @@ PRED_DIR = RESULTS / "prereq"
 SK_MODES = {"plain": ("text",), "sk_refd": ("text", "refd"), "sk_order": ("text", "order"),
             "sk_known": ("text", "known"), "sk_graph": ("text", "refd", "order", "known"),
             "sk_graph_only": ("refd", "order", "known")}
-MODES = ("text", "graph", "joint", "both") + tuple(SK_MODES)   # "both" blends text and graph
+# Late fusions (not trained; :func:`fuse_fold`): "both" blends the torch text and graph
+# modes, "text_ev" the torch text mode and the graph evidence alone (sk_graph_only).
+BLENDS = {"both": ("text", "graph"), "text_ev": ("text", "sk_graph_only")}
+MODES = ("text", "graph", "joint", "both") + tuple(SK_MODES) + ("text_ev",)
 TRAINED = ("text", "graph", "joint") + tuple(SK_MODES)
 PAIR_MODE = {"text": "text", "graph": "graph", "joint": "both"}   # -> PairConfig.mode
 ALPHAS = np.round(np.linspace(0.0, 1.0, 21), 2)                   # blend weights tried on validation
@@ -479,25 +482,26 @@ def run_sk_fold(ds: str, graph: ConceptGraph, fold: Fold, cfg: PairConfig, mode:
     return out
 
 
-def fuse_fold(ds: str, k: int) -> dict:
-    """Mode "both" of fold ``k``: ``p = a * p_text + (1 - a) * p_graph``, with the weight
+def fuse_fold(ds: str, k: int, mode: str = "both") -> dict:
+    """Blend ``mode`` (:data:`BLENDS`) of fold ``k``, e.g. "both": ``p = a * p_text + (1 - a) * p_graph``, with the weight
     ``a`` (grid :data:`ALPHAS`; best validation AUC, ties to the larger ``a``) and the
     threshold (best validation F1) chosen on the validation pairs both classifiers were
     fitted with (the same carve-out: same seed and split rule, checked). Test labels are
     only read to score."""
     from gnn.pairs import _auc, choose_threshold
-    t, g = (np.load(PRED_DIR / f"{ds}_{m}_fold{k}.npz") for m in ("text", "graph"))
+    first, second = BLENDS[mode]
+    t, g = (np.load(PRED_DIR / f"{ds}_{m}_fold{k}.npz") for m in (first, second))
     if not (np.array_equal(t["val_pairs"], g["val_pairs"]) and np.array_equal(t["test_pairs"], g["test_pairs"])):
-        raise RuntimeError(f"{ds} fold {k}: text and graph runs used different validation pairs")
+        raise RuntimeError(f"{ds} fold {k}: {first} and {second} runs used different validation pairs")
     yv = t["val_labels"]
     best = max(ALPHAS, key=lambda a: (round(_auc(yv, a * t["val_scores"] + (1 - a) * g["val_scores"]), 6), a))
     vs = best * t["val_scores"] + (1 - best) * g["val_scores"]
     thr = choose_threshold(vs, yv)
     prob = best * t["test_prob"] + (1 - best) * g["test_prob"]
     fl = {n: t[f"flag_{n}"] for n in ("in_train", "reversed_positive", "self_pair")}
-    with open(PRED_DIR / f"{ds}_text_fold{k}.csv", newline="", encoding="utf-8") as f:
+    with open(PRED_DIR / f"{ds}_{first}_fold{k}.csv", newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
-    out = score_fold(ds, "both", k, [r["prerequisite"] for r in rows], [r["dependent"] for r in rows],
+    out = score_fold(ds, mode, k, [r["prerequisite"] for r in rows], [r["dependent"] for r in rows],
                      t["test_labels"], prob, thr, fl)
     out.update(val_f1=prf(yv, vs >= thr)[2], val_auc=_auc(yv, vs), alpha=float(best), fit_s=0.0,
                epochs=[])
@@ -766,6 +770,11 @@ def main(argv=None):
             for k, r in zip(args.folds, results[ds]["both"]):
                 print(f"  {ds} both  fold {k}: text weight {r['alpha']:.2f} F1 {r['all'][2]:.3f} "
                       f"| val F1 {r['val_f1']:.3f} AUC {r['val_auc']:.3f}", flush=True)
+        if "text" in args.modes and "sk_graph_only" in args.modes:
+            results[ds]["text_ev"] = [fuse_fold(ds, k, "text_ev") for k in args.folds]
+            cfgs[ds]["text_ev"] = {"mode": "blend of text and sk_graph_only", "alphas": ALPHAS.tolist(),
+                                   "choice": "validation AUC (ties: larger text weight); threshold: "
+                                             "validation F1"}
     summarize(results, infos, args.folds, cfgs, write=not args.no_write)
     print(f"\ntotal {time.perf_counter() - t_all:.0f}s")
 
@@ -791,6 +800,12 @@ def collect(args) -> dict:
         for mode in TRAINED:
             if mode not in results[ds] and (ds, mode) in old:
                 results[ds][mode], cfgs[ds][mode] = old[(ds, mode)]
+        for mode, parts in BLENDS.items():          # blends whose parts' files are all there
+            if all((PRED_DIR / f"{ds}_{m}_fold{k}.npz").exists() for m in parts for k in args.folds):
+                results[ds][mode] = [fuse_fold(ds, k, mode) for k in args.folds]
+                cfgs[ds][mode] = {"mode": f"blend of {parts[0]} and {parts[1]}", "alphas": ALPHAS.tolist(),
+                                  "choice": "validation AUC (ties: larger first weight); threshold: validation F1"}
+                print(f"  {ds} {mode}: text weights " + ", ".join(f"{r['alpha']:.2f}" for r in results[ds][mode]))
     return summarize(results, infos, args.folds, cfgs, write=not args.no_write)
 
 
@@ -875,7 +890,8 @@ def summarize(results: dict, infos: dict, folds: list[int], cfgs: dict, *, write
                 metrics[f"{ds}_textonly_chosen_mode"] = best_text
                 metrics[f"{ds}_textonly_f1"] = metrics[f"{ds}_{best_text}_f1"]
             for m in full:
-                ablation.append([ds, m, "+".join(SK_MODES.get(m, (m + " (torch)",))),
+                ablation.append([ds, m, "blend " + " + ".join(BLENDS[m]) if m in BLENDS else
+                                 "+".join(SK_MODES.get(m, (m + " (torch)",))),
                                  f"{vkey(m)[0]:.3f}", f"{vkey(m)[1]:.3f}", "chosen" if m == chosen else ""])
     # Timings of the teacher (epoch_s_*, synthetic_*) and the OpenStax results
     # (openstax_*) are measured by the teacher's own benchmarks (teacher_speed.py,
