@@ -51,6 +51,7 @@ import pyoxigraph as ox
 
 from kg.errors import KGStudioError
 from kg.store.base import Store
+from kg.store.terms import literal_text
 from ontology.namespaces import KGS, RDF, RDFS, SKOS
 
 __all__ = ["NODE_TYPES", "TYPE_CLASSES", "RELATIONS", "NodeInfo", "Edge", "Neighbourhood",
@@ -133,24 +134,14 @@ class Neighbourhood:
 
 # ---- SPARQL helpers --------------------------------------------------------------------
 
-_ECHAR = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
-
-
 def sparql_string(text: str) -> str:
-    """``text`` as a SPARQL string literal, safe for any user input.
+    """``text`` as a SPARQL string literal, safe for any user input
+    (:func:`kg.store.terms.literal_text`).
 
     >>> print(sparql_string('say "hi"\\\\n' + "\\n"))
     "say \\"hi\\"\\\\n\\n"
     """
-    out = []
-    for ch in text:
-        if ch in _ECHAR:
-            out.append(_ECHAR[ch])
-        elif ord(ch) < 0x20 or ch == "\x7f":
-            out.append(f"\\u{ord(ch):04X}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
+    return literal_text(str(text))
 
 
 def _iri(value: str) -> str:

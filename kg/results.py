@@ -62,7 +62,7 @@ from rdflib.term import Node
 
 from kg.errors import KGStudioError
 from kg.store.base import AskResult, GraphResult, QueryResult, SelectResult
-from kg.store.terms import to_ox
+from kg.store.terms import literal_text, to_ox
 
 __all__ = ["serialize", "table", "negotiate", "kind_of", "MEDIA_TYPES", "CONTENT_TYPES",
            "FORMATS", "PREFIXES", "SerializationError", "NotAcceptable"]
@@ -277,9 +277,10 @@ _NUMERIC = {
 }
 
 
-def _turtle_string(s: str) -> str:
-    return '"' + (s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-                  .replace("\r", "\\r").replace("\t", "\\t")) + '"'
+def _turtle_string(s: str, **kw) -> str:
+    """A literal in Turtle syntax (:func:`kg.store.terms.literal_text`) with tabs escaped
+    too: a raw tab would end the TSV field."""
+    return literal_text(s, **kw).replace("\t", "\\t")
 
 
 def _tsv_field(t: Node | None) -> str:
@@ -292,14 +293,14 @@ def _tsv_field(t: Node | None) -> str:
     if isinstance(t, Literal):
         lex = str(t)
         if t.language:
-            return f"{_turtle_string(lex)}@{t.language}"
+            return _turtle_string(lex, lang=t.language)
         dt = str(t.datatype) if t.datatype is not None else _XSD_STRING
         if dt == _XSD_STRING:
             return _turtle_string(lex)
         pattern = _NUMERIC.get(dt)
         if pattern is not None and pattern.fullmatch(lex):
             return lex
-        return f"{_turtle_string(lex)}^^<{dt}>"
+        return _turtle_string(lex, datatype=dt)
     raise SerializationError(f"cannot write {t!r} in SPARQL results")
 
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 import random
 
 from kg.iris import mint
+from kg.store.terms import literal_text
 from ontology.namespaces import BLOOM, KGS, RDF, RDFS, SDO, SKOS, XSD
 
 __all__ = ["synthetic_curriculum", "n_concepts_for"]
@@ -47,11 +48,6 @@ _ADJ = (
     "marginal joint inverse implicit explicit"
 ).split()
 _BLOOM = ("remember", "understand", "apply", "analyze", "evaluate", "create")
-
-
-def _esc(text: str) -> str:
-    return (text.replace("\\", "\\\\").replace('"', '\\"')
-            .replace("\n", "\\n").replace("\r", "\\r"))
 
 
 def synthetic_curriculum(n_concepts: int, *, seed: int = 0, source: str = "synthetic",
@@ -92,7 +88,7 @@ def synthetic_curriculum(n_concepts: int, *, seed: int = 0, source: str = "synth
     xint, xbool = f"<{XSD.integer}>", f"<{XSD.boolean}>"
 
     def lit(text: str) -> str:
-        return f'"{_esc(text)}"@en'
+        return literal_text(text, lang="en")
 
     def num(n: int) -> str:
         return f'"{n}"^^{xint}'

@@ -47,8 +47,8 @@ from typing import Iterator
 
 from kg.errors import KGStudioError
 from kg.iris import slug
-from kg.neighbourhood import sparql_string
 from kg.store.base import Store
+from kg.store.terms import literal_text
 from ontology.namespaces import (CONTENT_GRAPH, DCTERMS, ID, KGS, PROV, RDF, RDFS, REVIEWS_GRAPH, SDO,
                                  XSD)
 
@@ -135,11 +135,11 @@ def agent_iri(name: str) -> str:
 
 
 def _lit(text: str) -> str:
-    return sparql_string(str(text))
+    return literal_text(str(text))
 
 
 def _typed(value, dt) -> str:
-    return f"{_lit(str(value))}^^<{dt}>"
+    return literal_text(str(value), datatype=str(dt))
 
 
 def _state(v) -> ItemState:

@@ -22,6 +22,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.errors import StoreError
+from kg.store.terms import nt_term
 
 
 @dataclass
@@ -88,36 +89,13 @@ class Quad:
     g: URIRef | None = None  # None = default graph
 
 
-_NT_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"}
-
-
-def nt_term(t: Node) -> str:
-    """N-Triples form of an rdflib term (also valid in SPARQL).
-
-    rdflib's ``n3()`` writes multi-line literals as triple-quoted strings, which N-Triples
-    does not allow; literals are escaped here instead.
-
-    >>> from rdflib import Literal
-    >>> print(nt_term(Literal('say "hi"\\nnow', lang="en")))
-    "say \\"hi\\"\\nnow"@en
-    """
-    if isinstance(t, Literal):
-        body = "".join(_NT_ESCAPES.get(ch, ch) for ch in str(t))
-        if t.language:
-            return f'"{body}"@{t.language}'
-        if t.datatype is not None:
-            return f'"{body}"^^<{t.datatype}>'
-        return f'"{body}"'
-    return t.n3()
-
-
 def triples_to_ntriples(triples: Iterable[tuple[Node, Node, Node]]) -> str:
     """Serialise triples as N-Triples, refusing blank nodes (see the module docstring)."""
     out: list[str] = []
     for s, p, o in triples:
         if isinstance(s, BNode) or isinstance(o, BNode):
             raise ValueError(f"blank node in import data: {s} {p} {o}; mint an IRI instead")
-        out.append(f"{s.n3()} {p.n3()} {nt_term(o)} .\n")
+        out.append(f"{nt_term(s)} {nt_term(p)} {nt_term(o)} .\n")
     return "".join(out)
 
 
@@ -262,18 +240,3 @@ def diff_update(changes: dict[str, tuple[Sequence[str], Sequence[str]]]) -> str:
         if add:
             parts.append("INSERT DATA { GRAPH <%s> {\n%s\n} }" % (g, " .\n".join(add) + " ."))
     return " ;\n".join(parts)
-
-
-def ntriples_lines(data: str | bytes) -> list[str]:
-    """Non-empty N-Triples statements of ``data`` without their final ' .'."""
-    if isinstance(data, bytes):
-        data = data.decode("utf-8")
-    out = []
-    for line in data.splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.endswith("."):
-            line = line[:-1].rstrip()
-        out.append(line)
-    return out

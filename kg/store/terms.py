@@ -1,11 +1,15 @@
-"""Conversion between pyoxigraph terms and rdflib terms (the interface's term type)."""
+"""RDF terms: conversion between pyoxigraph terms and rdflib terms (the interface's term
+type), and the one writer of term text (N-Triples, also valid in Turtle and SPARQL), built
+with pyoxigraph's term classes, which escape literals and validate IRIs (a bad IRI is a
+``ValueError``)."""
 from __future__ import annotations
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_XSD_STRING = _XSD + "string"
 _RDF_LANG = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 
@@ -42,3 +46,33 @@ def to_ox(t: Node):
     if isinstance(t, BNode):
         return ox.BlankNode(str(t))
     raise TypeError(f"unsupported term {t!r}")
+
+
+def literal_text(text: str, *, lang: str | None = None, datatype: str | None = None) -> str:
+    r"""``text`` as an RDF literal (N-Triples, Turtle and SPARQL syntax).
+
+    >>> print(literal_text('say "hi"' + chr(10)), literal_text("5", datatype=_XSD + "integer"))
+    "say \"hi\"\n" "5"^^<http://www.w3.org/2001/XMLSchema#integer>
+    """
+    if lang:
+        return str(ox.Literal(text, language=lang))
+    if datatype:
+        return str(ox.Literal(text, datatype=ox.NamedNode(datatype)))
+    return str(ox.Literal(text))
+
+
+def iri_text(iri: str) -> str:
+    """``<iri>``, refusing what is not an absolute IRI (ValueError)."""
+    return str(ox.NamedNode(iri))
+
+
+def nt_term(t: Node) -> str:
+    r"""N-Triples form of an rdflib term (also valid in Turtle and SPARQL); blank nodes as
+    ``_:label``.
+
+    >>> print(nt_term(Literal('say "hi"' + chr(10) + 'now', lang="en")))
+    "say \"hi\"\nnow"@en
+    """
+    if isinstance(t, BNode):
+        return f"_:{t}"
+    return str(to_ox(t))

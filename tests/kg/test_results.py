@@ -100,7 +100,8 @@ def test_csv_exact(tricky):
 def test_tsv_exact(tricky):
     assert serialize(tricky, "tsv").decode() == (
         '?s\t?o\n'
-        '<http://example.org/a>\t"say \\"hi\\",\\nthen\\ttab\\r\\\\"@en-GB\n'
+        # pyoxigraph writes language tags in their normalised (lower-case) form, as the store holds them
+        '<http://example.org/a>\t"say \\"hi\\",\\nthen\\ttab\\r\\\\"@en-gb\n'
         '_:b0\t12\n'
         '\t1.5e3\n'
         '<http://example.org/b>\t\n'
