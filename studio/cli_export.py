@@ -9,12 +9,29 @@ import click
 
 from studio.cli import _Bars, command, user_errors, workspace_option
 
-FORMATS = ["imscc", "moodle-xml", "gift", "qti-canvas", "html", "markdown", "jsonld", "turtle"]
+
+
+class ExportFormat(click.Choice):
+    """The names in the exporter registry (:data:`generation.export.EXPORTERS`), read when
+    the option is parsed or its help is shown, so a newly registered format is offered
+    without touching the CLI, and commands that export nothing do not load the exporters."""
+
+    def __init__(self):
+        super().__init__([])
+
+    @property
+    def choices(self):
+        from generation.export import EXPORTERS
+        return sorted(EXPORTERS)
+
+    @choices.setter
+    def choices(self, _value):
+        pass
 
 
 @command("export", "Export a content pack: IMS Common Cartridge 1.1, Moodle XML, GIFT, Canvas QTI, "
                    "a static HTML site, Markdown, or JSON-LD/Turtle with provenance.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="Pack format.")
+@click.option("--format", "fmt", type=ExportFormat(), required=True, help="Pack format.")
 @click.option("--out", "out", type=click.Path(path_type=Path), default=None,
               help="Output file (folder for html/markdown); default exports/pack.<ext> in the workspace.")
 @click.option("--scope", type=click.Choice(["course", "chapter", "section", "concepts"]), default="course",
