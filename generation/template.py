@@ -49,6 +49,7 @@ import jinja2
 
 from generation.base import Generation, Triple, check_task
 from kg.neighbourhood import NodeNotFound
+from kg.store.base import Store
 
 __all__ = ["TemplateGenerator", "TEMPLATE_DIR", "template_checkpoint", "defines", "listing", "mid", "mask", "first_sentence",
            "article", "environment"]
@@ -180,7 +181,7 @@ def _view_of(workspace):
     from generation.content.graph import GraphView
     if isinstance(workspace, GraphView):
         return workspace, None
-    if hasattr(workspace, "select") and hasattr(workspace, "query"):
+    if isinstance(workspace, Store):
         return GraphView(workspace), None
     store = workspace.open_store(read_only=True)
     return GraphView(store), store
