@@ -4,6 +4,7 @@ except caches (``~/.cache/kgstudio`` or ``$KGSTUDIO_CACHE``)."""
 from __future__ import annotations
 
 import os
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,12 @@ from kg.settings import DEFAULTS, coerce, to_toml
 from kg.store.base import Store
 
 CONFIG_NAME = "kgstudio.toml"
+#: seconds a command waits for the embedded store while another process holds its lock
+STORE_LOCK_WAIT_S = 15.0
+
+
+def _say(message: str) -> None:
+    print(f"kgstudio: {message}", file=sys.stderr, flush=True)
 
 
 def cache_dir() -> Path:
@@ -85,13 +92,16 @@ class Workspace:
         """A new store handle per the workspace's ``store.*`` settings. Close it when done.
 
         ``in_memory``: for long-running readers of an embedded store, answer reads from an
-        in-memory mirror (:class:`kg.store.embedded.MirroredStore`)."""
+        in-memory mirror (:class:`kg.store.embedded.MirroredStore`). While another process
+        holds the embedded store's lock this waits up to :data:`STORE_LOCK_WAIT_S` seconds,
+        saying so on stderr, then raises :class:`kg.store.embedded.StoreLocked`."""
         backend = self.settings["store.backend"]
         if backend == "embedded":
             from kg.store.embedded import EmbeddedStore, MirroredStore
+            wait = {"lock_wait": STORE_LOCK_WAIT_S, "log": _say}
             if in_memory and not read_only:
-                return MirroredStore(self.store_path)
-            return EmbeddedStore(self.store_path, read_only=read_only)
+                return MirroredStore(self.store_path, **wait)
+            return EmbeddedStore(self.store_path, read_only=read_only, **wait)
         if backend == "remote":
             from kg.store.remote import RemoteStore
             url = self.settings["store.query_url"]

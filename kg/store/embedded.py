@@ -8,9 +8,12 @@ abandoned evaluation finishes in the background without holding the GIL.
 """
 from __future__ import annotations
 
+import errno
+import shutil
 import threading
 import time
 from pathlib import Path
+from typing import Callable
 
 import pyoxigraph as ox
 
@@ -29,6 +32,37 @@ _FORMATS = {
 _DATASET_FORMATS = {"nquads", "trig", "jsonld"}
 SYSTEM_GRAPH = BASE + "graph/system"
 _PENDING = BASE + "ns-system#pendingCreation"
+
+
+class StoreLocked(StoreError):
+    """Another process holds the embedded store's lock (a store has one writer)."""
+
+
+class DiskFull(StoreError):
+    """The disk holding the store has no room left."""
+
+
+def _lock_held(e: OSError) -> bool:
+    text = str(e)
+    return "lock" in text.lower() and ("temporarily unavailable" in text.lower() or "hold" in text.lower())
+
+
+def _disk_full(e: OSError, path: Path | None) -> bool:
+    if e.errno == errno.ENOSPC or "no space left" in str(e).lower():
+        return True
+    if path is None:
+        return False
+    try:
+        return shutil.disk_usage(path if path.exists() else path.parent).free < 64 * 1024
+    except OSError:
+        return False
+
+
+def _free_text(path: Path | None) -> str:
+    try:
+        return f"{shutil.disk_usage(path if path.exists() else path.parent).free / 1024:.0f} KiB"
+    except (OSError, AttributeError):
+        return "no space"
 
 
 #: Rotated RocksDB info logs (``LOG.old.*``, ~140 KB each, one per open) kept at most.
@@ -66,21 +100,43 @@ class EmbeddedStore(Store):
     #: (kg.sparql_guard: nesting depth, operator chains, SERVICE/LOAD allow-list)
     guard_limits = DEFAULT_LIMITS
 
-    def __init__(self, path: str | Path | None = None, *, read_only: bool = False):
+    def __init__(self, path: str | Path | None = None, *, read_only: bool = False, lock_wait: float = 0.0,
+                 log: Callable[[str], None] | None = None):
+        """``lock_wait``: seconds to wait, saying so through ``log``, while another process
+        holds the store's lock (:class:`StoreLocked` after that)."""
         self.path = Path(path) if path is not None else None
-        try:
-            if self.path is None:
-                self._store = ox.Store()
-            elif read_only:
-                self._store = ox.Store.read_only(str(self.path))
-            else:
-                self.path.mkdir(parents=True, exist_ok=True)
-                self._store = ox.Store(str(self.path))
-                clean_store_litter(self.path)
-                self._recover()
-        except OSError as e:
-            raise StoreError(f"cannot open the store at {self.path}: {e}. Is another kgstudio "
-                             "process (serve, studio, import) using this workspace?") from e
+        deadline = time.monotonic() + max(0.0, lock_wait)
+        said = False
+        while True:
+            try:
+                if self.path is None:
+                    self._store = ox.Store()
+                elif read_only:
+                    self._store = ox.Store.read_only(str(self.path))
+                else:
+                    self.path.mkdir(parents=True, exist_ok=True)
+                    self._store = ox.Store(str(self.path))
+                    clean_store_litter(self.path)
+                    self._recover()
+                return
+            except OSError as e:
+                if _disk_full(e, self.path):
+                    raise DiskFull(f"cannot open the store at {self.path}: the disk is full "
+                                   f"({_free_text(self.path)} free). Free some space and run the command "
+                                   "again; the store is as it was.") from e
+                if not _lock_held(e):
+                    raise StoreError(f"cannot open the store at {self.path}: {e}") from e
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise StoreLocked(f"the store at {self.path} is in use by another kgstudio process "
+                                      "(serve, studio, import, training)"
+                                      + (f" and was still after {lock_wait:g} s" if lock_wait > 0 else "")
+                                      + ": stop it, or do this from the studio's pages while it runs") from e
+                if not said and log is not None:
+                    log(f"the store at {self.path} is in use by another kgstudio process; "
+                        f"waiting up to {lock_wait:g} s for it to finish")
+                    said = True
+                time.sleep(min(0.25, left))
 
     @property
     def raw(self) -> ox.Store:
@@ -294,9 +350,9 @@ class MirroredStore(EmbeddedStore):
 
     kind = "embedded"
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, *, lock_wait: float = 0.0, log: Callable[[str], None] | None = None):
         self.version = 0
-        self._disk = EmbeddedStore(path)
+        self._disk = EmbeddedStore(path, lock_wait=lock_wait, log=log)
         self.path = self._disk.path
         self._store = ox.Store()
         dump = self._disk.raw.dump(format=ox.RdfFormat.N_QUADS)
