@@ -43,8 +43,10 @@ class DiskFull(StoreError):
 
 
 def _lock_held(e: OSError) -> bool:
-    text = str(e)
-    return "lock" in text.lower() and ("temporarily unavailable" in text.lower() or "hold" in text.lower())
+    """Another process holds the lock (RocksDB's flock answer); the same process holding
+    it ("lock hold by current process") is a programming error, not worth waiting for."""
+    text = str(e).lower()
+    return "lock" in text and "temporarily unavailable" in text
 
 
 def _disk_full(e: OSError, path: Path | None) -> bool:
