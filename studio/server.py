@@ -678,6 +678,7 @@ class _Pool:
         self.replacements = 0
         self.spare: _Worker | None = None
         self.extra = 0                # slots handed on by demoted (slow) queries
+        self._spare_pending = False   # a spare is being started
         self._dead: set[_Worker] = set()
         self._tasks: set[asyncio.Task] = set()
 
@@ -720,23 +721,34 @@ class _Pool:
         t.add_done_callback(self._tasks.discard)
 
     def _spawn_bg(self, to_idle: bool) -> None:
-        """Start a worker in the background: into the idle queue, or as the spare (into the
-        queue when a spare is already there)."""
-        async def run():
-            for attempt in range(3):
-                try:
-                    nw = await self._spawn()
-                except Exception as e:  # noqa: BLE001 - logged, retried
-                    log.error("cannot start a query worker: %s", e)
-                    await asyncio.sleep(1 + attempt)
-                    continue
-                if self.closing:
-                    nw.kill()
-                elif not to_idle and self.spare is None:
-                    self.spare = nw
-                else:
-                    self.idle.put_nowait(nw)
+        """Start a worker in the background: into the idle queue (a slot), or as the spare
+        (at most one spare is ever being started; one not needed when it is ready goes)."""
+        if not to_idle:
+            if self._spare_pending:
                 return
+            self._spare_pending = True
+
+        async def run():
+            try:
+                for attempt in range(3):
+                    try:
+                        nw = await self._spawn()
+                    except Exception as e:  # noqa: BLE001 - logged, retried
+                        log.error("cannot start a query worker: %s", e)
+                        await asyncio.sleep(1 + attempt)
+                        continue
+                    if self.closing:
+                        self._bury(nw)
+                    elif to_idle:
+                        self.idle.put_nowait(nw)
+                    elif self.spare is None:
+                        self.spare = nw
+                    else:
+                        self._bury(nw)
+                    return
+            finally:
+                if not to_idle:
+                    self._spare_pending = False
         self._task(run())
 
     def _give_slot(self) -> None:

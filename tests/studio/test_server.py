@@ -681,7 +681,14 @@ def test_found_2_bounded_concurrency_503_with_retry_after(hardened):
     assert statuses == [503] * 6
     assert len(hardened.pool.all) <= 2 * 2 + 1   # workers, demoted ones, the spare
     busy = [h for s, h, b in outcomes if b"query workers are busy" in b]
-    assert busy and all(h["Retry-After"] == "1" for h in busy)
+    assert all(h["Retry-After"] == "1" for h in busy)
+    # then the pool settles back: 2 idle workers and the spare, nothing left over
+    pool = hardened.pool
+    for _ in range(100):
+        if (pool.idle.qsize(), pool.spare is not None, len(pool.all), pool.extra, len(pool._dead)) == (2, True, 3, 0, 0):
+            break
+        time.sleep(0.1)
+    assert (pool.idle.qsize(), pool.spare is not None, len(pool.all), pool.extra, len(pool._dead)) == (2, True, 3, 0, 0)
     alive(hardened.url)
 
 
