@@ -214,6 +214,22 @@ _CONTRAST = re.compile(r"(?i)\b(?:unlike|whereas|differs?|different|difference|i
 _NOT_PROSE = re.compile(r"\?\s*$|^[-–•*]\s|_{2,}|[^.!:;”\"')\]]\s*$")   # also: a heading, no full stop
 #: ... nor, to define with, a list item, a blank or a flattened table/equation array (",,").
 _JUNK = re.compile(r"^[-–•*]\s|_{2,}|,\s*,|;\s*,")
+#: An explanation sentence quoted on its own must not lean on what came before it in the
+#: book: no opening connective or pronoun ("Thus", "However", "This process", "They ...")
+#: -- a blind judge discarded such quotes as dangling -- ...
+_DANGLING = re.compile(
+    r"(?i)^[\"“(]?(?:thus|however|therefore|hence|this|these|that|those|they|them|it|its|he|she|his|her|"
+    r"their|such|each|both|also|moreover|furthermore|similarly|likewise|instead|then|so|but|and|or|"
+    r"yet|here|now|again|finally|next|notice|recall|another|other|as a result|for this reason|"
+    r"in this case|in addition|in other words|on the other hand|in contrast|in fact|of course|"
+    r"first|second|third|last|later|earlier|above|below)\b")
+#: ... nor point at what a quote cannot carry: a figure, table, numbered example or exercise,
+#: a sub-figure "(a)", "shown below", a worked step ("let's").
+_REFERS = re.compile(
+    r"(?i)\b(?:figure|fig\.|table|example|exercise|checkpoint|theorem|equation|chapter|section)\s*\(?\d|"
+    r"\bsee (?:the )?(?:figure|table|graph|example|chapter|section)|\bshown (?:in|below|above|here)\b|"
+    r"\b(?:the )?(?:following|graph below|figure below|table below)\b|^\(?[a-h]\)\s|\(\s*[a-h]\s*\)|"
+    r"\blet['’]s\b|\bas (?:we|you) (?:saw|have seen|learned)\b")
 
 
 def _trigrams(text: str) -> set[str]:
@@ -277,6 +293,10 @@ class ExtractiveGenerator:
             most common. A variable is set up before the loop ..."), which the index does not
             hold because they do not repeat the name.
         max_words: a quoted sentence longer than this is not used (a run-on caption or list).
+        teaching: concept IRI -> the sections that define or teach it. An explanation quotes
+            only those sections' sentences when there are any (elsewhere a one-word label is
+            often the same word in another sense: "construction" of memories vs "railroad
+            construction"); without it, every section's.
     """
 
     name = NAME
@@ -284,7 +304,8 @@ class ExtractiveGenerator:
 
     def __init__(self, store, labels: Callable[[str], str], *, evidence_fn: Callable | None = None,
                  glossary: Callable[[str], str] | None = None, frame: Callable[[str], str] | None = None,
-                 text_of: Callable[[str], str] | None = None, max_words: int = 70):
+                 text_of: Callable[[str], str] | None = None, max_words: int = 70,
+                 teaching: Callable[[str], Sequence[str]] | None = None):
         self.store = store
         self.labels = labels
         self.glossary = glossary
@@ -293,6 +314,7 @@ class ExtractiveGenerator:
         self._blocks: dict[str, dict[str, list[str]]] = {}
         self._evidence_fn = evidence_fn
         self.max_words = max_words
+        self.teaching = teaching
         self._cache: dict[str, list] = {}
 
     # ---- evidence ---------------------------------------------------------------------------
@@ -403,10 +425,16 @@ class ExtractiveGenerator:
         # it only passes by ("With Boolean expressions in hand, ... The if statement ...")
         subject = re.compile(rf"(?i)^(?:an?\s+|the\s+)?{_Q}{_label_re(self.labels(concept))}\b")
         leads = lambda e: bool(subject.match(_norm(e.text)))   # noqa: E731
-        for e in self._of(concept, ("definition", "use"), section):
+        candidates = self._of(concept, ("definition", "use"), section)
+        teaching = set(self.teaching(concept)) if self.teaching is not None and section is None else set()
+        if teaching and any(e.section in teaching for e in candidates):
+            candidates = [e for e in candidates if e.section in teaching]
+        for e in candidates:
             t = _norm(e.text)
             if is_code(e.text) or self.is_glossary(e) or len(t.split()) < 4 or _NOT_PROSE.search(t):
                 continue
+            if _JUNK.search(t) or _REFERS.search(t) or (_DANGLING.match(t) and not leads(e)):
+                continue          # a quote that does not stand on its own
             if len(t.split()) < 8 and not (leads(e) and self.following(e, 1, skip)):
                 continue          # a short sentence stands only with the sentences after it
             if any(t in s or overlap(t, s) >= 0.6 for s in skip + [_norm(c.text) for c in chosen]):
@@ -438,7 +466,7 @@ class ExtractiveGenerator:
         skip = {_norm(x) for x in skip}
         out = []
         for x in sents[idx + 1:idx + 1 + n]:
-            if _norm(x) in skip or len(x.split()) < 5:
+            if _norm(x) in skip or len(x.split()) < 5 or _JUNK.search(x) or _REFERS.search(x):
                 break
             out.append(dataclasses.replace(e, text=x, kind="use", position=e.position))
         return out

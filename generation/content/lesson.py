@@ -67,6 +67,8 @@ __all__ = ["LessonConfig", "build_lesson", "section_sentences"]
 
 #: Sentences of a section paragraph kept as a worked example (its opening, when longer).
 MAX_EXAMPLE_SENTENCES = 6
+#: the templates' explanation once the definition shown above it is cut off: only "where"
+_WHERE_ONLY = re.compile(r"\s*The curriculum introduces it in “[^”]*”\.\s*")
 _EXAMPLE = re.compile(r"(?i)(\bfor example\b|\bfor instance\b|\be\.g\.|\bexample\b)")
 
 
@@ -303,7 +305,8 @@ def build_lesson(b: Builder, scope: str, config: LessonConfig | None = None, *,
     scope = str(scope)
     ex = extractive or ExtractiveGenerator(
         b.store, v.label, glossary=lambda c: v.concepts[c].definition if c in v.concepts else "",
-        frame=lambda c: _framed(v.concept(c)), text_of=lambda s: v.section(s).text)
+        frame=lambda c: _framed(v.concept(c)), text_of=lambda s: v.section(s).text,
+        teaching=v.sections_teaching)
     w = _Writer(b, ex, cfg)
     if scope in v.concepts:
         kind, focus, sections = "concept", [scope], v.sections_teaching(scope)[:1]
@@ -388,6 +391,8 @@ def build_lesson(b: Builder, scope: str, config: LessonConfig | None = None, *,
             own = defines(v.concept(c))
             if expl.text.startswith(own) and expl.text[len(own):].strip():
                 expl.text = expl.text[len(own):].strip()
+            if _WHERE_ONLY.fullmatch(expl.text):
+                continue      # all that is left is where the book teaches it: the citation says so
         if not (d is not None and expl.generator == "extractive" and expl.text == d.text):
             paragraphs.append(expl)
     # contrast with the most-confused concept (concept lessons)
