@@ -62,9 +62,9 @@ jobs, load average 10-25, so treat the figures as upper bounds): a query's round
 through a worker (a JSON header down a pipe, frames back) took 0.18-0.39 ms against
 0.03-0.04 ms for the same small query on pyoxigraph in the server process, i.e. **about
 0.15-0.35 ms per query**; each idle worker holds about 42 MB resident (200 MB of address
-space, to which ``query_memory_mb`` is added); starting the pool (workers plus one hot
-spare, in parallel) took 0.7-0.9 s. A worker killed on timeout is replaced at once by the
-hot spare, and a new spare starts in the background. A query running past 0.25 s is
+space, to which ``query_memory_mb`` is added); starting the pool (workers plus two hot
+spares, in parallel) took 0.7-0.9 s. A worker killed on timeout is replaced at once by a
+hot spare (two are kept), and a new spare starts in the background. A query running past 0.25 s is
 re-niced to 15 (back to 0 when it ends), so that quick queries keep their CPU share while
 slow ones run out their time: with 5% hostile clients the quick queries' p50 went from
 409 ms to 57 ms (42 ms with no hostile clients). The same run served 630-920 req/s at
@@ -676,15 +676,15 @@ class _Pool:
         self.all: set[_Worker] = set()
         self.closing = False
         self.replacements = 0
-        self.spare: _Worker | None = None
+        self.spares: list[_Worker] = []   # started and ready: take a killed or demoted worker's place at once
         self.extra = 0                # slots handed on by demoted (slow) queries
-        self._spare_pending = False   # a spare is being started
+        self._spares_pending = 0      # spares being started
         self._dead: set[_Worker] = set()
         self._tasks: set[asyncio.Task] = set()
 
     async def start(self) -> None:
-        workers = await asyncio.gather(*(self._spawn() for _ in range(self.config.workers + 1)))
-        self.spare = workers.pop()   # takes a killed worker's place at once
+        workers = await asyncio.gather(*(self._spawn() for _ in range(self.config.workers + self.SPARES)))
+        self.spares = [workers.pop() for _ in range(self.SPARES)]
         for w in workers:
             self.idle.put_nowait(w)
 
@@ -721,12 +721,12 @@ class _Pool:
         t.add_done_callback(self._tasks.discard)
 
     def _spawn_bg(self, to_idle: bool) -> None:
-        """Start a worker in the background: into the idle queue (a slot), or as the spare
-        (at most one spare is ever being started; one not needed when it is ready goes)."""
+        """Start a worker in the background: into the idle queue (a slot), or as a spare
+        (never more than SPARES ready or being started; one not needed when ready goes)."""
         if not to_idle:
-            if self._spare_pending:
+            if len(self.spares) + self._spares_pending >= self.SPARES:
                 return
-            self._spare_pending = True
+            self._spares_pending += 1
 
         async def run():
             try:
@@ -741,21 +741,20 @@ class _Pool:
                         self._bury(nw)
                     elif to_idle:
                         self.idle.put_nowait(nw)
-                    elif self.spare is None:
-                        self.spare = nw
+                    elif len(self.spares) < self.SPARES:
+                        self.spares.append(nw)
                     else:
                         self._bury(nw)
                     return
             finally:
                 if not to_idle:
-                    self._spare_pending = False
+                    self._spares_pending -= 1
         self._task(run())
 
     def _give_slot(self) -> None:
-        """One more worker for the queue: the spare at once (and a new spare), else a new one."""
-        if self.spare is not None:
-            spare, self.spare = self.spare, None   # re-opens the store on its first job if stale
-            self.idle.put_nowait(spare)
+        """One more worker for the queue: a spare at once (and a new spare), else a new one."""
+        if self.spares:
+            self.idle.put_nowait(self.spares.pop())   # re-opens the store on its first job if stale
             self._spawn_bg(to_idle=False)
         else:
             self._spawn_bg(to_idle=True)
@@ -786,8 +785,7 @@ class _Pool:
         if w.extra_slot:   # its slot was handed on when it was demoted
             w.extra_slot = False
             self.extra -= 1
-            if self.spare is None:
-                self._spawn_bg(to_idle=False)
+            self._spawn_bg(to_idle=False)   # tops the spares up
         else:
             self._give_slot()
 
@@ -799,6 +797,9 @@ class _Pool:
         except asyncio.TimeoutError:
             raise _HTTPError(503, f"all {self.config.workers} query workers are busy; try again "
                                   "shortly", {"Retry-After": "1"}) from None
+
+    #: workers started ahead: a killed worker's or a demoted query's slot is refilled at once
+    SPARES = 2
 
     #: a query running longer than this drops to a low CPU priority (nice 15), so that the
     #: quick queries arriving meanwhile are not starved by slow ones sharing the cores
@@ -845,12 +846,11 @@ class _Pool:
         if w.extra_slot:   # its slot was handed on: it becomes the spare, or goes
             w.extra_slot = False
             self.extra -= 1
-            if ok and self.spare is None:
-                self.spare = w
+            if ok and len(self.spares) + self._spares_pending < self.SPARES:
+                self.spares.append(w)
             else:
                 self._bury(w)
-                if self.spare is None:
-                    self._spawn_bg(to_idle=False)
+                self._spawn_bg(to_idle=False)
         elif ok:
             self.idle.put_nowait(w)
         else:

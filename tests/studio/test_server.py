@@ -679,16 +679,16 @@ def test_found_2_bounded_concurrency_503_with_retry_after(hardened):
         t.join(20)
     statuses = sorted(s for s, _, _ in outcomes)
     assert statuses == [503] * 6
-    assert len(hardened.pool.all) <= 2 * 2 + 1   # workers, demoted ones, the spare
+    assert len(hardened.pool.all) <= 2 * 2 + 2   # workers, demoted ones, the spares
     busy = [h for s, h, b in outcomes if b"query workers are busy" in b]
     assert all(h["Retry-After"] == "1" for h in busy)
-    # then the pool settles back: 2 idle workers and the spare, nothing left over
+    # then the pool settles back: 2 idle workers and 2 spares, nothing left over
     pool = hardened.pool
     for _ in range(100):
-        if (pool.idle.qsize(), pool.spare is not None, len(pool.all), pool.extra, len(pool._dead)) == (2, True, 3, 0, 0):
+        if (pool.idle.qsize(), len(pool.spares), len(pool.all), pool.extra, len(pool._dead)) == (2, 2, 4, 0, 0):
             break
         time.sleep(0.1)
-    assert (pool.idle.qsize(), pool.spare is not None, len(pool.all), pool.extra, len(pool._dead)) == (2, True, 3, 0, 0)
+    assert (pool.idle.qsize(), len(pool.spares), len(pool.all), pool.extra, len(pool._dead)) == (2, 2, 4, 0, 0)
     alive(hardened.url)
 
 
