@@ -68,7 +68,7 @@ def prepare(args) -> None:
                     rows.append({"concept": label, "evidence": ev_text, "text": _flat(text)})
                     key.append({"generator": gen, "concept": c})
         order = list(range(len(rows)))
-        random.Random(args.seed).shuffle(order)
+        random.Random(args.shuffle_seed).shuffle(order)
         with open(OUT / f"judge_items_{book}.tsv", "w", encoding="utf-8", newline="") as f:
             w = csv.writer(f, delimiter="\t")
             w.writerow(["id", "concept", "evidence", "text"])
@@ -131,7 +131,8 @@ def main(argv=None) -> None:
     ap.add_argument("step", choices=["prepare", "score"])
     ap.add_argument("--books", nargs="+", default=["psychology", "philosophy", "calculus"])
     ap.add_argument("--n", type=int, default=20, help="concepts per book")
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seed", type=int, default=0, help="the held-out split's seed (benchmarks/generation.py)")
+    ap.add_argument("--shuffle-seed", type=int, default=1, help="order of the texts shown to the judge")
     ap.add_argument("--cur-work", default="/tmp/kgstudio-genbench-ex")
     args = ap.parse_args(argv)
     prepare(args) if args.step == "prepare" else score(args)

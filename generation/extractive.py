@@ -217,12 +217,16 @@ _JUNK = re.compile(r"^[-–•*]\s|_{2,}|,\s*,|;\s*,")
 #: An explanation sentence quoted on its own must not lean on what came before it in the
 #: book: no opening connective or pronoun ("Thus", "However", "This process", "They ...")
 #: -- a blind judge discarded such quotes as dangling -- ...
+_XREF = re.compile(r"\s*\((?:see )?(?:figure|table|example|exercise)s?(?: and (?:figure|table))?\)", re.I)
 _DANGLING = re.compile(
     r"(?i)^[\"“(]?(?:thus|however|therefore|hence|this|these|that|those|they|them|it|its|he|she|his|her|"
     r"their|such|each|both|also|moreover|furthermore|similarly|likewise|instead|then|so|but|and|or|"
     r"yet|here|now|again|finally|next|notice|recall|another|other|as a result|for this reason|"
     r"in this case|in addition|in other words|on the other hand|in contrast|in fact|of course|"
-    r"first|second|third|last|later|earlier|above|below)\b")
+    r"first|second|third|last|later|earlier|above|below|example|fortunately|unfortunately|once again|"
+    r"as (?:mentioned|noted|discussed|we|you)|back in|in (?:her|his|their|our) case|"
+    r"in this (?:section|chapter|module)|we (?:then|now|need|also|will|can|use|see|call)|"
+    r"let|consider|suppose|recall)\b")
 #: ... nor point at what a quote cannot carry: a figure, table, numbered example or exercise,
 #: a sub-figure "(a)", "shown below", a worked step ("let's").
 _REFERS = re.compile(
@@ -333,10 +337,12 @@ class ExtractiveGenerator:
 
     def _say(self, e) -> str:
         """The text quoted for ``e``: a glossary entry (a bare noun phrase) as the sentence
-        ``frame`` makes of it ("An algorithm is ..."), anything else as written."""
+        ``frame`` makes of it ("An algorithm is ..."), anything else as written, less the
+        book's numberless cross-references ("(Figure)", "(see Table)"), which point at
+        nothing once quoted."""
         if self.frame is not None and e.kind == "definition" and self.is_glossary(e):
             return _norm(self.frame(e.concept))
-        return e.text.strip() if is_code(e.text) else _norm(e.text)
+        return e.text.strip() if is_code(e.text) else _XREF.sub("", _norm(e.text))
 
     def _extract(self, task: str, focus: str, items: Sequence, concepts: Iterable[str] = ()) -> Extract:
         sep = "\n\n" if any(is_code(e.text) for e in items) else " "
@@ -433,7 +439,7 @@ class ExtractiveGenerator:
             t = _norm(e.text)
             if is_code(e.text) or self.is_glossary(e) or len(t.split()) < 4 or _NOT_PROSE.search(t):
                 continue
-            if _JUNK.search(t) or _REFERS.search(t) or (_DANGLING.match(t) and not leads(e)):
+            if _JUNK.search(t) or _REFERS.search(t) or t[:1].islower() or (_DANGLING.match(t) and not leads(e)):
                 continue          # a quote that does not stand on its own
             if len(t.split()) < 8 and not (leads(e) and self.following(e, 1, skip)):
                 continue          # a short sentence stands only with the sentences after it

@@ -234,3 +234,29 @@ def test_a_sentence_that_only_passes_by_the_term_is_not_followed():
     g = ExtractiveGenerator(None, LABELS.get, evidence_fn=lambda s, c, k=None, n=None: ev,
                             text_of={"urn:s1": text}.get)
     assert g.explanation("urn:acc").text == "With accumulator patterns in hand, a program can add things up."
+
+
+def test_an_explanation_quotes_only_sentences_that_stand_on_their_own():
+    """What a blind judge discarded: dangling openers, pointers at figures and examples,
+    flattened tables, fragments; and the same word in another sense outside the teaching
+    sections."""
+    bad = ["However, the accumulator pattern needs a starting value before the loop.",
+           "This accumulator pattern appears in every program that adds things up.",
+           "The accumulator pattern is shown in Figure 3.2 with its running total.",
+           "Example illustrates the accumulator pattern on a list of prices today.",
+           "the accumulator pattern, or running total, of the values seen so far.",
+           "The accumulator pattern x, = 1,, ,; = 2 is applied on each pass here.",
+           "As mentioned earlier, the accumulator pattern adds each item to a total."]
+    good = "The accumulator pattern keeps a running total (Figure) that each pass of the loop updates."
+    elsewhere = "A railway accumulator pattern is something entirely different from programming totals."
+    ev = [Ev("urn:acc", t, "use", paragraph=f"p{i}", position=i) for i, t in enumerate(bad, 1)]
+    ev.append(Ev("urn:acc", good, "use", paragraph="p9", position=9))
+    ev.append(Ev("urn:acc", elsewhere, "use", section="urn:s2", paragraph="p1", position=20))
+    g = ExtractiveGenerator(None, LABELS.get, evidence_fn=lambda s, c, k=None, n=None: ev,
+                            teaching=lambda c: ["urn:s1"])
+    e = g.explanation("urn:acc", n=3)
+    assert e.text == "The accumulator pattern keeps a running total that each pass of the loop updates."
+    assert [c.paragraph for c in e.citations] == ["p9"]
+    # without the teaching sections, the other section's sentence is a candidate too
+    g2 = ExtractiveGenerator(None, LABELS.get, evidence_fn=lambda s, c, k=None, n=None: ev)
+    assert elsewhere in g2.explanation("urn:acc", n=3).text
