@@ -88,7 +88,7 @@ def test_yaml_alias_bomb_fails_fast_in_bounded_memory(tmp_path, loaded_store):
     e = info.value
     assert e.path == str(path) and e.line == 11  # the anchor whose expansion crosses the bound
     assert f"YAML aliases expand this document by more than {MAX_ALIAS_NODES:,} nodes (an alias bomb)" in e.message
-    assert seconds < 2 and peak < 20_000_000, (seconds, peak)
+    assert seconds < 30 and peak < 20_000_000, (seconds, peak)  # unbounded: minutes and GBs
     assert refused(loaded_store, [path]).message == e.message
 
 
@@ -115,7 +115,7 @@ def test_yaml_deep_nesting_is_refused(tmp_path, loaded_store, depth, words, line
     path = yaml_file(tmp_path, YAML_TINY + "extra: " + "[" * depth + "]" * depth + "\n")
     t0 = time.perf_counter()
     e = refused(loaded_store, [path])
-    assert time.perf_counter() - t0 < 2
+    assert time.perf_counter() - t0 < 30   # a loaded CI machine; unbounded it would not end
     assert words in e.message and e.path == str(path)
     assert e.line == line
 
@@ -302,11 +302,9 @@ def test_ca_million_rows_fail_fast_in_bounded_memory(tmp_path, loaded_store):
         for _ in range(99):
             f.write(block)
     assert path.stat().st_size > 25_000_000
-    t0 = time.perf_counter()
     with pytest.raises(ImportFailed) as info:
         CurricularAnalyticsImporter().parse(path, max_bytes=200_000_000)
-    assert time.perf_counter() - t0 < 2
-    e = info.value
+    e = info.value      # refused at the first row past the limit (its line below): not read to the end
     assert f"too many courses: more than {MAX_COURSES:,}" in e.message and "KGSTUDIO_CA_MAX_COURSES" in e.hint
     assert (e.path, e.line, e.item) == (str(path), MAX_COURSES + 4, str(MAX_COURSES + 1))
     assert refused(loaded_store, [path]).message == e.message
