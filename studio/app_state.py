@@ -22,6 +22,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from generation.content.render import md_escape as render_md_escape
 from kg.errors import KGStudioError, WorkspaceError
 from kg.store.base import Store
 from kg.workspace import Workspace
@@ -93,18 +94,19 @@ def default_workspace_dir() -> str | None:
 
 
 # ---- text shown to people ---------------------------------------------------------
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$])")
+#: what Streamlit's Markdown adds to CommonMark: ``:emoji:``, ``:red[...]``, ``$math$``
+_ST_DIRECTIVES = re.compile(r"([:$])")
 
 
 def md_escape(text: object) -> str:
-    """Text safe to put inside ``st.markdown``: every Markdown, HTML and Streamlit
-    directive character (``:red[..]``, ``$..$``, ``<tag>``) backslash-escaped, so what a
-    curriculum says is shown literally and never interpreted.
+    r"""Text safe to put inside ``st.markdown``: the project's Markdown escaper
+    (:func:`generation.content.render.md_escape`) plus the characters of Streamlit's own
+    directives (``:`` and ``$``), line breaks kept as hard breaks.
 
-    >>> md_escape("<script>alert(1)</script> **x**")
-    '\\\\<script\\\\>alert\\\\(1\\\\)\\\\</script\\\\> \\\\*\\\\*x\\\\*\\\\*'
+    >>> print(md_escape("<script>alert(1)</script> **x** :red[y] $z$"))
+    &lt;script&gt;alert\(1\)&lt;/script&gt; \*\*x\*\* \:red\[y\] \$z\$
     """
-    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", "  \n")
+    return _ST_DIRECTIVES.sub(r"\\\1", render_md_escape(text)).replace("\n", "  \n")
 
 
 def short_iri(iri: str) -> str:

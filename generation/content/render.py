@@ -18,22 +18,45 @@ from functools import lru_cache
 from generation.content.model import Diagram, LearningPath, Lesson, Quiz
 from generation.template import environment
 
-__all__ = ["render", "render_lesson", "render_quiz", "md", "shuffled", "blocks", "Block", "quoted", "md_inline", "html_inline", "FORMATS"]
+__all__ = ["render", "render_lesson", "render_quiz", "md", "md_escape", "shuffled", "blocks", "Block", "quoted", "md_inline", "html_inline", "FORMATS"]
 
 FORMATS = ("html", "markdown", "json")
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
+#: the characters that make Markdown syntax anywhere in a line (``&``, ``<``, ``>`` are
+#: written as entities instead)
+_MD_SYNTAX = re.compile(r"([\\`*_{}\[\]()#+!|~])")
+#: what makes a list item or a heading underline at the start of a line
+_LINE_START = re.compile(r"^( *)(?:(\d+)([.)])|([-=]))")
+
+
+def _escape_line_start(m: re.Match) -> str:
+    lead, number, dot, mark = m.groups()
+    return f"{lead}{number}\\{dot}" if number else f"{lead}\\{mark}"
+
+
+def md_escape(text) -> str:
+    """``text`` shown as written by a Markdown renderer: ``&``, ``<``, ``>`` as entities,
+    the Markdown syntax characters backslash-escaped, and a line that would start a list
+    item (``1.``, ``-``) or a heading underline (``=``) escaped at its start; line breaks
+    left as they are. The project's one Markdown escaper: lessons, exports and (with
+    Streamlit's own directives added) the studio's pages.
+
+    >>> print(md_escape("1. <b>*x*</b> & [y](z)"))
+    1\\. &lt;b&gt;\\*x\\*&lt;/b&gt; &amp; \\[y\\]\\(z\\)
+    """
+    lines = []
+    for line in str(text).split("\n"):
+        line = _MD_SYNTAX.sub(r"\\\1", line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+        lines.append(_LINE_START.sub(_escape_line_start, line, count=1))
+    return "\n".join(lines)
 
 
 def md(text, indent: int = 0) -> str:
-    """``text`` safe inside Markdown; line breaks kept (indented by ``indent`` spaces)."""
+    """``text`` safe inside Markdown (:func:`md_escape`); line breaks kept as hard breaks
+    (indented by ``indent`` spaces), leading spaces kept as non-breaking spaces."""
     lines = []
     for line in str(text).split("\n"):
         lead = len(line) - len(line.lstrip(" "))
-        body = line.lstrip(" ").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        body = _MD_SPECIAL.sub(r"\\\1", body)
-        if re.match(r"^\d+\.", body) or body.startswith(("-", "=")):
-            body = "\\" + body
-        lines.append("&nbsp;" * lead + body)
+        lines.append("&nbsp;" * lead + md_escape(line.lstrip(" ")))
     return ("  \n" + " " * indent).join(lines)
 
 

@@ -5,9 +5,10 @@ the pages are XHTML (well-formed XML, ``xmlns`` on ``<html>``), which the cartri
 validator parses and which every browser and LMS renders. Quiz answers sit in
 ``<details>``: revealed on click, no JavaScript.
 
-Markdown has no autoescape: :func:`md_escape` backslash-escapes every ASCII punctuation
-character CommonMark treats as syntax (``<`` and ``&`` included, so no text can open raw
-HTML or an entity), which renders back to the text unchanged.
+Markdown has no autoescape: :func:`md_escape` (the project's one Markdown escaper,
+:func:`generation.content.render.md_escape`) writes ``&``, ``<``, ``>`` as entities and
+backslash-escapes Markdown's syntax characters, so no text can open raw HTML, an entity or
+Markdown syntax, and it renders back to the text unchanged.
 
 The templates are strings in this module (not files), so they need no package data.
 """
@@ -18,19 +19,17 @@ import re
 import jinja2
 from markupsafe import Markup
 
+from generation.content.render import md_escape as render_md_escape
 from generation.export.qti import xml_text
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>&~=:\"'$%^@;,/?])")
-
-
 def md_escape(text) -> str:
-    """``text`` for Markdown: ASCII punctuation backslash-escaped, line breaks kept.
+    """``text`` for Markdown (:func:`generation.content.render.md_escape`) after the
+    characters XML cannot hold are dropped (:func:`xml_text`), line breaks kept.
 
     >>> md_escape("a *b* <i>")
-    'a \\\\*b\\\\* \\\\<i\\\\>'
+    'a \\\\*b\\\\* &lt;i&gt;'
     """
-    text = xml_text(text)
-    return "\n".join(_MD_SPECIAL.sub(r"\\\1", line) for line in text.split("\n"))
+    return render_md_escape(xml_text(text))
 
 
 def _paras(text) -> Markup:

@@ -65,8 +65,8 @@ def test_script_in_a_label_is_text(app, tmp_path, monkeypatch):
     monkeypatch.setenv("KGSTUDIO_WORKSPACE", str(ws.root))
     at = app("app_pages/explorer.py", node=c).run()
     assert not at.exception
-    assert at.header[0].value == "\\<script\\>alert\\(1\\)\\</script\\>"
+    assert at.header[0].value == r"&lt;script&gt;alert\(1\)&lt;/script&gt;"
     shown = [m.value for m in at.markdown if "onerror" in m.value]
-    assert shown == ["\\<img src=x onerror=alert\\(2\\)\\> \\*\\*bold\\*\\*"]
+    assert shown == [r"&lt;img src=x onerror=alert\(2\)&gt; \*\*bold\*\*"]
     assert not at.html
     app_state.release_store(ws.root)
