@@ -22,6 +22,7 @@ Raw timings go into the JSON next to the figures. The machine is shared with oth
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import statistics
@@ -42,8 +43,8 @@ PAGES = [("workspace", "Workspace"), ("explorer", "Graph explorer"), ("suggestio
 CONCEPTS = ["Recursion", "Function", "Variable", "List", "Dictionary", "String", "Boolean", "Loop"]
 
 
-def workspace(tmp: Path) -> Path:
-    src = ROOT / "demo-workspace"
+def workspace(tmp: Path, src: Path | None = None) -> Path:
+    src = src or ROOT / "demo-workspace"
     dst = tmp / "ws"
     if (src / "kgstudio.toml").is_file():
         shutil.copytree(src, dst, ignore=shutil.ignore_patterns("LOCK"))
@@ -132,10 +133,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeats", type=int, default=3, help="first renders per page")
     ap.add_argument("--lessons", type=int, default=5, help="lessons generated")
+    ap.add_argument("--workspace", type=Path, default=None,
+                    help="workspace to copy (default: demo-workspace/ of `make run`)")
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
     tmp = Path(tempfile.mkdtemp(prefix="kgstudio-bench-studio-"))
-    ws = workspace(tmp)
+    ws = workspace(tmp, args.workspace)
+    trained = (ws / "models" / "teacher" / "teacher.pt").is_file()
+    load_before = os.getloadavg()
     t0 = time.perf_counter()
     studio = Studio(ws, user="Benchmark")
     started = time.perf_counter() - t0
@@ -180,8 +185,10 @@ def main() -> None:
         "generate_click_to_lesson_raw_s": {c: round(v, 3) for c, v in gens.items()},
         "baseline_hello_app_first_render_s": [round(x, 3) for x in base],
         "server_start_s": round(started, 2), "generator_ready_s": round(ready, 2),
-        "workspace": "copy of demo-workspace/ (trained teacher)" if (ROOT / "demo-workspace" / "kgstudio.toml").is_file()
-                     else "demo curriculum, no models",
+        "workspace": (f"copy of {args.workspace or 'demo-workspace/'}"
+                      + (" (trained teacher)" if trained else ", no models")),
+        "load_average_1_5_15": {"before": [round(x, 2) for x in load_before],
+                                "after": [round(x, 2) for x in os.getloadavg()]},
         "note": "2 shared CPU cores, no GPU, other jobs running; headless Chromium; times include the "
                 "browser's rendering and the websocket round trips",
     })

@@ -61,11 +61,6 @@ def literal_text(text: str, *, lang: str | None = None, datatype: str | None = N
     return str(ox.Literal(text))
 
 
-def iri_text(iri: str) -> str:
-    """``<iri>``, refusing what is not an absolute IRI (ValueError)."""
-    return str(ox.NamedNode(iri))
-
-
 def nt_term(t: Node) -> str:
     r"""N-Triples form of an rdflib term (also valid in Turtle and SPARQL); blank nodes as
     ``_:label``.
