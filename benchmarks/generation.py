@@ -931,7 +931,7 @@ def curriculum_benchmark(args):
         procs = default_processors(kd.cfg.no_repeat_ngram, kd.cfg.repetition_penalty, [
             GroundedLogitsProcessor(kd.tok, [len(lin.entities)], [kd.bans.banned(set(lin.entities))])])
         g, _ = greedy_decode(model, x, torch.ones_like(x), max_new_tokens=60, min_new_tokens=60,
-                             processors=procs)
+                             processors=procs, copy=kd.model.copy)
         lat.append((time.perf_counter() - t0) * 1000)
         lat_cpu.append((time.process_time() - c0) * 1000)
         assert g.shape[1] == 61
