@@ -24,6 +24,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.support import stop_process
+
 
 def oxigraph_binary() -> str | None:
     """Path of the ``oxigraph`` executable, or None."""
@@ -100,13 +102,7 @@ class OxigraphServer:
     def stop(self) -> None:
         if self.proc is None:
             return
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        stop_process(self.proc)
         self.proc = None
 
     def restart(self) -> "OxigraphServer":

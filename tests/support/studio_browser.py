@@ -13,6 +13,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from tests.support import stop_process
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("KGSTUDIO_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -55,13 +57,7 @@ class Studio:
         raise RuntimeError(f"streamlit did not answer within {timeout:g} s; see {self.log_path}")
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop_process(self.proc)
         if not self.log.closed:
             self.log.close()
 
