@@ -36,6 +36,8 @@ Limits (each a ``serve.*`` setting):
   ``query_memory_mb`` (``RLIMIT_AS`` in the worker: a query past it gets a 500 saying so
   and the server goes on), rows ``max_results`` and bytes ``max_result_mb`` (the result is
   cut at a row boundary into a valid document, ``X-KGStudio-Truncated: true``);
+* **repeats**: a query cut at the time limit is answered 503 at once, without running, for
+  60 s after (whitespace does not make it new; an update forgets them all);
 * **at once**: ``workers`` queries run at once; the others wait ``queue_wait_s`` for a free
   worker, then get 503 with ``Retry-After``. A query running past 0.25 s drops to a low
   CPU priority and hands its slot on, so at most ``2 * workers`` queries run at once, half
@@ -897,6 +899,7 @@ class SparqlServer:
         self.max_results = config.max_results
         self.update_token = config.update_token or None
         self._update_lock = threading.Lock()
+        self._cut: dict[int, float] = {}   # query text (whitespace folded) -> until when it is refused
         self._snapshot_dir: tempfile.TemporaryDirectory | None = None
         self._snapshot: str | None = None
         self._snapshots: list[str] = []
@@ -1055,6 +1058,41 @@ class SparqlServer:
     def __exit__(self, *exc):
         self.stop()
 
+    # ---- queries cut at the time limit are not run again at once --------------------------
+    #: how long a query cut at the time limit is answered 503 without running again: the
+    #: same expensive query sent over and over (a cheap attack, and a common client retry
+    #: loop) then costs nothing. A changed query runs (the memory is not a defence against a
+    #: varied attack; the limits above are). Updates reset it (the data changed).
+    CUT_MEMORY_S = 60.0
+    _CUT_MEMORY_MAX = 10_000
+
+    @staticmethod
+    def _cut_key(sparql: str) -> int:
+        return hash(" ".join(sparql.split()))
+
+    def _remember_cut(self, sparql: str) -> None:
+        if len(self._cut) >= self._CUT_MEMORY_MAX:
+            now = time.monotonic()
+            self._cut = {k: t for k, t in self._cut.items() if t > now}
+            if len(self._cut) >= self._CUT_MEMORY_MAX:
+                self._cut.pop(next(iter(self._cut)))
+        self._cut[self._cut_key(sparql)] = time.monotonic() + self.CUT_MEMORY_S
+
+    def _refuse_if_cut_recently(self, sparql: str) -> None:
+        if not self._cut:
+            return
+        until = self._cut.get(self._cut_key(sparql))
+        if until is None:
+            return
+        left = until - time.monotonic()
+        if left <= 0:
+            self._cut.pop(self._cut_key(sparql), None)
+            return
+        raise _HTTPError(503, f"this query was cut at the time limit ({self.config.query_timeout_s:g} s) "
+                              f"less than {self.CUT_MEMORY_S:g} s ago and is not run again before "
+                              "then; add a LIMIT or narrow the patterns",
+                         {"Retry-After": str(max(1, int(left + 0.999)))})
+
     # ---- updates -----------------------------------------------------------------------
     def _update_sync(self, sparql: str) -> None:
         store = self.store
@@ -1069,6 +1107,7 @@ class SparqlServer:
                 self._take_snapshot()
             if self.pool is not None:
                 self.pool.generation += 1
+            self._cut = {}
 
 
 class _App:
@@ -1275,6 +1314,7 @@ async def _query(request, srv: SparqlServer, sparql: str, params: dict[str, list
     cfg = srv.config
     if len(sparql.encode("utf-8", "surrogatepass")) > cfg.max_query_bytes:
         raise _HTTPError(413, f"the query is over {cfg.max_query_bytes:,} bytes (setting serve.max_query_bytes)")
+    srv._refuse_if_cut_recently(sparql)
     form = _head_form(sparql)
     if form == "UPDATE":
         raise _HTTPError(400, "this is a SPARQL Update; send it as 'update' (form) or "
@@ -1330,6 +1370,7 @@ async def _query(request, srv: SparqlServer, sparql: str, params: dict[str, list
     except asyncio.TimeoutError:
         pool._replace(worker)
         released = True
+        srv._remember_cut(sparql)
         raise _HTTPError(503, f"query cut after {cfg.query_timeout_s:g} s (the server's query "
                               "time limit); add a LIMIT, narrow the patterns, or ask the "
                               "operator for a longer serve.query_timeout_s",

@@ -653,6 +653,19 @@ def test_found_2_a_timeout_stops_the_work(hardened):
     alive(hardened.url)
 
 
+def test_found_2_a_cut_query_sent_again_does_not_run_again(hardened):
+    """The same expensive query hammered: cut once, then refused at once for a while."""
+    slow = NEVER.replace("SELECT *", "SELECT ?b") + " # hammered"
+    status, _, body = http_get(q(hardened.url, slow), "text/csv")
+    assert status == 503 and b"query cut after 1 s" in body
+    for again in (slow, slow.replace(" ", "  ").replace("\n", " ")):
+        t0 = time.monotonic()
+        status, headers, body = http_get(q(hardened.url, again), "text/csv")
+        assert status == 503 and b"not run again" in body and int(headers["Retry-After"]) >= 1
+        assert time.monotonic() - t0 < 0.5
+    alive(hardened.url)
+
+
 def test_found_2_memory_limit_per_query(demo_store):
     """GROUP_CONCAT over a cross product grows past 64 MB: a clear 500, the server goes on."""
     server = make_server(demo_store, port=0, query_timeout_s=20.0, workers=1, query_memory_mb=64)
