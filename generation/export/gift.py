@@ -25,14 +25,13 @@ first ``->``); such an item is left out and reported.
 """
 from __future__ import annotations
 
-import html
 import re
 from pathlib import Path
 
 from generation.export.base import ExportError, Exporter, ExportResult, Progress, atomic_file, register
 from generation.export.moodle_xml import MOODLE_TYPES, category_path, fraction_text, quiz_categories
 from generation.export.pack import ident
-from generation.export.qti import ordering_as_pairs, xml_text
+from generation.export.qti import code_html, ordering_as_pairs, xml_text
 
 _ESCAPES = {"\\": "\\\\", "~": "\\~", "=": "\\=", "#": "\\#", "{": "\\{", "}": "\\}", ":": "\\:"}
 
@@ -49,56 +48,6 @@ def gift_escape(text) -> str:
     return "".join(_ESCAPES.get(ch, ch) for ch in text).replace("\n", "\\n")
 
 
-_FENCE = re.compile(r"(?ms)^[ \t]*```[ \t]*([\w+.-]*)[ \t]*\n(.*?)\n?^[ \t]*```[ \t]*$")
-
-
-def _prose_html(text: str, *, paragraphs: bool) -> str:
-    """Prose as escaped HTML (inline `code` keeps its backticks, as typed); paragraphs as
-    <p> when asked."""
-    if not paragraphs:
-        return html.escape(text, quote=False).replace("\n", "<br/>")
-    paras = [p for p in re.split(r"\n\s*\n", text) if p.strip()]
-    return "".join("<p>" + html.escape(p.strip(), quote=False).replace("\n", "<br/>") + "</p>" for p in paras)
-
-
-def _indented_to_fenced(text: str) -> str:
-    """Markdown's indented code (4 spaces, after a blank line) as a fenced block."""
-    lines, out, i = text.split("\n"), [], 0
-    while i < len(lines):
-        if re.match(r"^( {4}|\t)", lines[i]) and lines[i].strip() and (i == 0 or not lines[i - 1].strip()):
-            block = []
-            while i < len(lines) and (re.match(r"^( {4}|\t)", lines[i]) or not lines[i].strip()):
-                block.append(lines[i][4:] if lines[i].startswith("    ") else lines[i].lstrip("\t"))
-                i += 1
-            while block and not block[-1].strip():
-                block.pop()
-            out += ["```", *block, "```", ""]
-            continue
-        out.append(lines[i])
-        i += 1
-    return "\n".join(out)
-
-
-def code_html(text, *, paragraphs: bool = True) -> str:
-    """User text as an HTML fragment with its code shown as code (contract 1): a fenced
-    block (or Markdown's indented block) as ``<pre><code class="language-…">`` with the
-    code HTML-escaped and its lines and spaces kept; the rest escaped prose (``<p>`` per
-    paragraph when ``paragraphs``; inline `code` keeps its backticks, as typed).
-
-    >>> code_html("Run:\\n\\n```python\\nif a < b: print({1})\\n```")
-    '<p>Run:</p><pre><code class="language-python">if a &lt; b: print({1})</code></pre>'
-    """
-    text = _indented_to_fenced(xml_text(text).replace("\r", ""))
-    out, pos = [], 0
-    for m in _FENCE.finditer(text):
-        if text[pos:m.start()].strip():
-            out.append(_prose_html(text[pos:m.start()], paragraphs=paragraphs))
-        lang = f' class="language-{html.escape(m.group(1))}"' if m.group(1) else ""
-        out.append(f"<pre><code{lang}>{html.escape(m.group(2), quote=False)}</code></pre>")
-        pos = m.end()
-    if text[pos:].strip() or not out:
-        out.append(_prose_html(text[pos:], paragraphs=paragraphs))
-    return "".join(out)
 
 
 def _h(text) -> str:

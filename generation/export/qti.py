@@ -51,14 +51,67 @@ def xml_text(text) -> str:
     return _BAD_XML.sub("", "" if text is None else str(text))
 
 
+_FENCE = re.compile(r"(?ms)^[ \t]*```[ \t]*([\w+.-]*)[ \t]*\n(.*?)\n?^[ \t]*```[ \t]*$")
+
+
+def _prose_html(text: str, *, paragraphs: bool) -> str:
+    """Prose as escaped HTML (inline `code` keeps its backticks, as typed); paragraphs as
+    <p> when asked."""
+    if not paragraphs:
+        return html.escape(text, quote=False).replace("\n", "<br/>")
+    paras = [p for p in re.split(r"\n\s*\n", text) if p.strip()]
+    return "".join("<p>" + html.escape(p.strip(), quote=False).replace("\n", "<br/>") + "</p>" for p in paras)
+
+
+def _indented_to_fenced(text: str) -> str:
+    """Markdown's indented code (4 spaces, after a blank line) as a fenced block."""
+    lines, out, i = text.split("\n"), [], 0
+    while i < len(lines):
+        if re.match(r"^( {4}|\t)", lines[i]) and lines[i].strip() and (i == 0 or not lines[i - 1].strip()):
+            block = []
+            while i < len(lines) and (re.match(r"^( {4}|\t)", lines[i]) or not lines[i].strip()):
+                block.append(lines[i][4:] if lines[i].startswith("    ") else lines[i].lstrip("\t"))
+                i += 1
+            while block and not block[-1].strip():
+                block.pop()
+            out += ["```", *block, "```", ""]
+            continue
+        out.append(lines[i])
+        i += 1
+    return "\n".join(out)
+
+
+def code_html(text, *, paragraphs: bool = True) -> str:
+    """User text as an HTML fragment with its code shown as code (contract 1): a fenced
+    block (or Markdown's indented block) as ``<pre><code class="language-…">`` with the
+    code HTML-escaped and its lines and spaces kept; the rest escaped prose (``<p>`` per
+    paragraph when ``paragraphs``; inline `code` keeps its backticks, as typed).
+
+    >>> code_html("Run:\\n\\n```python\\nif a < b: print({1})\\n```")
+    '<p>Run:</p><pre><code class="language-python">if a &lt; b: print({1})</code></pre>'
+    """
+    text = _indented_to_fenced(xml_text(text).replace("\r", ""))
+    out, pos = [], 0
+    for m in _FENCE.finditer(text):
+        if text[pos:m.start()].strip():
+            out.append(_prose_html(text[pos:m.start()], paragraphs=paragraphs))
+        lang = f' class="language-{html.escape(m.group(1))}"' if m.group(1) else ""
+        out.append(f"<pre><code{lang}>{html.escape(m.group(2), quote=False)}</code></pre>")
+        pos = m.end()
+    if text[pos:].strip() or not out:
+        out.append(_prose_html(text[pos:], paragraphs=paragraphs))
+    return "".join(out)
+
+
 def html_para(text: str) -> str:
-    """User text as an HTML fragment: escaped, one ``<p>`` per paragraph, line breaks kept.
+    """User text as an HTML fragment: escaped, one ``<p>`` per paragraph, line breaks kept,
+    code blocks as ``<pre><code>`` (:func:`code_html`). Every exporter writes stems,
+    feedback and lesson text through it, so a listing reads back unchanged from each.
 
     >>> html_para("a < b\\n\\nc & d")
     '<p>a &lt; b</p><p>c &amp; d</p>'
     """
-    paras = [p for p in re.split(r"\n\s*\n", xml_text(text)) if p.strip()] or [""]
-    return "".join("<p>" + html.escape(p.strip(), quote=False).replace("\n", "<br/>") + "</p>" for p in paras)
+    return code_html(text) or "<p></p>"
 
 
 def _el(parent, tag: str, text: str | None = None, **attrs):

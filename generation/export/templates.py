@@ -14,13 +14,13 @@ The templates are strings in this module (not files), so they need no package da
 """
 from __future__ import annotations
 
-import re
 
 import jinja2
 from markupsafe import Markup
 
+from generation.content.render import blocks
 from generation.content.render import md_escape as render_md_escape
-from generation.export.qti import xml_text
+from generation.export.qti import html_para, xml_text
 
 def md_escape(text) -> str:
     """``text`` for Markdown (:func:`generation.content.render.md_escape`) after the
@@ -32,11 +32,26 @@ def md_escape(text) -> str:
     return render_md_escape(xml_text(text))
 
 
+def md_blocks(text) -> str:
+    r"""Block-level text for Markdown: prose escaped (:func:`md_escape`), hard line breaks
+    kept, and code blocks (contract 1) as fenced blocks with their lines verbatim.
+
+    >>> md_blocks("Run *it*:\n```python\nif a < b: pass\n```")
+    'Run \\*it\\*:\n\n```python\nif a < b: pass\n```'
+    """
+    out = []
+    for b in blocks(xml_text(text)):
+        if b.code:
+            out.append(f"{b.fence}{b.lang}\n{b.text}\n{b.fence}")
+        else:
+            out.append("  \n".join(md_escape(line) for line in b.text.split("\n")))
+    return "\n\n".join(out)
+
+
 def _paras(text) -> Markup:
-    """Plain text as escaped ``<p>`` paragraphs (blank lines split them)."""
-    from markupsafe import escape
-    paras = [p.strip() for p in re.split(r"\n\s*\n", xml_text(text)) if p.strip()]
-    return Markup("".join(f"<p>{escape(p)}</p>".replace("\n", "<br/>") for p in paras))
+    """Plain text as escaped ``<p>`` paragraphs (blank lines split them), code blocks as
+    ``<pre><code>`` (:func:`generation.export.qti.html_para`)."""
+    return Markup(html_para(text))
 
 
 def _tf(answer) -> str:
@@ -276,7 +291,7 @@ _MD_LESSON = """# {{ lesson.title | md }}
 {%- endfor %}
 {% endif %}
 {% for p in lesson.paragraphs %}
-{{ p.text | md }}
+{{ p.text | mdblocks }}
 {% endfor %}
 {%- for d in diagrams %}
 {% if d.svg_href %}![{{ d.diagram.title | md }}]({{ d.svg_href }})
@@ -286,12 +301,12 @@ Figure: {{ d.diagram.title | md }}. {{ d.diagram.text_alternative | md }}
 {%- if lesson.worked_example %}
 ## Worked example
 
-{{ lesson.worked_example.text | md }}
+{{ lesson.worked_example.text | mdblocks }}
 {% endif %}
 {%- if lesson.summary %}
 ## Summary
 
-{{ lesson.summary.text | md }}
+{{ lesson.summary.text | mdblocks }}
 {% endif %}
 {%- if lesson.check_questions %}
 ## Check your understanding
@@ -304,7 +319,7 @@ Figure: {{ d.diagram.title | md }}. {{ d.diagram.text_alternative | md }}
 _MD_QUESTION = """{% macro mdq(it, n) -%}
 ### Question {{ n }}
 
-{{ it.stem | md }}
+{{ it.stem | mdblocks }}
 {% if it.type in ("multichoice", "multiresponse") %}
 {% for c in it.choices %}
 - {{ c.text | md }}
@@ -337,10 +352,10 @@ _MD_QUESTION = """{% macro mdq(it, n) -%}
 {%- elif it.type in ("shortanswer", "cloze") -%}
 {{ (it.answers or [it.answer]) | map("md") | join(" / ") }}
 {%- else -%}
-{{ it.answer | md }}
+{{ it.answer | mdblocks }}
 {%- endif %}
 {% if it.feedback %}
-{{ it.feedback | md }}
+{{ it.feedback | mdblocks }}
 {% endif %}
 </details>
 {%- endmacro %}
@@ -359,6 +374,7 @@ def _env(autoescape: bool, templates: dict[str, str]) -> jinja2.Environment:
     env.filters["paras"] = _paras
     env.filters["tf"] = _tf
     env.filters["md"] = md_escape
+    env.filters["mdblocks"] = md_blocks
     return env
 
 
