@@ -272,17 +272,20 @@ def near_duplicate(sentence: str, target: str, threshold: float = 0.5) -> bool:
     >>> near_duplicate("Absolute thresholds are measured with dim lights in dark rooms.", t)
     False
     """
-    a = char_ngrams(sentence)
+    return _near(char_ngrams(sentence), _target_grams(target), threshold)
+
+
+def _target_grams(target: str) -> list[set[str]]:
+    """3-gram sets of the whole target, then of each of its sentences."""
+    return [char_ngrams(target)] + [char_ngrams(p) for p in sentences(target)]
+
+
+def _near(a: set[str], grams: list[set[str]], threshold: float) -> bool:
     if not a:
         return True
-    whole = char_ngrams(target)
-    if len(a & whole) >= max(0.9, threshold) * len(a):
+    if len(a & grams[0]) >= max(0.9, threshold) * len(a):
         return True
-    for part in [target] + sentences(target):
-        b = char_ngrams(part)
-        if b and len(a & b) / len(a | b) >= threshold:
-            return True
-    return False
+    return any(b and len(a & b) / len(a | b) >= threshold for b in grams)
 
 
 def filter_evidence(evidence: Sequence[str], target: str, threshold: float = 0.5) -> list[str]:
@@ -293,7 +296,8 @@ def filter_evidence(evidence: Sequence[str], target: str, threshold: float = 0.5
     ...                 "X is a kind of Y that Z.")
     ['X helps W.']
     """
-    return [e for e in evidence if not near_duplicate(e, target, threshold)]
+    grams = _target_grams(target)
+    return [e for e in evidence if not _near(char_ngrams(e), grams, threshold)]
 
 
 def gather_evidence(store, concepts: Iterable[str] | None = None, kinds: Sequence[str] = (
