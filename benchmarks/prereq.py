@@ -505,6 +505,10 @@ def fuse_fold(ds: str, k: int, mode: str = "both") -> dict:
                      t["test_labels"], prob, thr, fl)
     out.update(val_f1=prf(yv, vs >= thr)[2], val_auc=_auc(yv, vs), alpha=float(best), fit_s=0.0,
                epochs=[])
+    from gnn.calibration import Calibrator, ece
+    cal = Calibrator("auto").fit(np.clip(vs, 0, 1), yv)
+    out.update(ece_raw=ece(np.clip(prob, 0, 1), t["test_labels"]),
+               ece=ece(cal.transform(np.clip(prob, 0, 1)), t["test_labels"]), calibration=cal.fitted)
     return out
 
 
