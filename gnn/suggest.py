@@ -49,7 +49,8 @@ instructor's accepted/rejected decisions when there are at least ``MIN_DECISIONS
 else on the known prerequisite pairs against as many unlabelled candidate pairs, which
 only says "likely among these candidates" -- ``info["calibration"]`` names which), ranked
 by that probability, and filtered: self pairs, duplicates, known edges and their reverses
-and known negatives dropped, at most ``max_per_node`` per concept on each side, and a pair
+and known negatives dropped, pairs the accepted edges already imply through a chain
+dropped, at most ``max_per_node`` per concept on each side, and a pair
 ``A requires B`` refused when ``B`` already requires ``A`` through accepted edges (and the
 suggestions above it), so accepting the whole list never makes a cycle. Each suggestion
 has a band (``"likely"``, ``"possible"``, ``"unlikely"``, :meth:`Calibrator.band`) and its
@@ -340,7 +341,7 @@ MIN_DECISIONS = 10      # accepted and rejected decisions each, to calibrate on 
 
 
 def review_list(pairs, scores, *, top_k: int, max_per_node: int = 3, known=None, exclude=None,
-                calibrator=None) -> list[tuple[int, int, float, float, str | None]]:
+                calibrator=None, drop_implied: bool = True) -> list[tuple[int, int, float, float, str | None]]:
     """The suggestions a reviewer sees, best first: ``[(a, b, raw, p, band), ...]``.
 
     Args:
@@ -355,6 +356,9 @@ def review_list(pairs, scores, *, top_k: int, max_per_node: int = 3, known=None,
             weak labels).
         calibrator: a fitted :class:`gnn.calibration.Calibrator`; ``p`` is its probability
             and ``band`` its band (``p = raw`` and ``band = None`` without one).
+        drop_implied: drop a pair ``a requires b`` that the accepted edges (and the
+            suggestions above it) already imply through a chain ``a -> x -> b``: accepting
+            it would tell the curriculum nothing new.
 
     >>> review_list([[0, 1], [1, 0], [2, 0]], [0.9, 0.8, 0.7], top_k=5, known=[[1, 2]])
     [(0, 1, 0.9, 0.9, None)]
@@ -394,6 +398,8 @@ def review_list(pairs, scores, *, top_k: int, max_per_node: int = 3, known=None,
         if max_per_node and (used_a.get(a, 0) >= max_per_node or used_b.get(b, 0) >= max_per_node):
             continue
         if reaches(b, a):                            # b already requires a: a cycle
+            continue
+        if drop_implied and reaches(a, b):           # a already requires b through others
             continue
         req.setdefault(a, set()).add(b)
         used_a[a] = used_a.get(a, 0) + 1

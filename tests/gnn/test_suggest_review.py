@@ -19,11 +19,18 @@ def test_review_list_rules_on_a_toy_graph():
             [0, 1],   # duplicate candidate
             [4, 0], [5, 4]]
     raw = [0.99, 0.98, 0.97, 0.9, 0.8, 0.7, 0.95, 0.9, 0.6, 0.5]
-    out = review_list(cand, raw, top_k=10, max_per_node=2, known=known)
+    out = review_list(cand, raw, top_k=10, max_per_node=2, known=known, drop_implied=False)
     pairs = [(a, b) for a, b, *_ in out]
     assert pairs == [(0, 1), (0, 2), (4, 0), (5, 4)]
     assert [r for *_, r, p, band in out] == [0.9, 0.8, 0.6, 0.5]
-    assert review_list(cand, raw, top_k=2, max_per_node=2, known=known)[-1][:2] == (0, 2)
+    assert review_list(cand, raw, top_k=2, max_per_node=2, known=known,
+                       drop_implied=False)[-1][:2] == (0, 2)
+    # by default 0 requires 2 (and 3) is implied once 0 requires 1 is on the list
+    out = review_list(cand, raw, top_k=10, max_per_node=2, known=known)
+    assert [(a, b) for a, b, *_ in out] == [(0, 1), (4, 0), (5, 4)]
+    # 1 requires 3 is implied by 1 -> 2 -> 3: dropped unless asked for
+    assert review_list([[1, 3]], [0.9], top_k=5, known=known) == []
+    assert review_list([[1, 3]], [0.9], top_k=5, known=known, drop_implied=False)[0][:2] == (1, 3)
 
 
 def test_review_list_refuses_cycles_among_its_own_suggestions():
