@@ -60,6 +60,29 @@ def md(text, indent: int = 0) -> str:
     return ("  \n" + " " * indent).join(lines)
 
 
+def md_block(text, indent: int = 0) -> str:
+    r"""``md`` for block text that may hold code blocks (contract 1): prose as :func:`md`,
+    each code block fenced with its lines verbatim, everything after the first line
+    indented by ``indent`` spaces (a list item's body).
+
+    >>> print(md_block("What does it print?\n```python\nif a < b:\n    print(1)\n```", 3))
+    What does it print?
+    <BLANKLINE>
+       ```python
+       if a < b:
+           print(1)
+       ```
+    """
+    pad = " " * indent
+    out = []
+    for b in blocks(text):
+        if b.code:   # the first line is placed by the caller (or the join below)
+            out.append(("\n" + pad).join([b.fence + b.lang, *b.text.split("\n"), b.fence]))
+        else:
+            out.append(md(b.text, indent))
+    return ("\n\n" + pad).join(out)
+
+
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
 
 
@@ -106,6 +129,26 @@ def html_inline(text):
     return Markup("".join(out))
 
 
+def html_block(text):
+    """Block text as escaped HTML: prose paragraphs as ``<p>`` (inline code as ``<code>``,
+    line breaks kept), code blocks (fenced or indented) as ``<pre><code>``.
+
+    >>> str(html_block("Print?\\n\\n    if a < b:\\n        print(1)"))
+    '<p>Print?</p><pre><code>if a &lt; b:\\n    print(1)</code></pre>'
+    """
+    from markupsafe import Markup, escape
+    out = []
+    for b in blocks(text):
+        if b.code:
+            lang = f' class="language-{escape(b.lang)}"' if b.lang else ""
+            out.append(f"<pre><code{lang}>{escape(b.text)}</code></pre>")
+        else:
+            for para in re.split(r"\n\s*\n", b.text):
+                if para.strip():
+                    out.append("<p>" + str(html_inline(para.strip())).replace("\n", "<br/>") + "</p>")
+    return Markup("".join(out))
+
+
 def shuffled(items) -> list:
     """``items`` in a fixed order that is never the given one (for two or more distinct
     items), so a page does not show an ordering or matching key by its layout.
@@ -139,13 +182,38 @@ class Block:
         return "`" * max(3, max(runs, default=0) + 1)
 
 
+def indented_to_fenced(text: str) -> str:
+    r"""Markdown's indented code (4 spaces, after a blank line) as a fenced block; lines
+    inside a fenced block stay as they are.
+
+    >>> indented_to_fenced("Run:\n\n    x = 1\n\n```\n\n    y = 2\n```")
+    'Run:\n\n```\nx = 1\n```\n\n```\n\n    y = 2\n```'
+    """
+    lines, out, i, fenced = text.split("\n"), [], 0, False
+    while i < len(lines):
+        if re.match(r"^\s*```", lines[i]):
+            fenced = not fenced
+        elif not fenced and re.match(r"^( {4}|\t)", lines[i]) and lines[i].strip() and (i == 0 or not lines[i - 1].strip()):
+            block = []
+            while i < len(lines) and (re.match(r"^( {4}|\t)", lines[i]) or not lines[i].strip()):
+                block.append(lines[i][4:] if lines[i].startswith("    ") else lines[i].lstrip("\t"))
+                i += 1
+            while block and not block[-1].strip():
+                block.pop()
+            out += ["```", *block, "```", ""]
+            continue
+        out.append(lines[i])
+        i += 1
+    return "\n".join(out)
+
+
 def blocks(text) -> list[Block]:
     r"""``text`` split into prose and fenced code blocks (```` ```lang ```` ... ```` ``` ````).
 
     >>> [(b.code, b.lang, b.text) for b in blocks("Sum it:\n```python\nx = 1\n```\nDone.")]
     [(False, '', 'Sum it:'), (True, 'python', 'x = 1'), (False, '', 'Done.')]
     """
-    text = str(text or "")
+    text = indented_to_fenced(str(text or ""))
     out, at = [], 0
     for m in _FENCE.finditer(text):
         before = text[at:m.start()].strip()
@@ -184,7 +252,7 @@ def _env():
     """The task templates' environment plus the page templates' helpers (``md``,
     ``shuffled``); an overlay, so generation.template never needs this module."""
     env = environment().overlay()
-    env.globals = {**env.globals, "md": md}
+    env.globals = {**env.globals, "md": md, "md_block": md_block, "html_block": html_block}
     env.filters = {**env.filters, "shuffled": shuffled}
     return env
 

@@ -31,6 +31,7 @@ import re
 from lxml import etree
 
 from generation.export.pack import ident
+from generation.content.render import indented_to_fenced
 
 QTI_NS = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -63,24 +64,6 @@ def _prose_html(text: str, *, paragraphs: bool) -> str:
     return "".join("<p>" + html.escape(p.strip(), quote=False).replace("\n", "<br/>") + "</p>" for p in paras)
 
 
-def _indented_to_fenced(text: str) -> str:
-    """Markdown's indented code (4 spaces, after a blank line) as a fenced block."""
-    lines, out, i = text.split("\n"), [], 0
-    while i < len(lines):
-        if re.match(r"^( {4}|\t)", lines[i]) and lines[i].strip() and (i == 0 or not lines[i - 1].strip()):
-            block = []
-            while i < len(lines) and (re.match(r"^( {4}|\t)", lines[i]) or not lines[i].strip()):
-                block.append(lines[i][4:] if lines[i].startswith("    ") else lines[i].lstrip("\t"))
-                i += 1
-            while block and not block[-1].strip():
-                block.pop()
-            out += ["```", *block, "```", ""]
-            continue
-        out.append(lines[i])
-        i += 1
-    return "\n".join(out)
-
-
 def code_html(text, *, paragraphs: bool = True) -> str:
     """User text as an HTML fragment with its code shown as code (contract 1): a fenced
     block (or Markdown's indented block) as ``<pre><code class="language-…">`` with the
@@ -90,7 +73,7 @@ def code_html(text, *, paragraphs: bool = True) -> str:
     >>> code_html("Run:\\n\\n```python\\nif a < b: print({1})\\n```")
     '<p>Run:</p><pre><code class="language-python">if a &lt; b: print({1})</code></pre>'
     """
-    text = _indented_to_fenced(xml_text(text).replace("\r", ""))
+    text = indented_to_fenced(xml_text(text).replace("\r", ""))
     out, pos = [], 0
     for m in _FENCE.finditer(text):
         if text[pos:m.start()].strip():
