@@ -54,7 +54,11 @@ degrees in the training prerequisites, :func:`gnn.pairs.known_graph_features`, a
 pair's own edge left out). Their validation scores also fit a
 :class:`gnn.calibration.Calibrator` (``<ds>_<mode>_ece``: expected calibration error of the
 calibrated test probabilities, ``_ece_raw`` before; ``<ds>_ece`` for the chosen mode).
-``--active`` runs the simulated reviews (:func:`active_fold`, keys ``al_*``).
+``text_ev`` blends the torch ``text`` mode with ``sk_graph_only`` like ``both`` (weight by
+validation AUC). ``--active`` runs the simulated reviews (:func:`active_fold`, keys
+``al_*``). Every fold's result is also written at once to ``<ds>_<mode>_fold<k>.json``, so
+``--collect --modes ...`` can summarize runs made in pieces (and blends whose parts'
+``.npz`` files are all there).
 
 Modes: ``text`` (MLP on MiniLM pairs), ``graph`` (GNN, no text), ``joint`` (the GNN with
 text node features, :class:`gnn.pairs.PairClassifier` mode ``"both"``; it scored below
