@@ -22,6 +22,10 @@ generation.config.StudentConfigError: unknown student config field(s): dmodel
 Traceback (most recent call last):
 ...
 generation.config.StudentConfigError: student config: tasks = ['poem']: task 'poem' is not one of definition, explanation, prerequisite, question, feedback
+>>> StudentConfig(evidence_kinds=["exercise"])
+Traceback (most recent call last):
+...
+generation.config.StudentConfigError: student config: evidence_kinds = ['exercise']: kind 'exercise' is not one of definition, use, example, code
 >>> StudentConfig.from_dict({"grounded": "false"})
 Traceback (most recent call last):
 ...
