@@ -22,24 +22,26 @@ from studio.app_jobs import JobRunning, get_job, start_job
 st.title("Workspace")
 
 # ---- open / create ---------------------------------------------------------------------
-with st.expander("Open or create a workspace", expanded=ui.workspace_dir() is None):
-    path = st.text_input("Workspace folder", value=ui.workspace_dir() or "", key="ws_path",
-                         placeholder="/path/to/workspace")
-    c1, c2 = st.columns(2)
-    if c1.button("Open", key="ws_open", disabled=not path):
-        try:
-            S.open_workspace(path)
-            ui.set_workspace_dir(path)
-            st.rerun()
-        except Exception as e:  # noqa: BLE001 - shown as a message
-            ui.error(e)
-    if c2.button("Create", key="ws_create", disabled=not path):
-        try:
-            S.create_workspace(path)
-            ui.set_workspace_dir(path)
-            st.rerun()
-        except Exception as e:  # noqa: BLE001
-            ui.error(e)
+with st.expander("Open or create a workspace", expanded=ui.workspace_dir() is None, key="ws_open_box",
+                 on_change="rerun") as box:
+    if box.open:
+        path = st.text_input("Workspace folder", value=ui.workspace_dir() or "", key="ws_path",
+                             placeholder="/path/to/workspace")
+        c1, c2 = st.columns(2)
+        if c1.button("Open", key="ws_open", disabled=not path):
+            try:
+                S.open_workspace(path)
+                ui.set_workspace_dir(path)
+                st.rerun()
+            except Exception as e:  # noqa: BLE001 - shown as a message
+                ui.error(e)
+        if c2.button("Create", key="ws_create", disabled=not path):
+            try:
+                S.create_workspace(path)
+                ui.set_workspace_dir(path)
+                st.rerun()
+            except Exception as e:  # noqa: BLE001
+                ui.error(e)
 
 ws = ui.need_workspace()
 
