@@ -70,9 +70,17 @@ def _start(paths: list[Path], validate: bool) -> None:
 
 busy = job is not None and job.running
 validate = st.checkbox("Validate against the SHACL shapes", value=True, key="imp_validate")
-t_up, t_path, t_demo = st.tabs(["Upload a file", "A path on this machine", "Demo curriculum"],
+# the demo tab first: one click for a newcomer, and the upload widget (the heaviest on the
+# page) is built only when its tab is opened
+t_demo, t_up, t_path = st.tabs(["Demo curriculum", "Upload a file", "A path on this machine"],
                                key="imp_tabs", on_change="rerun")
-if t_up.open is not False:
+if t_demo.open is not False:
+    with t_demo:
+        st.write("Foundations of Programming: 8 chapters, 68 concepts, 71 review questions.")
+        if st.button("Import the demo curriculum", key="imp_demo", disabled=busy):
+            from kg.demo import demo_curriculum_path
+            _start([demo_curriculum_path()], validate)
+if t_up.open:
     with t_up:
         up = st.file_uploader("Native YAML, CASE JSON, Curricular Analytics CSV or BNCC file",
                               type=["yaml", "yml", "json", "csv"], key="imp_upload")
@@ -88,12 +96,6 @@ if t_path.open:
         src = st.text_input("File or folder (OpenStax CNXML books are folders)", key="imp_path")
         if st.button("Import from path", key="imp_path_go", disabled=busy or not src):
             _start([Path(src)], validate)
-if t_demo.open:
-    with t_demo:
-        st.write("Foundations of Programming: 8 chapters, 68 concepts, 71 review questions.")
-        if st.button("Import the demo curriculum", key="imp_demo", disabled=busy):
-            from kg.demo import demo_curriculum_path
-            _start([demo_curriculum_path()], validate)
 
 ui.show_job(job, label="Import")
 if job is not None and job.state == "done" and job.result:

@@ -36,11 +36,9 @@ def test_create_then_import_the_demo_in_the_background(app, tmp_path, monkeypatc
     at.button(key="ws_create").click().run()
     assert not at.exception and (target / "kgstudio.toml").is_file()
     assert any("Nothing imported yet" in i for i in _texts(at, "info"))
-    assert at.button(key="imp_upload_go").label == "Import the uploaded file"
+    assert at.button(key="imp_demo").label == "Import the demo curriculum"
     with pytest.raises(KeyError):              # only the tab in view is built
-        at.button(key="imp_demo")
-    at.session_state["imp_tabs"] = "Demo curriculum"
-    at.run()
+        at.button(key="imp_upload_go")
     at.button(key="imp_demo").click().run()
     job = get_job(target.resolve(), "import")
     assert job is not None
