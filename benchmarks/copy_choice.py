@@ -63,7 +63,7 @@ def copy_task(n_train: int = 48, n_dev: int = 16, seed: int = 0):
                                                                                random.Random(seed + 2))
 
 
-def run_copy_task(copy_head: bool, steps: int, seed: int = 0) -> dict:
+def run_copy_task(copy_head: bool, steps: int, seed: int = 0, **overrides) -> dict:
     from generation.config import StudentConfig
     from generation.student.decoding import default_processors, greedy_decode, pad_inputs
     from generation.student.distill import train_student
@@ -77,7 +77,7 @@ def run_copy_task(copy_head: bool, steps: int, seed: int = 0) -> dict:
                         dropout=0.0, max_input_tokens=64, evidence_tokens=48, max_output_tokens=24,
                         lr=6e-3, warmup_steps=10, batch_size=8, max_steps=steps, val_ratio=0.0,
                         alpha=0.0, beta=0.0, copy_head=copy_head, threads=1, seed=seed,
-                        checkpoint_every=10**6)
+                        checkpoint_every=10**6, **overrides)
     texts = [x for _c, ev, t in train + dev for x in ev + [t]]
     tok = StudentTokenizer.train(texts, cfg.vocab_size)
 

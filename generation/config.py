@@ -89,6 +89,8 @@ class StudentConfig(Config):
     copy_head: bool = True                                # a copy/pointer head (See et al. 2017): the output distribution
                                                           # mixes the vocabulary with attention over the input tokens
                                                           # (generation.student.model); greedy decoding only
+    copy_supervision: float = Field(0.5, ge=0)            # training: weight of the copy head's supervised switch and
+                                                          # attention (generation.student.model.copy_supervision; 0: off)
     # ---- input linearisation -----------------------------------------------------------
     hops: int = Field(2, ge=0)                            # neighbourhood radius around the focus concept
     max_nodes: int = Field(24, ge=1)                      # neighbourhood nodes kept (focus included), most relevant first

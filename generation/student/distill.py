@@ -14,6 +14,9 @@ for matching hidden states through a learned projection)::
   ``T^2`` keeps the gradient scale of the soft term independent of T.
 * h_k: the mean encoder state over node k's span, W: a learned projection to the teacher's
   width D, e_k: the teacher's embedding of node k.
+* With a copy head (``copy_head``), ``+ copy_supervision * L_copy``: the supervised switch
+  and copy attention of :func:`generation.student.model.copy_supervision` (a text term,
+  kept in the no-distillation ablation too).
 * Weights (``StudentConfig`` defaults): alpha = 0.5, beta = 0.5, T = 2. alpha = beta = 0
   is the no-distillation ablation (same budget, same data).
 
@@ -128,8 +131,9 @@ def collate(examples: Sequence[Example], teacher_dim: int = 0) -> dict[str, Tens
 def distillation_loss(model: StudentModel, batch: dict[str, Tensor], cfg: StudentConfig) -> dict[str, Tensor]:
     """The loss of the module docstring on one batch.
 
-    Returns ``total``, ``ce``, ``kl`` and ``cos`` (scalars; ``kl``/``cos`` are 0 when the
-    batch has no teacher targets or the weight is 0).
+    Returns ``total``, ``ce``, ``kl``, ``cos`` and ``copy`` (scalars; ``kl``/``cos`` are 0
+    when the batch has no teacher targets or the weight is 0; ``copy`` is the copy head's
+    supervision, :func:`generation.student.model.copy_supervision`, 0 without a copy head).
     """
     out = model(batch["input_ids"], batch["attention_mask"], labels=batch["labels"],
                 span_mask=batch["span_mask"])
@@ -148,8 +152,10 @@ def distillation_loss(model: StudentModel, batch: dict[str, Tensor], cfg: Studen
     if cfg.beta > 0 and batch["emb_index"].numel() and "proj" in out:
         b, k = batch["emb_index"].unbind(-1)                                      # (M,) each
         cos = (1 - F.cosine_similarity(out["proj"][b, k], batch["emb_target"], dim=-1)).mean()
-    total = ce + cfg.alpha * T * T * kl + cfg.beta * cos
-    return {"total": total, "ce": ce.detach(), "kl": kl.detach(), "cos": cos.detach()}
+    cp = out["copy_loss"] if "copy_loss" in out and cfg.copy_supervision > 0 else zero
+    total = ce + cfg.alpha * T * T * kl + cfg.beta * cos + cfg.copy_supervision * cp
+    return {"total": total, "ce": ce.detach(), "kl": kl.detach(), "cos": cos.detach(),
+            "copy": cp.detach()}
 
 
 def split_by_focus(examples: Sequence[Example], val_ratio: float, seed: int,

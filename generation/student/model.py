@@ -71,7 +71,7 @@ from torch import Tensor, nn
 
 from generation.config import StudentConfig, StudentConfigError
 
-__all__ = ["build_model", "StudentModel", "CopyHead", "count_params", "t5_config"]
+__all__ = ["build_model", "StudentModel", "CopyHead", "copy_supervision", "count_params", "t5_config"]
 
 
 def t5_config(cfg: StudentConfig, vocab_size: int):
@@ -161,18 +161,44 @@ class CopyHead(nn.Module):
         return torch.sigmoid(self.gate(torch.cat([h, ctx], -1))), a
 
     def mix(self, h: Tensor, enc: Tensor, input_ids: Tensor, attention_mask: Tensor,
-            logits: Tensor, keys: Tensor | None = None) -> Tensor:
+            logits: Tensor, keys: Tensor | None = None, parts: tuple[Tensor, Tensor] | None = None) -> Tensor:
         """Log-probabilities of the mixture, (B, T, V).
 
         Shapes: ``h`` (B, T, d) decoder final states, ``enc`` (B, L, d), ``input_ids`` and
-        ``attention_mask`` (B, L), ``logits`` (B, T, V) of the vocabulary head.
+        ``attention_mask`` (B, L), ``logits`` (B, T, V) of the vocabulary head. ``parts``:
+        ``(p_gen, attention)`` already computed by :meth:`gate_and_attention`.
         """
-        p_gen, a = self.gate_and_attention(h, enc, attention_mask, keys)
+        p_gen, a = parts if parts is not None else self.gate_and_attention(h, enc, attention_mask, keys)
         B, T, V = logits.shape
         copy = logits.new_zeros((B, T, V)).scatter_add_(
             -1, input_ids[:, None, :].expand(B, T, input_ids.size(1)), a)            # (B, T, V)
         p = p_gen * logits.float().softmax(-1) + (1 - p_gen) * copy
         return p.clamp_min(1e-9).log()
+
+
+def copy_supervision(p_gen: Tensor, a: Tensor, input_ids: Tensor, attention_mask: Tensor,
+                     labels: Tensor) -> Tensor:
+    """The supervised switch of Gulcehre et al. 2016 ("Pointing the Unknown Words") for the
+    copy head: binary cross-entropy of ``1 - p_gen`` against "the target token is in the
+    input", plus the negative log of the copy attention's mass on the input positions
+    holding the target token (where it is there). Without it the gate learns to write
+    the training set's words from the vocabulary, and copying does not carry over to
+    inputs whose words it never saw as targets (``benchmarks/copy_choice.py``).
+
+    Shapes: ``p_gen`` (B, T, 1), ``a`` (B, T, L), ``input_ids``/``attention_mask`` (B, L),
+    ``labels`` (B, T) with -100 where ignored -> a scalar (0 when no token is valid).
+    """
+    valid = labels != -100                                                          # (B, T)
+    hit = (input_ids[:, None, :] == labels.clamp(min=0)[:, :, None]) & (attention_mask[:, None, :] > 0)
+    in_input = hit.any(-1) & valid                                                  # (B, T)
+    if not bool(valid.any()):
+        return p_gen.new_zeros(())
+    gate = F.binary_cross_entropy(p_gen.squeeze(-1)[valid].float().clamp(1e-6, 1 - 1e-6),
+                                  (~in_input)[valid].float())
+    if not bool(in_input.any()):
+        return gate
+    mass = (a * hit.to(a.dtype)).sum(-1)[in_input]                                 # (K,)
+    return gate - mass.clamp_min(1e-9).log().mean()
 
 
 class StudentModel(nn.Module):
@@ -253,10 +279,12 @@ class StudentModel(nn.Module):
                 out["logits"], out["lm_loss"] = r.logits, r.loss      # (B, T, V), ()
             else:
                 h, logits = self.decode_states(enc, attention_mask, labels)         # (B, T, d), (B, T, V)
-                logp = self.copy.mix(h, enc, input_ids, attention_mask, logits)     # (B, T, V)
-                out["logits"] = logp
+                p_gen, a = self.copy.gate_and_attention(h, enc, attention_mask)     # (B, T, 1), (B, T, L)
+                logp = self.copy.mix(h, enc, input_ids, attention_mask, logits, parts=(p_gen, a))
+                out["logits"] = logp                                            # (B, T, V)
                 out["lm_loss"] = F.nll_loss(logp.reshape(-1, logp.size(-1)), labels.reshape(-1),
                                             ignore_index=-100)
+                out["copy_loss"] = copy_supervision(p_gen, a, input_ids, attention_mask, labels)
         if span_mask is not None:
             spans = self.span_states(enc, span_mask)                    # (B, N, d)
             out["spans"] = spans

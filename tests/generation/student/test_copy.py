@@ -83,3 +83,19 @@ def test_copy_decoding_same_on_the_fast_and_the_plain_path(copier):
     fast, lp_f = greedy_decode(model.seq2seq, ids, att, max_new_tokens=12, copy=model.copy, fast=True)
     slow, lp_s = greedy_decode(model.seq2seq, ids, att, max_new_tokens=12, copy=model.copy, fast=False)
     assert fast.tolist() == slow.tolist() and torch.allclose(lp_f, lp_s, atol=1e-4)
+
+
+def test_copy_supervision_rewards_copying_what_the_input_holds():
+    from generation.student.model import copy_supervision
+    ids = torch.tensor([[7, 8, 9, 1, 0]])                       # input; the last position is padding
+    att = torch.tensor([[1, 1, 1, 1, 0]])
+    labels = torch.tensor([[8, 42, -100]])                      # 8 is in the input, 42 is not
+    good_a = torch.tensor([[[0, 1.0, 0, 0, 0], [0.25, 0.25, 0.25, 0.25, 0], [1.0, 0, 0, 0, 0]]])
+    good_g = torch.tensor([[[1e-6], [1 - 1e-6], [0.5]]])          # copy 8, write 42 from the vocabulary
+    assert float(copy_supervision(good_g, good_a, ids, att, labels)) < 1e-3
+    bad_a = torch.tensor([[[0.5, 0, 0.5, 0, 0], [0.25, 0.25, 0.25, 0.25, 0], [1.0, 0, 0, 0, 0]]])
+    bad_g = torch.tensor([[[0.9], [0.1], [0.5]]])
+    # gate: -(log 0.1 + log 0.1) / 2 = 2.303; attention on 8: -log(1e-9) clamped mass 0 -> 20.7
+    assert float(copy_supervision(bad_g, bad_a, ids, att, labels)) == pytest.approx(2.3026 + 20.7233, rel=1e-3)
+    none = torch.full((1, 3), -100)
+    assert float(copy_supervision(good_g, good_a, ids, att, none)) == 0.0

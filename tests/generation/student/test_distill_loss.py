@@ -61,8 +61,10 @@ def test_kd_terms_finite_and_decreasing():
     for k in ("ce", "kl", "cos", "total"):
         assert last[k] < 0.7 * first[k], (k, first[k], last[k])
     assert first["kl"] > 0 and first["cos"] > 0
-    # total = CE + alpha * T^2 * KL + beta * cos, as the docstring states
-    assert first["total"] == pytest.approx(first["ce"] + 0.5 * 4 * first["kl"] + 0.5 * first["cos"], rel=1e-5)
+    # total = CE + alpha * T^2 * KL + beta * cos + copy_supervision * copy, as the docstring states
+    assert first["copy"] > 0                                    # tiny_cfg has the copy head
+    assert first["total"] == pytest.approx(first["ce"] + 0.5 * 4 * first["kl"] + 0.5 * first["cos"]
+                                           + cfg.copy_supervision * first["copy"], rel=1e-5)
 
 
 def test_kl_term_matches_the_formula():
@@ -83,10 +85,11 @@ def test_kl_term_matches_the_formula():
             kls.append(pt * math.log(pt / q) + (1 - pt) * math.log((1 - pt) / (1 - q)))
     assert float(got["kl"]) == pytest.approx(sum(kls) / len(kls), rel=1e-4)
     assert float(got["cos"]) == 0.0
-    assert float(got["total"]) == pytest.approx(float(got["ce"]) + 9 * float(got["kl"]), rel=1e-5)
+    assert float(got["total"]) == pytest.approx(float(got["ce"]) + 9 * float(got["kl"])
+                                                + cfg.copy_supervision * float(got["copy"]), rel=1e-5)
 
 
-def test_no_teacher_means_cross_entropy_only():
+def test_no_teacher_means_text_terms_only():
     cfg = tiny_cfg(alpha=0.0, beta=0.0)
     model = StudentModel(cfg, 300, teacher_dim=0)
     exs = _toy(2)
@@ -94,7 +97,7 @@ def test_no_teacher_means_cross_entropy_only():
         e.teacher_pairs, e.teacher_emb = [], []
     got = {k: v.detach() for k, v in distillation_loss(model, collate(exs), cfg).items()}
     assert float(got["kl"]) == 0 and float(got["cos"]) == 0
-    assert float(got["total"]) == pytest.approx(float(got["ce"]))
+    assert float(got["total"]) == pytest.approx(float(got["ce"]) + cfg.copy_supervision * float(got["copy"]))
 
 
 def test_split_is_by_focus_concept():
