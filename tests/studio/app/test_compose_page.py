@@ -49,7 +49,9 @@ def test_empty_state_then_generate_edit_and_regenerate(app, warm, store):
     lesson = repo.get(iri)
     assert lesson.meta.version == 3 and lesson.paragraphs[0].text == mine
     assert repo.history(iri)[-1].comment.endswith("regenerated")
-    # the learner's preview shows the script tag as text
+    # the learner's preview (built when its tab is opened) shows the script tag as text
+    at.session_state["compose_tab"] = "Preview"
+    at.run()
     preview = [m.value for m in at.markdown if "My own words" in m.value]
     assert preview and "<script>" not in preview[0] and "&lt;script&gt;" in preview[0]
 
