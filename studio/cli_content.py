@@ -117,10 +117,10 @@ def lesson_cmd(workspace, scope, fmt, out, save, by, distractors, generator):
 @workspace_option
 def quiz_cmd(workspace, scope, n, types, no_curriculum, fmt, out, save, by, distractors, student_text):
     from generation.content.graph import resolve_scope
-    from generation.content.quiz import GENERATED_TYPES, QuizConfig, build_quiz
+    from generation.content.quiz import QuizConfig, build_quiz
     from generation.content.render import render
     cfg = QuizConfig(n=n, include_curriculum=not no_curriculum, student_text=student_text,
-                     types=tuple(t.strip() for t in types.split(",")) if types else GENERATED_TYPES)
+                     types=tuple(t.strip() for t in types.split(",") if t.strip()) if types else None)
     with _open(workspace, distractors, "auto" if student_text else "template") as b:
         quiz = build_quiz(b, resolve_scope(b.view, scope, kinds=("concept", "section", "chapter")), cfg)
         _save(b, quiz, save, by or _default_author())

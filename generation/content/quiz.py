@@ -74,12 +74,15 @@ import re
 import time
 from dataclasses import dataclass, field
 
+from pydantic import Field, field_validator
+
 from generation.base import Triple
 from generation.content import flaws
 from generation.content.builder import Builder
 from generation.content.graph import ConceptInfo, SourceItem
 from generation.content.model import CLOZE_BLANK, Choice, ItemMeta, Quiz, QuizItem
 from generation.template import defines, first_sentence, mask, mid
+from kg.config_model import Config
 from kg.errors import KGStudioError
 from ontology.namespaces import KGS
 
@@ -109,10 +112,18 @@ class EmptyScope(KGStudioError):
     """A scope with no concepts to ask about."""
 
 
-@dataclass
-class QuizConfig:
-    n: int = 10                       # items in the quiz
-    types: tuple[str, ...] | None = None  # generated item kinds to use, in cycling order (None:
+class QuizConfigError(KGStudioError):
+    """A quiz setting has the wrong type or value."""
+
+
+class QuizConfig(Config):
+    """What a quiz asks and how (validated: see :mod:`kg.config_model`)."""
+
+    error = QuizConfigError
+    what = "quiz config"
+
+    n: int = Field(10, ge=1, le=500)  # items in the quiz
+    types: tuple[str, ...] | None = Field(None, strict=False)  # generated item kinds to use, in cycling order (None:
                                       # LEARNER_TYPES, plus CONCEPT_MAP_TYPES with concept_map)
     concept_map: bool = False         # also ask the curriculum's prerequisite order ("must be
                                       # learned before", orderings): a designer's activity
@@ -120,14 +131,26 @@ class QuizConfig:
                                       # items (off: no code item; env KGSTUDIO_RUN_CODE=0 too)
     check_flaws: bool = True          # pass every generated item through generation.content.flaws
     include_curriculum: bool = True   # the curriculum's own questions first
-    max_curriculum_share: float = 0.5 # at most this share of the quiz from the curriculum
-    n_choices: int = 4                # options of a multichoice item
-    max_distractor_similarity: float = 0.92  # above: a near-synonym, possibly also correct
+    max_curriculum_share: float = Field(0.5, ge=0, le=1)  # at most this share of the quiz from the curriculum
+    n_choices: int = Field(4, ge=2, le=10)  # options of a multichoice item
+    max_distractor_similarity: float = Field(0.92, ge=0, le=1)  # above: a near-synonym, possibly also correct
     seed: str = ""                    # varies true/false polarity and picks between equals
     student_text: bool = False        # stems and feedback from the workspace's generator (the
                                       # student when trained) instead of the templates: a student
                                       # call costs far more on a CPU than a template, and a quiz
                                       # makes ~4 per multiple-choice item
+
+    @field_validator("types")
+    @classmethod
+    def _known_types(cls, v):
+        if v is not None:
+            unknown = [t for t in v if t not in GENERATED_TYPES]
+            if unknown:
+                raise ValueError(f"unknown item type(s) {', '.join(map(repr, unknown))}; "
+                                 f"known: {', '.join(GENERATED_TYPES)}")
+            if not v:
+                raise ValueError("no item type given")
+        return v
 
 
 def _norm(text: str) -> str:
@@ -1099,7 +1122,7 @@ def build_quiz(b: Builder, scope: str, config: QuizConfig | None = None, *, n: i
     t0 = time.perf_counter()
     cfg = config or QuizConfig()
     if n is not None:
-        cfg = QuizConfig(**{**cfg.__dict__, "n": n})
+        cfg = QuizConfig(**{**cfg.to_dict(), "n": n})
     types = tuple(cfg.types) if cfg.types else (GENERATED_TYPES if cfg.concept_map else LEARNER_TYPES)
     bad = [t for t in types if t not in GENERATED_TYPES]
     if bad:

@@ -44,6 +44,8 @@ def test_build_save_review_flow(ws, tmp_path):
             "--distractors", "lexical")
     quiz = json.loads(r.stdout)
     assert len(quiz["items"]) == 10
+    # a learner's quiz by default: nothing about the curriculum's order
+    assert not [i for i in quiz["items"] if i["type"] == "ordering" or "learned before" in i["stem"]]
     r = run("diagram", "-w", ws, "prerequisites", "Loop", "--format", "text", "--by", "bob")
     assert "Prerequisites of Loop" in r.stdout
     r = run("path", "-w", ws, "While loop", "--known", "Variable")

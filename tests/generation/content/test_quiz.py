@@ -296,3 +296,17 @@ def test_exact_match_is_never_a_distractor(tiny_store):
     (it,) = build_quiz(b, "urn:t:a", QuizConfig(n=1, types=("multichoice",))).items
     assert "Iteration" not in {c.text for c in it.choices}
     assert {c.text for c in it.choices} == {"Loop", "Variable", "Function", "List"}
+
+
+def test_quiz_config_refuses_wrong_values_with_the_field_named():
+    from generation.content.quiz import QuizConfig, QuizConfigError
+    with pytest.raises(QuizConfigError, match=r"quiz config: n = '10' \(str\) is not allowed"):
+        QuizConfig(n="10")
+    with pytest.raises(QuizConfigError, match="concept_map = 'false'"):
+        QuizConfig(concept_map="false")
+    with pytest.raises(QuizConfigError, match="unknown item type.*'essai'"):
+        QuizConfig(types=["multichoice", "essai"])
+    with pytest.raises(QuizConfigError, match="n_choices"):
+        QuizConfig(n_choices=1)
+    assert QuizConfig(types=["cloze"]).types == ("cloze",)       # a list from JSON is taken
+    assert QuizConfig(max_curriculum_share=1).max_curriculum_share == 1.0
