@@ -71,6 +71,7 @@ from typing import Hashable, Iterable, Sequence, TypeVar
 from kg.cycles import find_cycle
 from ontology.cycles import topological_order
 from kg.store.base import Store
+from kg.text_table import pad, width
 from ontology.namespaces import INFERRED_GRAPH, KGS, SUGGESTIONS_GRAPH
 
 __all__ = ["METRICS", "requisite_metrics", "curriculum_metrics", "format_metrics_table",
@@ -303,11 +304,10 @@ def _fmt(v) -> str:
 
 
 def _table(headers: list[str], rows: list[list[str]], right: set[int]) -> list[str]:
-    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    widths = [max([width(h)] + [width(r[i]) for r in rows]) for i, h in enumerate(headers)]
 
     def line(cells):
-        return "  ".join(c.rjust(w) if i in right else c.ljust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+        return "  ".join(pad(c, w, right=i in right) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
     return [line(headers), line(["-" * w for w in widths])] + [line(r) for r in rows]
 
 

@@ -52,7 +52,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -63,6 +62,7 @@ from rdflib.term import Node
 from kg.errors import KGStudioError
 from kg.store.base import AskResult, GraphResult, QueryResult, SelectResult
 from kg.store.terms import literal_text, to_ox
+from kg.text_table import clip, pad, width
 
 __all__ = ["serialize", "table", "negotiate", "kind_of", "MEDIA_TYPES", "CONTENT_TYPES",
            "FORMATS", "PREFIXES", "SerializationError", "NotAcceptable"]
@@ -346,29 +346,6 @@ def _graph(result: GraphResult, fmt: str) -> bytes:
 
 
 # ---- terminal tables -----------------------------------------------------------------------
-def _width(s: str) -> int:
-    """Terminal columns ``s`` takes (wide East Asian characters 2, combining marks 0)."""
-    w = 0
-    for c in s:
-        if unicodedata.combining(c):
-            continue
-        w += 2 if unicodedata.east_asian_width(c) in ("W", "F") else 1
-    return w
-
-
-def _clip(s: str, max_width: int | None) -> str:
-    if max_width is None or _width(s) <= max_width:
-        return s
-    out, w = [], 0
-    for c in s:
-        cw = 0 if unicodedata.combining(c) else (2 if unicodedata.east_asian_width(c) in ("W", "F") else 1)
-        if w + cw > max_width - 1:
-            break
-        out.append(c)
-        w += cw
-    return "".join(out) + "…"
-
-
 def _short_iri(iri: str) -> str:
     for p, ns in PREFIXES.items():
         if iri.startswith(ns):
@@ -406,12 +383,12 @@ class _Table:
     rows: list[list[str]]
 
     def render(self, max_width: int | None) -> list[str]:
-        header = [_clip(h, max_width) for h in self.header]
-        rows = [[_clip(c, max_width) for c in r] for r in self.rows]
-        widths = [max([_width(header[i])] + [_width(r[i]) for r in rows]) for i in range(len(header))]
+        header = [clip(h, max_width) for h in self.header]
+        rows = [[clip(c, max_width) for c in r] for r in self.rows]
+        widths = [max([width(header[i])] + [width(r[i]) for r in rows]) for i in range(len(header))]
 
         def line(cells):
-            return "| " + " | ".join(c + " " * (w - _width(c)) for c, w in zip(cells, widths)) + " |"
+            return "| " + " | ".join(pad(c, w) for c, w in zip(cells, widths)) + " |"
 
         rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
         out = [rule, line(header), rule]

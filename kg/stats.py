@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from kg.neighbourhood import NODE_TYPES, RELATIONS, TYPE_CLASSES, _rows, resolve_type
 from kg.store.base import Store
+from kg.text_table import pad, width
 from ontology.namespaces import GRAPH, KGS, RDFS
 
 __all__ = ["graph_stats", "format_stats"]
@@ -116,11 +117,9 @@ def format_stats(stats: dict) -> str:
 def _table(rows: list[tuple[str, ...]]) -> list[str]:
     if not rows:
         return ["  (none)"]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    widths = [max(width(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = []
     for r in rows:
-        cells = [r[0].ljust(widths[0])]
-        cells += [cell.rjust(widths[i]) if i == 1 else cell.ljust(widths[i])
-                  for i, cell in enumerate(r[1:], start=1)]
+        cells = [pad(cell, widths[i], right=(i == 1)) for i, cell in enumerate(r)]
         lines.append(("  " + "  ".join(cells)).rstrip())
     return lines

@@ -8,7 +8,8 @@ import pytest
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.query import Result
 
-from kg.results import (CONTENT_TYPES, _width, MEDIA_TYPES, NotAcceptable, SerializationError, negotiate,
+from kg.text_table import width
+from kg.results import (CONTENT_TYPES, MEDIA_TYPES, NotAcceptable, SerializationError, negotiate,
                         serialize, table)
 from kg.store.base import AskResult, GraphResult, SelectResult
 
@@ -231,7 +232,7 @@ def test_table_exact():
         "|                        | \"2020-01-31\"^^xsd:date |\n"
         "+------------------------+------------------------+\n"
         "3 rows (truncated by the result-size limit)\n")
-    assert len({_width(line) for line in table(r).splitlines()[:-1]}) == 1
+    assert len({width(line) for line in table(r).splitlines()[:-1]}) == 1
 
 
 def test_table_clips_cells():
