@@ -69,6 +69,7 @@ from decimal import Decimal
 from typing import Hashable, Iterable, Sequence, TypeVar
 
 from kg.cycles import find_cycle
+from kg.errors import PrerequisiteCycle
 from ontology.cycles import topological_order
 from kg.store.base import Store
 from kg.text_table import pad, width
@@ -94,19 +95,11 @@ _NOT_EXCLUDED = "FILTER (?g NOT IN (%s))" % ", ".join(f"<{g}>" for g in EXCLUDED
 
 # ---- the metrics on a plain graph ------------------------------------------------------
 
-class RequisiteCycle(ValueError):
-    """The requisite graph has a cycle (``cycle``: first node repeated last)."""
-
-    def __init__(self, cycle: list):
-        self.cycle = cycle
-        super().__init__("requisite cycle: " + " -> ".join(map(str, cycle)))
-
-
 def requisite_metrics(nodes: Sequence[N], edges: Iterable[tuple[N, N]], *, quarter: bool = False) -> dict:
     """Curricular Analytics metrics of a DAG given as ``nodes`` and ``edges`` (u, v): u is a
     requisite of v. Returns per-node dicts ``blocking_factor``, ``delay_factor``,
     ``centrality``, ``complexity`` and ``longest_path_length``, ``num_longest_paths``.
-    Raises :class:`RequisiteCycle` on a cycle. Definitions: see the module docstring.
+    Raises :class:`kg.errors.PrerequisiteCycle` on a cycle. Definitions: see the module docstring.
     """
     index = {n: i for i, n in enumerate(nodes)}
     n = len(nodes)
@@ -121,7 +114,8 @@ def requisite_metrics(nodes: Sequence[N], edges: Iterable[tuple[N, N]], *, quart
     order = topological_order(range(n), dict(enumerate(pred)))
     if len(order) < n:
         cycle = find_cycle((nodes[a], nodes[b]) for a in range(n) for b in succ[a])
-        raise RequisiteCycle(cycle or [])
+        raise PrerequisiteCycle([str(n) for n in (cycle or [])], what="requisite cycle",
+                                advice="Remove one of these requisites.")
 
     # forward pass: longest path ending at v (edges), number and summed vertex-length of
     # source->v paths, number of longest paths ending at v
@@ -272,7 +266,7 @@ def curriculum_metrics(store: Store) -> dict:
         try:
             m = requisite_metrics([c["iri"] for c in cs], sorted(edges[cur]),
                                   quarter=entry["system_type"] == "quarter")
-        except RequisiteCycle as e:
+        except PrerequisiteCycle as e:
             entry["error"] = "requisite cycle: " + " -> ".join(label.get(n, n) for n in e.cycle)
             entry["per_course"] = cs
             out.append(entry)

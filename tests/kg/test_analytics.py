@@ -12,7 +12,7 @@ import pytest
 from rdflib import Graph, Literal
 
 from kg.analytics import (METRICS, curriculum_metrics, format_gap_report, format_metrics_table,
-                          gap_report, requisite_metrics, RequisiteCycle)
+                          gap_report, requisite_metrics)
 from kg.importing import import_sources
 from kg.iris import mint, source_graph
 from kg.store.base import triples_to_ntriples
@@ -79,7 +79,8 @@ def test_no_requisites_means_no_path():
 
 
 def test_cycle_is_named():
-    with pytest.raises(RequisiteCycle) as info:
+    from kg.errors import PrerequisiteCycle
+    with pytest.raises(PrerequisiteCycle, match="requisite cycle") as info:
         requisite_metrics(list("abc"), [("a", "b"), ("b", "c"), ("c", "b")])
     assert info.value.cycle == ["b", "c", "b"]
 
