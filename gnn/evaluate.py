@@ -2,19 +2,6 @@
 node labels (ROC AUC, average precision, and precision / recall / F1 at a threshold
 chosen on validation, never on test; the functions live in :mod:`gnn.metrics`).
 
-Plain torch, no scikit-learn: AUC is the Mann-Whitney statistic with average ranks for
-ties (equal to ``sklearn.metrics.roc_auc_score``); AP is the step-wise area under the
-precision-recall curve (equal to ``sklearn.metrics.average_precision_score``): ties are
-taken as one threshold, as scikit-learn does.
-
->>> s = torch.tensor([0.9, 0.8, 0.7, 0.3, 0.2]); y = torch.tensor([1, 1, 0, 1, 0])
->>> round(roc_auc(s, y), 4), round(average_precision(s, y), 4)
-(0.8333, 0.9167)
->>> t = best_threshold(s, y); round(t, 4)
-0.3
->>> prf(s, y, t)
-{'precision': 0.75, 'recall': 1.0, 'f1': 0.8571}
-
 :func:`evaluate_teacher` scores a trained checkpoint on the workspace's current graph
 (after checking it is the graph the checkpoint was trained on) and writes the raw test
 predictions next to the scores.
