@@ -586,7 +586,22 @@ def _vm_bytes() -> int:
     return 0
 
 
-def _open_worker_store(source: dict):
+def _open_worker_store(source: dict, tries: int = 5):
+    """The worker's store handle; a re-open right after an update can meet the writer's
+    files mid-change (a read-only RocksDB open while the primary compacts, a snapshot being
+    replaced): retried a few times before it is an error."""
+    for attempt in range(tries):
+        try:
+            return _open_once(source)
+        except MemoryError:
+            raise
+        except Exception:   # noqa: BLE001 - pyoxigraph raises OSError or ValueError here
+            if attempt == tries - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+
+
+def _open_once(source: dict):
     if source.get("path"):
         return ox.Store.read_only(source["path"])
     store = ox.Store()
@@ -625,8 +640,15 @@ def _worker_main() -> None:
         req = json.loads(stdin.read(int.from_bytes(head, "big")))
         try:
             if req["generation"] != gen:   # the store changed: read what it holds now
-                del store
-                store = _open_worker_store(req["source"])
+                store = gen = None            # the old handle first: its memory counts in RLIMIT_AS
+                try:
+                    store = _open_worker_store(req["source"])
+                except MemoryError:
+                    raise
+                except Exception as e:  # noqa: BLE001 - the next request tries again
+                    send(b"X", json.dumps({"status": 503, "message": "the store is being updated; try "
+                                                                     f"again shortly ({type(e).__name__})"}).encode())
+                    continue
                 gen = req["generation"]
             _run_one(store, req, send)
         except MemoryError:
