@@ -46,6 +46,7 @@ from generation.content.model import Citation
 from generation.gate import stem
 
 __all__ = ["NAME", "CHECKPOINT", "Citation", "Extract", "ExtractiveGenerator", "predicate", "definitional",
+           "stands_alone",
            "names_previous", "genus",
            "overlap", "is_code"]
 
@@ -234,6 +235,35 @@ _REFERS = re.compile(
     r"\bsee (?:the )?(?:figure|table|graph|example|chapter|section)|\bshown (?:in|below|above|here)\b|"
     r"\b(?:the )?(?:following|graph below|figure below|table below)\b|^\(?[a-h]\)\s|\(\s*[a-h]\s*\)|"
     r"\blet['’]s\b|\bas (?:we|you) (?:saw|have seen|learned)\b")
+
+
+#: An instruction of a worked example ("Apply the difference rule ...") is no statement.
+_IMPERATIVE = re.compile(
+    r"(?i)^(?:apply|use|find|show|prove|evaluate|compute|calculate|determine|let|consider|note|"
+    r"suppose|assume|sketch|graph|solve|write|explain|describe|identify|verify|check|compare|"
+    r"list|give|state|take|try|substitute|simplify|differentiate|integrate|rewrite)\b")
+#: ... nor does one that points at a form, example or result the reader cannot see.
+_POINTS_BACK = re.compile(
+    r"(?i)\b(?:of this (?:form|type|kind|sort)|this (?:example|figure|table|equation|problem|exercise|"
+    r"formula|function|graph|derivative|integral|limit|result|case|diagram|study|experiment)|"
+    r"the (?:previous|preceding|next|above|following) (?:example|figure|table|equation|section|exercise))\b")
+
+
+def stands_alone(sentence: str) -> bool:
+    """Whether a sentence of the book can be shown on its own (in a quiz statement, say):
+    it opens with a capital, leans on nothing before it, points at no figure, example or
+    form the reader cannot see, holds no flattened table, and is not an instruction.
+
+    >>> stands_alone("A definite integral is a number.")
+    True
+    >>> [stands_alone(x) for x in ("Apply the difference rule and the constant multiple rule.",
+    ...                            "Limits of this form are called indeterminate.",
+    ...                            "However, the limit does not exist.")]
+    [False, False, False]
+    """
+    t = _norm(sentence)
+    return bool(t) and not (t[:1].islower() or _JUNK.search(t) or _REFERS.search(t) or _DANGLING.match(t)
+                            or _IMPERATIVE.match(t) or _POINTS_BACK.search(t))
 
 
 def _trigrams(text: str) -> set[str]:

@@ -80,6 +80,7 @@ from generation.base import Triple
 from generation.content import flaws
 from generation.content.builder import Builder
 from generation.content.graph import ConceptInfo, SourceItem
+from generation.extractive import stands_alone
 from generation.content.model import CLOZE_BLANK, Choice, ItemMeta, Quiz, QuizItem
 from generation.template import defines, first_sentence, mask, mid
 from kg.config_model import Config
@@ -335,7 +336,7 @@ def _sentences(ctx: _Ctx, a: ConceptInfo, *, limit: int = 40):
         found = pat.findall(sent)
         if len(found) != 1 or not 8 <= len(sent.split()) <= 45 or _LEADING_REF.match(sent) or "`" in sent \
                 or re.search(r"(?i)credit|figure \d|table \d", sent) or not sent[0].isupper() \
-                or not sent.endswith((".", "!", "?")) or _DANGLING.search(sent) \
+                or not sent.endswith((".", "!", "?")) or _DANGLING.search(sent) or not stands_alone(sent) \
                 or any(o in _norm(sent) for o in longer):
             continue
         out.append((sent, sec, found[0]))
