@@ -37,7 +37,7 @@ import numpy as np
 from kg.errors import KGStudioError
 from kg.workspace import cache_dir
 
-__all__ = ["DEFAULT_MODEL", "DIM", "EmbeddingError", "EmbeddingCache", "embed", "load_model",
+__all__ = ["DEFAULT_MODEL", "DIM", "EmbeddingError", "EmbeddingCache", "VectorFile", "embed", "load_model",
            "model_path", "text_key"]
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -150,6 +150,57 @@ class EmbeddingCache:
 
     def close(self) -> None:
         self._db.close()
+
+
+class VectorFile:
+    """Vectors by text key in one ``.npz`` file inside a workspace (``keys``: N×32 uint8, one sha256 per row,
+    ``vectors``: N×dim float32, ``models``: the model name of each row), written whole with
+    :func:`kg.atomic.atomic_write` (a reader sees the old file or the new one, never a part).
+
+    The workspace's concept embeddings live here (``<workspace>/cache/concept-embeddings.npz``,
+    filled when a curriculum is imported): a quiz reads them with NumPy alone, so its first
+    distractor ranking loads no model. The keys are :func:`text_key` (the text's hash and the
+    model name), so a changed definition or another model simply misses.
+
+    >>> import tempfile
+    >>> f = VectorFile(Path(tempfile.mkdtemp()) / "v.npz")
+    >>> f.write({text_key("a"): np.ones(3, np.float32)}, DEFAULT_MODEL)
+    >>> f.read()[text_key("a")].tolist(), len(f.read())
+    ([1.0, 1.0, 1.0], 1)
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    def read(self) -> dict[bytes, np.ndarray]:
+        """Every vector of the file ({} when there is none). An unreadable file raises
+        :class:`EmbeddingError` naming it."""
+        if not self.path.is_file():
+            return {}
+        try:
+            with np.load(self.path, allow_pickle=False) as z:
+                keys, vecs = z["keys"], z["vectors"]
+        except (OSError, ValueError, KeyError) as e:
+            raise EmbeddingError(f"{self.path} is unreadable ({e}); delete it and re-import "
+                                 "(`kgstudio import`) to rebuild it") from e
+        if keys.ndim != 2 or keys.shape[1] != 32 or vecs.ndim != 2 or len(keys) != len(vecs):
+            raise EmbeddingError(f"{self.path}: keys and vectors do not match; delete it and re-import")
+        return {k.tobytes(): v for k, v in zip(keys, vecs.astype(np.float32, copy=False))}
+
+    def write(self, vectors: dict[bytes, np.ndarray], model: str) -> None:
+        """Replace the file with ``vectors`` (all of one dimension)."""
+        import io
+
+        from kg.atomic import atomic_write
+        keys = list(vectors)
+        dim = int(next(iter(vectors.values())).shape[0]) if keys else DIM
+        mat = np.stack([np.asarray(vectors[k], np.float32) for k in keys]) if keys else np.zeros((0, dim), np.float32)
+        buf = io.BytesIO()
+        # keys as raw bytes (uint8 rows): NumPy's "S" strings would drop a digest's trailing NULs
+        raw = np.frombuffer(b"".join(keys), np.uint8).reshape(len(keys), 32) if keys else np.zeros((0, 32), np.uint8)
+        np.savez(buf, keys=raw, vectors=mat,
+                 models=np.array([model] * len(keys), dtype=str))
+        atomic_write(self.path, buf.getvalue())
 
 
 def embed(texts: Sequence[str], *, model: str = DEFAULT_MODEL, batch_size: int = 64,

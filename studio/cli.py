@@ -124,9 +124,10 @@ def init_cmd(directory: Path, remote: str | None, update_url: str | None):
 @click.option("--demo", is_flag=True, help="Import the bundled demo curriculum.")
 @click.option("--no-validate", is_flag=True, help="Skip SHACL validation (not recommended).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@click.option("--no-embeddings", is_flag=True, help="Do not precompute the concept embeddings quizzes use.")
 @workspace_option
 @user_errors
-def import_cmd(workspace, paths, fmt, demo, no_validate, quiet):
+def import_cmd(workspace, paths, fmt, demo, no_validate, quiet, no_embeddings):
     from kg.importing import import_into_workspace
     paths = list(paths)
     if demo:
@@ -147,6 +148,16 @@ def import_cmd(workspace, paths, fmt, demo, no_validate, quiet):
         click.echo(f"{s.source}: {s.triples} triples ({s.added} added, {s.removed} removed)"
                    + (f" — {counts}" if counts else ""))
     click.echo(f"Imported {len(summaries)} source(s) in {time.perf_counter() - t0:.1f} s")
+    if not no_embeddings:
+        # the concept embeddings the quiz's distractor ranking reads: computed once, here
+        from generation.content.similarity import precompute
+        from kg.embeddings import EmbeddingError
+        t1 = time.perf_counter()
+        try:
+            n = precompute(workspace, log=log)
+            click.echo(f"Concept embeddings for {n} concepts in {time.perf_counter() - t1:.1f} s")
+        except EmbeddingError as e:
+            click.echo(f"Concept embeddings not computed ({e}); quizzes will compute them", err=True)
 
 
 # ---- validate / reason ------------------------------------------------------------------------

@@ -7,8 +7,12 @@ similarity never decides correctness). Three sources, best first:
 
 * :class:`TeacherSimilarity` — cosine of the GNN teacher's node embeddings
   (``gnn.infer.Teacher``), which know the graph neighbourhood as well as the text;
-* :class:`TextSimilarity` — cosine of all-MiniLM-L6-v2 embeddings (``kg.embeddings``,
-  cached on disk: after the first run on a curriculum no model is loaded);
+* :class:`TextSimilarity` — cosine of all-MiniLM-L6-v2 embeddings of "label. definition"
+  (the text the teacher's node features embed). :func:`precompute` embeds every concept
+  when a curriculum is imported (``kgstudio import``) and writes the vectors into the
+  workspace (:data:`VECTORS_FILE`, keyed by text hash and model): a quiz reads them with
+  NumPy and loads no model unless a text is missing (then ``kg.embeddings``'s disk cache,
+  then the model);
 * :class:`LexicalSimilarity` — word-set overlap (Jaccard) of label and definition, for when
   no embedding model can be loaded (and for fast tests). Clearly weaker.
 
@@ -24,7 +28,8 @@ import numpy as np
 #: candidates embedded per call at most, beyond those already embedded (the nearest by words)
 SHORTLIST = 48
 
-__all__ = ["Similarity", "TeacherSimilarity", "TextSimilarity", "LexicalSimilarity", "similarity_for"]
+__all__ = ["Similarity", "TeacherSimilarity", "TextSimilarity", "LexicalSimilarity", "similarity_for",
+           "precompute", "VECTORS_FILE"]
 
 
 class Similarity(Protocol):
@@ -35,24 +40,95 @@ class Similarity(Protocol):
         ...
 
 
+#: the workspace file of concept embeddings (see :func:`precompute` and ``kg.embeddings.VectorFile``)
+VECTORS_FILE = "cache/concept-embeddings.npz"
+_DESC_CHARS = 1000   # as kg.hetero: the teacher's node features embed the same text
+
+
 def _text(view, iri: str) -> str:
+    """"label. definition" (at most 1000 characters of it, whitespace collapsed): the text the
+    teacher's node features (``kg.hetero``) embed for a concept, so one embedding serves both."""
     c = view.concepts.get(iri)
     if c is None:
         return view.label(iri)
-    return f"{c.label}: {c.definition}" if c.definition else c.label
+    desc = " ".join((c.definition or "").split())[:_DESC_CHARS]
+    return f"{c.label}. {desc}" if desc and desc != c.label else c.label
+
+
+def vectors_path(workspace):
+    from pathlib import Path
+    return Path(workspace.root) / VECTORS_FILE
+
+
+def precompute(workspace, store=None, *, log=None) -> int:
+    """Embed every concept of the workspace once (the disk cache first: a text the teacher's
+    features or an earlier import already embedded is not embedded again) and write the
+    vectors into the workspace (:data:`VECTORS_FILE`), so the first quiz loads no model.
+    Returns the number of concepts. Raises ``kg.embeddings.EmbeddingError`` when a text is
+    missing and no model can be loaded."""
+    from generation.content.graph import GraphView
+    from kg.embeddings import DEFAULT_MODEL, VectorFile, _cache_model_name, embed, text_key
+    model = workspace.settings.get("embeddings.model") or DEFAULT_MODEL
+    own = store is None
+    store = workspace.open_store(read_only=True) if own else store
+    try:
+        view = GraphView(store)
+        iris = sorted(view.concepts)
+        texts = [_text(view, i) for i in iris]
+    finally:
+        if own:
+            store.close()
+    f = VectorFile(vectors_path(workspace))
+    name = _cache_model_name(model)
+    keys = [text_key(t, name) for t in texts]
+    try:
+        have = f.read()
+    except Exception:   # unreadable: rebuilt below
+        have = {}
+    if keys and all(k in have for k in keys) and len(have) == len(set(keys)):
+        return len(iris)
+    vecs = embed(texts, model=model,
+                 progress=(lambda d, n: log(f"embedded {d}/{n} concept texts")) if log else None)
+    f.write(dict(zip(keys, vecs)), name)
+    return len(iris)
 
 
 class TextSimilarity:
     """Cosine of MiniLM embeddings of "label: definition" (vectors cached per view)."""
 
-    def __init__(self, view, model: str | None = None):
+    def __init__(self, view, model: str | None = None, workspace=None):
         from kg.embeddings import DEFAULT_MODEL
         self.view = view
         self.model = model or DEFAULT_MODEL
         self.name = f"minilm:{self.model}"
         self._vec: dict[str, np.ndarray] = {}
+        self._saved: dict[bytes, np.ndarray] = {}   # the workspace's precomputed vectors
+        if workspace is not None:
+            from kg.embeddings import VectorFile
+            try:
+                self._saved = VectorFile(vectors_path(workspace)).read()
+            except Exception:   # unreadable: the disk cache and the model, as without it
+                self._saved = {}
+        self._keys: dict[str, bytes] = {}
+
+    def _key(self, iri: str) -> bytes:
+        k = self._keys.get(iri)
+        if k is None:
+            from kg.embeddings import _cache_model_name, text_key
+            k = self._keys[iri] = text_key(_text(self.view, iri), _cache_model_name(self.model))
+        return k
+
+    def _take_saved(self, iris) -> None:
+        """Vectors the workspace file holds (NumPy only: no model, no SQLite)."""
+        if self._saved:
+            for i in iris:
+                if i not in self._vec:
+                    v = self._saved.get(self._key(i))
+                    if v is not None:
+                        self._vec[i] = v
 
     def _vectors(self, iris: Sequence[str]) -> np.ndarray:
+        self._take_saved(iris)
         todo = [i for i in dict.fromkeys(iris) if i not in self._vec]
         if todo:
             from kg.embeddings import embed
@@ -68,6 +144,7 @@ class TextSimilarity:
         candidates = list(candidates)
         if not candidates:
             return {}
+        self._take_saved([focus] + candidates)
         todo = [c for c in candidates if c not in self._vec]
         if len(todo) > SHORTLIST:
             self._load_cached(todo)
@@ -160,7 +237,7 @@ def similarity_for(view, workspace=None, *, prefer: str = "teacher", teacher=Non
     if prefer == "lexical":
         return LexicalSimilarity(view)
     model = workspace.settings.get("embeddings.model") if workspace is not None else None
-    text: Similarity = TextSimilarity(view, model)
+    text: Similarity = TextSimilarity(view, model, workspace)
     try:  # probe: raises when no model can be loaded and nothing is cached
         if view.concepts:
             first = next(iter(view.concepts))

@@ -85,3 +85,19 @@ def test_keys_and_errors(tmp_path):
     (tmp_path / "bad.sqlite").write_bytes(b"not a database" * 100)
     with pytest.raises(EmbeddingError, match="delete it"):
         EmbeddingCache(tmp_path / "bad.sqlite")
+
+
+def test_vector_file_round_trip_and_errors(tmp_path):
+    """The workspace's vector file keeps every key byte (a digest may end in NUL), and an
+    unreadable file is a named error that says how to rebuild it."""
+    from kg.embeddings import VectorFile
+    f = VectorFile(tmp_path / "ws" / "cache" / "v.npz")
+    assert f.read() == {}
+    keys = [b"\x01" * 31 + b"\x00", text_key("a"), text_key("b")]
+    f.write({k: np.full(DIM, i, np.float32) for i, k in enumerate(keys)}, "all-MiniLM-L6-v2")
+    got = f.read()
+    assert list(got) == keys and [float(v[0]) for v in got.values()] == [0.0, 1.0, 2.0]
+    assert [p.name for p in f.path.parent.iterdir()] == ["v.npz"]          # no temporary file left
+    f.path.write_bytes(b"garbage")
+    with pytest.raises(EmbeddingError, match="v.npz.*re-import"):
+        f.read()
