@@ -29,7 +29,7 @@ from typing import Any, ClassVar
 from generation.base import Triple
 
 __all__ = ["ItemState", "TRANSITIONS", "ITEM_TYPES", "BLOOM_LEVELS", "DIAGRAM_KINDS", "CLOZE_BLANK",
-           "ItemMeta", "Citation", "Paragraph", "Objective", "PathStep", "Choice", "QuizItem", "Lesson", "Quiz",
+           "ItemMeta", "Citation", "ItemEvidence", "Paragraph", "Objective", "PathStep", "Choice", "QuizItem", "Lesson", "Quiz",
            "Diagram", "LearningPath", "KINDS", "item_from_dict", "now_iso"]
 
 #: Quiz item types (``QuizItem.type``). ``essay`` holds the curriculum's free-response
@@ -150,6 +150,19 @@ class Citation(_Serial):
     paragraph: str = ""              # paragraph id within the section ("p3" or the source's id)
 
 
+@dataclass(frozen=True)
+class ItemEvidence(_Serial):
+    """What a quiz item's key rests on: a sentence of the text (or the concept's definition in
+    the graph, paragraph "definition"; a listing's output, paragraph "code"), and where it is."""
+
+    text: str
+    section: str = ""                # IRI of the section/resource ("" when none)
+    section_label: str = ""
+    paragraph: str = ""              # paragraph id within the section ("p3", the source's id,
+                                     # "glossary", "definition" for the graph's definition)
+    concept: str = ""                # IRI of the concept it is about
+
+
 @dataclass
 class Paragraph(_Serial):
     """One piece of lesson text and where it came from."""
@@ -210,7 +223,7 @@ class QuizItem(_Serial):
     ``answer`` always holds the key as readable text.
     """
 
-    _nested: ClassVar[dict[str, Any]] = {"choices": [Choice]}
+    _nested: ClassVar[dict[str, Any]] = {"choices": [Choice], "evidence": [ItemEvidence]}
 
     type: str                        # one of ITEM_TYPES
     stem: str
@@ -232,6 +245,8 @@ class QuizItem(_Serial):
     generator: str = "template"      # who wrote stem and feedback
     checkpoint: str = ""
     triples: list[Triple] = field(default_factory=list)  # facts the item (and its key) rests on
+    evidence: list[ItemEvidence] = field(default_factory=list)  # cited sentences the key rests on
+    verification: str = ""           # how the key was checked (generated items)
 
     def correct_choices(self) -> list[Choice]:
         return [c for c in self.choices if c.correct]
