@@ -81,14 +81,14 @@ from generation.content import flaws
 from generation.content.builder import Builder
 from generation.content.graph import ConceptInfo, SourceItem
 from generation.extractive import stands_alone
-from generation.content.model import CLOZE_BLANK, Choice, ItemMeta, Quiz, QuizItem
+from generation.content.model import CLOZE_BLANK, Choice, ItemEvidence, ItemMeta, Quiz, QuizItem
 from generation.template import defines, first_sentence, mask, mid
 from kg.config_model import Config
 from kg.errors import KGStudioError
 from ontology.namespaces import KGS
 
 __all__ = ["QuizConfig", "build_quiz", "GENERATED_TYPES", "LEARNER_TYPES", "CONCEPT_MAP_TYPES", "curriculum_item",
-           "EmptyScope", "code_listings", "code_distractors", "is_id_only", "empty_item_reason", "item_kind"]
+           "EmptyScope", "attach_evidence", "code_listings", "code_distractors", "is_id_only", "empty_item_reason", "item_kind"]
 
 #: Item kinds of a learner quiz, in the order the builder tries them: ``code`` ("what does
 #: this code print?", key from running the listing), ``contrast`` (the most-confused pair) and
@@ -1102,6 +1102,91 @@ def curriculum_item(ctx_or_builder, src: SourceItem, objectives: dict | None = N
                     difficulty=_BASE_DIFFICULTY["essay"], **common)
 
 
+# ---- evidence: what each key rests on, and how it was checked --------------------------------------
+_VERIFIED = {
+    "code": "key: the program's output, run twice in the sandbox; each distractor is the output of a "
+            "mutated program, run and shown to differ from the key",
+    "contrast": "key: the concept's own definition in the graph; each distractor is another concept's "
+                "definition, checked not to be the same concept (label, definition, exactMatch)",
+    "example": "key: a sentence the evidence index types as an example of the concept; each distractor is "
+               "an example of another concept that does not name it",
+    "multichoice": "key: the label of the concept the definition belongs to; distractors are other concepts, "
+                   "checked against the graph not to be right as well",
+    "shortanswer": "key: the concept's label and alternative labels in the graph",
+    "cloze": "key: the term the cited sentence names, with its alternative labels",
+    "matching": "key: each term's own definition in the graph",
+    "truefalse:true": "key 'true': the statement is a sentence of the cited section",
+    "truefalse:false": "key 'false': the statement joins the term to another concept's definition, which "
+                       "shares no defining words with its own and does not name it",
+}
+
+
+def _paragraph_of(ctx: _Ctx, section: str, sentence: str) -> str:
+    """The paragraph id of ``sentence`` in ``section``: as the evidence index numbers blocks
+    ("p<N>", :func:`kg.evidence.split_blocks`), "" when it is not found."""
+    from kg.evidence import split_blocks
+    if not section:
+        return ""
+    key = _norm(sentence)
+    cache = ctx.__dict__.setdefault("_blocks", {})
+    blocks = cache.get(section)
+    if blocks is None:
+        try:
+            text = ctx.b.view.section(section).text or ""
+        except Exception:   # not a section (a curriculum item): no paragraphs
+            text = ""
+        blocks = cache[section] = [(_norm(b), _norm(flaws.prose(b))) for _, b in split_blocks(text)]
+    for i, (raw, prose) in enumerate(blocks, start=1):
+        if key and (key in raw or key in prose):
+            return f"p{i}"
+    return ""
+
+
+def _definition_evidence(ctx: _Ctx, iri: str) -> ItemEvidence | None:
+    c = ctx.b.view.concepts.get(iri)
+    if c is None or not c.definition:
+        return None
+    first = _norm(first_sentence(c.definition))
+    for ev in _evidence(ctx, iri, ("glossary", "definition"), k=12):
+        if first and first[:60] in _norm(ev.text):
+            return ItemEvidence(" ".join(ev.text.split()), ev.section, ev.section_label, ev.paragraph, iri)
+    secs = ctx.b.view.sections_teaching(iri)
+    sec = secs[0] if secs else ""
+    return ItemEvidence(c.definition, sec, ctx.b.view.section(sec).label if sec else "", "definition", iri)
+
+
+def attach_evidence(ctx: _Ctx, item: QuizItem) -> QuizItem:
+    """Fill ``item.evidence`` (the cited sentences and definitions its key rests on, with
+    section and paragraph) and ``item.verification`` (how the key was checked)."""
+    v = ctx.b.view
+    kind = item_kind(item)
+    evs: list[ItemEvidence] = []
+    text_p = str(KGS.text)
+    for t in item.triples:
+        if t.p != text_p:
+            continue
+        sec = t.s if t.s else ""
+        try:
+            label = v.section(sec).label if sec else ""
+        except Exception:
+            label = ""
+        para = "code" if kind == "code" else _paragraph_of(ctx, sec, t.o)
+        if not para and kind != "code":   # a summary sentence, or a resource's own paragraph id
+            para = next((ev.paragraph for c in item.concepts[:1] for ev in _evidence(ctx, c, None, k=200)
+                         if _norm(ev.text) == _norm(t.o)), "")
+        evs.append(ItemEvidence(" ".join(t.o.split()) if kind != "code" else t.o, sec, label, para, item.concept))
+    if kind in ("multichoice", "shortanswer", "cloze", "contrast", "matching", "truefalse", "example"):
+        about = item.concepts if kind in ("contrast", "matching") or (kind == "truefalse" and item.answer == "false") \
+            else item.concepts[:1]
+        for c in about:
+            d = _definition_evidence(ctx, c)
+            if d is not None and all(_norm(d.text) != _norm(e.text) for e in evs):
+                evs.append(d)
+    item.evidence = evs
+    item.verification = _VERIFIED.get(f"{kind}:{item.answer}" if kind == "truefalse" else kind, "")
+    return item
+
+
 # ---- the quiz ------------------------------------------------------------------------------------
 def _scope(b: Builder, scope: str) -> tuple[str, list[str], list[str], str]:
     """(scope kind, concepts in teaching order, sections whose items count, title)."""
@@ -1226,6 +1311,8 @@ def build_quiz(b: Builder, scope: str, config: QuizConfig | None = None, *, n: i
                     break
     for i, qi in enumerate(items, 1):
         qi.iri = f"{item_iri('quiz', scope)}/item/{i}"
+        if qi.source == "generated":
+            attach_evidence(ctx, qi)
     rejected = list(dict.fromkeys(ctx.rejected))
     quiz = Quiz(iri=item_iri("quiz", scope), title=f"Quiz: {title}", scope=scope, scope_kind=kind,
                 items=items, rejected_ambiguous=sum(1 for r in rejected

@@ -29,6 +29,7 @@ import re
 from pathlib import Path
 
 from generation.export.base import ExportError, Exporter, ExportResult, Progress, atomic_file, register
+from generation.export.evidence import evidence_lines
 from generation.export.moodle_xml import MOODLE_TYPES, category_path, fraction_text, quiz_categories
 from generation.export.pack import ident
 from generation.export.qti import code_html, ordering_as_pairs, xml_text
@@ -71,6 +72,11 @@ def question_gift(item, name: str, idnumber: str) -> str:
     stem = "[html]" + gift_escape(code_html(item.stem))
     general = f"\n####{_h(item.feedback)}" if item.feedback else ""
     lines = [f"// [id:{idnumber}] [tag:kgstudio:{item.type}]" + (f" [tag:bloom:{item.bloom}]" if item.bloom else "")]
+    # the evidence as comments, GIFT-escaped: an escaped ":" keeps "[tag:…]" in a sentence from
+    # becoming a tag (Moodle reads [id:] and [tag:] from comments)
+    lines += [f"// evidence: {gift_escape(ln)}" for ln in evidence_lines(item)]
+    if getattr(item, "verification", ""):
+        lines.append(f"// verified: {gift_escape(item.verification)}")
     head = f"::{gift_escape(name)}::{stem}"
     if qtype == "multichoice":
         if len(item.choices) < 2:

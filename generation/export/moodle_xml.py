@@ -24,6 +24,7 @@ from lxml import etree
 
 from generation.export.base import ExportError, Exporter, ExportResult, Progress, atomic_file, register
 from generation.export.pack import ident
+from generation.export.evidence import evidence_note, evidence_tags
 from generation.export.qti import html_para, ordering_as_pairs, xml_text
 
 #: kgstudio item type -> Moodle question type
@@ -89,7 +90,8 @@ def question_element(item, name: str, idnumber: str):
     n = etree.SubElement(q, "name")
     etree.SubElement(n, "text").text = xml_text(name)[:255]
     _text(q, "questiontext", html_para(item.stem))
-    _text(q, "generalfeedback", html_para(item.feedback) if item.feedback else "")
+    general = "\n\n".join(x for x in (item.feedback, evidence_note(item)) if x)
+    _text(q, "generalfeedback", html_para(general) if general else "")
     etree.SubElement(q, "defaultgrade").text = "1.0000000"
     penalty = {"truefalse": "1.0000000", "shortanswer": "0.3333333", "essay": "0.0000000"}.get(qtype, "0.3333333")
     etree.SubElement(q, "penalty").text = penalty
@@ -136,6 +138,7 @@ def question_element(item, name: str, idnumber: str):
         _text(q, "responsetemplate", "")
     tags = [t for t in (f"bloom:{item.bloom}" if item.bloom else "",
                         f"kgstudio:{item.type}", f"source:{item.source}") if t]
+    tags += [t[:100] for t in evidence_tags(item)]
     tg = etree.SubElement(q, "tags")
     for t in tags:
         etree.SubElement(etree.SubElement(tg, "tag"), "text").text = xml_text(t)

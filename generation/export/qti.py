@@ -30,6 +30,7 @@ import re
 
 from lxml import etree
 
+from generation.export.evidence import evidence_entry, evidence_note
 from generation.export.pack import ident
 from generation.content.render import indented_to_fenced
 
@@ -285,6 +286,10 @@ def cc_items(section, item, base_ident: str, title: str) -> list[str]:
     """Append the CC-profile QTI item(s) for ``item`` to ``section``; return notes on
     conversions. Raises :class:`Unsupported` for an item the profile cannot hold."""
 
+    note = evidence_note(item)
+    if note:   # the CC profile allows no other item metadata: the evidence goes to the feedback
+        item = _Sub(item, feedback="\n\n".join(x for x in (item.feedback, note) if x))
+
     def meta_for(profile: str):
         fields = [("cc_profile", profile)]
         if profile == "cc.essay.v0p1":
@@ -368,6 +373,9 @@ def canvas_item(section, item, base_ident: str, title: str) -> list[str]:
         if answer_ids:
             fields.append(("original_answer_ids", ",".join(answer_ids)))
         fields.append(("assessment_question_identifierref", ident("q_", base_ident)))
+        fields += [("kgstudio_evidence", evidence_entry(ev)) for ev in getattr(item, "evidence", None) or ()]
+        if getattr(item, "verification", ""):
+            fields.append(("kgstudio_verification", item.verification))
         _meta(it, fields)
 
     # original_answer_ids must be known before the metadata is written: compute them the
