@@ -583,34 +583,7 @@ def extractive_definitions(store, view, held: list[str], log=print) -> tuple[lis
     text -- never a glossary entry -- or, on a store without an index, the teaching sections'
     sentences (:func:`section_evidence`). Returns the texts and what they came from."""
     from generation.extractive import ExtractiveGenerator, predicate
-    section_text: dict[str, str] = {}
-
-    def in_text(e) -> bool:
-        if not e.section:
-            return False
-        if e.section not in section_text:
-            try:
-                section_text[e.section] = _flat(view.section(e.section).text)
-            except Exception:  # noqa: BLE001 - not a section: no text to check against
-                section_text[e.section] = ""
-        return _flat(e.text) in section_text[e.section]
-    source, dropped = "section text (no evidence index)", 0
-    fn = None
-    try:
-        from kg.evidence import evidence
-        if any(evidence(store, c, None, None) for c in held[:20]):
-            def fn(store_, c, kinds=None, k=None):
-                nonlocal dropped
-                items = evidence(store_, c, kinds, k)
-                kept = [e for e in items if e.kind == "code" or in_text(e)]
-                dropped += len(items) - len(kept)
-                return kept
-            source = "evidence index, sentences of the section text only"
-    except ImportError:
-        pass
-    if fn is None:
-        def fn(store_, c, kinds=None, k=None):
-            return section_evidence(view, c)
+    fn, source, dropped = evidence_fn(store, view, held)
     ex = ExtractiveGenerator(store, view.label, evidence_fn=fn, text_of=lambda s: view.section(s).text)
     out, found, fallback = [], 0, 0
     for c in held:
@@ -627,8 +600,44 @@ def extractive_definitions(store, view, held: list[str], log=print) -> tuple[lis
         out.append(_flat(first.text) if first is not None else "")
         fallback += first is not None
     log(f"extractive: {found}/{len(held)} held-out concepts have a defining sentence, {fallback} more a sentence "
-        f"of a teaching section ({source}; {dropped} evidence items not in their section's text left out)")
-    return out, {"source": source, "found": found, "fallback_sentence": fallback, "not_in_section_text": dropped}
+        f"of a teaching section ({source}; {dropped[0]} evidence items not in their section's text left out)")
+    return out, {"source": source, "found": found, "fallback_sentence": fallback, "not_in_section_text": dropped[0]}
+
+
+def evidence_fn(store, view, concepts: list[str]):
+    """``(fn, source, dropped)``: the evidence reader of the extractive baseline (and of the
+    learned selector, ``benchmarks/selector.py``): the evidence index kept to sentences found
+    verbatim in their section's text (never a glossary entry), or without an index the
+    teaching sections' sentences (:func:`section_evidence`); ``dropped[0]`` counts the index
+    items left out."""
+    section_text: dict[str, str] = {}
+
+    def in_text(e) -> bool:
+        if not e.section:
+            return False
+        if e.section not in section_text:
+            try:
+                section_text[e.section] = _flat(view.section(e.section).text)
+            except Exception:  # noqa: BLE001 - not a section: no text to check against
+                section_text[e.section] = ""
+        return _flat(e.text) in section_text[e.section]
+    source, dropped = "section text (no evidence index)", [0]
+    fn = None
+    try:
+        from kg.evidence import evidence
+        if any(evidence(store, c, None, None) for c in concepts[:20]):
+            def fn(store_, c, kinds=None, k=None):
+                items = evidence(store_, c, kinds, k)
+                kept = [e for e in items if e.kind == "code" or in_text(e)]
+                dropped[0] += len(items) - len(kept)
+                return kept
+            source = "evidence index, sentences of the section text only"
+    except ImportError:
+        pass
+    if fn is None:
+        def fn(store_, c, kinds=None, k=None):
+            return section_evidence(view, c)
+    return fn, source, dropped
 
 
 def _extractive_metrics(store, view, held, refs, book) -> dict:

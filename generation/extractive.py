@@ -295,6 +295,12 @@ class Extract:
     concepts: list[str] = field(default_factory=list)
     generator: str = NAME
     checkpoint: str = CHECKPOINT
+    why: str = ""            # who chose it, when not the rules ("learned selector (chrF dev ...)")
+
+
+def is_glossary_entry(e) -> bool:
+    """True for an evidence item the index marks as a glossary entry (paragraph ``glossary``)."""
+    return e.kind == "definition" and e.paragraph == "glossary"
 
 
 def _default_evidence() -> Callable:
@@ -331,6 +337,9 @@ class ExtractiveGenerator:
             only those sections' sentences when there are any (elsewhere a one-word label is
             often the same word in another sense: "construction" of memories vs "railroad
             construction"); without it, every section's.
+        selector: a learned chooser of the defining sentence (:class:`generation.selector.Selector`)
+            used where the concept has no glossary entry; the rules choose without one or
+            when it fails (noted once through ``log``).
     """
 
     name = NAME
@@ -339,8 +348,13 @@ class ExtractiveGenerator:
     def __init__(self, store, labels: Callable[[str], str], *, evidence_fn: Callable | None = None,
                  glossary: Callable[[str], str] | None = None, frame: Callable[[str], str] | None = None,
                  text_of: Callable[[str], str] | None = None, max_words: int = 70,
-                 teaching: Callable[[str], Sequence[str]] | None = None):
+                 teaching: Callable[[str], Sequence[str]] | None = None, selector=None,
+                 log: Callable[[str], None] = lambda _m: None):
         self.store = store
+        self.selector = selector
+        self.log = log
+        self._selector_failed = False
+        self.chosen_by: dict[str, str] = {}
         self.labels = labels
         self.glossary = glossary
         self.frame = frame
@@ -392,16 +406,41 @@ class ExtractiveGenerator:
 
     def best_definition(self, concept: str, section: str | None = None):
         """The evidence item that best defines ``concept``: its glossary definition when a
-        ``glossary`` reader is given and the index holds it, else the most plainly defining
-        sentence (:func:`definitional`), ties in the index's order; None when there is none."""
+        ``glossary`` reader is given and the index holds it, else the learned selector's
+        choice when one is given (:mod:`generation.selector`), else the rules' choice
+        (:meth:`rule_definition`); None when there is none. :attr:`chosen_by` records which
+        chose, per concept: ``glossary``, ``selector`` or ``rules``."""
+        if self.glossary is not None:
+            for e in self._of(concept, ("definition",), section):
+                if not is_code(e.text) and self.is_glossary(e):
+                    self.chosen_by[concept] = "glossary"
+                    return e
+        if self.selector is not None:
+            try:
+                e = self.selector.choose(self, concept, section)
+            except Exception as err:  # noqa: BLE001 - a model that cannot run: the rules choose
+                if not self._selector_failed:
+                    self._selector_failed = True
+                    self.log(f"learned selector unavailable ({type(err).__name__}: {err}); the rules choose")
+                e = None
+            if e is not None:
+                self.chosen_by[concept] = "selector"
+                return e
+        self.chosen_by[concept] = "rules"
+        return self.rule_definition(concept, section)
+
+    def rule_definition(self, concept: str, section: str | None = None, *, blind: bool = False):
+        """The rules' defining sentence of ``concept`` (never a glossary entry): the most
+        plainly defining sentence (:func:`definitional`), ties in the index's order; None
+        when there is none. ``blind``: glossary entries are known by the index's mark only
+        (paragraph ``glossary``), the ``glossary`` reader is not called (the learned
+        selector's features)."""
         label = self.labels(concept)
+        gl = is_glossary_entry if blind else self.is_glossary
         cands = [e for e in self._of(concept, ("definition", "use"), section)
-                 if not is_code(e.text) and (self.is_glossary(e) or not _JUNK.search(_norm(e.text)))]
+                 if not is_code(e.text) and not gl(e) and not _JUNK.search(_norm(e.text))]
         if not cands:
             return None
-        for e in cands:
-            if self.glossary is not None and e.kind == "definition" and self.is_glossary(e):
-                return e
         def rank(e) -> int:
             r = definitional(e.text, label)
             if not r and self.text_of is not None and names_previous(e.text, label):
@@ -427,7 +466,12 @@ class ExtractiveGenerator:
 
     def definition(self, concept: str, section: str | None = None) -> Extract | None:
         items = self.defining_items(concept, section)
-        return self._extract("definition", concept, items) if items else None
+        if not items:
+            return None
+        x = self._extract("definition", concept, items)
+        if self.chosen_by.get(concept) == "selector":
+            x.why = self.selector.why
+        return x
 
     def _sentences(self, section: str) -> dict[str, list[str]]:
         if section not in self._blocks:

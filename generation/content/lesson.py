@@ -52,6 +52,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from generation.base import Generation, Triple
 from generation.content.builder import Builder
@@ -306,7 +307,7 @@ def build_lesson(b: Builder, scope: str, config: LessonConfig | None = None, *,
     ex = extractive or ExtractiveGenerator(
         b.store, v.label, glossary=lambda c: v.concepts[c].definition if c in v.concepts else "",
         frame=lambda c: _framed(v.concept(c)), text_of=lambda s: v.section(s).text,
-        teaching=v.sections_teaching)
+        teaching=v.sections_teaching, selector=_selector(b), log=b.log)
     w = _Writer(b, ex, cfg)
     if scope in v.concepts:
         kind, focus, sections = "concept", [scope], v.sections_teaching(scope)[:1]
@@ -381,7 +382,9 @@ def build_lesson(b: Builder, scope: str, config: LessonConfig | None = None, *,
         d = defs[c]
         if d is not None:
             paragraphs.append(_from_extract(d, "definition", "the book's glossary definition"
-                                            if ex.is_glossary(d.evidence[0]) else "the book's own defining sentence"))
+                                            if ex.is_glossary(d.evidence[0]) else
+                                            f"the book's own defining sentence, chosen by the {d.why}" if d.why else
+                                            "the book's own defining sentence"))
         elif expl.generator != "template" and v.concept(c).definition:
             # the explanation does not say what the concept is: the glossary's definition
             paragraphs.append(_from_gen(b.templates.generate(c, "definition"), "definition",
@@ -426,6 +429,27 @@ def build_lesson(b: Builder, scope: str, config: LessonConfig | None = None, *,
                     summary=summary, check_questions=questions, meta=_meta(b, written))
     lesson.meta.build_s = round(time.perf_counter() - t0, 4)
     return lesson
+
+
+_SELECTORS: dict[tuple, object] = {}
+
+
+def _selector(b: Builder):
+    """The learned defining-sentence selector for ``b``'s workspace (its own model, else the
+    bundled one; :func:`generation.selector.load_selector`), None when there is none or it
+    cannot be read (noted in the log): the rules choose then. Cached per model file."""
+    from generation.selector import BUNDLED, MODEL_FILE, SelectorError, load_selector
+    ws = b.workspace
+    own = Path(ws.models_dir) / MODEL_FILE if ws is not None else None
+    path = own if own is not None and own.exists() else BUNDLED
+    key = (str(path), path.stat().st_mtime_ns if path.exists() else 0)
+    if key not in _SELECTORS:
+        try:
+            _SELECTORS[key] = load_selector(ws)
+        except SelectorError as e:
+            b.log(f"{e}; the rules choose defining sentences")
+            _SELECTORS[key] = None
+    return _SELECTORS[key]
 
 
 def _summary(b: Builder, focus: list[str], defs: dict[str, Extract | None]) -> Paragraph | None:
