@@ -83,6 +83,17 @@ def verify(b, it) -> bool:
         from kg.evidence import evidence
         words = set(_norm(it.answer).split())
         return any(words <= set(_norm(e.text).split()) for e in evidence(b.store, c.iri, kinds=["example"]))
+    if kind == "classify":
+        from kg.evidence import evidence
+        if it.stem.startswith("Which concept does this passage"):   # a sentence of the cited section
+            examples = {t.o for t in it.triples if t.p.endswith("#text")
+                        and _norm(t.o) in _norm(v.section(t.s).text or "") + " " + _norm(v.section(t.s).summary or "")}
+        else:
+            examples = {e.text for e in evidence(b.store, c.iri, kinds=["example"])}
+        cited = [t.o for t in it.triples if t.p.endswith("#text") and t.o in examples]
+        wrong = [v.concepts[o].label for o in it.concepts[1:] if o in v.concepts]
+        return _norm(it.answer) == _norm(c.label) and bool(cited) and not any(
+            re.search(r"(?i)\b" + re.escape(w) + r"\b", cited[0]) for w in wrong)
     if kind in ("multichoice", "shortanswer"):
         return _norm(it.answer) == _norm(c.label)
     if kind == "cloze":

@@ -94,7 +94,7 @@ __all__ = ["QuizConfig", "build_quiz", "GENERATED_TYPES", "LEARNER_TYPES", "CONC
 #: this code print?", key from running the listing), ``contrast`` (the most-confused pair) and
 #: ``example`` (which of these is an example of X, from the evidence index's typed examples)
 #: are multiple-choice items above recall.
-LEARNER_TYPES = ("code", "contrast", "example", "multichoice", "truefalse", "cloze", "matching", "shortanswer")
+LEARNER_TYPES = ("code", "contrast", "example", "classify", "multichoice", "truefalse", "cloze", "matching", "shortanswer")
 #: Items about the curriculum's prerequisite order (a designer's concept-map activity, not a
 #: learner's quiz): only with ``QuizConfig(concept_map=True)`` or when asked for by name.
 CONCEPT_MAP_TYPES = ("multiresponse", "ordering")
@@ -102,10 +102,11 @@ CONCEPT_MAP_TYPES = ("multiresponse", "ordering")
 GENERATED_TYPES = LEARNER_TYPES + CONCEPT_MAP_TYPES
 _BASE_DIFFICULTY = {"truefalse": 0.15, "matching": 0.3, "multichoice": 0.3, "cloze": 0.4,
                     "multiresponse": 0.45, "shortanswer": 0.5, "ordering": 0.55, "essay": 0.6,
-                    "code": 0.5, "contrast": 0.45, "example": 0.45}
+                    "code": 0.5, "contrast": 0.45, "example": 0.45, "classify": 0.45}
 _BLOOM = {"multichoice": "remember", "truefalse": "remember", "cloze": "remember", "matching": "remember",
           "shortanswer": "remember", "multiresponse": "understand", "ordering": "analyze",
-          "essay": "understand", "code": "apply", "contrast": "understand", "example": "understand"}
+          "essay": "understand", "code": "apply", "contrast": "understand", "example": "understand",
+          "classify": "understand"}
 _REQ = str(KGS.requires)
 
 
@@ -174,6 +175,7 @@ class _Ctx:
     by_definition: dict[str, list[str]] = field(default_factory=dict)  # normalised definition -> concepts
     by_label: dict[str, list[str]] = field(default_factory=dict)       # normalised label -> concepts
     examples: dict | None = None                                         # concept -> example sentences
+    used: set = field(default_factory=set)            # normalised sentences an item already quotes
 
     def __post_init__(self):
         for c in self.pool:
@@ -384,8 +386,9 @@ def _truefalse(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
         # would be true by construction), cited to its section
         for sent, sec, _said in _sentences(ctx, a):
             if flaws.restates(sent, a.definition) or flaws.restates(sent, first_sentence(a.definition)) \
-                    or _DEFINING.search(sent):
+                    or _DEFINING.search(sent) or _norm(sent) in ctx.used:
                 continue
+            ctx.used.add(_norm(sent))
             stem = f"True or false: {sent}"
             label = v.section(sec).label if sec else ""
             return _item(ctx, "truefalse", a, stem, v.concept_triples(a.iri, neighbours=False)
@@ -393,15 +396,58 @@ def _truefalse(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
                          feedback=f"True: the text says so" + (f" in “{label}”." if label else ".")
                          + f" {defines(a, short=True)}")
         return None
-    ds, sims = _term_distractors(ctx, a, 1)
-    if not ds:
+    ds, sims = _term_distractors(ctx, a, 8)
+    names_a = re.compile(r"(?i)\b" + re.escape(a.label) + r"\b")
+    for d, sim in zip(ds, sims):
+        why = _swap_unsafe(ctx, a, d)
+        if why:
+            ctx.reject(f"{a.label}: false statement with {d.label}'s definition not emitted ({why})")
+            continue
+        wrong = ConceptInfo(a.iri, a.label, d.definition, a.curriculum, a.alt_labels, a.name_like)
+        stem = f"True or false: {defines(wrong, short=True)}"
+        if names_a.search(stem):
+            sims = [sim]
+            break
+    else:
         return None
-    d = ds[0]
-    wrong = ConceptInfo(a.iri, a.label, d.definition, a.curriculum, a.alt_labels, a.name_like)
-    stem = f"True or false: {defines(wrong, short=True)}"
     return _item(ctx, "truefalse", a, stem, v.concept_triples(a.iri, neighbours=False)
                  + v.concept_triples(d.iri, neighbours=False), sims, answer="false", concepts=[a.iri, d.iri],
                  feedback=f"False: that describes {mid(d)}. {defines(a, short=True)}")
+
+
+_STOP = frozenset("""that this these those with from into which what when where whose while about
+    their there they them than then also such some other more most many much each every both
+    only used uses using being been have has having does done make makes made over under
+    between within without through upon very often usually called known""".split())
+
+
+def _content_words(text: str) -> set[str]:
+    """Words of four letters or more, not function words, a plural "s" dropped."""
+    return {w[:-1] if w.endswith("s") and len(w) > 4 else w
+            for w in _norm(text).split() if len(w) > 3 and w not in _STOP}
+
+
+def _swap_unsafe(ctx: _Ctx, a: ConceptInfo, d: ConceptInfo) -> str:
+    """Why "``a`` is <``d``'s definition>" might be true after all ("" when it is safely
+    false): ``d``'s definition names ``a`` (or ``a``'s names ``d``), the two definitions
+    share their defining words (overlap coefficient of content words ≥ 0.25: "perceived
+    control" / "locus of control", "Big-O notation" / "time complexity"), or the graph links
+    them (a prerequisite either way, relatedTo): a broader or a neighbouring concept's
+    definition often holds of the concept too."""
+    da, dd = first_sentence(a.definition), first_sentence(d.definition)
+    for lab in [a.label] + list(a.alt_labels):
+        if re.search(r"(?i)\b" + re.escape(lab) + r"\b", d.definition):
+            return f"its definition names {lab}"
+    if re.search(r"(?i)\b" + re.escape(d.label) + r"\b", a.definition):
+        return f"{a.label}'s definition names it"
+    wa, wd = _content_words(da), _content_words(dd)
+    if wa and wd and len(wa & wd) / min(len(wa), len(wd)) >= 0.25:
+        return "the definitions share defining words: " + ", ".join(sorted(wa & wd)[:4])
+    v = ctx.b.view
+    if d.iri in v.requires.get(a.iri, ()) or a.iri in v.requires.get(d.iri, ()) \
+            or d.iri in v.related.get(a.iri, set()) or a.iri in v.related.get(d.iri, set()):
+        return "the graph links the two concepts"
+    return ""
 
 
 def _cloze(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
@@ -412,6 +458,8 @@ def _cloze(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
     answers_base = [a.label] + a.alt_labels
     cands = []
     for sent, sec, said in _sentences(ctx, a):
+        if _norm(sent) in ctx.used:
+            continue
         stem = pat.sub(CLOZE_BLANK, sent)
         # "an _____" would give away that the term starts with a vowel sound
         stem = re.sub(r"\b([Aa])n? (?=" + re.escape(CLOZE_BLANK) + ")", r"\1(n) ", stem)
@@ -428,6 +476,7 @@ def _cloze(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
         triples = v.concept_triples(a.iri, neighbours=False)
         if sent:
             triples.append(Triple(sec, str(KGS.text), sent))
+            ctx.used.add(_norm(sent))
         return _item(ctx, "cloze", a, stem, triples, answers=answers, answer=said,
                      feedback=defines(a, short=True))
     return None
@@ -712,6 +761,85 @@ def _example(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
                  choices=choices, answer=choices[[c.correct for c in choices].index(True)].text,
                  concepts=[a.iri] + [d.iri for d, _ in wrong], bloom="understand", type_="multichoice",
                  feedback=defines(a, short=True))
+
+
+_CLASSIFY_STEM = "The text gives this as an example. Which concept does it illustrate?"
+_PASSAGE_STEM = "Which concept does this passage from the text describe?"
+
+
+def _classify(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
+    """Which concept does this example illustrate (or this passage describe)? The stem is a
+    sentence the evidence index types as an example of ``a``, else a sentence of the text
+    about ``a`` that is not its definition (as a true statement would be), with the term and
+    its alternative labels left out as "…"; the key is ``a``. The distractors are its
+    nearest concepts (teacher / embedding similarity) that the graph says are different and
+    neither broader nor narrower (an example of a while loop is an example of a loop too: no
+    prerequisite either way, no relatedTo), whose labels the sentence does not name and
+    whose definitions share few defining words with it (so the sentence does not fit them)."""
+    if _ambiguous_term(ctx, a):
+        return None
+    v = ctx.b.view
+    names = lambda lab, t: re.search(r"(?i)\b" + re.escape(lab) + r"\b", t)   # noqa: E731
+    cands: list[tuple[str, str, str]] = [(e.text, e.section, "example") for e in _all_examples(ctx).get(a.iri, [])
+                                         if _example_ok(e.text, a.label)][:3]
+    cands += [(sent, sec, "passage") for sent, sec, _ in _sentences(ctx, a, limit=12)
+              if not (flaws.restates(sent, a.definition) or flaws.restates(sent, first_sentence(a.definition))
+                      or _DEFINING.search(sent) or len(sent.split()) < 10)]
+    if not cands:
+        return None
+    anc, desc = v.ancestors(a.iri), v.descendants(a.iri)
+    linked = anc | desc | v.related.get(a.iri, set()) | v.same_as.get(a.iri, set())
+    for x in list(linked):
+        linked |= v.related.get(x, set()) if x in v.related.get(a.iri, set()) else set()
+    ds, sims = _term_distractors(ctx, a, 12)
+    a_words = set(_norm(a.label).split())
+    for text, section, how in cands[:6]:
+        if _norm(text) in ctx.used:
+            continue
+        shown = text
+        for lab in sorted([a.label] + list(a.alt_labels), key=len, reverse=True):
+            shown = mask(lab, shown)
+        shown = " ".join(shown.split())
+        if names(a.label, shown) or shown.count("…") != 1 or _LEADING_REF.match(shown):
+            continue
+        toks = shown.split()
+        at = next(i for i, w in enumerate(toks) if "…" in w)
+        if at > max(5, 0.3 * len(toks)) or re.search(r"(?i)\b(that|this|it|them|so)[.!?]$", shown):
+            continue   # named in passing, late in the sentence (not what it is about), or a pointer outside it
+        words = _content_words(shown)
+        picked, psims = [], []
+        for d, sim in zip(ds, sims):
+            if d.iri in linked or names(d.label, text) or set(_norm(d.label).split()) & a_words \
+                    or any(names(x, text) for x in d.alt_labels):
+                continue
+            dw = _content_words(first_sentence(d.definition))
+            if dw and words and len(dw & words) / min(len(dw), len(words)) >= 0.25:
+                continue   # the sentence may fit the distractor as well
+            picked.append(d)
+            psims.append(sim)
+            if len(picked) == ctx.cfg.n_choices - 1:
+                break
+        if len(picked) < 2:
+            return None
+        sec = v.section(section).label if section else ""
+        where = f" in “{sec}”" if sec else ""
+        said = "gives it as an example of" if how == "example" else "says this of"
+        choices = [Choice(a.label, True, f"Yes: the text {said} {mid(a)}{where}. {defines(a, short=True)}", a.iri)]
+        choices += [Choice(d.label, False, f"No: the text {said} {mid(a)}, not {mid(d)}. "
+                           f"{defines(d, short=True)}", d.iri) for d in picked]
+        choices.sort(key=lambda c: _stable(ctx.cfg.seed, "cl", a.iri, c.text))
+        triples = [Triple(section, str(KGS.text), text)] + v.concept_triples(a.iri, neighbours=False)
+        for d in picked:
+            triples += v.concept_triples(d.iri, neighbours=False)
+        stem = (_CLASSIFY_STEM if how == "example" else _PASSAGE_STEM) + f"\n\n“{shown}”"
+        item = _item(ctx, "classify", a, stem, triples, psims, choices=choices,
+                     answer=a.label, concepts=[a.iri] + [d.iri for d in picked], bloom="understand",
+                     type_="multichoice", feedback=f"The text {said} {mid(a)}{where}. {defines(a, short=True)}")
+        if ctx.cfg.check_flaws and flaws.check(flaws.mend(item), definitions=[a.definition]):
+            continue
+        ctx.used.add(_norm(text))
+        return item
+    return None
 
 
 # ---- above recall: "what does this code print?" -----------------------------------------------
@@ -1041,6 +1169,8 @@ def item_kind(item: QuizItem) -> str:
             return "contrast"
         if re.match(r"Which of these is an example of ", item.stem):
             return "example"
+        if item.stem.startswith((_CLASSIFY_STEM, _PASSAGE_STEM)):
+            return "classify"
     return item.type
 
 
@@ -1110,6 +1240,11 @@ _VERIFIED = {
                 "definition, checked not to be the same concept (label, definition, exactMatch)",
     "example": "key: a sentence the evidence index types as an example of the concept; each distractor is "
                "an example of another concept that does not name it",
+    "classify:passage": "key: the concept the cited sentence of the section names (left out in the stem); each "
+                        "distractor is a concept the sentence does not name, neither broader nor narrower in the "
+                        "graph, whose definition shares few words with the sentence",
+    "classify": "key: the concept the evidence index types the example sentence as an example of; each "
+                "distractor is a concept the example does not name, neither broader nor narrower in the graph",
     "multichoice": "key: the label of the concept the definition belongs to; distractors are other concepts, "
                    "checked against the graph not to be right as well",
     "shortanswer": "key: the concept's label and alternative labels in the graph",
@@ -1175,7 +1310,7 @@ def attach_evidence(ctx: _Ctx, item: QuizItem) -> QuizItem:
             para = next((ev.paragraph for c in item.concepts[:1] for ev in _evidence(ctx, c, None, k=200)
                          if _norm(ev.text) == _norm(t.o)), "")
         evs.append(ItemEvidence(" ".join(t.o.split()) if kind != "code" else t.o, sec, label, para, item.concept))
-    if kind in ("multichoice", "shortanswer", "cloze", "contrast", "matching", "truefalse", "example"):
+    if kind in ("multichoice", "shortanswer", "cloze", "contrast", "matching", "truefalse", "example", "classify"):
         about = item.concepts if kind in ("contrast", "matching") or (kind == "truefalse" and item.answer == "false") \
             else item.concepts[:1]
         for c in about:
@@ -1183,7 +1318,9 @@ def attach_evidence(ctx: _Ctx, item: QuizItem) -> QuizItem:
             if d is not None and all(_norm(d.text) != _norm(e.text) for e in evs):
                 evs.append(d)
     item.evidence = evs
-    item.verification = _VERIFIED.get(f"{kind}:{item.answer}" if kind == "truefalse" else kind, "")
+    vkind = f"{kind}:{item.answer}" if kind == "truefalse" else \
+        "classify:passage" if kind == "classify" and item.stem.startswith(_PASSAGE_STEM) else kind
+    item.verification = _VERIFIED.get(vkind, "")
     return item
 
 
@@ -1276,11 +1413,11 @@ def build_quiz(b: Builder, scope: str, config: QuizConfig | None = None, *, n: i
             if qi is not None and len(items) < cfg.n:
                 items.append(qi)
     makers = {"multichoice": _multichoice, "truefalse": _truefalse, "cloze": _cloze, "contrast": _contrast,
-              "example": _example,
+              "example": _example, "classify": _classify,
               "multiresponse": _multiresponse, "shortanswer": _shortanswer, "ordering": _ordering,
               "matching": lambda c, a: _matching(c, a, concepts)}
     cycle = [t for t in types if t != "code"]
-    first = [t for t in cycle if t in ("example", "contrast")]   # above recall: every concept tries them first
+    first = [t for t in cycle if t in ("example", "classify", "contrast")]   # above recall: every concept tries them first
     rest = [t for t in cycle if t not in first]
     matching_done = False
     left: dict[str, list[str]] = {}

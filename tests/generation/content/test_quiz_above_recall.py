@@ -81,3 +81,69 @@ def test_an_example_sentence_must_illustrate_the_concept_itself():
     assert not _example_ok("Traits shape behavior.", "traits")                      # too short
     assert not _example_ok("Traits, for example worry (credit: A. Person), shape how people respond to stress.",
                            "traits")
+
+
+def test_classify_item_names_the_concept_a_cited_sentence_is_about(builder):
+    """"Which concept does this passage describe?": the sentence is one of the cited section's
+    (its term left out once, early in it), the key is the concept, and no distractor is named
+    in the sentence or broader / narrower than the key in the graph."""
+    from generation.content.quiz import QuizConfig, build_quiz
+    v = builder.view
+    seen = 0
+    for s in ("s6-4", "s4-2", "s7-2", "s5-1"):
+        quiz = build_quiz(builder, DEMO + "section/" + s, QuizConfig(n=8, types=("classify",), include_curriculum=False))
+        for it in quiz.items:
+            assert item_kind(it) == "classify" and it.bloom == "understand"
+            a = v.concept(it.concept)
+            quoted = re.search(r"“(.*)”", it.stem, re.S).group(1)
+            assert quoted.count("…") == 1 and not re.search(r"(?i)\b" + re.escape(a.label) + r"\b", quoted)
+            [ev] = [e for e in it.evidence if e.paragraph not in ("definition", "glossary")]
+            assert ev.paragraph and quoted.replace("…", a.label).lower() == " ".join(ev.text.split()).lower()
+            key = it.correct_choices()
+            assert len(key) == 1 and key[0].text == a.label == it.answer
+            for d in it.concepts[1:]:
+                assert d not in v.ancestors(a.iri) and a.iri not in v.ancestors(d)
+                assert not re.search(r"(?i)\b" + re.escape(v.label(d)) + r"\b", ev.text)
+            seen += 1
+    assert seen >= 3
+
+
+def test_false_statement_never_borrows_a_definition_that_may_hold(tiny_store):
+    """The three wrong keys of the blind judgement: "Big-O notation is <time complexity's
+    definition>", "perceived control means <locus of control's>", "<traceback's definition,
+    which names exception>" for exception. A true/false item joins the term only to a
+    definition that shares no defining words with its own, does not name it, and is not
+    linked to it in the graph."""
+    from generation.content.builder import Builder
+    from generation.content.quiz import _Ctx, _swap_unsafe
+    concepts = {
+        "bigo": {"label": "Big-O notation", "definition": "A notation such as O(n) that states an upper bound on "
+                 "how fast an algorithm's running time grows with input size n."},
+        "tc": {"label": "time complexity", "definition": "A description of how the number of basic steps an "
+               "algorithm takes grows as the size of its input grows."},
+        "exc": {"label": "exception", "definition": "An object Python creates to signal a runtime error."},
+        "tb": {"label": "traceback", "definition": "The report Python prints when an exception is not handled."},
+        "pc": {"label": "perceived control", "definition": "Peoples' beliefs concerning their capacity to influence "
+               "and shape outcomes in their lives."},
+        "loc": {"label": "locus of control", "definition": "Beliefs about the power we have over our lives and "
+                "their outcomes."},
+        "str": {"label": "string", "definition": "A sequence of characters written between quotation marks."},
+        "loop": {"label": "loop", "definition": "A control structure that runs a block of code repeatedly."},
+        "wl": {"label": "while loop", "definition": "A statement that repeats its body while a condition "
+               "holds.", "requires": ["loop"]},
+    }
+    b = Builder(tiny_store(concepts), similarity_kind="lexical")
+    v = b.view
+    c = lambda k: v.concept("urn:t:" + k)   # noqa: E731
+    ctx = _Ctx(b, QuizConfig(), "", list(v.concepts), {}, 1)
+    assert "defining words" in _swap_unsafe(ctx, c("bigo"), c("tc"))
+    assert "defining words" in _swap_unsafe(ctx, c("pc"), c("loc"))
+    assert "names exception" in _swap_unsafe(ctx, c("exc"), c("tb"))
+    assert "graph links" in _swap_unsafe(ctx, c("wl"), c("loop"))
+    assert _swap_unsafe(ctx, c("bigo"), c("str")) == "" and _swap_unsafe(ctx, c("exc"), c("loop")) == ""
+    for k in ("bigo", "pc", "exc"):
+        q = build_quiz(b, "urn:t:" + k, QuizConfig(n=6, types=("truefalse",), include_curriculum=False,
+                                                    seed="odd"))
+        for it in q.items:
+            if it.answer == "false":
+                assert _swap_unsafe(ctx, v.concept(it.concept), v.concept(it.concepts[1])) == ""
