@@ -49,7 +49,7 @@ from urllib.parse import urljoin
 
 from kg.errors import StoreError
 
-__all__ = ["Limits", "Scan", "QueryRefused", "check", "scan", "DEFAULT_LIMITS"]
+__all__ = ["Limits", "Scan", "QueryRefused", "check", "scan", "normalise", "DEFAULT_LIMITS"]
 
 
 class QueryRefused(StoreError):
@@ -277,3 +277,32 @@ def check(text: str, limits: Limits = DEFAULT_LIMITS) -> Scan:
                     "setting serve.allowed_endpoints"
                     + (" (none are listed)" if not allowed else ""))
     return s
+
+
+def normalise(text: str) -> str:
+    """The text's tokens joined by single spaces: the same query whatever its whitespace
+    and comments (whitespace inside strings and IRIs is kept; case is kept). Linear, as
+    :func:`scan`.
+
+    >>> normalise("SELECT  *\nWHERE { ?s ?p 'a  b' } # why")
+    "SELECT * WHERE { ?s ?p 'a  b' }"
+    """
+    out = []
+    pos, n = 0, len(text)
+    match = _TOKEN.match
+    while pos < n:
+        m = match(text, pos)
+        if m is None:
+            break
+        kind = m.lastindex
+        start = m.start(kind)
+        hash_at = text.rfind("#", pos, start)
+        if (hash_at >= 0 and "\n" not in text[hash_at:start] and "\r" not in text[hash_at:start]) \
+                or text[start].isspace():
+            # the lexer gave back the end of a trailing comment (or space) to match a token
+            ends = [e for e in (text.find("\n", start), text.find("\r", start)) if e >= 0]
+            pos = min(ends) + 1 if ends else n
+            continue
+        out.append(m.group(kind))
+        pos = m.end()
+    return " ".join(out)
