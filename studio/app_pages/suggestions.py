@@ -1,15 +1,16 @@
-"""Prerequisite suggestions: the teacher's proposed edges with confidence and evidence;
-accept, reject or skip (written to the KG's decisions graph with who and when); retrain
-the teacher with the decisions in the background (gnn.suggest, kg.decisions,
-kg.prereq_evidence, gnn.retrain). The evidence of a suggestion is gathered when its
-expander is opened (the first undecided one is open)."""
+"""Prerequisite suggestions: the teacher's proposed edges with their calibrated band
+("likely", "possible", "unlikely": gnn.calibration) and evidence; accept, reject or skip
+(written to the KG's decisions graph with who and when); retrain the teacher with the
+decisions in the background (gnn.suggest, kg.decisions, kg.prereq_evidence, gnn.retrain).
+
+First render: the list (one line per suggestion: who requires whom, band, probability,
+decision). The evidence of a suggestion is gathered when its expander is opened (the first
+undecided one is open), after the list has been drawn, and cached per store version."""
 from __future__ import annotations
 
 import streamlit as st
 
-from gnn.retrain import retrain_teacher
-from kg.decisions import ACCEPTED, REJECTED, SKIPPED, list_suggestions, record_decision
-from kg.prereq_evidence import evidence
+from kg.decisions import ACCEPTED, REJECTED, SKIPPED, record_decision
 from studio import app_data as D
 from studio import app_state as S
 from studio import app_ui as ui
@@ -45,6 +46,7 @@ epochs = c2.number_input("Epochs", 1, 1000, 100, key="retrain_epochs")
 if c2.button("Retrain the teacher with the decisions", key="sugg_retrain", disabled=busy,
              help="Runs in the background; the page stays usable."):
     try:
+        from gnn.retrain import retrain_teacher
         start_job(ws.root, "retrain", lambda j: retrain_teacher(ws, j, epochs=int(epochs)))
         st.rerun()
     except JobRunning as e:
@@ -52,7 +54,8 @@ if c2.button("Retrain the teacher with the decisions", key="sugg_retrain", disab
 ui.show_job(suggest_job, label="Suggestions")
 ui.show_job(retrain_job, label="Retraining")
 
-rows = list_suggestions(store)
+rows = D.suggestions(ws)
+bands = D.suggestion_bands(ws)
 if not rows:
     if trained:
         st.info("No suggestions yet. Click **Refresh suggestions** to let the teacher propose "
@@ -67,6 +70,16 @@ show = st.radio("Show", ["undecided", "skipped", "accepted", "rejected", "all"],
 n_by = {s: sum(1 for r in rows if (r.decision.status if r.decision else "undecided") == s)
         for s in ("undecided", SKIPPED, ACCEPTED, REJECTED)}
 st.caption(" · ".join(f"{k}: {v}" for k, v in n_by.items()))
+if bands:
+    from gnn.calibration import Calibrator
+    cal = Calibrator()
+    n_band = {b: sum(1 for r in rows if bands.get(r.iri) == b) for b in ("likely", "possible", "unlikely")}
+    st.caption(f"Band, from the teacher's calibrated probability: **likely** ≥ "
+               f"{cal.likely:.2f}, **possible** ≥ {cal.possible:.2f}, **unlikely** below. "
+               + " · ".join(f"{k}: {v}" for k, v in n_band.items()))
+else:
+    st.caption("These scores were not calibrated (too few known prerequisites to calibrate on): "
+               "read them as a ranking, not as probabilities.")
 chosen = [r for r in rows if show == "all" or (r.decision.status if r.decision else "undecided") == show]
 per_page = 10
 pages = max(1, (len(chosen) + per_page - 1) // per_page)
@@ -88,34 +101,49 @@ if msg:
     (st.success if msg[0] == "ok" else st.error)(S.md_escape(msg[1]))
 if not chosen:
     st.info(f"No {show} suggestions.")
+def _evidence(r) -> None:
+    """The evidence behind one suggestion (cached per store version; user text escaped)."""
+    ev, lines = D.suggestion_evidence(ws, r.a, r.b, r.a_label, r.b_label)
+    if ev.a_definition:
+        ui.text(f"{r.a_label}: {ev.a_definition}", caption=True)
+    if ev.b_definition:
+        ui.text(f"{r.b_label}: {ev.b_definition}", caption=True)
+    facts = list(lines)                    # the book's sentences (gnn.suggest.explain)
+    if ev.definition_names_b:
+        facts.append(f"the definition of {r.a_label} names {r.b_label}")
+    if (ev.a_defined_in or ev.b_defined_in) and not any(" is defined in " in x for x in lines):
+        facts.append(f"{r.a_label} is defined in {', '.join(ev.a_defined_in) or '?'}; "
+                     f"{r.b_label} in {', '.join(ev.b_defined_in) or '?'}")
+    if facts:
+        st.markdown("**Evidence**")
+    for f in facts:
+        ui.text("• " + f)
+    if ev.path:
+        ui.text("Path in the graph: " + " ".join(
+            [ev.path[0][0]] + [f"{rel} {to}" for _fr, rel, to in ev.path]))
+    else:
+        st.caption("No path of three hops or fewer links them in the curriculum graph.")
+
+
+def _confidence(r) -> str:
+    band = bands.get(r.iri)
+    return f"{band} ({r.score:.2f})" if band else f"score {r.score:.2f}, not calibrated"
+
+
+later = []                                 # (slot, row): evidence drawn once the list is on screen
 for i, r in enumerate(chosen[(page_no - 1) * per_page: page_no * per_page]):
     state = r.decision.status if r.decision else "undecided"
-    title = f"{r.a_label} requires {r.b_label} · confidence {r.score:.2f} · {state}"
+    title = f"{r.a_label} requires {r.b_label} · {_confidence(r)} · {state}"
     with st.expander(S.md_escape(title), expanded=(i == 0 and state == "undecided"),
                      key=f"sugg_open_{r.iri}", on_change="rerun") as box:
         if not box.open:
             continue
-        ev = evidence(store, r.a, r.b)
+        band = bands.get(r.iri)
         st.markdown(f"[{S.md_escape(r.a_label)}]({explorer_link(r.a)}) needs "
                     f"[{S.md_escape(r.b_label)}]({explorer_link(r.b)}) first, says the teacher "
-                    f"(rank {r.rank}, confidence {r.score:.3f}).")
-        if ev.a_definition:
-            ui.text(f"{r.a_label}: {ev.a_definition}", caption=True)
-        if ev.b_definition:
-            ui.text(f"{r.b_label}: {ev.b_definition}", caption=True)
-        facts = []
-        if ev.definition_names_b:
-            facts.append(f"the definition of {r.a_label} names {r.b_label}")
-        if ev.a_defined_in or ev.b_defined_in:
-            facts.append(f"{r.a_label} is defined in {', '.join(ev.a_defined_in) or '?'}; "
-                         f"{r.b_label} in {', '.join(ev.b_defined_in) or '?'}")
-        for f in facts:
-            ui.text("• " + f)
-        if ev.path:
-            ui.text("Path in the graph: " + " ".join(
-                [ev.path[0][0]] + [f"{rel} {to}" for _fr, rel, to in ev.path]))
-        else:
-            st.caption("No path of three hops or fewer links them in the curriculum graph.")
+                    f"(rank {r.rank}, " + (f"calibrated probability {r.score:.3f}: **{band}**)." if band
+                                           else f"score {r.score:.3f}, not calibrated)."))
+        later.append((st.container(), r))
         if r.decision:
             ui.text(f"Decision: {r.decision.status} by {r.decision.who} at {r.decision.when}"
                     + (f" ({r.decision.comment})" if r.decision.comment else ""), caption=True)
@@ -129,5 +157,11 @@ for i, r in enumerate(chosen[(page_no - 1) * per_page: page_no * per_page]):
                   disabled=not who)
         b3.button("Skip", key=f"skip_{i}", on_click=_decide, args=(r, SKIPPED, version, key),
                   disabled=not who)
+for slot, r in later:
+    with slot:
+        try:
+            _evidence(r)
+        except Exception as e:  # noqa: BLE001 - the list and the decision buttons stay usable
+            ui.error(e)
 if not who:
     st.warning("Enter your name in the sidebar: every decision records who made it.")

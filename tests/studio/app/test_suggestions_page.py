@@ -61,3 +61,65 @@ def test_retrain_runs_in_the_background(app, demo_ws, store):
     # the accepted decision is now a training label, not a candidate
     accepted = [k for k, d in decisions(store).items() if d.status == "accepted"]
     assert not any((r.a, r.b) in accepted for r in list_suggestions(store))
+
+
+def _stored_label(store, iri: str) -> str:
+    rows = store.select(f"SELECT ?l WHERE {{ GRAPH <https://w3id.org/kgstudio/graph/suggestions> "
+                        f"{{ <{iri}> <http://www.w3.org/2000/01/rdf-schema#label> ?l }} }}")
+    return str(rows[0]["l"].value)
+
+
+def test_each_suggestion_shows_its_band_and_evidence(app, demo_ws, store):
+    """Issue 14: the calibrated band a designer reads ("likely", "possible") on every
+    suggestion's line, and the evidence of gnn.suggest.explain (where each concept is
+    defined, the book's sentence that names the other) in the open one."""
+    from gnn.suggest import Suggestion, explain
+    from studio.app_data import band_of
+    from studio.app_state import md_escape
+    at = app("app_pages/suggestions.py").run()
+    assert not at.exception
+    rows = [r for r in list_suggestions(store) if r.decision is None]
+    bands = [band_of(_stored_label(store, r.iri)) for r in rows]
+    assert bands[0] in ("likely", "possible", "unlikely")       # the demo teacher's scores are calibrated
+    for e, r, band in zip(at.expander, rows, bands):
+        assert md_escape(f"· {band} ({r.score:.2f}) · undecided") in e.label, e.label
+    assert any(f"calibrated probability {rows[0].score:.3f}: **{bands[0]}**" in m.value for m in at.markdown)
+    assert any("**likely** ≥ 0.70, **possible** ≥ 0.40" in c.value for c in at.caption)
+    r = rows[0]
+    lines = explain(store, Suggestion(r.a, r.b, r.score, "concept", r.rank, a_label=r.a_label, b_label=r.b_label))
+    assert any(" is defined in " in x for x in lines)           # the demo book defines its concepts
+    shown = [m.value for m in at.markdown]
+    for line in lines:
+        assert md_escape("• " + line) in shown
+
+
+def test_band_and_evidence_are_escaped(app, demo_ws, store):
+    """A concept label and a definition with Markdown and HTML show as text, and a
+    suggestion without a recorded band says it is not calibrated."""
+    g = "https://w3id.org/kgstudio/graph/source/test-escape"
+    sg = "https://w3id.org/kgstudio/graph/suggestions"
+    a, b = "https://w3id.org/kgstudio/id/test/concept/evil", "https://w3id.org/kgstudio/id/test/concept/plain"
+    s = "https://w3id.org/kgstudio/id/test/suggestion/evil"
+    kgs, rdfs = "https://w3id.org/kgstudio/ns#", "http://www.w3.org/2000/01/rdf-schema#"
+    rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    store.add_to_graph(g, f'<{a}> <{rdf}type> <{kgs}Concept> .\n<{a}> <{rdfs}label> "**Bold** <b>tag</b> :red[x]" .\n'
+                          f'<{a}> <{kgs}definition> "Needs <script>alert(1)</script> and Plain first." .\n'
+                          f'<{b}> <{rdf}type> <{kgs}Concept> .\n<{b}> <{rdfs}label> "Plain" .\n')
+    store.add_to_graph(sg, f'<{s}> <{rdf}subject> <{a}> .\n<{s}> <{rdf}predicate> <{kgs}requires> .\n'
+                           f'<{s}> <{rdf}object> <{b}> .\n'
+                           f'<{s}> <{kgs}score> "0.9999"^^<http://www.w3.org/2001/XMLSchema#double> .\n'
+                           f'<{s}> <{kgs}rank> "1"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
+                           f'<{s}> <{rdfs}label> "suggested: evil requires plain (0.9999)" .\n')
+    try:
+        at = app("app_pages/suggestions.py").run()
+        assert not at.exception
+        first = at.expander[0]
+        assert first.label.startswith(r"\*\*Bold\*\* &lt;b&gt;tag&lt;/b&gt; \:red\[x\] requires Plain")
+        assert "score 1.00, not calibrated" in first.label
+        texts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+        assert not any("<script>" in t or "<b>" in t for t in texts)
+        assert any("&lt;script&gt;alert\\(1\\)&lt;/script&gt;" in t for t in texts)
+        assert any("score 1.000, not calibrated" in t for t in texts)
+    finally:
+        store.update(f"DELETE WHERE {{ GRAPH <{sg}> {{ <{s}> ?p ?o }} }}")
+        store.drop_graph(g)
