@@ -168,6 +168,7 @@ class _HTTPError(Exception):
 _XML_BAD = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _XSD_STRING = _XSD + "string"
+_XSD_BOOLEAN = _XSD + "boolean"
 _NUMERIC = {
     _XSD + "integer": re.compile(r"[+-]?[0-9]+"),
     _XSD + "decimal": re.compile(r"[+-]?[0-9]*\.[0-9]+"),
@@ -259,6 +260,8 @@ def _tsv_term(t) -> str:
             return _turtle_string(lex)
         pattern = _NUMERIC.get(dt)
         if pattern is not None and pattern.fullmatch(lex):
+            return lex
+        if dt == _XSD_BOOLEAN and lex in ("true", "false"):
             return lex
         return f"{_turtle_string(lex)}^^<{dt}>"
     if isinstance(t, ox.Triple):
@@ -522,11 +525,12 @@ _NCNAME_END = re.compile("[A-Za-z_\u00c0-\ud7ff\ue000-\ufffd][\\w.\\-\u00b7]*$")
 _ASK_FORMATS = {"csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
 
 
-_FAST_FORMATS = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
-                 "tsv": ox.QueryResultsFormat.TSV}
-#: the fewest bytes a row takes in pyoxigraph's writers ("{}," / CRLF / LF): a document of
+#: pyoxigraph's writers that give exactly what ``_write_select`` gives (its CSV does not
+#: quote an IRI holding a comma, so CSV stays with ours)
+_FAST_FORMATS = {"json": ox.QueryResultsFormat.JSON, "tsv": ox.QueryResultsFormat.TSV}
+#: the fewest bytes a row takes in pyoxigraph's writers ("{}," / LF): a document of
 #: fewer than ``max_rows * this`` bytes cannot hold more than ``max_rows`` rows
-_MIN_ROW_BYTES = {"json": 3, "csv": 2, "tsv": 1}
+_MIN_ROW_BYTES = {"json": 3, "tsv": 1}
 
 
 class _Past(Exception):
