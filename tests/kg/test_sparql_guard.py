@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.sparql_guard import Limits, QueryRefused, check, scan
+from kg.sparql_guard import Limits, QueryRefused, check, normalise, scan
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -259,3 +259,20 @@ def test_remote_store_refuses_before_sending():
         store.query("SELECT * WHERE { SERVICE <http://10.0.0.1/x> { ?s ?p ?o } }")
     with pytest.raises(QueryRefused, match="LOAD"):
         store.update("LOAD <http://10.0.0.1/x>")
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("SELECT  *\nWHERE{?s ?p ?o}", "SELECT * WHERE { ?s ?p ?o }"),
+    ("ASK { <http://x#a> ?p 'b#c' } # end", "ASK { <http://x#a> ?p 'b#c' }"),
+    ("ASK {} # a\n# b\n\t", "ASK { }"),
+    ("ASK { ?s ?p \"\"\"two\n  lines\"\"\" } #x\r?z", 'ASK { ?s ?p """two\n  lines""" } ?z'),
+    ("  # only a comment", ""),
+])
+def test_normalise_drops_layout_and_comments_only(text, expected):
+    assert normalise(text) == expected
+
+
+def test_normalise_tells_apart_what_differs_inside_strings_and_case():
+    assert normalise("ASK { ?s ?p 'a b' }") != normalise("ASK { ?s ?p 'a  b' }")
+    assert normalise("ASK { ?s ?p ?o }") != normalise("ASK { ?S ?p ?o }")
+    assert normalise("ASK { ?s ?p ?o } # x") == normalise("ASK {?s ?p ?o}")
