@@ -284,7 +284,7 @@ def normalise(text: str) -> str:
     and comments (whitespace inside strings and IRIs is kept; case is kept). Linear, as
     :func:`scan`.
 
-    >>> normalise("SELECT  *\nWHERE { ?s ?p 'a  b' } # why")
+    >>> normalise("SELECT  *\\nWHERE { ?s ?p 'a  b' } # why")
     "SELECT * WHERE { ?s ?p 'a  b' }"
     """
     out = []
