@@ -266,6 +266,7 @@ def main(argv=None) -> int:
     ap.add_argument("--sections", type=int, default=12, help="sections per OpenStax book, evenly spread")
     ap.add_argument("--first-quiz-only", metavar="WORKSPACE", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--first-quiz", action="store_true", help="only measure the first quiz (no books)")
+    ap.add_argument("--no-write", action="store_true", help="print, skip the first quiz, write nothing")
     args = ap.parse_args(argv)
     if args.first_quiz_only:
         import json
@@ -300,7 +301,7 @@ def main(argv=None) -> int:
         step = max(1, len(secs) // max(1, args.sections))
         results[key] = run_book(key, store, secs[::step][:args.sections], log)
         store.close()
-    fq = first_quiz()
+    fq = {} if args.no_write else first_quiz()
     metrics: dict = dict(fq)
     gen = sum(r["generated"] for r in results.values())
 
@@ -322,6 +323,8 @@ def main(argv=None) -> int:
     print(table(rows, ["book", "sections", "generated", "above recall", "flaw rate", "flawed before gate",
                        "book's own flawed", "verified keys", "items per kind"]))
     print({k: v for k, v in metrics.items() if not any(k.endswith("_" + b) for b in results)})
+    if args.no_write:
+        return 0
     out = write_results("quiz", metrics, {"books": results, "total_s": round(time.perf_counter() - t0, 1)})
     print(f"wrote {out}")
     return 0

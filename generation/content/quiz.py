@@ -820,7 +820,7 @@ def _classify(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
             if len(picked) == ctx.cfg.n_choices - 1:
                 break
         if len(picked) < 2:
-            return None
+            continue
         sec = v.section(section).label if section else ""
         where = f" in “{sec}”" if sec else ""
         said = "gives it as an example of" if how == "example" else "says this of"
@@ -1035,6 +1035,37 @@ def _book_call(code: str, text: str) -> str:
     return f"{f.name}({', '.join(args)})"
 
 
+def _free_input(code: str) -> tuple[str, list[int]]:
+    """(name, values) for a listing that reads one variable it never assigns and compares it
+    with numbers (``if temp > 30: … elif temp > 20: …``): values that fall in each gap between
+    the numbers (one per branch), to run the listing with. ("", []) otherwise."""
+    import ast
+    import builtins
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return "", []
+    stored = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))}
+    stored |= {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    stored |= {a.arg for n in ast.walk(tree) if isinstance(n, ast.arguments) for a in n.args}
+    loaded = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    free = sorted(loaded - stored - set(dir(builtins)))
+    if len(free) != 1:
+        return "", []
+    name = free[0]
+    nums = set()
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Compare):
+            sides = [n.left, *n.comparators]
+            if any(isinstance(x, ast.Name) and x.id == name for x in sides):
+                nums |= {x.value for x in sides if isinstance(x, ast.Constant) and type(x.value) is int}
+    if not nums:
+        return "", []
+    cuts = sorted(nums)
+    values = [cuts[0] - 5] + [(a + b) // 2 for a, b in zip(cuts, cuts[1:]) if b - a > 1] + [cuts[-1] + 5]
+    return name, list(dict.fromkeys(values))
+
+
 def _code_concept(ctx: _Ctx, code: str, concepts: list[str]) -> str:
     words = set(re.findall(r"[A-Za-z_]+", code.lower()))
     best, score = (concepts[0] if concepts else ""), 0
@@ -1074,6 +1105,27 @@ def _code_items(ctx: _Ctx, sections: list[str], concepts: list[str], taken: list
             return out
         question = "What does this code print?"
         prog = code
+        branch_ds: list[tuple[str, str]] = []
+        if not r.ok and "NameError" in (r.stderr or ""):
+            # a listing that reads one input it never sets: run it with a value in one gap
+            # between the numbers it compares with; the other gaps' outputs are distractors
+            name, values = _free_input(code)
+            assigned = re.findall(r"(?m)^\s*([A-Za-z_]\w*)\s*=[^=]", code)
+            tail = "" if re.search(r"\bprint\(", code) or not assigned else f"\nprint(repr({assigned[-1]}))"
+            runs = [(x, _run(f"{name} = {x}\n{code}{tail}", True)) for x in values] if name else []
+            runs = [(x, rr) for x, rr in runs if rr.ok and rr.stdout.strip()]
+            if len({_output_text(rr.stdout) for _, rr in runs}) >= 2:
+                val, r = runs[_stable(ctx.cfg.seed, "in", code) % len(runs)]
+                prog = f"{name} = {val}\n{code}{tail}"
+                question = (f"What is the value of {assigned[-1]} after this code runs with {name} = {val}?" if tail
+                            else f"What does this code print when {name} is {val}?")
+                seen_out = {_output_text(r.stdout)}
+                for x, rr in runs:
+                    o = _output_text(rr.stdout)
+                    if o not in seen_out:
+                        seen_out.add(o)
+                        branch_ds.append((o, f"That is what it prints when {name} is {x}, not {val}: "
+                                             f"check which condition is true first."))
         if r.ok and not r.stdout.strip():
             names = re.findall(r"(?m)^([A-Za-z_]\w*)\s*[-+*/]?=", code)
             call = _book_call(code, v.section(origin).text if origin in secs else "")
@@ -1101,7 +1153,11 @@ def _code_items(ctx: _Ctx, sections: list[str], concepts: list[str], taken: list
                                                  or re.search(r"(?i)\bwhat (does|is|will)\b.*\bprint", it.stem))
                for it in taken):
             continue                             # the curriculum already asks exactly this
-        ds, dropped = code_distractors(code, r.stdout, ctx.cfg.n_choices - 1, suffix=prog[len(code):])
+        if branch_ds:
+            ds, dropped = code_distractors(prog, r.stdout, ctx.cfg.n_choices - 1)
+            ds = (branch_ds + [d for d in ds if d[0] not in {b[0] for b in branch_ds}])[:ctx.cfg.n_choices - 1]
+        else:
+            ds, dropped = code_distractors(code, r.stdout, ctx.cfg.n_choices - 1, suffix=prog[len(code):])
         ctx.rejected.extend(f"code listing in <{origin}>: {d}" for d in dropped if "equals the key" in d)
         if len(ds) < 2:
             ctx.reject(f"code listing in <{origin}>: fewer than 2 mutated programs print something else")
@@ -1423,29 +1479,43 @@ def build_quiz(b: Builder, scope: str, config: QuizConfig | None = None, *, n: i
     left: dict[str, list[str]] = {}
     for i, c in enumerate(concepts):
         k = (i // 2) % max(1, len(rest))
-        left[c] = first + rest[k:] + rest[:k]
+        # classify twice: a concept the text describes in two passages gets two (never one twice: ctx.used)
+        left[c] = first + (["classify"] if "classify" in first else []) + rest[k:] + rest[:k]
 
-    def above_share() -> float:
+    # round robin, passes until full or exhausted: each concept in turn gets an item above
+    # recall (contrast, example, classify) while a recall item would leave fewer than half the
+    # generated items above recall, else a recall item (else one above recall). A concept
+    # whose kinds above recall all fail adds no recall item while another concept still has
+    # kinds above recall to try: a quiz is at least half understanding / application where
+    # the graph allows, and alternates the two.
+    def try_kinds(c: str, kinds: list[str]) -> bool:
+        nonlocal matching_done
+        for t in kinds:
+            left[c].remove(t)
+            if t == "matching" and matching_done:
+                continue
+            qi = admit(makers[t](ctx, v.concept(c)))
+            if qi is not None:
+                matching_done = matching_done or t == "matching"
+                items.append(qi)
+                return True
+        return False
+
+    def counts() -> tuple[int, int]:
         gen = [it for it in items if it.source == "generated"]
-        return sum(it.bloom != "remember" for it in gen) / len(gen) if gen else 0.0
-    # round robin: each pass gives every concept its next kind; passes until full or exhausted.
-    # Above-recall kinds go first while under half the generated items are above recall,
-    # so a quiz is half application / discrimination and half recall where the graph allows.
+        return sum(it.bloom != "remember" for it in gen), len(gen)
     while len(items) < cfg.n and any(left.values()):
         for c in concepts:
             if len(items) >= cfg.n:
                 break
-            want_above = above_share() < 0.5
-            order = sorted(left[c], key=lambda t: (t in first) != want_above)
-            for t in order:
-                left[c].remove(t)
-                if t == "matching" and matching_done:
-                    continue
-                qi = admit(makers[t](ctx, v.concept(c)))
-                if qi is not None:
-                    matching_done = matching_done or t == "matching"
-                    items.append(qi)
-                    break
+            n_above, n_gen = counts()
+            above = [t for t in left[c] if t in first]
+            recall = [t for t in left[c] if t not in first]
+            if n_above < 0.5 * (n_gen + 1):         # a recall item now would leave under half above
+                if not try_kinds(c, above) and not any(t in first for x in concepts for t in left[x]):
+                    try_kinds(c, recall)
+            elif not try_kinds(c, recall):
+                try_kinds(c, above)
     for i, qi in enumerate(items, 1):
         qi.iri = f"{item_iri('quiz', scope)}/item/{i}"
         if qi.source == "generated":

@@ -147,3 +147,17 @@ def test_false_statement_never_borrows_a_definition_that_may_hold(tiny_store):
         for it in q.items:
             if it.answer == "false":
                 assert _swap_unsafe(ctx, v.concept(it.concept), v.concept(it.concepts[1])) == ""
+
+
+def test_listing_with_one_unset_input_is_asked_for_one_value():
+    """``if temp > 30: … elif temp > 20: …`` never sets temp: it is run with a value in each
+    gap between the numbers it compares with; the other gaps' outputs are distractors."""
+    from generation.content.quiz import _free_input
+    code = 'if temp > 30:\n    print("hot")\nelif temp > 20:\n    print("warm")\nelse:\n    print("cold")'
+    name, values = _free_input(code)
+    assert name == "temp" and values == [15, 25, 35]
+    outs = [run_python(f"temp = {v}\n{code}").stdout.strip() for v in values]
+    assert outs == ["cold", "warm", "hot"]
+    assert _free_input("x = 1\nprint(x)") == ("", [])                    # nothing unset
+    assert _free_input("print(a + b)") == ("", [])                       # two unset names
+    assert _free_input("print(name.upper())") == ("", [])                # compared with no number
