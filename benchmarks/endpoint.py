@@ -170,10 +170,7 @@ def bench_isolation(store_path: Path, n: int = 300) -> dict:
         await pool.start()          # one worker and the spare, started together
         start_s = time.perf_counter() - t
         w = await pool.acquire()
-        req = {"query": query, "fmt": "json", "kind": "select", "union": True, "max_rows": 1000,
-               "max_bytes": None, "limits": {"max_depth": 64, "max_chain": 512, "max_bytes": None,
-                                             "allowed_endpoints": []},
-               "generation": 0, "source": None}
+        req = {"q": query, "f": "json", "k": "select", "u": True, "g": 0}
         payload = json.dumps(req).encode()
         t = time.perf_counter()
         for _ in range(n):

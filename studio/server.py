@@ -36,11 +36,16 @@ Limits (each a ``serve.*`` setting):
   ``query_memory_mb`` (``RLIMIT_AS`` in the worker: a query past it gets a 500 saying so
   and the server goes on), rows ``max_results`` and bytes ``max_result_mb`` (the result is
   cut at a row boundary into a valid document, ``X-KGStudio-Truncated: true``);
-* **repeats**: a query cut at the time limit is answered 503 at once, without running, for
-  60 s after (whitespace does not make it new; an update forgets them all);
+* **repeats**: a query cut at the time limit after using its CPU (at least
+  ``min(0.25 s, 0.1 * query_timeout_s)``; a query that only waited for a CPU on a busy
+  machine is not remembered) or at the memory limit is answered 503 at once, without
+  running, for 60 s after. The key is the exact query, normalised (its tokens, so
+  whitespace and comments do not make it new) with its protocol dataset: a query of the
+  same shape runs. An update forgets them all;
 * **at once**: ``workers`` queries run at once; the others wait ``queue_wait_s`` for a free
-  worker, then get 503 with ``Retry-After``. A query running past 0.25 s drops to a low
-  CPU priority and hands its slot on, so at most ``2 * workers`` queries run at once, half
+  worker (at most ``max_queue`` of them wait; past that, at once), then get 503 with
+  ``Retry-After``. A query that has used 0.125 s of CPU once 0.25 s have passed drops to a
+  low CPU priority and hands its slot on, so at most ``2 * workers`` queries run at once, half
   of them slow ones at nice 15 (memory bound: ``2 * workers * query_memory_mb``). Slow
   queries are not cut early to make room: a killed worker costs a new process (tried:
   under load the respawns cost more CPU than the cut queries saved). Connections are capped at
@@ -54,10 +59,16 @@ keep-alive, pipelining) with one starlette route; this module keeps only the pol
 worker processes (``python -c 'from studio.server import _worker_main; ...'``), each with
 its own read-only handle on the store (``pyoxigraph.Store.read_only``; a store without a
 folder, as in tests, or ``serve.in_memory``: an in-memory copy loaded from an N-Quads
-snapshot re-taken after each update) and ``RLIMIT_AS``. A worker writes the negotiated
-format itself, streaming over pyoxigraph terms (no rdflib), in frames over a pipe; the
-first 256 KB are buffered so that small results carry exact headers, larger ones are
-streamed (the connection is cut if the time limit passes mid-stream).
+snapshot re-taken after each update) and ``RLIMIT_AS``, scheduled ``SCHED_BATCH`` (a
+worker woken with a query does not preempt the server process). A worker writes the
+negotiated format itself (no rdflib): SPARQL JSON and TSV with pyoxigraph's own writers
+when the whole document stays under both caps (known without counting rows: fewer than
+``max_results`` times the smallest row's bytes), else streaming over pyoxigraph terms in
+Python, in frames over a pipe; a small result is one frame. The first 256 KB are
+buffered so that small results carry exact headers, larger ones are streamed (the
+connection is cut if the time limit passes mid-stream). The server measures each query
+once per text (``kg.sparql_guard.check``, its verdict kept in a 2,048-text LRU), so the
+workers run only what passed; a response's headers go out with its body in one send.
 
 What the isolation costs (``benchmarks/endpoint.py``, a 2-core machine shared with other
 jobs, load average 10-25, so treat the figures as upper bounds): a query's round trip
@@ -82,8 +93,11 @@ query) bounds throughput.
 Limitations: updates are not time-limited (a write cannot be cut half-way) and run one at a
 time; plain HTTP only (put a TLS proxy in front before sending a token over a network);
 a result bigger than 256 KB that passes the time limit while streaming ends in a cut
-connection rather than a 503; RDF 1.2 triple terms are a syntax error in this pyoxigraph
-build (400).
+connection rather than a 503. RDF 1.2 terms (triple terms ``<<( s p o )>>``, base
+directions ``"x"@ar--rtl``) are served in every format that carries them; JSON-LD, which
+cannot, is a 406. A SELECT in JSON or TSV past the fast writer's bound (about 1 MB) runs
+twice: pyoxigraph's writer stops at the bound, and the query runs again through the
+streaming writer (for a query that sorts or groups, its evaluation is paid twice).
 """
 from __future__ import annotations
 
@@ -175,6 +189,8 @@ _NUMERIC = {
     _XSD + "double": re.compile(r"[+-]?([0-9]+\.[0-9]*[eE][+-]?[0-9]+|\.[0-9]+[eE][+-]?[0-9]+|[0-9]+[eE][+-]?[0-9]+)"),
 }
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_jstr = json.encoder.encode_basestring   # a JSON string (C), as _dumps writes one
+_ITS = ' xmlns:its="http://www.w3.org/2005/11/its" its:version="2.0"'
 
 
 class _NotRepresentable(Exception):
@@ -183,17 +199,19 @@ class _NotRepresentable(Exception):
 
 def _json_term(t) -> str:
     if isinstance(t, ox.NamedNode):
-        return '{"type":"uri","value":' + _dumps(t.value) + "}"
+        return '{"type":"uri","value":' + _jstr(t.value) + "}"
     if isinstance(t, ox.Literal):
         if t.language:
-            return ('{"type":"literal","value":' + _dumps(t.value) + ',"xml:lang":'
-                    + _dumps(t.language) + "}")
+            if t.direction:   # RDF 1.2 base direction, as pyoxigraph writes it
+                return ('{"type":"literal","value":' + _jstr(t.value) + ',"xml:lang":'
+                        + _jstr(t.language) + ',"its:dir":' + _jstr(t.direction.value) + "}")
+            return '{"type":"literal","value":' + _jstr(t.value) + ',"xml:lang":' + _jstr(t.language) + "}"
         dt = t.datatype.value
         if dt == _XSD_STRING:
-            return '{"type":"literal","value":' + _dumps(t.value) + "}"
-        return '{"type":"literal","value":' + _dumps(t.value) + ',"datatype":' + _dumps(dt) + "}"
+            return '{"type":"literal","value":' + _jstr(t.value) + "}"
+        return '{"type":"literal","value":' + _jstr(t.value) + ',"datatype":' + _jstr(dt) + "}"
     if isinstance(t, ox.BlankNode):
-        return '{"type":"bnode","value":' + _dumps(t.value) + "}"
+        return '{"type":"bnode","value":' + _jstr(t.value) + "}"
     if isinstance(t, ox.Triple):
         return ('{"type":"triple","value":{"subject":' + _json_term(t.subject) + ',"predicate":'
                 + _json_term(t.predicate) + ',"object":' + _json_term(t.object) + "}}")
@@ -217,6 +235,9 @@ def _xml_term(t) -> str:
         return f"<uri>{_xml_text(t.value)}</uri>"
     if isinstance(t, ox.Literal):
         if t.language:
+            if t.direction:   # RDF 1.2 base direction, as pyoxigraph writes it
+                return (f'<literal xml:lang="{_xml_attr(t.language)}" its:dir="{t.direction.value}"'
+                        f'{_ITS}>{_xml_text(t.value)}</literal>')
             return f'<literal xml:lang="{_xml_attr(t.language)}">{_xml_text(t.value)}</literal>'
         dt = t.datatype.value
         if dt != _XSD_STRING:
@@ -254,6 +275,8 @@ def _tsv_term(t) -> str:
     if isinstance(t, ox.Literal):
         lex = t.value
         if t.language:
+            if t.direction:
+                return f"{_turtle_string(lex)}@{t.language}--{t.direction.value}"
             return f"{_turtle_string(lex)}@{t.language}"
         dt = t.datatype.value
         if dt == _XSD_STRING:
@@ -265,7 +288,7 @@ def _tsv_term(t) -> str:
             return lex
         return f"{_turtle_string(lex)}^^<{dt}>"
     if isinstance(t, ox.Triple):
-        return f"<< {_tsv_term(t.subject)} {_tsv_term(t.predicate)} {_tsv_term(t.object)} >>"
+        return f"<<( {_tsv_term(t.subject)} {_tsv_term(t.predicate)} {_tsv_term(t.object)} )>>"
     raise _NotRepresentable(f"cannot write {t!r} in SPARQL results")
 
 
@@ -308,13 +331,14 @@ def _write_select(res, fmt: str, out: _Out, max_rows: int | None) -> tuple[int, 
     if fmt == "json":
         out.write(('{"head":{"vars":' + _dumps(variables) + '},"results":{"bindings":[').encode())
         tail, sep = b"]}}", ","
+        names = [_jstr(v) + ":" for v in variables]
 
         def row(sol):
             parts = []
             for i in range(n):
                 t = sol[i]
                 if t is not None:
-                    parts.append(_dumps(variables[i]) + ":" + _json_term(t))
+                    parts.append(names[i] + _json_term(t))
             return "{" + ",".join(parts) + "}"
     elif fmt == "xml":
         head = "".join(f'<variable name="{_xml_attr(v)}"/>' for v in variables)
@@ -406,11 +430,13 @@ def _display(t, prefixes: dict) -> str:
     elif isinstance(t, ox.Literal):
         dt = t.datatype.value
         if t.language:
-            s = f'"{t.value}"@{t.language}'
+            s = f'"{t.value}"@{t.language}' + (f"--{t.direction.value}" if t.direction else "")
         elif dt == _XSD_STRING or dt in _NUMERIC or dt == _XSD + "boolean":
             s = t.value
         else:
             s = f'"{t.value}"^^{_short_iri(dt, prefixes)}'
+    elif isinstance(t, ox.Triple):   # an RDF 1.2 triple term
+        return f"<<( {_display(t.subject, prefixes)} {_display(t.predicate, prefixes)} {_display(t.object, prefixes)} )>>"
     else:
         s = str(t)
     return s.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
@@ -502,12 +528,12 @@ def _write_graph(res, fmt: str, out: _Out, max_rows: int | None, prefixes) -> tu
             cut = "rows"
             break
         triples.append(t)
-    data = ox.serialize(triples, format=_GRAPH_FORMATS[fmt], prefixes=prefixes)
+    data = _serialize_graph(triples, fmt, prefixes)
     while not out.fits(len(data)) and triples:   # keep a valid document: fewer triples
         keep = max(0, int(len(triples) * (out.max_bytes - out.total) / len(data) * 0.9))
         triples = triples[:keep]
         cut = "bytes"
-        data = ox.serialize(triples, format=_GRAPH_FORMATS[fmt], prefixes=prefixes)
+        data = _serialize_graph(triples, fmt, prefixes)
     if fmt == "rdfxml":
         for t in triples:   # RDF/XML writes a predicate as an element: it needs a local name
             if not _NCNAME_END.search(t.predicate.value):
@@ -519,6 +545,20 @@ def _write_graph(res, fmt: str, out: _Out, max_rows: int | None, prefixes) -> tu
                                     "cannot carry; ask for Turtle or N-Triples instead")
     out.write(data)
     return len(triples), cut
+
+
+_FORMAT_NAMES = {"jsonld": "JSON-LD", "rdfxml": "RDF/XML", "turtle": "Turtle"}
+
+
+def _serialize_graph(triples, fmt: str, prefixes) -> bytes:
+    try:
+        return ox.serialize(triples, format=_GRAPH_FORMATS[fmt], prefixes=prefixes)
+    except OSError as e:
+        if "RDF 1.2" in str(e):   # e.g. JSON-LD: a 406 naming the formats that carry it
+            raise _NotRepresentable(f"{_FORMAT_NAMES.get(fmt, fmt)} cannot carry the RDF 1.2 terms (triple terms, base "
+                                    "directions) of this result; ask for Turtle, N-Triples, "
+                                    "N-Quads, TriG or RDF/XML") from None
+        raise
 
 
 _NCNAME_END = re.compile("[A-Za-z_\u00c0-\ud7ff\ue000-\ufffd][\\w.\\-\u00b7]*$")
@@ -683,7 +723,7 @@ def _worker_main() -> None:
     import resource
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # the server stops its workers itself
-    if os.environ.get("KGS_BATCH", "1") == "1" and hasattr(os, "SCHED_BATCH"):
+    if hasattr(os, "SCHED_BATCH"):
         # a batch task does not preempt the task it wakes up from: the server process,
         # which every request goes through, keeps its CPU when it hands a worker a query
         try:
@@ -941,8 +981,14 @@ class _Pool:
     def _demote(self, w: _Worker) -> None:
         """``w``'s query has run past SLOW_AFTER_S: lower its CPU priority and, while fewer
         than ``workers`` queries are demoted, hand its slot to the queue (at most twice
-        ``workers`` queries run at once, half of them at low priority)."""
+        ``workers`` queries run at once, half of them at low priority). A query that has
+        used less than half that in CPU was waiting for a CPU (a busy machine), not working:
+        it is looked at again later instead (demoting it would start a spare for nothing)."""
         w.watch = None
+        used = w.cpu_now()
+        if used is not None and used - w.cpu_idle < self.SLOW_AFTER_S / 2 and not self.closing:
+            w.watch = asyncio.get_running_loop().call_later(self.SLOW_AFTER_S, self._demote, w)
+            return
         try:
             os.setpriority(os.PRIO_PROCESS, w.proc.pid, 15)
             w.demoted = True

@@ -223,3 +223,28 @@ def test_an_ordinary_query_is_never_refused_while_hostile_ones_fill_the_pool(qua
     assert 200 in answers
     assert 503 in hostile_answers   # the hostile ones were cut meanwhile
     alive(url)
+
+
+RDF12_SELECT = ('SELECT ?x ?t WHERE { BIND("x"@ar--rtl AS ?x) '
+                'BIND(<<( <http://a> <http://b> "y"@en--ltr )>> AS ?t) }')
+RDF12_CONSTRUCT = ('CONSTRUCT { <http://s> <http://p> "x"@ar--rtl . '
+                   '<http://s> <http://q> <<( <http://a> <http://b> <http://c> )>> } WHERE {}')
+
+
+@pytest.mark.parametrize("accept,expected", [
+    ("application/sparql-results+json", b'"xml:lang":"ar","its:dir":"rtl"'),
+    ("application/sparql-results+xml", b'xml:lang="ar" its:dir="rtl"'),
+    ("text/tab-separated-values", b'"x"@ar--rtl\t<<( <http://a> <http://b> "y"@en--ltr )>>'),
+    ("text/plain", b'"x"@ar--rtl'),
+])
+def test_rdf12_terms_are_served_with_their_direction(quarantine_server, accept, expected):
+    status, _, body = http_get(q(quarantine_server.url, RDF12_SELECT), accept)
+    assert status == 200 and expected in body
+
+
+def test_rdf12_graph_served_or_refused_with_a_406(quarantine_server):
+    status, _, body = http_get(q(quarantine_server.url, RDF12_CONSTRUCT), "text/turtle")
+    assert status == 200 and b'"x"@ar--rtl' in body and b"<<( <http://a> <http://b> <http://c> )>>" in body
+    status, _, body = http_get(q(quarantine_server.url, RDF12_CONSTRUCT), "application/ld+json")
+    assert status == 406 and b"JSON-LD cannot carry the RDF 1.2 terms" in body
+    alive(quarantine_server.url)
