@@ -3,12 +3,22 @@ over the pages in ``studio/app_pages/`` and ``page.run()``. Pages are thin; what
 compute lives in ``kg/``, ``gnn/`` and ``generation/`` (what only the studio shows: ``studio/app_logic.py``).
 
 Run it with ``kgstudio studio -w DIR`` (which calls ``streamlit run`` on this file).
+
+What every run does before the page: the page list, the sidebar and a check that the
+generator is loaded or loading (studio/app_content.py), a few milliseconds; the store handle
+and what pages read are cached for the process (studio/app_state.py, studio/app_data.py).
+With ``KGSTUDIO_TIMINGS=FILE`` each run appends one JSON line with the page and the seconds
+the router and the page took (``benchmarks/studio.py`` reports them).
 """
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
+import time
 from pathlib import Path
+
+_T0 = time.perf_counter()
 
 _ROOT = Path(__file__).resolve().parent.parent
 if str(_ROOT) not in sys.path:  # `streamlit run studio/streamlit_app.py` from a checkout
@@ -45,11 +55,11 @@ def available(file: str, needs: tuple[str, ...]) -> bool:
 
 
 st.set_page_config(page_title="kgstudio", page_icon=":material/school:", layout="wide")
-pages = [st.Page(f, title=t, url_path=u, icon=i, default=(u == "workspace"))
-         for f, t, u, i, needs in PAGES if available(f, needs)]
-page = st.navigation(pages)
+listed = [(f, t, u, i) for f, t, u, i, needs in PAGES if available(f, needs)]
+page = st.navigation([st.Page(f, title=t, url_path=u, icon=i, default=(u == "workspace"))
+                      for f, t, u, i in listed])
 ui.sidebar_identity()
-if any(u == "compose" for _f, _t, u, _i, needs in PAGES if available(_f, needs)):
+if any(u == "compose" for _f, _t, u, _i in listed):
     # load the generator in the background as soon as a workspace is open, so that
     # Compose is ready when a person gets there (studio/app_content.py)
     _ws = ui.workspace()
@@ -59,4 +69,13 @@ if any(u == "compose" for _f, _t, u, _i, needs in PAGES if available(_f, needs))
             warm_builder(_ws)
         except Exception:  # noqa: BLE001 - Compose shows the loading error itself
             pass
-page.run()
+_t_router = time.perf_counter()
+try:
+    page.run()
+finally:
+    if os.environ.get("KGSTUDIO_TIMINGS"):
+        # one line per script run: the page, the router's and the page's seconds (benchmarks/studio.py)
+        import json
+        with open(os.environ["KGSTUDIO_TIMINGS"], "a") as _f:
+            _f.write(json.dumps({"page": page.url_path, "router_s": round(_t_router - _T0, 4),
+                                 "page_s": round(time.perf_counter() - _t_router, 4)}) + "\n")

@@ -2,7 +2,8 @@
 HTML, Markdown, JSON-LD, Turtle), build the pack in the background, see its validation
 results, download it. Only approved items go out unless drafts are asked for
 (generation.export). Packs are written to the workspace's exports/ folder, so they are
-still there after a reload."""
+still there after a reload. The five newest packs are listed; older ones when their expander
+is opened."""
 from __future__ import annotations
 
 import shutil
@@ -89,9 +90,21 @@ files = sorted((p for p in ws.exports_dir.glob("*") if p.is_file() and not p.nam
 if not files:
     st.info("No packs yet. Approve items on the **Review** page (or tick *Include items not approved yet*), "
             "then click **Build the pack**.")
-for i, p in enumerate(files[:20]):
+
+
+def _pack_row(i: int, p: Path) -> None:
     a, b = st.columns([4, 1])
     a.markdown(f"{S.md_escape(p.name)} · {p.stat().st_size / 1024:.1f} KiB · "
                f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime(p.stat().st_mtime))} UTC")
     # the bytes are read when the button is clicked, not on every run of the page
     b.download_button("Download", lambda p=Path(p): p.read_bytes(), file_name=p.name, key=f"export_dl_{i}")
+
+
+RECENT = 5                                 # packs listed on the first screen; older ones on request
+for i, p in enumerate(files[:RECENT]):
+    _pack_row(i, p)
+if len(files) > RECENT:
+    with st.expander(f"{len(files) - RECENT} older pack(s)", key="export_older", on_change="rerun") as box:
+        if box.open:
+            for i, p in enumerate(files[RECENT:], RECENT):
+                _pack_row(i, p)

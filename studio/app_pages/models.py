@@ -6,10 +6,8 @@ First render: the status and headline metrics. Curves, all metrics and the prove
 table are drawn when their expander is opened (charts cost about a second to build)."""
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
-from gnn.retrain import retrain_teacher
 from studio import app_data as D
 from studio import app_state as S
 from studio import app_ui as ui
@@ -29,6 +27,7 @@ use_text = c2.checkbox("Text features (MiniLM)", value=bool((t.get("config") or 
 if c3.button("Train the teacher" if not t["trained"] else "Retrain the teacher", key="models_train",
              disabled=job is not None and job.running):
     try:
+        from gnn.retrain import retrain_teacher
         start_job(ws.root, "retrain", lambda j: retrain_teacher(ws, j, epochs=int(epochs), use_text=use_text))
         st.rerun()
     except JobRunning as e:
@@ -55,6 +54,7 @@ else:
     if curve:
         with st.expander("Training curves", key="models_curves", on_change="rerun") as box:
             if box.open:
+                import pandas as pd
                 df = pd.DataFrame(curve).set_index("epoch")
                 st.line_chart(df[[c for c in df.columns if c.startswith("loss")]])
                 val = [c for c in df.columns if c.startswith("val_") and c.endswith("auc")]
@@ -77,6 +77,7 @@ else:
                 if s.get("metrics"):
                     st.json(s["metrics"])
                 if s.get("curve"):
+                    import pandas as pd
                     st.line_chart(pd.DataFrame(s["curve"]).set_index(s.get("curve_x", "step")))
 
 # ---- provenance -----------------------------------------------------------------------------
@@ -84,6 +85,6 @@ with st.expander("What each checkpoint produced", key="models_provenance", on_ch
     if box.open:
         rows = D.items_per_checkpoint(ws)
         if rows:
-            st.dataframe(pd.DataFrame(rows), hide_index=True)
+            st.dataframe(rows, hide_index=True)
         else:
             st.caption("Nothing generated or suggested by a model yet.")

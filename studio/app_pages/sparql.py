@@ -2,7 +2,6 @@
 the explorer; download as CSV or JSON (kg.store, kg.results)."""
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from kg.results import serialize
@@ -80,6 +79,7 @@ elif isinstance(result, SelectResult):
         order = [c for v in cols for c in ([v, v + " ↗"] if v in iri_cols else [v])]
         config = {v + " ↗": st.column_config.LinkColumn(v + " ↗", display_text="open in explorer")
                   for v in iri_cols}
+        import pandas as pd
         st.dataframe(pd.DataFrame(rows, columns=order), hide_index=True, column_config=config)
     c1, c2 = st.columns(2)
     c1.download_button("Download CSV", serialize(result, "csv"), "result.csv", "text/csv", key="dl_csv")

@@ -10,10 +10,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 
-from kg.importing import import_into_workspace
 from studio import app_data as D
 from studio import app_state as S
 from studio import app_ui as ui
@@ -53,6 +51,7 @@ job = get_job(ws.root, "import")
 def _import(job, paths: list[Path], validate: bool) -> list[dict]:
     def progress(what: str, done: int, total: int):
         job.report(0.05 + 0.7 * (done / total if total else 0), f"{what}: {done}/{total}")
+    from kg.importing import import_into_workspace
     job.report(0.02, f"reading {len(paths)} source(s)")
     summaries = import_into_workspace(ws, paths, validate=validate, progress=progress,
                                       log=lambda m: job.report(None, m))
@@ -99,6 +98,7 @@ if t_path.open:
 
 ui.show_job(job, label="Import")
 if job is not None and job.state == "done" and job.result:
+    import pandas as pd
     st.dataframe(pd.DataFrame(job.result), hide_index=True)
 if job is not None and job.state == "failed":
     st.caption("Nothing was written: an import lands whole or not at all. Fix the source and import again.")
@@ -118,6 +118,7 @@ c[2].metric("Concepts without definition", stats["concepts"]["without_definition
 c[3].metric("Sources", len(sources))
 with st.expander("Nodes, relations, named graphs and curricula", key="ws_tables", on_change="rerun") as box:
     if box.open:
+        import pandas as pd
         left, right = st.columns(2)
         left.dataframe(pd.DataFrame([{"node type": k, "nodes": v} for k, v in stats["nodes"].items() if v]),
                        hide_index=True)
@@ -132,6 +133,7 @@ with st.expander("Nodes, relations, named graphs and curricula", key="ws_tables"
 with st.expander("Curricular analytics: blocking and delay factors, complexity", key="ws_analytics",
                  on_change="rerun") as box:
     if box.open:
+        import pandas as pd
         metrics = D.curriculum_metrics(ws)
         if not metrics:
             st.caption("No degree plans with courses: blocking/delay factors and complexity apply to "
@@ -154,6 +156,7 @@ for i, g in enumerate(D.gap_report(ws)):
     with st.expander("Details", key=f"ws_gaps_{i}", on_change="rerun") as box:
         if not box.open:
             continue
+        import pandas as pd
         if g["used_before_defined"]:
             st.dataframe(pd.DataFrame([{"concept": x["label"], "first used in": x["first_used_in"]["label"],
                                         "defined in": x["defined_in"]["label"]}
