@@ -11,10 +11,14 @@ held-out validation pairs (never on test pairs) and maps scores to probabilities
   2017; with the bias ``b`` it is Platt scaling, which a binary classifier trained on
   re-balanced classes needs, since its base rate is off as well as its sharpness).
   Monotone, two parameters: safe on small validation sets.
+* ``"platt"``: ``p = sigmoid(a s + b)`` on the raw score ``s`` itself (Platt 1999), which
+  suits scores that are not probabilities (a blend, a margin) better than their logit.
 * ``"isotonic"``: a non-decreasing step function (scikit-learn ``IsotonicRegression``,
   Zadrozny & Elkan 2002): fits any monotone distortion, needs more pairs.
-* ``"auto"`` (default): the one with the lower log-loss in 2-fold cross-validation on the
-  validation pairs themselves (isotonic only from 40 pairs of each class on).
+* ``"auto"`` (default): the one of the three with the lowest log-loss in ``cv``-fold
+  stratified cross-validation on the fit pairs themselves (default 5 folds, repeated with
+  ``cv_repeats`` shuffles; isotonic only from 40 pairs of each class on, fewer than 10 of a
+  class: temperature).
 
 :func:`ece` is the expected calibration error over equal-width bins.
 :meth:`Calibrator.band` turns a probability into ``"likely"`` (>= ``likely``, default 0.7),
@@ -92,10 +96,11 @@ def reliability(probs, labels, bins: int = 10) -> list[dict]:
             for b in range(bins) if (idx == b).any()]
 
 
-def _fit_temperature(s, y, bias: bool = True) -> tuple[float, float]:
+def _fit_temperature(s, y, bias: bool = True, on_logit: bool = True) -> tuple[float, float]:
     """``(T, b)`` minimising the log-loss of ``sigmoid(logit(s) / T + b)`` (Newton on
-    ``a = 1/T`` and ``b``, a convex problem; ``T`` kept positive)."""
-    z = _logit(s)
+    ``a = 1/T`` and ``b``, a convex problem; ``T`` kept positive); ``on_logit=False``:
+    of ``sigmoid(s / T + b)`` (Platt scaling of the raw score)."""
+    z = _logit(s) if on_logit else np.asarray(s, dtype=np.float64)
     a, b = 1.0, 0.0
     for _ in range(100):
         p = _sigmoid(a * z + b)
@@ -107,8 +112,13 @@ def _fit_temperature(s, y, bias: bool = True) -> tuple[float, float]:
             h[0, 1] = h[1, 0] = 0.0
             h[1, 1] = 1.0
         step = np.linalg.solve(h, grad)
-        a, b = a - step[0], b - step[1]
-        a = max(a, 1e-3)
+        old = _logloss(p, y)
+        for _ in range(30):                     # backtracking: never a worse log-loss
+            na, nb = max(a - step[0], 1e-3), b - step[1]
+            if _logloss(_sigmoid(na * z + nb), y) <= old + 1e-12:
+                break
+            step = step / 2
+        a, b = na, nb
         if np.abs(step).max() < 1e-8:
             break
     return 1.0 / a, float(b)
@@ -129,7 +139,7 @@ class Calibrator:
     ('likely', 'possible', 'unlikely')
     """
 
-    method: str = "auto"               # "auto" | "temperature" | "isotonic" | "identity"
+    method: str = "auto"               # "auto" | "temperature" | "platt" | "isotonic" | "identity"
     likely: float = 0.7                # band thresholds on the calibrated probability
     possible: float = 0.4
     fitted: str | None = None          # the method actually fitted ("auto" resolves to one)
@@ -139,11 +149,16 @@ class Calibrator:
     iso_y: list = field(default_factory=list)
     n_fit: int = 0
     cv_logloss: dict = field(default_factory=dict)
+    cv: int = 5                        # folds of the "auto" choice
+    cv_repeats: int = 3                # shuffles of those folds, losses averaged
 
     def __post_init__(self):
-        if self.method not in ("auto", "temperature", "isotonic", "identity"):
+        if self.method not in ("auto", "temperature", "platt", "isotonic", "identity"):
             raise CalibrationError(f"calibration method {self.method!r}; use auto, temperature, "
-                                   "isotonic or identity")
+                                   "platt, isotonic or identity")
+        if self.cv < 2 or self.cv_repeats < 1:
+            raise CalibrationError(f"calibration cross-validation needs cv >= 2 and cv_repeats >= 1; "
+                                   f"got {self.cv} and {self.cv_repeats}")
         if not 0.0 <= self.possible <= self.likely <= 1.0:
             raise CalibrationError(f"bands need 0 <= possible ({self.possible}) <= likely "
                                    f"({self.likely}) <= 1")
@@ -153,6 +168,8 @@ class Calibrator:
         self.fitted = method
         if method == "temperature":
             self.temperature, self.bias = _fit_temperature(s, y)
+        elif method == "platt":
+            self.temperature, self.bias = _fit_temperature(s, y, on_logit=False)
         elif method == "isotonic":
             from sklearn.isotonic import IsotonicRegression
             iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(s, y)
@@ -176,24 +193,29 @@ class Calibrator:
         return self
 
     def _choose(self, s, y, seed) -> str:
-        """2-fold cross-validated log-loss of temperature vs isotonic on the fit set."""
-        if min(y.sum(), (1 - y).sum()) < 40:
+        """Cross-validated log-loss (``cv`` stratified folds, ``cv_repeats`` shuffles) of
+        temperature, Platt and (from 40 pairs of each class) isotonic on the fit set; ties
+        go to the simpler map (temperature, then Platt)."""
+        n_min = int(min(y.sum(), (1 - y).sum()))
+        if n_min < 10:
             return "temperature"
+        methods = ("temperature", "platt") + (("isotonic",) if n_min >= 40 else ())
+        k = min(self.cv, n_min)
         rng = np.random.default_rng(seed)
-        fold = np.zeros(len(y), dtype=int)
-        for c in (0, 1):                                  # stratified halves
-            idx = rng.permutation(np.flatnonzero(y == c))
-            fold[idx[: len(idx) // 2]] = 1
-        losses = {}
-        for m in ("temperature", "isotonic"):
-            tot = 0.0
-            for f in (0, 1):
+        tot = {m: 0.0 for m in methods}
+        for _ in range(self.cv_repeats):
+            fold = np.zeros(len(y), dtype=int)
+            for c in (0, 1):                              # stratified folds
+                idx = rng.permutation(np.flatnonzero(y == c))
+                fold[idx] = np.arange(len(idx)) % k
+            for f in range(k):
                 tr, te = fold != f, fold == f
-                c = Calibrator(m)._fit_only(s[tr], y[tr])
-                tot += _logloss(c.transform(s[te]), y[te]) * te.sum()
-            losses[m] = round(tot / len(y), 6)
+                for m in methods:
+                    c = Calibrator(m)._fit_only(s[tr], y[tr])
+                    tot[m] += _logloss(c.transform(s[te]), y[te]) * te.sum()
+        losses = {m: round(v / (len(y) * self.cv_repeats), 6) for m, v in tot.items()}
         self.cv_logloss = losses
-        return min(losses, key=lambda m: (losses[m], m != "temperature"))
+        return min(losses, key=lambda m: (losses[m], methods.index(m)))
 
     def _fit_only(self, s, y) -> "Calibrator":
         self._fit_method(self.method, s, y)
@@ -207,6 +229,8 @@ class Calibrator:
             raise CalibrationError("Calibrator.transform before fit")
         if self.fitted == "temperature":
             return _sigmoid(_logit(s) / self.temperature + self.bias)
+        if self.fitted == "platt":
+            return _sigmoid(s / self.temperature + self.bias)
         if self.fitted == "isotonic":
             return np.interp(s, self.iso_x, self.iso_y)
         return s
@@ -219,7 +243,8 @@ class Calibrator:
 
     def to_dict(self) -> dict:
         return {k: getattr(self, k) for k in ("method", "likely", "possible", "fitted", "temperature",
-                                              "bias", "iso_x", "iso_y", "n_fit", "cv_logloss")}
+                                              "bias", "iso_x", "iso_y", "n_fit", "cv_logloss", "cv",
+                                              "cv_repeats")}
 
     @classmethod
     def from_dict(cls, d: dict) -> "Calibrator":

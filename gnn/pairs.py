@@ -318,7 +318,7 @@ class PairModel(nn.Module):
     output ``(M,)`` logits.
     """
 
-    def __init__(self, cfg: PairConfig, graph: ConceptGraph):
+    def __init__(self, cfg: PairConfig, graph: ConceptGraph, n_evidence: int = 0):
         super().__init__()
         from torch_geometric.nn import GATConv, HeteroConv, SAGEConv
 
@@ -358,6 +358,7 @@ class PairModel(nn.Module):
                 nn.ModuleDict({nt: nn.LayerNorm(h) for nt in self.node_types}) for _ in range(cfg.layers))
         self.drop = nn.Dropout(cfg.dropout)
         n_pf = (N_PAIR_FEATS + 2 * len(graph.pair_priors)) if (self.use_graph and cfg.pair_feats) else 0
+        n_pf += n_evidence          # pair evidence tables given to PairClassifier.fit
         self.decoder = nn.Sequential(
             nn.Linear(4 * h + n_pf, 2 * h), nn.ReLU(), nn.Dropout(cfg.dropout),
             nn.Linear(2 * h, h), nn.ReLU(), nn.Linear(h, 1))
@@ -420,6 +421,8 @@ class PairClassifier:
         self.threshold = 0.5
         self.val_index: np.ndarray | None = None
         self.history: list[list[tuple[int, float, float]]] = []
+        self._evidence: tuple[np.ndarray, np.ndarray] | None = None
+        self._predicting = False
 
     # -- data checks and tensors -----------------------------------------------------
     def _check(self, graph: ConceptGraph, pairs, labels=None):
@@ -448,6 +451,11 @@ class PairClassifier:
         if model.use_text:
             out["text"] = self._text
         out["pf"] = None
+        ev = None
+        if self._evidence is not None:
+            t = self._evidence[1] if self._predicting else self._evidence[0]
+            ev = (t[pairs[:, 0], pairs[:, 1]] - self._ev_mean) / self._ev_std
+            out["pf"] = torch.as_tensor(ev.astype(np.float32), device=dev)
         if model.use_graph:
             n = len(g.names)
             out["deg"] = torch.as_tensor(_degree_features(n, msg_edges, scale), device=dev)
@@ -460,6 +468,8 @@ class PairClassifier:
                 pf = [pair_features(n, msg_edges, pairs, scale=scale)]
                 if g.pair_priors:
                     pf.append(self._prior_features(pairs))
+                if ev is not None:
+                    pf.append(ev.astype(np.float32))
                 out["pf"] = torch.as_tensor(np.concatenate(pf, axis=1), device=dev)
         return out
 
@@ -475,8 +485,29 @@ class PairClassifier:
         return model.decode(model.encode(inp), inp["pairs"], inp["pf"])
 
     # -- fitting -------------------------------------------------------------------------
-    def fit(self, graph: ConceptGraph, pairs, labels, *, val_pairs=None, val_labels=None) -> "PairClassifier":
+    def fit(self, graph: ConceptGraph, pairs, labels, *, val_pairs=None, val_labels=None,
+            evidence: tuple[np.ndarray, np.ndarray] | None = None) -> "PairClassifier":
+        """Fit on labelled ordered pairs (validation carved out unless given).
+
+        ``evidence``: optional pair evidence tables ``(fit_table, predict_table)``, each
+        ``(N, N, k)`` (row u, column v), fed to the decoder beside the node states
+        (standardised by the fit table's mean and deviation): ``fit_table`` computed from
+        what is known while fitting (training positives minus the validation carve-out; a
+        training pair's own edge left out), ``predict_table`` from all known positives.
+        Resampled negatives read their evidence from the same table.
+        """
         cfg = self.cfg
+        self._evidence, self._predicting = None, False
+        if evidence is not None:
+            ft, pt = (np.asarray(t, dtype=np.float32) for t in evidence)
+            n = len(graph.names)
+            if ft.shape[:2] != (n, n) or pt.shape != ft.shape:
+                raise PairDataError(f"evidence tables must be ({n}, {n}, k) each; got "
+                                    f"{ft.shape} and {pt.shape}")
+            flat = ft.reshape(-1, ft.shape[2])
+            self._ev_mean = flat.mean(axis=0)
+            self._ev_std = np.maximum(flat.std(axis=0), 1e-6)
+            self._evidence = (ft, pt)
         if cfg.mode in ("text", "both") and graph.text is None:
             raise PairDataError(f"mode {cfg.mode!r} needs ConceptGraph.text; give text vectors "
                                 "or use mode 'graph'")
@@ -538,7 +569,8 @@ class PairClassifier:
         cfg = self.cfg
         torch.manual_seed(seed)
         rng = np.random.default_rng(seed + 1000)
-        model = PairModel(cfg, self.graph).to(cfg.device)
+        n_ev = 0 if self._evidence is None else self._evidence[0].shape[2]
+        model = PairModel(cfg, self.graph, n_ev).to(cfg.device)
         opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         pos = np.flatnonzero(labels == 1)
         neg = np.flatnonzero(labels == 0)
@@ -598,10 +630,14 @@ class PairClassifier:
             raise PairDataError("the pair classifier is not fitted; call fit() first")
         pairs, _ = self._check(self.graph, pairs)
         out = []
-        with torch.no_grad():
-            for model in self.models:
-                inp = self._inputs(model, self._train_pos, pairs, 1.0)
-                out.append(torch.sigmoid(self._forward(model, inp)).cpu().numpy())
+        self._predicting = True
+        try:
+            with torch.no_grad():
+                for model in self.models:
+                    inp = self._inputs(model, self._train_pos, pairs, 1.0)
+                    out.append(torch.sigmoid(self._forward(model, inp)).cpu().numpy())
+        finally:
+            self._predicting = False
         return np.mean(out, axis=0)
 
     def predict(self, pairs) -> np.ndarray:
@@ -745,3 +781,78 @@ def known_graph_features(n: int, pos_pairs: np.ndarray, pairs: np.ndarray, *,
     u, v = p[:, 0], p[:, 1]
     deg = np.stack([out_d[u] - own, in_d[u], out_d[v], in_d[v] - own], axis=1)
     return np.concatenate([f, np.log1p(np.maximum(deg, 0))], axis=1).astype(np.float32)
+
+
+def similar_edge_table(x: np.ndarray, pos_pairs: np.ndarray, *, top: int = 3, knn: int = 10) -> np.ndarray:
+    """:func:`similar_edge_features` of every ordered pair at once: ``(N, N, 15)`` float32
+    (row ``u``, column ``v``), vectorised per concept."""
+    z = np.asarray(x, dtype=np.float32)
+    z = z / np.maximum(np.linalg.norm(z, axis=1, keepdims=True), 1e-9)
+    n = len(z)
+    s = np.maximum(z @ z.T, 0.0)
+    np.fill_diagonal(s, 0.0)
+    e = np.asarray(pos_pairs, dtype=np.int64).reshape(-1, 2)
+    e = np.unique(e, axis=0) if len(e) else e
+    k = max(int(top), 1)
+    fwd = np.zeros((n, n, 6), dtype=np.float32)
+
+    def top_stats(vals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:   # (R, C) -> max, mean of top k
+        if vals.shape[1] == 0:
+            z0 = np.zeros(vals.shape[0], dtype=np.float32)
+            return z0, z0
+        t = np.sort(vals, axis=1)[:, -k:]
+        return t[:, -1], t.mean(axis=1)
+
+    for c in range(n):
+        pre = e[e[:, 1] == c, 0] if len(e) else e[:0, 0]
+        fwd[:, c, 0], fwd[:, c, 1] = top_stats(s[:, pre])           # u like a prerequisite of v=c
+        dep = e[e[:, 0] == c, 1] if len(e) else e[:0, 0]
+        fwd[c, :, 2], fwd[c, :, 3] = top_stats(s[:, dep])           # v like a dependent of u=c
+        if len(e):                                                   # some known u'->v' like (c, v)
+            su = s[c, e[:, 0]]                                       # (E,)
+            fwd[c, :, 4], fwd[c, :, 5] = top_stats(np.minimum(su[None, :], s[:, e[:, 1]]))
+    rev = fwd.transpose(1, 0, 2)[:, :, [0, 2, 4]]
+    # smooth votes: each concept's ``knn`` nearest neighbours (row-normalised similarity,
+    # never itself) carry the known adjacency A: S A (u's neighbours require... v), A S^T
+    # and S A S^T, log1p-scaled, and the reverse pair's
+    a = np.zeros((n, n), dtype=np.float32)
+    if len(e):
+        a[e[:, 0], e[:, 1]] = 1.0
+    m = min(int(knn), n - 1)
+    sk = np.zeros_like(s)
+    if m > 0:
+        idx = np.argpartition(-s, m - 1, axis=1)[:, :m]
+        rows = np.arange(n)[:, None]
+        sk[rows, idx] = s[rows, idx]
+        sk /= np.maximum(sk.sum(axis=1, keepdims=True), 1e-9)
+    sa, ast = sk @ a, a @ sk.T
+    votes = np.stack([sa, ast, sa @ sk.T], axis=2)
+    votes = np.log1p(10.0 * votes)
+    return np.concatenate([fwd, rev, votes, votes.transpose(1, 0, 2)], axis=2)
+
+
+def similar_edge_features(x: np.ndarray, pos_pairs: np.ndarray, pairs: np.ndarray, *,
+                          top: int = 3, knn: int = 10) -> np.ndarray:
+    """Evidence from *similar* known prerequisites (a nearest-neighbour reading of the known
+    graph): is ``u`` like a known prerequisite of ``v``, is ``v`` like a known dependent of
+    ``u``, and is some known edge ``u' -> v'`` like the pair on both sides?
+
+    ``x`` (N, D) text vectors (cosine similarity, negatives as 0; a concept is never its own
+    neighbour, so a known pair's own edge never counts for itself), ``pos_pairs`` (K, 2)
+    known prerequisites (u before v). Columns: max and mean of the ``top`` largest
+    ``sim(u, w)`` over the known prerequisites ``w`` of ``v``; the same for ``sim(w, v)``
+    over the known dependents ``w`` of ``u``; max and mean-of-top of ``min(sim(u, u'),
+    sim(v, v'))`` over known edges ``u' -> v'``; then the three maxima for the reversed pair
+    ``(v, u)`` (does the known graph say the order is the other way?); then smooth votes of
+    the ``knn`` nearest neighbours (row-normalised similarity ``S``, never the concept
+    itself): ``log1p(10 x)`` of ``(S A)[u, v]`` (u's neighbours are known prerequisites of
+    v), ``(A S^T)[u, v]`` (u is a known prerequisite of v's neighbours), ``(S A S^T)[u, v]``,
+    and the three for ``(v, u)`` (M, 15 in all). 0 where there is nothing to compare.
+
+    >>> x = np.array([[1., 0.], [.9, .1], [0., 1.]])
+    >>> f = similar_edge_features(x, np.array([[1, 2]]), np.array([[0, 2], [2, 0]]))
+    >>> [round(float(a), 2) for a in f[0, :2]], [round(float(a), 2) for a in f[1, 6:9]]
+    ([0.99, 0.99], [0.99, 0.0, 0.0])
+    """
+    p = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    return similar_edge_table(x, pos_pairs, top=top, knn=knn)[p[:, 0], p[:, 1]]

@@ -435,6 +435,8 @@ def suggest_prereqs_cmd(workspace, top_k, node_type, max_per_node, dry_run, show
         click.echo(f"{s.rank:4d}  {s.score:.3f}{band}  {s.text(iris=show_iris)}")
         for line in s.evidence:
             click.echo(f"        - {line}")
+        if not s.evidence:
+            click.echo("        - no evidence found in the text or the accepted prerequisites")
     if info.get("calibration"):
         click.echo(f"Probabilities calibrated on: {info['calibration']}")
     if info.get("written"):

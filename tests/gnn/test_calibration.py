@@ -50,3 +50,25 @@ def test_ece_values_and_errors():
         ece(np.array([1.5]), np.array([1]))
     with pytest.raises(CalibrationError, match="before fit"):
         Calibrator().transform(np.array([0.5]))
+
+
+def test_platt_maps_a_linear_score_back_and_auto_picks_it():
+    # scores linear in the true log-odds (a margin, not a probability): p = sigmoid(8 s - 4)
+    rng = np.random.default_rng(5)
+    s = rng.uniform(0, 1, 6000)
+    y = (rng.uniform(size=s.size) < 1 / (1 + np.exp(-(8 * s - 4)))).astype(int)
+    c = Calibrator("platt").fit(s[:3000], y[:3000])
+    assert 1 / c.temperature == pytest.approx(8.0, rel=0.15) and c.bias == pytest.approx(-4.0, rel=0.15)
+    assert ece(c.transform(s[3000:]), y[3000:]) < 0.03
+    auto = Calibrator("auto").fit(s[:3000], y[:3000])
+    assert auto.fitted in ("platt", "isotonic") and set(auto.cv_logloss) == {"temperature", "platt", "isotonic"}
+    assert auto.cv_logloss["platt"] < auto.cv_logloss["temperature"]
+    assert Calibrator.from_dict(auto.to_dict()).transform(s[:4]) == pytest.approx(auto.transform(s[:4]))
+
+
+def test_auto_with_few_pairs_skips_isotonic():
+    s, y, _ = _miscalibrated(60, 3)
+    c = Calibrator("auto").fit(s, y)
+    assert "isotonic" not in c.cv_logloss and c.fitted in ("temperature", "platt")
+    with pytest.raises(CalibrationError, match="cv >= 2"):
+        Calibrator(cv=1)
