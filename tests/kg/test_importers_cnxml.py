@@ -398,7 +398,7 @@ def test_changed_source_updates_in_place(book, mem_store):
 def test_helpers():
     m = etree.fromstring('<math xmlns="http://www.w3.org/1998/Math/MathML"><msqrt><mi>n</mi></msqrt>'
                          '<msup><mi>s</mi><mn>2</mn></msup><msub><mi>x</mi><mi>i</mi></msub></math>')
-    assert math_text(m) == "√ns^2x_i"
+    assert math_text(m) == "√n s²x_i"
     assert _context_count("Use the following information to answer the next five exercises:") == 5
     assert _context_count("For each of the following eight exercises, identify") == 8
     assert _context_count("Use the data to answer the next 3 exercises") == 3

@@ -381,7 +381,7 @@ def test_calculus_theorems_checkpoints_examples_and_math(calculus):
     # a worked example carries its problem (with the linear math) and its worked solution
     ex = [r for r in g.subjects(KGS.resourceKind, Literal("example"))
           if str(g.value(r, RDFS.label)) == "Example: Evaluating Functions"]
-    assert ex and "f(x) = 3x^2 + 2x − 1" in str(g.value(ex[0], KGS.text)) and g.value(ex[0], KGS.solution)
+    assert ex and "f(x) = 3x² + 2x − 1" in str(g.value(ex[0], KGS.text)) and g.value(ex[0], KGS.solution)
     assert_no_empty_items(g)
 
 

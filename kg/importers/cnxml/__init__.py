@@ -28,7 +28,8 @@ What becomes what
   title, list item, table row) a line; question sections (also ``section-exercises``,
   ``review-exercises`` and checkpoint notes), the summary, references, "Try It" notes and
   ``learning-objectives`` sections are left out (they become items / ``kgs:summary`` /
-  objectives); MathML is written out linearly (``x̄``, ``(a)/(b)``, ``x^2``, ``√(n)``);
+  objectives); MathML is written out linearly (``x̄``, ``(a + b)/2``, ``x²``, ``e^(5 ln x)``,
+  ``√(n)``, ``1 + cot²θ = csc²θ``, ``lim_(x → 1) f(x)``: see :mod:`~kg.importers.cnxml.mathml`);
   ALL CAPS sub-titles are title-cased (``fix_caps``). Code is kept as code: a listing
   (``<code display="block">``, ``<preformat>``, a ``<code>`` spanning lines) is a fenced
   Markdown block on its own lines (a line "```python", language from ``lang`` or a class

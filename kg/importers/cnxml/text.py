@@ -14,7 +14,7 @@ from lxml import etree
 
 from kg.importers.cnxml.listings import _is_code_block, code_fence
 from kg.importers.cnxml.markup import MATHML, C, _local, _ns, _squash
-from kg.importers.cnxml.mathml import _wrap, math_text
+from kg.importers.cnxml.mathml import _SUB, _SUP, _script, math_text
 
 
 _SMALL_WORDS = {"a", "an", "the", "of", "and", "or", "nor", "in", "on", "to", "for", "vs",
@@ -38,17 +38,6 @@ def fix_caps(title: str) -> str:
         else:
             out.append(w[:1] + w[1:].lower())
     return " ".join(out)
-
-
-_SUP = str.maketrans("0123456789+-−=()ni", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ⁿⁱ")
-_SUB = str.maketrans("0123456789+-−=()", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎")
-
-
-def _script(text: str, table: dict, marker: str) -> str:
-    t = text.strip()
-    if t and all(ord(ch) in table for ch in t):
-        return t.translate(table)
-    return f"{marker}{_wrap(t)}" if t else ""
 
 
 _LINK_WORDS = {"figure": "Figure", "table": "Table", "example": "Example", "exercise": "Exercise",

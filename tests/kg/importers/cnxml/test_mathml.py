@@ -1,0 +1,158 @@
+"""MathML → linear text (kg.importers.cnxml.mathml). Each formula is copied verbatim from
+*Calculus Volume 1* (``data/curricula/openstax-calculus-volume-1``, module and line given),
+except where a test says it is made up to show one rule."""
+from __future__ import annotations
+
+import pytest
+from lxml import etree
+
+from kg.importers.cnxml import Renderer, math_text
+
+MATHML = 'xmlns:m="http://www.w3.org/1998/Math/MathML"'
+
+
+def m(body: str) -> str:
+    return math_text(etree.fromstring(f"<m:math {MATHML}>{body}</m:math>"))
+
+
+# m53479 line 348: "Prove the trigonometric identity ..." (a power written on a function name)
+COT_IDENTITY = ('<m:mrow><m:mn>1</m:mn><m:mo>+</m:mo><m:msup><m:mrow><m:mtext>cot</m:mtext></m:mrow>'
+                '<m:mn>2</m:mn></m:msup><m:mi>θ</m:mi><m:mo>=</m:mo><m:msup><m:mrow><m:mtext>csc</m:mtext>'
+                '</m:mrow><m:mn>2</m:mn></m:msup><m:mi>θ</m:mi><m:mo>.</m:mo></m:mrow>')
+
+
+def test_power_on_a_function_name():
+    assert m(COT_IDENTITY) == "1 + cot²θ = csc²θ."
+
+
+def test_function_names_as_mi_are_spaced_from_their_argument():
+    # m53478 line 430: <mi>sin</mi><mi>x</mi> was "sinx,cosx,...,and cscx."
+    body = ('<m:mrow><m:mi>sin</m:mi><m:mi>x</m:mi><m:mo>,</m:mo><m:mi>cos</m:mi><m:mi>x</m:mi><m:mo>,</m:mo>'
+            '<m:mi>tan</m:mi><m:mi>x</m:mi><m:mo>,</m:mo><m:mi>cot</m:mi><m:mi>x</m:mi><m:mo>,</m:mo><m:mi>sec</m:mi>'
+            '<m:mi>x</m:mi><m:mo>,</m:mo><m:mtext>and</m:mtext><m:mspace width="0.2em"/><m:mi>csc</m:mi><m:mi>x</m:mi>'
+            '<m:mo>.</m:mo></m:mrow>')
+    assert m(body) == "sin x, cos x, tan x, cot x, sec x, and csc x."
+
+
+def test_subscripted_function_name():
+    # m53481 line 677: log_e was glued to its argument ("log_ex")
+    body = ('<m:mrow><m:mi>y</m:mi><m:mo>=</m:mo><m:mtext>ln</m:mtext><m:mspace width="0.1em"/><m:mi>x</m:mi>'
+            '<m:mo>=</m:mo><m:msub><m:mrow><m:mtext>log</m:mtext></m:mrow><m:mi>e</m:mi></m:msub><m:mi>x</m:mi>'
+            '<m:mo>.</m:mo></m:mrow>')
+    assert m(body) == "y = ln x = log_e x."
+
+
+@pytest.mark.parametrize("body, text", [
+    # made up: the same identity written with FUNCTION APPLICATION (&#x2061;), as MathML
+    # editors write it (the OpenStax books use an mspace instead)
+    ('<m:mrow><m:mi>sin</m:mi><m:mo>&#x2061;</m:mo><m:mi>x</m:mi></m:mrow>', "sin x"),
+    ('<m:mrow><m:mi>sin</m:mi><m:mo>&#x2061;</m:mo><m:mrow><m:mo>(</m:mo><m:mi>π</m:mi><m:mi>x</m:mi>'
+     '<m:mo>)</m:mo></m:mrow></m:mrow>', "sin(πx)"),
+    ('<m:mrow><m:msup><m:mi>cot</m:mi><m:mn>2</m:mn></m:msup><m:mo>&#x2061;</m:mo><m:mi>θ</m:mi></m:mrow>',
+     "cot²θ"),
+    ('<m:mrow><m:mi>f</m:mi><m:mo>&#x2061;</m:mo><m:mrow><m:mo>(</m:mo><m:mi>x</m:mi><m:mo>)</m:mo></m:mrow>'
+     '<m:mo>&#x2062;</m:mo><m:mi>g</m:mi></m:mrow>', "f(x)g"),
+])
+def test_function_application(body, text):
+    assert m(body) == text
+
+
+def test_integral_fraction_and_absolute_value():
+    # m54049 line 40: was "∫cot^3u du = − 1/2cot^2u − ln |sin u| + C"
+    body = ('<m:mrow><m:mstyle displaystyle="true"><m:mrow><m:mo stretchy="false">∫</m:mo><m:mrow><m:msup>'
+            '<m:mrow><m:mtext>cot</m:mtext></m:mrow><m:mn>3</m:mn></m:msup><m:mi>u</m:mi><m:mspace width="0.2em"/>'
+            '<m:mi>d</m:mi><m:mi>u</m:mi><m:mo>=</m:mo><m:mo>−</m:mo><m:mfrac><m:mn>1</m:mn><m:mn>2</m:mn></m:mfrac>'
+            '<m:msup><m:mrow><m:mtext>cot</m:mtext></m:mrow><m:mn>2</m:mn></m:msup><m:mi>u</m:mi><m:mo>−</m:mo>'
+            '</m:mrow></m:mrow></m:mstyle><m:mtext>ln</m:mtext><m:mspace width="0.1em"/><m:mrow><m:mo>|</m:mo>'
+            '<m:mrow><m:mtext>sin</m:mtext><m:mspace width="0.2em"/><m:mi>u</m:mi></m:mrow><m:mo>|</m:mo></m:mrow>'
+            '<m:mo>+</m:mo><m:mi>C</m:mi></m:mrow>')
+    assert m(body) == "∫cot³u du = −1/2 cot²u − ln |sin u| + C"
+
+
+def test_fraction_next_to_a_function_name():
+    # m54049 line 34: was "1/2u + 1/4sin 2u"
+    body = ('<m:mrow><m:mstyle displaystyle="true"><m:mrow><m:mo stretchy="false">∫</m:mo><m:mrow><m:msup><m:mrow>'
+            '<m:mtext>cos</m:mtext></m:mrow><m:mn>2</m:mn></m:msup><m:mi>u</m:mi><m:mspace width="0.2em"/><m:mi>d</m:mi>'
+            '<m:mi>u</m:mi><m:mo>=</m:mo><m:mfrac><m:mn>1</m:mn><m:mn>2</m:mn></m:mfrac><m:mi>u</m:mi><m:mo>+</m:mo>'
+            '</m:mrow></m:mrow></m:mstyle><m:mfrac><m:mn>1</m:mn><m:mn>4</m:mn></m:mfrac><m:mtext>sin</m:mtext>'
+            '<m:mspace width="0.2em"/><m:mn>2</m:mn><m:mi>u</m:mi><m:mo>+</m:mo><m:mi>C</m:mi></m:mrow>')
+    assert m(body) == "∫cos²u du = 1/2 u + 1/4 sin 2u + C"
+
+
+def test_limit_is_spaced_from_what_it_governs():
+    # m53619 line 63: was "lim_(x → 1)(sin(πx))/(ln x)"
+    body = ('<m:mrow><m:munder><m:mrow><m:mtext>lim</m:mtext></m:mrow><m:mrow><m:mi>x</m:mi><m:mo stretchy="false">→'
+            '</m:mo><m:mn>1</m:mn></m:mrow></m:munder><m:mfrac><m:mrow><m:mtext>sin</m:mtext><m:mrow><m:mo>(</m:mo>'
+            '<m:mrow><m:mi>π</m:mi><m:mi>x</m:mi></m:mrow><m:mo>)</m:mo></m:mrow></m:mrow><m:mrow><m:mtext>ln</m:mtext>'
+            '<m:mspace width="0.1em"/><m:mi>x</m:mi></m:mrow></m:mfrac></m:mrow>')
+    assert m(body) == "lim_(x → 1) (sin(πx))/(ln x)"
+
+
+def test_aligned_equations_read_as_one_line_per_row():
+    # m53578 line 99: a prime on g, powers, fractions whose parts are products; was
+    # "g^′(x), = (−4x^2sin x − 8x cos x)/(16x^4); , = (−x sin x − 2 cos x)/(4x^3)."
+    body = ('<m:mtable><m:mtr><m:mtd columnalign="right"><m:msup><m:mi>g</m:mi><m:mo>′</m:mo></m:msup><m:mrow><m:mo>('
+            '</m:mo><m:mi>x</m:mi><m:mo>)</m:mo></m:mrow></m:mtd><m:mtd columnalign="left"><m:mo>=</m:mo><m:mfrac><m:mrow>'
+            '<m:mn>−4</m:mn><m:msup><m:mi>x</m:mi><m:mn>2</m:mn></m:msup><m:mtext>sin</m:mtext><m:mspace width="0.1em"/>'
+            '<m:mi>x</m:mi><m:mo>−</m:mo><m:mn>8</m:mn><m:mi>x</m:mi><m:mspace width="0.1em"/><m:mtext>cos</m:mtext>'
+            '<m:mspace width="0.1em"/><m:mi>x</m:mi></m:mrow><m:mrow><m:mn>16</m:mn><m:msup><m:mi>x</m:mi><m:mn>4</m:mn>'
+            '</m:msup></m:mrow></m:mfrac></m:mtd></m:mtr><m:mtr><m:mtd/><m:mtd columnalign="left"><m:mo>=</m:mo><m:mfrac>'
+            '<m:mrow><m:mtext>−</m:mtext><m:mi>x</m:mi><m:mspace width="0.1em"/><m:mtext>sin</m:mtext><m:mspace '
+            'width="0.1em"/><m:mi>x</m:mi><m:mo>−</m:mo><m:mn>2</m:mn><m:mspace width="0.1em"/><m:mtext>cos</m:mtext>'
+            '<m:mspace width="0.1em"/><m:mi>x</m:mi></m:mrow><m:mrow><m:mn>4</m:mn><m:msup><m:mi>x</m:mi><m:mn>3</m:mn>'
+            '</m:msup></m:mrow></m:mfrac><m:mo>.</m:mo></m:mtd></m:mtr></m:mtable>')
+    assert m(body) == "g′(x) = (−4x² sin x − 8x cos x)/(16x⁴); = (−x sin x − 2 cos x)/(4x³)."
+
+
+def test_aligned_cells_with_the_relation_alone():
+    # m53479 line 351, the solution of the cot/csc identity. The source itself has no function
+    # names in it (1 + θ = 1 + θ/θ ...); what is there reads as equations, not "θ, =, ...".
+    body = ('<m:mtable columnalign="right center left"><m:mtr><m:mtd><m:mn>1</m:mn><m:mo>+</m:mo><m:mi>θ</m:mi></m:mtd>'
+            '<m:mtd><m:mo>=</m:mo></m:mtd><m:mtd><m:mn>1</m:mn><m:mo>+</m:mo><m:mfrac><m:mi>θ</m:mi><m:mi>θ</m:mi>'
+            '</m:mfrac></m:mtd></m:mtr><m:mtr><m:mtd/><m:mtd><m:mo>=</m:mo></m:mtd><m:mtd><m:mfrac><m:mn>1</m:mn>'
+            '<m:mi>θ</m:mi></m:mfrac></m:mtd></m:mtr></m:mtable>')
+    assert m(body) == "1 + θ = 1 + θ/θ; = 1/θ"
+
+
+def test_matrix_keeps_its_cells_apart():
+    body = ('<m:mtable><m:mtr><m:mtd><m:mn>1</m:mn></m:mtd><m:mtd><m:mn>2</m:mn></m:mtd></m:mtr>'
+            '<m:mtr><m:mtd><m:mn>3</m:mn></m:mtd><m:mtd><m:mi>x</m:mi></m:mtd></m:mtr></m:mtable>')
+    assert m(body) == "1, 2; 3, x"
+
+
+@pytest.mark.parametrize("body, text", [
+    # a square root over a compound radicand, a power inside (m53480 line 623)
+    ('<m:mrow><m:mi>f</m:mi><m:mrow><m:mo>(</m:mo><m:mi>x</m:mi><m:mo>)</m:mo></m:mrow><m:mo>=</m:mo><m:msqrt>'
+     '<m:mrow><m:mn>4</m:mn><m:mo>−</m:mo><m:msup><m:mi>x</m:mi><m:mn>2</m:mn></m:msup></m:mrow></m:msqrt></m:mrow>',
+     "f(x) = √(4 − x²)"),
+    # a power that is not digits stays ^(...); a negative power is Unicode
+    ('<m:msup><m:mi>e</m:mi><m:mrow><m:mn>5</m:mn><m:mtext>ln</m:mtext><m:mspace width="0.1em"/><m:mi>x</m:mi>'
+     '</m:mrow></m:msup>', "e^(5 ln x)"),
+    ('<m:msup><m:mi>f</m:mi><m:mrow><m:mo>−</m:mo><m:mn>1</m:mn></m:mrow></m:msup>', "f⁻¹"),
+    # a numerator that is a sign and a number, a denominator that is a bracket with a power
+    ('<m:mfrac><m:mrow><m:mo>−</m:mo><m:mn>2</m:mn></m:mrow><m:msup><m:mrow><m:mo>(</m:mo><m:mi>x</m:mi>'
+     '<m:mo>−</m:mo><m:mn>1</m:mn><m:mo>)</m:mo></m:mrow><m:mn>2</m:mn></m:msup></m:mfrac>', "−2/(x − 1)²"),
+    # an interval: a comma is followed by a space; a sign after a relation is closed up
+    ('<m:mrow><m:mi>θ</m:mi><m:mo>=</m:mo><m:mo>−</m:mo><m:mfrac><m:mi>π</m:mi><m:mn>3</m:mn></m:mfrac>'
+     '<m:mo>,</m:mo><m:mi>x</m:mi><m:mo>∈</m:mo><m:mrow><m:mo>[</m:mo><m:mi>a</m:mi><m:mo>,</m:mo><m:mi>b</m:mi>'
+     '<m:mo>]</m:mo></m:mrow></m:mrow>', "θ = −π/3, x ∈ [a, b]"),
+    # made up: a thousands separator split over tokens stays one number
+    ('<m:mrow><m:mi>s</m:mi><m:mo>=</m:mo><m:mtext>$</m:mtext><m:mn>521</m:mn><m:mo>,</m:mo><m:mn>130.41</m:mn>'
+     '</m:mrow>', "s = $521,130.41"),
+    # a word in mtext is spaced on its letter side only ("x-axis", m53631 line 123)
+    ('<m:mrow><m:mtext>Area below the</m:mtext><m:mspace width="0.2em"/><m:mi>x</m:mi><m:mtext>-axis</m:mtext>'
+     '</m:mrow>', "Area below the x-axis"),
+    # a bare sum stays closed up; with limits it is spaced (m53631 line 123)
+    ('<m:mrow><m:mo>∑</m:mo><m:mi>x</m:mi></m:mrow>', "∑x"),
+    ('<m:mrow><m:munderover><m:mo>∑</m:mo><m:mrow><m:mi>i</m:mi><m:mo>=</m:mo><m:mn>1</m:mn></m:mrow><m:mn>8</m:mn>'
+     '</m:munderover><m:mrow><m:mi>f</m:mi><m:mrow><m:mo>(</m:mo><m:msub><m:mi>x</m:mi><m:mi>i</m:mi></m:msub>'
+     '<m:mo>)</m:mo></m:mrow></m:mrow></m:mrow>', "∑_(i = 1)^8 f(x_i)"),
+])
+def test_scripts_fractions_and_separators(body, text):
+    assert m(body) == text
+
+
+def test_renderer_writes_math_inside_a_sentence():
+    para = etree.fromstring('<para xmlns="http://cnx.rice.edu/cnxml" xmlns:m="http://www.w3.org/1998/Math/MathML">'
+                            f'Prove the trigonometric identity <m:math>{COT_IDENTITY}</m:math></para>')
+    assert Renderer().text(para) == "Prove the trigonometric identity 1 + cot²θ = csc²θ."
