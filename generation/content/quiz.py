@@ -6,7 +6,13 @@ curriculum's own questions for that scope (at most half the quiz), then generate
 the scope's concepts in teaching order, each concept getting its next item kind; kinds above
 recall (contrast, example) go first while fewer than half the generated items are above
 recall. Stems and feedback come from the templates unless :attr:`QuizConfig.student_text`
-asks for the workspace's generator.
+asks for the workspace's generator. The round robin alternates: a concept gets an item above
+recall while a recall item would leave fewer than half the generated items above recall.
+
+Every generated item carries its evidence (:func:`attach_evidence`: ``item.evidence``, the
+cited sentences and definitions with their section and paragraph, and
+``item.verification``, how the key was checked); the exporters write both
+(``generation.export.evidence``).
 
 Item kinds of a learner quiz (:data:`LEARNER_TYPES`) and where each key comes from:
 
@@ -24,13 +30,23 @@ Item kinds of a learner quiz (:data:`LEARNER_TYPES`) and where each key comes fr
   concept): "which description is of A, not of B?"; options are the concepts' own
   definitions; each wrong option's feedback is the distinguishing evidence sentence of its
   concept (``kg.evidence``, else the section text);
+* ``classify`` (understand; ``multichoice``): "which concept does this example illustrate /
+  this passage from the text describe?": a sentence the evidence index types as an example
+  of A, else a sentence of the text about A that is not its definition, the term left out
+  once, early in the sentence; the key is A; the distractors are its nearest concepts that
+  the graph says are neither broader nor narrower, not named in the sentence, whose
+  definitions share few words with it. Tried twice per concept (never the same sentence);
+* ``code`` also covers a listing that reads one variable it never sets and compares it with
+  numbers: it runs once per gap between the numbers ("what does this print when temp is
+  25?"), and the other gaps' outputs are the distractors;
 * ``example`` (understand; ``multichoice``): "which of these is an example of A?" from the
   evidence index's example sentences of A and of its neighbours (each option's own term
   masked);
 * ``multichoice`` (remember): "which term is defined as …"; distractors are other concepts;
 * ``truefalse`` (remember): a true statement is a sentence of the text about the concept
   that does not restate its definition; a false one joins the term to a neighbour's
-  definition;
+  definition that cannot hold of it as well (:func:`_swap_unsafe`: it does not name the
+  term, shares few defining words with the term's own, and the graph does not link them);
 * ``matching`` (remember): terms to their definitions, 3-5 concepts of the scope;
 * ``shortanswer`` (remember): name the term from its definition;
 * ``cloze`` (remember): a sentence of the text with the term blanked (a sentence whose
@@ -620,9 +636,12 @@ def _contrast(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
     # a distractor whose description names the asked-about term is a giveaway
     ds = [d for d in ds if d.definition and _norm(first_sentence(d.definition)) != _norm(first_sentence(a.definition))
           and not names_a.search(first_sentence(d.definition))]
-    if len(ds) < 2:
+    # the most-confused pair not asked yet (in either order: "A, not B" and "B, not A" are one question)
+    pairs = ctx.__dict__.setdefault("_pairs", set())
+    b = next((d for d in ds if frozenset((a.iri, d.iri)) not in pairs), None)
+    if b is None or len(ds) < 2:
         return None
-    b = ds[0]                                   # the most-confused pair: a and b
+    ds = [b] + [d for d in ds if d is not b]
 
     def desc(c: ConceptInfo) -> str:
         t = mask(c.label, first_sentence(c.definition)).strip()
@@ -651,9 +670,13 @@ def _contrast(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
                      answer=texts[0], concepts=[a.iri] + [d.iri for d in opts], bloom="understand",
                      feedback=f"{defines(a, short=True)} {defines(b, short=True)}", type_="multichoice")
         if not ctx.cfg.check_flaws or not flaws.check(flaws.mend(item), definitions=[a.definition]):
+            pairs.add(frozenset((a.iri, b.iri)))
             return item
         first_item = first_item or item
-    return first_item if first_item is not None else _reject(ctx, f"{a.label}: contrast options too alike or too short")
+    if first_item is not None:
+        pairs.add(frozenset((a.iri, b.iri)))
+        return first_item
+    return _reject(ctx, f"{a.label}: contrast options too alike or too short")
 
 
 @dataclass(frozen=True)
@@ -1479,8 +1502,9 @@ def build_quiz(b: Builder, scope: str, config: QuizConfig | None = None, *, n: i
     left: dict[str, list[str]] = {}
     for i, c in enumerate(concepts):
         k = (i // 2) % max(1, len(rest))
-        # classify twice: a concept the text describes in two passages gets two (never one twice: ctx.used)
-        left[c] = first + (["classify"] if "classify" in first else []) + rest[k:] + rest[:k]
+        # classify and contrast twice: a second passage, a second most-confused neighbour (never
+        # the same sentence or pair twice: ctx.used, ctx._pairs)
+        left[c] = first + [t for t in ("classify", "contrast") if t in first] + rest[k:] + rest[:k]
 
     # round robin, passes until full or exhausted: each concept in turn gets an item above
     # recall (contrast, example, classify) while a recall item would leave fewer than half the
