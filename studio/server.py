@@ -36,16 +36,16 @@ Limits (each a ``serve.*`` setting):
   ``query_memory_mb`` (``RLIMIT_AS`` in the worker: a query past it gets a 500 saying so
   and the server goes on), rows ``max_results`` and bytes ``max_result_mb`` (the result is
   cut at a row boundary into a valid document, ``X-KGStudio-Truncated: true``);
-* **repeats**: a query cut at the time limit after using its CPU (at least
-  ``min(0.25 s, 0.1 * query_timeout_s)``; a query that only waited for a CPU on a busy
-  machine is not remembered) or at the memory limit is answered 503 at once, without
-  running, for 60 s after. The key is the exact query, normalised (its tokens, so
+* **repeats**: a query cut at the time limit after using its CPU (30 ms at least: a
+  query that only waited for a CPU on a busy machine is not remembered; nor is one
+  answered in time in the last 10 minutes) or at the memory limit is answered 503 at
+  once, without running, for 60 s after. The key is the exact query, normalised (its tokens, so
   whitespace and comments do not make it new) with its protocol dataset: a query of the
   same shape runs. An update forgets them all;
 * **at once**: ``workers`` queries run at once; the others wait ``queue_wait_s`` for a free
   worker (at most ``max_queue`` of them wait; past that, at once), then get 503 with
-  ``Retry-After``. A query that has used 0.125 s of CPU once 0.25 s have passed drops to a
-  low CPU priority and hands its slot on, so at most ``2 * workers`` queries run at once, half
+  ``Retry-After``. A query still running after 0.25 s, having used 30 ms of CPU, drops to
+  a low CPU priority and hands its slot on, so at most ``2 * workers`` queries run at once, half
   of them slow ones at nice 15 (memory bound: ``2 * workers * query_memory_mb``). Slow
   queries are not cut early to make room: a killed worker costs a new process (tried:
   under load the respawns cost more CPU than the cut queries saved). Connections are capped at
@@ -972,6 +972,8 @@ class _Pool:
     #: a query running longer than this drops to a low CPU priority (nice 15), so that the
     #: quick queries arriving meanwhile are not starved by slow ones sharing the cores
     SLOW_AFTER_S = 0.25
+    #: ... provided it has used this much CPU meanwhile (else it was waiting for a CPU)
+    BUSY_CPU_S = 0.03
 
     def watch(self, w: _Worker) -> None:
         loop = asyncio.get_running_loop()
@@ -986,7 +988,7 @@ class _Pool:
         it is looked at again later instead (demoting it would start a spare for nothing)."""
         w.watch = None
         used = w.cpu_now()
-        if used is not None and used - w.cpu_idle < self.SLOW_AFTER_S / 2 and not self.closing:
+        if used is not None and used - w.cpu_idle < self.BUSY_CPU_S and not self.closing:
             w.watch = asyncio.get_running_loop().call_later(self.SLOW_AFTER_S, self._demote, w)
             return
         try:
@@ -1048,12 +1050,13 @@ class _Verdict:
     """The guard's verdict on one text: its scan, or why it is refused; ``key``: its
     normalised digest once needed (the quarantine of cut queries)."""
 
-    __slots__ = ("scan", "error", "key")
+    __slots__ = ("scan", "error", "key", "ok_at")
 
     def __init__(self, scan, error: str | None):
         self.scan = scan
         self.error = error
         self.key: bytes | None = None
+        self.ok_at: float | None = None   # when it was last answered in time (monotonic)
 
 
 # =====================================================================================
@@ -1287,7 +1290,7 @@ class SparqlServer:
             raise _HTTPError(406, str(e)) from None
 
     # ---- queries cut at the time limit are not run again at once --------------------------
-    #: how long a query cut at the time limit (having used its CPU, see ``cut_cpu_s``) or at
+    #: how long a query cut at the time limit (having used its CPU, see ``CUT_CPU_S``) or at
     #: the memory limit is answered 503 without running again: the same expensive query
     #: sent over and over (a cheap attack, and a common client retry loop) then costs
     #: nothing. The key is the exact query, normalised (its tokens, without whitespace or
@@ -1296,13 +1299,19 @@ class SparqlServer:
     CUT_MEMORY_S = 60.0
     _CUT_MEMORY_MAX = 10_000
 
-    @property
-    def cut_cpu_s(self) -> float:
-        """CPU seconds a query cut at the time limit must have used to be remembered: a
-        query cut while it waited for a CPU (a busy machine) is not, so that an ordinary
-        quick query is never refused for another's load."""
-        t = self.config.query_timeout_s or 30.0
-        return min(_Pool.SLOW_AFTER_S, 0.1 * t)
+    #: CPU seconds a query cut at the time limit must have used to be remembered: a query
+    #: that got less in its whole time limit was starved (a busy machine), not working
+    CUT_CPU_S = 0.03
+    #: a text answered in time within this many seconds is ordinary: never remembered as cut
+    ORDINARY_S = 600.0
+
+    def _worth_remembering(self, verdict: "_Verdict", cpu_used: float | None) -> bool:
+        """A query cut at the time limit is remembered (refused for a while) only when it
+        used its CPU and has not been answered in time lately: an ordinary query is never
+        refused for another's load."""
+        if cpu_used is None or cpu_used < self.CUT_CPU_S:
+            return False
+        return verdict.ok_at is None or time.monotonic() - verdict.ok_at > self.ORDINARY_S
 
     @staticmethod
     def _cut_key(verdict: "_Verdict | None", sparql: str, dg, ng) -> bytes:
@@ -1536,7 +1545,7 @@ async def _sparql(request, srv: SparqlServer):
     if method not in ("GET", "HEAD", "POST"):
         raise _HTTPError(405, f"{method} is not supported here; query with GET or POST",
                          {"Allow": _ALLOW})
-    params = _parse_params(request.scope.get("query_string", b"").decode("latin-1"))
+    params = _url_params(request.scope.get("query_string", b""))
     if method in ("GET", "HEAD"):
         if "update" in params:
             raise _HTTPError(400, "SPARQL Update needs POST")
@@ -1672,8 +1681,8 @@ async def _query(request, srv: SparqlServer, sparql: str, params: dict[str, list
         used = worker.cpu_now()
         pool._replace(worker)
         released = True
-        if used is not None and used - worker.cpu_idle >= srv.cut_cpu_s:
-            srv._remember_cut(verdict, sparql, dg, ng)   # it was working, not waiting for a CPU
+        if srv._worth_remembering(verdict, None if used is None else used - worker.cpu_idle):
+            srv._remember_cut(verdict, sparql, dg, ng)
         raise _HTTPError(503, f"query cut after {cfg.query_timeout_s:g} s (the server's query "
                               "time limit); add a LIMIT, narrow the patterns, or ask the "
                               "operator for a longer serve.query_timeout_s",
@@ -1699,6 +1708,7 @@ async def _query(request, srv: SparqlServer, sparql: str, params: dict[str, list
     if done:
         worker.cpu_idle = meta.get("cpu", worker.cpu_idle)
         pool.release(worker)
+        verdict.ok_at = time.monotonic()
         headers = _NO_STORE
         if cors or meta.get("cut"):
             headers = headers + _header_list(cors or {})
@@ -1827,6 +1837,22 @@ graph, its ontology, generated content and reviews. It is {e(mode)}.</p>
 
 
 # ---- helpers ------------------------------------------------------------------------------------
+_PARAMS: dict[bytes, dict[str, list[str]]] = {}
+
+
+def _url_params(raw: bytes) -> dict[str, list[str]]:
+    """The URL's parameters, remembered for the last 1,024 short query strings (a client
+    repeating a GET query pays the parsing once). Callers must not change the dict."""
+    params = _PARAMS.get(raw)
+    if params is None:
+        params = _parse_params(raw.decode("latin-1"))
+        if len(raw) <= 8192:
+            if len(_PARAMS) >= 1024:
+                _PARAMS.clear()
+            _PARAMS[raw] = params
+    return params
+
+
 def _parse_params(qs: str) -> dict[str, list[str]]:
     try:
         return parse_qs(qs, keep_blank_values=True, errors="strict", max_num_fields=1000)

@@ -170,6 +170,7 @@ def test_a_query_cut_while_its_worker_got_no_cpu_is_not_remembered(quarantine_se
     """A quick query whose worker is stopped (as if the machine were too busy to run it) is
     cut at the time limit; sent again it runs: only a query that used its CPU is remembered."""
     server = quarantine_server
+    fresh = SIMPLE + " # never answered before"   # not protected as an ordinary query yet
     pool = server.pool
     for _ in range(200):   # wait for the one worker to be idle
         if pool.idle.qsize() == 1:
@@ -178,7 +179,7 @@ def test_a_query_cut_while_its_worker_got_no_cpu_is_not_remembered(quarantine_se
     worker = pool.idle._queue[0]
     os.kill(worker.proc.pid, signal.SIGSTOP)
     try:
-        status, _, body = http_get(q(server.url, SIMPLE), "text/csv")
+        status, _, body = http_get(q(server.url, fresh), "text/csv")
     finally:
         try:
             os.kill(worker.proc.pid, signal.SIGCONT)
@@ -186,8 +187,21 @@ def test_a_query_cut_while_its_worker_got_no_cpu_is_not_remembered(quarantine_se
             pass
     assert status == 503 and b"query cut after 1 s" in body
     assert server._cut == {}
-    status, _, body = http_get(q(server.url, SIMPLE), "text/csv")
+    status, _, body = http_get(q(server.url, fresh), "text/csv")
     assert status == 200 and b"concept/mean" in body
+
+
+def test_a_query_answered_in_time_is_never_remembered_as_cut(quarantine_server):
+    """An ordinary query, answered before, cut once on a busy moment (here: its worker made
+    to look busy) is not refused when sent again."""
+    server = quarantine_server
+    ordinary = SIMPLE + " # ordinary"
+    assert http_get(q(server.url, ordinary), "text/csv")[0] == 200
+    verdict = server._verdicts[ordinary]
+    assert not server._worth_remembering(verdict, 5.0)          # used CPU, but answered lately
+    fresh = server._verdict(SIMPLE + " # fresh")
+    assert not server._worth_remembering(fresh, 0.001)          # starved: no CPU used
+    assert server._worth_remembering(fresh, 0.5)                # new, and it worked: remembered
 
 
 def test_an_ordinary_query_is_never_refused_while_hostile_ones_fill_the_pool(quarantine_server):
