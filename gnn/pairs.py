@@ -790,7 +790,9 @@ def similar_edge_table(x: np.ndarray, pos_pairs: np.ndarray, *, top: int = 3, kn
     z = z / np.maximum(np.linalg.norm(z, axis=1, keepdims=True), 1e-9)
     n = len(z)
     s = np.maximum(z @ z.T, 0.0)
-    np.fill_diagonal(s, 0.0)
+    # a concept is not its own neighbour: -1 marks "not comparable" and is left out of the
+    # statistics (so a known pair's own edge is absent, as it is for a new pair)
+    np.fill_diagonal(s, -1.0)
     e = np.asarray(pos_pairs, dtype=np.int64).reshape(-1, 2)
     e = np.unique(e, axis=0) if len(e) else e
     k = max(int(top), 1)
@@ -801,16 +803,22 @@ def similar_edge_table(x: np.ndarray, pos_pairs: np.ndarray, *, top: int = 3, kn
             z0 = np.zeros(vals.shape[0], dtype=np.float32)
             return z0, z0
         t = np.sort(vals, axis=1)[:, -k:]
-        return t[:, -1], t.mean(axis=1)
+        ok = t >= 0
+        cnt = ok.sum(axis=1)
+        return (np.where(ok[:, -1], t[:, -1], 0.0),
+                np.where(cnt > 0, (t * ok).sum(axis=1) / np.maximum(cnt, 1), 0.0))
 
+    if len(e):      # s[v, v'] over edges u' -> v', "not comparable" where u' is v itself
+        sv = s[:, e[:, 1]].copy()
+        sv[e[:, 0], np.arange(len(e))] = -1.0
     for c in range(n):
         pre = e[e[:, 1] == c, 0] if len(e) else e[:0, 0]
         fwd[:, c, 0], fwd[:, c, 1] = top_stats(s[:, pre])           # u like a prerequisite of v=c
         dep = e[e[:, 0] == c, 1] if len(e) else e[:0, 0]
         fwd[c, :, 2], fwd[c, :, 3] = top_stats(s[:, dep])           # v like a dependent of u=c
-        if len(e):                                                   # some known u'->v' like (c, v)
-            su = s[c, e[:, 0]]                                       # (E,)
-            fwd[c, :, 4], fwd[c, :, 5] = top_stats(np.minimum(su[None, :], s[:, e[:, 1]]))
+        if len(e):           # some known u'->v' like (c, v), neither end of it being c or v
+            su = np.where(e[:, 1] == c, -1.0, s[c, e[:, 0]])        # (E,)
+            fwd[c, :, 4], fwd[c, :, 5] = top_stats(np.minimum(su[None, :], sv))
     rev = fwd.transpose(1, 0, 2)[:, :, [0, 2, 4]]
     # smooth votes: each concept's ``knn`` nearest neighbours (row-normalised similarity,
     # never itself) carry the known adjacency A: S A (u's neighbours require... v), A S^T
@@ -818,6 +826,7 @@ def similar_edge_table(x: np.ndarray, pos_pairs: np.ndarray, *, top: int = 3, kn
     a = np.zeros((n, n), dtype=np.float32)
     if len(e):
         a[e[:, 0], e[:, 1]] = 1.0
+    np.fill_diagonal(s, 0.0)
     m = min(int(knn), n - 1)
     sk = np.zeros_like(s)
     if m > 0:
@@ -826,7 +835,8 @@ def similar_edge_table(x: np.ndarray, pos_pairs: np.ndarray, *, top: int = 3, kn
         sk[rows, idx] = s[rows, idx]
         sk /= np.maximum(sk.sum(axis=1, keepdims=True), 1e-9)
     sa, ast = sk @ a, a @ sk.T
-    votes = np.stack([sa, ast, sa @ sk.T], axis=2)
+    sas = sa @ sk.T - sk * a.T * sk.T     # without the edge between the pair's own two ends
+    votes = np.stack([sa, ast, np.maximum(sas, 0.0)], axis=2)
     votes = np.log1p(10.0 * votes)
     return np.concatenate([fwd, rev, votes, votes.transpose(1, 0, 2)], axis=2)
 
@@ -838,7 +848,8 @@ def similar_edge_features(x: np.ndarray, pos_pairs: np.ndarray, pairs: np.ndarra
     ``u``, and is some known edge ``u' -> v'`` like the pair on both sides?
 
     ``x`` (N, D) text vectors (cosine similarity, negatives as 0; a concept is never its own
-    neighbour, so a known pair's own edge never counts for itself), ``pos_pairs`` (K, 2)
+    neighbour, and no column reads the edge between ``u`` and ``v`` themselves in the
+    direction asked, so a known pair looks like a new one), ``pos_pairs`` (K, 2)
     known prerequisites (u before v). Columns: max and mean of the ``top`` largest
     ``sim(u, w)`` over the known prerequisites ``w`` of ``v``; the same for ``sim(w, v)``
     over the known dependents ``w`` of ``u``; max and mean-of-top of ``min(sim(u, u'),

@@ -187,3 +187,55 @@ def test_planted_order_rule_is_found_from_reading_order_evidence_alone():
     assert acc["order"] > 0.95
     assert acc["refd"] > 0.7            # later concepts' documents keep naming earlier ones
     assert acc["text"] < 0.65           # noise: about chance
+
+
+def test_similar_edge_evidence_reads_neighbours_and_never_a_pairs_own_edge():
+    """Planted: concepts come in near-duplicate twins; a pair is a prerequisite iff its
+    twins' pair is a known one. The similar-edge columns find it; a known pair's own edge
+    changes none of its features (a training positive looks like a new pair)."""
+    from gnn.pairs import similar_edge_features, similar_edge_table
+
+    rng = np.random.default_rng(1)
+    base = rng.normal(size=(20, 16))
+    x = np.concatenate([base, base + 0.05 * rng.normal(size=base.shape)]).astype(np.float32)   # i, i + 20 twins
+    src = rng.permutation(20)[:15]
+    dst = (src + 1 + rng.integers(0, 18, 15)) % 20
+    known = np.stack([src, dst], 1)                                 # edges among the first copies
+    twins = known + 20                                               # the same edges among the twins
+    neg = rng.integers(20, 40, size=(60, 2))
+    neg = neg[[tuple(p) not in {tuple(t) for t in twins.tolist()} and p[0] != p[1] for p in neg]]
+    f_pos = similar_edge_features(x, known, twins)
+    f_neg = similar_edge_features(x, known, neg)
+    assert f_pos[:, 4].min() > 0.9 > f_neg[:, 4].max()              # a known edge like the pair on both sides
+    assert f_pos[:, 0].max() == 0.0                                 # no known prerequisite of the twins
+    assert f_pos[:, 11].mean() > f_neg[:, 11].mean() + 0.3          # neighbours' edges vote (S A S^T)
+    t = similar_edge_table(x, known)
+    assert t.shape == (40, 40, 15)
+    assert np.allclose(t[twins[:, 0], twins[:, 1]], f_pos)
+    both = np.r_[known, twins]
+    for i in range(len(known)):                                     # leave one known edge out
+        rest = np.delete(both, i, axis=0)
+        assert np.allclose(similar_edge_features(x, rest, known[i:i + 1]),
+                           similar_edge_features(x, both, known[i:i + 1]), atol=1e-6)
+
+
+def test_pair_evidence_tables_reach_the_decoder():
+    """Labels depend on a pair evidence column only (text is noise): the text mode with the
+    evidence table learns them, without it it cannot."""
+    rng = np.random.default_rng(0)
+    n = 40
+    text = rng.normal(size=(n, 8)).astype(np.float32)
+    ev = rng.choice([-1.0, 1.0], size=(n, n, 1)).astype(np.float32)   # a random verdict per pair
+    pairs = rng.integers(0, n, size=(900, 2))
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    y = (ev[pairs[:, 0], pairs[:, 1], 0] > 0).astype(int)
+    g = ConceptGraph(names=[f"c{i}" for i in range(n)], text=text)
+    cut = 600
+    cfg = PairConfig(mode="text", **FAST)
+    with_ev = PairClassifier(cfg).fit(g, pairs[:cut], y[:cut], evidence=(ev, ev))
+    without = PairClassifier(cfg).fit(g, pairs[:cut], y[:cut])
+    f_ev = gp.prf(y[cut:], with_ev.predict(pairs[cut:]))[2]
+    f_no = gp.prf(y[cut:], without.predict(pairs[cut:]))[2]
+    assert f_ev > 0.95 and f_no < 0.8, (f_ev, f_no)
+    with pytest.raises(PairDataError, match="evidence tables"):
+        PairClassifier(cfg).fit(g, pairs[:cut], y[:cut], evidence=(ev[:5], ev))
