@@ -130,12 +130,21 @@ PRED_DIR = RESULTS / "prereq"
 # order_features + the dataset's pair priors, known_graph_features).
 SK_MODES = {"plain": ("text",), "sk_refd": ("text", "refd"), "sk_order": ("text", "order"),
             "sk_known": ("text", "known"), "sk_graph": ("text", "refd", "order", "known"),
-            "sk_graph_only": ("refd", "order", "known")}
+            "sk_graph_only": ("refd", "order", "known"),
+            "sk_all": ("text", "refd", "order", "known", "simedge"),
+            # logistic regression on one evidence block (the cheap ablation) or all of them
+            "lr_refd": ("refd",), "lr_order": ("order",), "lr_known": ("known",),
+            "lr_simedge": ("simedge",), "lr_ev": ("refd", "order", "known", "simedge")}
+LR_MODES = ("lr_refd", "lr_order", "lr_known", "lr_simedge", "lr_ev")
 # Late fusions (not trained; :func:`fuse_fold`): "both" blends the torch text and graph
 # modes, "text_ev" the torch text mode and the graph evidence alone (sk_graph_only).
-BLENDS = {"both": ("text", "graph"), "text_ev": ("text", "sk_graph_only")}
-MODES = ("text", "graph", "joint", "both") + tuple(SK_MODES) + ("text_ev",)
-TRAINED = ("text", "graph", "joint") + tuple(SK_MODES)
+BLENDS = {"both": ("text", "graph"), "text_ev": ("text", "sk_graph_only"), "text_lr": ("text", "lr_ev"),
+          "ev_lr": ("ev_all", "lr_ev")}
+# The torch text MLP with pair evidence in its decoder (:func:`run_ev_fold`).
+EV_MODES = {"ev_known": ("known",), "ev_all": ("refd", "order", "known", "simedge"),
+            "ev_nosim": ("refd", "order", "known")}
+MODES = ("text", "graph", "joint", "both") + tuple(SK_MODES) + tuple(EV_MODES) + ("text_ev", "text_lr", "ev_lr")
+TRAINED = ("text", "graph", "joint") + tuple(SK_MODES) + tuple(EV_MODES)
 PAIR_MODE = {"text": "text", "graph": "graph", "joint": "both"}   # -> PairConfig.mode
 ALPHAS = np.round(np.linspace(0.0, 1.0, 21), 2)                   # blend weights tried on validation
 
@@ -331,6 +340,151 @@ def load_lb2(embed) -> tuple[ConceptGraph, list[Fold], dict]:
     return graph, folds, info
 
 
+def load_lbcd(dom: str, embed) -> tuple[ConceptGraph, list[Fold], dict]:
+    """LectureBankCD domain ``dom`` ("CV" or "BIO"), the **held-aside** set: topics, the
+    published 5 folds (``train``+``val`` files as training pairs, our own validation carve-out
+    as on the other sets; ``test`` files only scored), resources (titles) as documents with
+    the same mention matcher, reading order and pair priors as LectureBank 2.0 (a course =
+    same year, author and venue, in file order)."""
+    base = DATA / "lecturebank" / "lbcd" / dom
+    topics = {}
+    for line in open(base / f"{dom}.topics.tsv", encoding="utf-8"):
+        if "\t" in line:
+            i, name = line.rstrip("\n").split("\t", 1)
+            topics[int(i) - 1] = name.strip()
+    n = max(topics) + 1
+    names = [topics.get(i, f"topic {i + 1}") for i in range(n)]
+
+    def read(name):
+        rows = [r for r in csv.reader(open(base / "folds" / name, newline="")) if len(r) == 3]
+        return [(int(a) - 1, int(b) - 1) for a, b, _ in rows], [int(y) for *_, y in rows]
+
+    folds = []
+    for k in range(5):
+        (trp, trl), (vap, val), (tep, tel) = (read(f"{part}.{k}.csv") for part in ("train", "val", "test"))
+        folds.append(Fold(k, trp + vap, trl + val, tep, tel))
+    rows = list(csv.reader(open(base / f"{dom}data.tsv", encoding="utf-8", newline=""), delimiter="\t"))[1:]
+    rows = [r for r in rows if len(r) >= 6]
+    titles = [r[0] for r in rows]
+    men = mentions(names, titles)
+    groups = defaultdict(list)
+    for i, r in enumerate(rows):
+        groups[(r[2], r[3], r[5])].append(i)              # year, author, venue
+    before, same = [], []
+    nl = len(rows)
+    pos = np.full((nl, 1), np.nan)
+    for members in groups.values():
+        for x, a in enumerate(members):
+            before += [(a, b) for b in members[x + 1:]]
+            same += [(a, b) for b in members]
+            if len(members) > 1:
+                pos[a, 0] = x / (len(members) - 1)
+    m = _sparse(men[::-1], (n, nl))
+    bmat = _sparse(np.array(before, dtype=np.int64).T.reshape(2, -1), (nl, nl))
+    smat = _sparse(np.array(same, dtype=np.int64).T.reshape(2, -1), (nl, nl))
+    priors = {"lecture_before": m @ bmat @ m.T, "same_course": m @ smat @ m.T}
+    EVIDENCE[f"lbcd_{dom.lower()}"] = {"mention": m, "doc_pos": pos, "names": names}
+    graph = ConceptGraph(names=names, text=embed(names), aux_nodes={"lecture": embed(titles)},
+                         aux_edges={("lecture", "mentions", CONCEPT_T): men}, pair_priors=priors)
+    info = {"topics": n, "resources": nl, "mentions": int(men.shape[1]),
+            "topics_mentioned": int(len(set(men[1].tolist()))),
+            "train_pairs": [int(len(f.train_labels)) for f in folds],
+            "test_pairs": [int(len(f.test_labels)) for f in folds]}
+    return graph, folds, info
+
+
+HELDOUT = {"lbcd_cv": "CV", "lbcd_bio": "BIO"}
+HELDOUT_PREFIXES = tuple(f"{h}_" for h in HELDOUT)
+
+
+def load_dataset(ds: str, embed):
+    if ds in HELDOUT:
+        return load_lbcd(HELDOUT[ds], embed)
+    return {"uc": load_uc, "lb2": load_lb2}[ds](embed)
+
+
+def _load_note(end: bool = False) -> dict:
+    """Machine load when the run starts (or ends): load average and CPU count."""
+    import os
+    la = os.getloadavg()
+    key = "end" if end else "start"
+    import datetime as _dt
+    return {f"{key}_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            f"load_{key}": [round(x, 2) for x in la], "cpus": os.cpu_count()}
+
+
+def settings_choice(metrics: dict) -> str:
+    """The settings the held-aside sets get: the mode with the best mean validation F1 over
+    the main data sets (each data set's mean over its folds), among modes run on all of them.
+    Only validation scores decide."""
+    dss = [ds for ds in ("uc", "lb2") if f"{ds}_chosen_mode" in metrics]
+    cands = [m for m in MODES if all(f"{ds}_{m}_val_f1" in metrics for ds in dss)]
+    if not cands:
+        raise SystemExit("no mode was run on every main data set; nothing to carry to the held-aside sets")
+    return max(cands, key=lambda m: (round(mean([metrics[f"{ds}_{m}_val_f1"] for ds in dss]), 4),
+                                     mean([metrics[f"{ds}_{m}_val_auc"] for ds in dss])))
+
+
+def heldout_main(args, metrics: dict) -> dict:
+    """Run the validation-chosen settings (:func:`settings_choice`) and the plain MLP once on
+    each held-aside set: ``{ds: {mode: [fold results]}}`` plus the choice."""
+    chosen = settings_choice(metrics)
+    parts = list(BLENDS.get(chosen, (chosen,)))
+    modes = list(dict.fromkeys(parts + ["plain"]))
+    print(f"\nheld-aside sets {args.heldout}: settings chosen on validation: {chosen} (+ plain)", flush=True)
+    tasks = [(ds, mode, k) for ds in args.heldout for mode in modes for k in args.folds]
+    if args.jobs > 1:
+        from concurrent.futures import ProcessPoolExecutor
+        import multiprocessing as mp
+        with ProcessPoolExecutor(args.jobs, mp_context=mp.get_context("spawn")) as ex:
+            outs = list(ex.map(_task, [(t, args) for t in tasks]))
+    else:
+        outs = [_task((t, args)) for t in tasks]
+    res: dict = {"chosen": chosen, "results": {}, "info": {}}
+    for (ds, mode, k), (info, r) in zip(tasks, outs):
+        res["info"][ds] = info
+        res["results"].setdefault(ds, {}).setdefault(mode, []).append(r)
+    for ds in args.heldout:
+        if chosen in BLENDS:
+            res["results"][ds][chosen] = [fuse_fold(ds, k, chosen) for k in args.folds]
+    return res
+
+
+def merge_heldout(held: dict, *, write: bool = True) -> dict:
+    """Held-aside metrics ``<ds>_<mode>_*`` (chosen settings and plain) and
+    ``<ds>_f1``/``<ds>_plain_f1``/``<ds>_ece``, merged into prereq.json."""
+    f = RESULTS / "prereq.json"
+    data = json.loads(f.read_text()) if f.exists() else {"metrics": {}}
+    m = data["metrics"]
+    rows = []
+    for ds, by_mode in held["results"].items():
+        for mode, rs in by_mode.items():
+            key = f"{ds}_{mode}"
+            m[f"{key}_val_f1"] = round(mean([r["val_f1"] for r in rs]), 4)
+            for j, name in enumerate(("precision", "recall", "f1")):
+                m[f"{key}_{name}"] = round(mean([r["all"][j] for r in rs]), 4)
+            if "ece" in rs[0]:
+                m[f"{key}_ece"] = round(mean([r["ece"] for r in rs]), 4)
+                m[f"{key}_ece_raw"] = round(mean([r["ece_raw"] for r in rs]), 4)
+            data.setdefault("per_fold", {})[key] = rs
+            rows.append([ds, mode + (" (chosen)" if mode == held["chosen"] else ""), f"{m[key + '_precision']:.3f}",
+                         f"{m[key + '_recall']:.3f}", f"{m[key + '_f1']:.3f}", f"{m.get(key + '_ece', float('nan')):.3f}",
+                         f"{m[key + '_val_f1']:.3f}"])
+        c = f"{ds}_{held['chosen']}"
+        m[f"{ds}_chosen_mode"] = held["chosen"]
+        for name in ("precision", "recall", "f1", "ece", "ece_raw"):
+            if f"{c}_{name}" in m:
+                m[f"{ds}_{name}"] = m[f"{c}_{name}"]
+    data.setdefault("data", {}).update(held["info"])
+    data["heldout"] = {"sets": list(held["results"]), "chosen": held["chosen"],
+                       "rule": "settings_choice: best mean validation F1 over uc and lb2; run once"}
+    print("\nHeld-aside sets (nothing tuned on them; evaluated once):")
+    print(table(rows, ["data", "mode", "P", "R", "F1", "ECE", "val F1"]))
+    if write:
+        f.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    return m
+
+
 # ------------------------------------------------------------------ evaluation ---
 
 def flags(fold: Fold) -> dict[str, np.ndarray]:
@@ -407,7 +561,7 @@ def evidence_features(ds: str, graph: ConceptGraph, blocks, pairs, known_pos, *,
     are scored (training positives; for training pairs their own edge is left out of the
     degrees, ``training``)."""
     from gnn.pairs import (known_graph_features, name_containment, order_features, refd_features,
-                           text_pair_features)
+                           similar_edge_features, text_pair_features)
     ev = EVIDENCE[ds]
     u, v = pairs[:, 0], pairs[:, 1]
     cols = []
@@ -423,9 +577,75 @@ def evidence_features(ds: str, graph: ConceptGraph, blocks, pairs, known_pos, *,
             kp = {tuple(p) for p in known_pos.tolist()}
             own = np.array([tuple(p) in kp for p in pairs.tolist()])
         cols.append(known_graph_features(len(graph.names), known_pos, pairs, self_in_graph=own))
+    if "simedge" in blocks:
+        cols.append(similar_edge_features(np.asarray(graph.text, dtype=np.float32), known_pos, pairs))
     text = text_pair_features(np.asarray(graph.text, dtype=np.float32), pairs) if "text" in blocks else None
     extra = np.concatenate(cols, axis=1).astype(np.float32) if cols else None
     return text, extra
+
+
+def evidence_table(ds: str, graph: ConceptGraph, blocks, known_pos) -> np.ndarray:
+    """``(N, N, k)`` evidence of every ordered pair (:func:`evidence_features` without the
+    text block) given the known prerequisites ``known_pos``; a known pair's own edge is left
+    out of its degrees, so it looks like a new pair."""
+    n = len(graph.names)
+    uu, vv = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+    pairs = np.stack([uu.ravel(), vv.ravel()], axis=1)
+    static = tuple(b for b in blocks if b in ("refd", "order"))       # known-independent: cached
+    dynamic = tuple(b for b in blocks if b in ("known", "simedge"))
+    parts = []
+    if static:
+        if (ds, static) not in _STATIC_TABLES:
+            _STATIC_TABLES[(ds, static)] = evidence_features(ds, graph, static, pairs, known_pos)[1]
+        parts.append(_STATIC_TABLES[(ds, static)])
+    if dynamic:
+        parts.append(evidence_features(ds, graph, dynamic, pairs, known_pos, training=True)[1])
+    return np.concatenate(parts, axis=1).reshape(n, n, -1)
+
+
+_STATIC_TABLES: dict = {}
+
+
+def run_ev_fold(ds: str, graph: ConceptGraph, fold: Fold, cfg: PairConfig, mode: str) -> dict:
+    """The torch text MLP (:class:`gnn.pairs.PairClassifier` mode ``"text"``, negatives
+    resampled every epoch) with the pair evidence of ``EV_MODES[mode]`` in its decoder: the
+    evidence of every pair is tabulated once from what is known while fitting (training
+    positives minus the validation carve-out) and once from all training positives (for
+    the test pairs). Validation, threshold and calibration as :func:`run_sk_fold`."""
+    from gnn.calibration import Calibrator, ece
+    t0 = time.perf_counter()
+    blocks = EV_MODES[mode]
+    tp, tl, vp, vl = carve_validation(ds, len(graph.names), fold, cfg)
+    known_fit = tp[tl == 1]
+    known_all = fold.train_pairs[fold.train_labels == 1]
+    tables = (evidence_table(ds, graph, blocks, known_fit), evidence_table(ds, graph, blocks, known_all))
+    table_s = time.perf_counter() - t0
+    clf = PairClassifier(cfg).fit(graph, fold.train_pairs, fold.train_labels, evidence=tables)
+    if not np.array_equal(clf.val_pairs, vp):
+        raise RuntimeError(f"{ds} fold {fold.k}: the validation carve-out differs from carve_validation")
+    prob = clf.predict_proba(fold.test_pairs)
+    fl = flags(fold)
+    out = score_fold(ds, mode, fold.k, [graph.names[a] for a in fold.test_pairs[:, 0]],
+                     [graph.names[b] for b in fold.test_pairs[:, 1]], fold.test_labels, prob,
+                     clf.threshold, fl)
+    cal = Calibrator("auto").fit(clf.val_scores, clf.val_labels)
+    pc = cal.transform(prob)
+    out.update(val_f1=clf.val_f1, val_auc=clf.val_auc, fit_s=time.perf_counter() - t0, table_s=table_s,
+               epochs=[h[-1][0] for h in clf.history], test_auc=_auc_(fold.test_labels, prob),
+               ece_raw=ece(prob, fold.test_labels), ece=ece(pc, fold.test_labels),
+               ece_val_raw=ece(clf.val_scores, clf.val_labels), calibration=cal.fitted,
+               n_evidence=int(tables[0].shape[2]))
+    PRED_DIR.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(PRED_DIR / f"{ds}_{mode}_fold{fold.k}.npz", val_pairs=clf.val_pairs,
+                        val_labels=clf.val_labels, val_scores=clf.val_scores, test_prob=prob,
+                        test_prob_calibrated=pc, test_pairs=fold.test_pairs, test_labels=fold.test_labels,
+                        **{f"flag_{k}": v for k, v in fl.items()})
+    return out
+
+
+def _auc_(y, s) -> float:
+    from gnn.pairs import _auc
+    return _auc(y, s)
 
 
 def run_sk_fold(ds: str, graph: ConceptGraph, fold: Fold, cfg: PairConfig, mode: str) -> dict:
@@ -462,7 +682,11 @@ def run_sk_fold(ds: str, graph: ConceptGraph, fold: Fold, cfg: PairConfig, mode:
 
     with threadpool_limits(1), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        clf = MLPClassifier(hidden_layer_sizes=(256,), max_iter=200, random_state=cfg.seed)
+        if mode in LR_MODES:
+            from sklearn.linear_model import LogisticRegression
+            clf = LogisticRegression(C=1.0, max_iter=3000)
+        else:
+            clf = MLPClassifier(hidden_layer_sizes=(256,), max_iter=200, random_state=cfg.seed)
         clf.fit(mat(tx, ex), xl)
         vs = clf.predict_proba(mat(*feats(vp, known_fit)))[:, 1]
         prob = clf.predict_proba(mat(*feats(fold.test_pairs, known_test)))[:, 1]
@@ -473,7 +697,7 @@ def run_sk_fold(ds: str, graph: ConceptGraph, fold: Fold, cfg: PairConfig, mode:
     cal = Calibrator("auto").fit(vs, vl)
     pc = cal.transform(prob)
     out.update(val_f1=prf(vl, vs >= thr)[2], val_auc=_auc(vl, vs), fit_s=time.perf_counter() - t0,
-               epochs=[int(clf.n_iter_)], test_auc=_auc(fold.test_labels, prob),
+               epochs=[int(np.max(clf.n_iter_))], test_auc=_auc(fold.test_labels, prob),
                ece_raw=ece(prob, fold.test_labels), ece=ece(pc, fold.test_labels),
                ece_val_raw=ece(vs, vl), calibration=cal.fitted,
                n_train=int(len(xl)), n_val=int(len(vl)), n_features=int(mat(tx[:1] if tx is not None else None,
@@ -551,7 +775,10 @@ def config_for(ds: str, mode: str, args) -> PairConfig:
     # negatives (self pairs, reversed positives, random pairs) are drawn like the test ones,
     # and half of each epoch's negatives are uniform non-positives ("mixed" beat "given" on
     # validation of fold 0: AUC .919 vs .901, F1 .829 vs .819).
-    return PairConfig(mode=PAIR_MODE.get(mode, "text"), val_balance=(ds == "lb2"), ensemble=args.ensemble,
+    # LectureBankCD (held aside): given negatives drawn like the test ones ("mixed", the
+    # University Course rule) and balanced test sets (balanced validation, the LectureBank rule).
+    return PairConfig(mode=PAIR_MODE.get(mode, "text"), val_balance=(ds == "lb2" or ds in HELDOUT),
+                      ensemble=args.ensemble,
                       neg_sampling="uniform" if ds == "lb2" else "mixed",
                       epochs=args.epochs, seed=args.seed, hidden=args.hidden, layers=args.layers,
                       conv=args.conv, dropout=args.dropout, msg_keep=args.msg_keep, lr=args.lr)
@@ -569,11 +796,11 @@ def _task(job):
     if ds not in _GRAPHS:
         from kg.embeddings import embed
         t0 = time.perf_counter()
-        graph, folds, info = {"uc": load_uc, "lb2": load_lb2}[ds](embed)
+        graph, folds, info = load_dataset(ds, embed)
         info["load_s"] = round(time.perf_counter() - t0, 1)
         _GRAPHS[ds] = graph, folds, info
     graph, folds, info = _GRAPHS[ds]
-    run = run_sk_fold if mode in SK_MODES else run_fold
+    run = run_sk_fold if mode in SK_MODES else run_ev_fold if mode in EV_MODES else run_fold
     r = run(ds, graph, folds[k], config_for(ds, mode, args), mode)
     print(f"  done {ds} {mode} fold {k}: F1 {r['all'][2]:.3f} ({r['fit_s']:.0f}s)", flush=True)
     PRED_DIR.mkdir(parents=True, exist_ok=True)   # each fold's result at once (--collect)
@@ -731,6 +958,14 @@ def main(argv=None):
                          "written by an earlier (perhaps interrupted) run, beside prereq.json's others")
     ap.add_argument("--active", action="store_true",
                     help="simulated reviews (active learning) only; merged into prereq.json")
+    ap.add_argument("--fresh", action="store_true",
+                    help="keep only what this run trains (no per-fold results carried over from "
+                         "the last run, no old keys of these data sets)")
+    ap.add_argument("--heldout", nargs="*", default=[], choices=list(HELDOUT),
+                    help="after the main data sets: evaluate the validation-chosen settings once on "
+                         "these held-aside sets (nothing is tuned on them), beside the plain MLP")
+    ap.add_argument("--with-active", action="store_true",
+                    help="after training: the simulated reviews (--active) in the same run")
     ap.add_argument("--rescore", action="store_true",
                     help="recompute tables and metrics from prereq.json's per-fold results")
     args = ap.parse_args(argv)
@@ -746,6 +981,7 @@ def main(argv=None):
     results: dict = {}
     infos = {}
     t_all = time.perf_counter()
+    started = _load_note()
     tasks = [(ds, mode, k) for ds in args.datasets for mode in args.modes for k in args.folds]
     if args.jobs > 1:
         from concurrent.futures import ProcessPoolExecutor
@@ -764,26 +1000,28 @@ def main(argv=None):
     for ds in infos:
         print(f"{ds}: {infos[ds]}")
     cfgs = {ds: {m: config_for(ds, m, args).__dict__ for m in results[ds]} for ds in results}
-    old = _old_per_fold()
+    old = {} if args.fresh else _old_per_fold()
     for ds in results:
         for mode in TRAINED:                       # modes not trained now: the last run's
             if mode not in results[ds] and (ds, mode) in old:
                 results[ds][mode], cfgs[ds][mode] = old[(ds, mode)]
                 print(f"  {ds} {mode}: per-fold results of the previous run (not retrained)")
-        if "text" in args.modes and "graph" in args.modes:
-            results[ds]["both"] = [fuse_fold(ds, k) for k in args.folds]
-            cfgs[ds]["both"] = {"mode": "blend of text and graph", "alphas": ALPHAS.tolist(),
-                                "choice": "validation AUC (ties: larger text weight); threshold: "
-                                          "validation F1"}
-            for k, r in zip(args.folds, results[ds]["both"]):
-                print(f"  {ds} both  fold {k}: text weight {r['alpha']:.2f} F1 {r['all'][2]:.3f} "
-                      f"| val F1 {r['val_f1']:.3f} AUC {r['val_auc']:.3f}", flush=True)
-        if "text" in args.modes and "sk_graph_only" in args.modes:
-            results[ds]["text_ev"] = [fuse_fold(ds, k, "text_ev") for k in args.folds]
-            cfgs[ds]["text_ev"] = {"mode": "blend of text and sk_graph_only", "alphas": ALPHAS.tolist(),
-                                   "choice": "validation AUC (ties: larger text weight); threshold: "
-                                             "validation F1"}
-    summarize(results, infos, args.folds, cfgs, write=not args.no_write)
+        for mode, parts in BLENDS.items():        # blends whose parts were trained in this run
+            if all(m in args.modes for m in parts):
+                results[ds][mode] = [fuse_fold(ds, k, mode) for k in args.folds]
+                cfgs[ds][mode] = {"mode": f"blend of {parts[0]} and {parts[1]}", "alphas": ALPHAS.tolist(),
+                                  "choice": "validation AUC (ties: larger first weight); threshold: "
+                                            "validation F1"}
+                for k, r in zip(args.folds, results[ds][mode]):
+                    print(f"  {ds} {mode} fold {k}: {parts[0]} weight {r['alpha']:.2f} F1 {r['all'][2]:.3f} "
+                          f"| val F1 {r['val_f1']:.3f} AUC {r['val_auc']:.3f}", flush=True)
+    metrics = summarize(results, infos, args.folds, cfgs, write=not args.no_write,
+                        fresh=args.fresh, started=started)
+    if args.heldout:
+        held = heldout_main(args, metrics)
+        metrics = merge_heldout(held, write=not args.no_write)
+    if args.with_active:                       # the simulated reviews in the same run
+        active_main(args)
     print(f"\ntotal {time.perf_counter() - t_all:.0f}s")
 
 
@@ -853,7 +1091,8 @@ HEADLINE_SUFFIXES = ("precision", "recall", "f1", "f1_leakfree", "precision_leak
                      "f1_leakfree_norev", "ece", "ece_raw", "val_f1", "val_auc")
 
 
-def summarize(results: dict, infos: dict, folds: list[int], cfgs: dict, *, write: bool = True) -> dict:
+def summarize(results: dict, infos: dict, folds: list[int], cfgs: dict, *, write: bool = True,
+              fresh: bool = False, started: dict | None = None) -> dict:
     """Metrics and tables from per-fold results ``{ds: {mode: [fold result, ...]}}``."""
     for ds in list(results):
         results[ds].pop("valsel", None)
@@ -910,11 +1149,11 @@ def summarize(results: dict, infos: dict, folds: list[int], cfgs: dict, *, write
         try:
             prev = json.loads(old.read_text())
             for k, v in prev["metrics"].items():
-                if not k.startswith(("uc_", "lb2_")):
+                if not k.startswith(("uc_", "lb2_") + HELDOUT_PREFIXES):
                     metrics[k] = v
             kept = {k: prev[k] for k in ("teacher_speed", "openstax", "active_learning") if k in prev}
             for ds in ("uc", "lb2"):           # a data set not run now keeps its last results
-                if ds not in results:
+                if ds not in results and not fresh:
                     metrics.update({k: v for k, v in prev["metrics"].items() if k.startswith(ds + "_")})
                     per_fold.update({k: v for k, v in prev.get("per_fold", {}).items() if k.startswith(ds + "_")})
                     if ds in prev.get("data", {}):
@@ -967,8 +1206,11 @@ def summarize(results: dict, infos: dict, folds: list[int], cfgs: dict, *, write
           "not directly comparable), P/R/F1:")
     print(table(sec, ["method", "LectureBank", "University Courses"]))
     if write:
-        out = write_results("prereq", metrics, extra={"data": infos, "folds": folds,
-                                                      "config": cfgs, "per_fold": per_fold, **kept})
+        run = dict(started or {}, **_load_note(end=True)) if started is not None else None
+        extra = {"data": infos, "folds": folds, "config": cfgs, "per_fold": per_fold, **kept}
+        if run:
+            extra["run"] = run
+        out = write_results("prereq", metrics, extra=extra)
         print(f"wrote {out} and {PRED_DIR}/")
     return metrics
 
