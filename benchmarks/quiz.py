@@ -260,6 +260,26 @@ def first_quiz() -> dict:
     return out
 
 
+JUDGE_KEYS = ("quiz_keep_rate", "quiz_keep_rate_book", "quiz_wrong_keys", "quiz_wrong_keys_book",
+              "distractor_plausible_rate", "quiz_judged_generated", "quiz_judged_book")
+
+
+def _last_judgement() -> dict:
+    """The blind judgement's figures (``quiz_judge.py score``) from the results file being
+    replaced, kept apart with their date: they judged the generator of that date, not this
+    run's items."""
+    import json
+    path = Path(__file__).resolve().parent / "results" / "quiz.json"
+    try:
+        old = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    m = old.get("metrics", {})
+    if any(k in m for k in JUDGE_KEYS):
+        return {**{k: m[k] for k in JUDGE_KEYS if k in m}, "judged_items_of": old.get("when", "")}
+    return old.get("judge_last_round", {})
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--books", default=",".join(BOOKS), help="comma list of " + ", ".join(BOOKS) + " (or none)")
@@ -325,7 +345,11 @@ def main(argv=None) -> int:
     print({k: v for k, v in metrics.items() if not any(k.endswith("_" + b) for b in results)})
     if args.no_write:
         return 0
-    out = write_results("quiz", metrics, {"books": results, "total_s": round(time.perf_counter() - t0, 1)})
+    extra = {"books": results, "total_s": round(time.perf_counter() - t0, 1)}
+    prev = _last_judgement()
+    if prev:
+        extra["judge_last_round"] = prev
+    out = write_results("quiz", metrics, extra)
     print(f"wrote {out}")
     return 0
 

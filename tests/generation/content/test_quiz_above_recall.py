@@ -161,3 +161,16 @@ def test_listing_with_one_unset_input_is_asked_for_one_value():
     assert _free_input("x = 1\nprint(x)") == ("", [])                    # nothing unset
     assert _free_input("print(a + b)") == ("", [])                       # two unset names
     assert _free_input("print(name.upper())") == ("", [])                # compared with no number
+
+
+def test_a_quiz_asks_each_confused_pair_once_and_is_half_above_recall(builder):
+    """Two contrast items per concept at most, never on the same pair (in either order), and
+    a default quiz alternates: at least half its generated items are above recall where the
+    section allows (the demo's "Functions" section has contrast and classify items to give)."""
+    quiz = build_quiz(builder, DEMO + "section/s6-1", n=10)
+    pairs = [frozenset(it.concepts[:2]) for it in quiz.items if item_kind(it) == "contrast"]
+    assert pairs and len(pairs) == len(set(pairs))
+    gen = [it for it in quiz.items if it.source == "generated"]
+    above = [it for it in gen if it.bloom != "remember"]
+    assert len(gen) >= 4 and len(above) >= len(gen) / 2
+    assert len({item_kind(it) for it in gen}) >= 3          # alternates, not all one kind
