@@ -63,11 +63,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Iterable
 
+import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
 from kg.errors import KGStudioError
 from kg.labels import LabelMatcher
+from kg.store.base import triples_to_ntriples
 from ontology.namespaces import GRAPH, ID, KGS
 
 __all__ = ["Evidence", "EvidenceError", "evidence", "build_evidence", "index_ntriples", "evidence_graph",
@@ -488,7 +490,6 @@ def index_ntriples(g: Graph, source: str, *, fp: str | None = None, graph: str |
     pyoxigraph's term classes (they validate IRIs and escape literals). ``fp`` (with
     ``graph``, the index graph): the source's :func:`fingerprint`, recorded as the index
     graph's ``kgs:sha256``."""
-    import pyoxigraph as ox
     ev, mentions = build_evidence(g, **kw)
     iri = lambda x: str(ox.NamedNode(str(x)))  # noqa: E731
     T, ABOUT, TEXT, KIND, SEC, PARA, POS, SCORE, MENT, COUNT = map(iri, (
@@ -529,7 +530,6 @@ def rebuild_evidence(store, source_graph: str, source: str | None = None) -> dic
     if source is None:
         source = source_graph.rstrip("/").rsplit("/", 1)[-1]
     eg = str(evidence_graph(source_graph))
-    from kg.store.base import triples_to_ntriples
     index, counts = index_ntriples(g, source, fp=fingerprint(triples_to_ntriples(g)), graph=eg)
     store.replace_graphs({eg: index})
     return counts
@@ -542,7 +542,6 @@ def evidence(store, concept_iri: str, kinds: Iterable[str] | None = None,
     """The evidence of one concept, best first (one SPARQL query).
 
     ``kinds``: keep only these (``KINDS``); ``k``: at most this many."""
-    import pyoxigraph as ox
     kinds = list(kinds) if kinds is not None else None
     if kinds is not None:
         bad = [x for x in kinds if x not in KINDS]

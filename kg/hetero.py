@@ -65,6 +65,8 @@ import torch
 from torch_geometric.data import HeteroData
 
 from kg.atomic import atomic_write
+from kg.embeddings import DEFAULT_MODEL
+from kg.embeddings import embed as run_embed
 from kg.errors import KGStudioError
 from kg.neighbourhood import NODE_TYPES, RELATIONS, TYPE_CLASSES, _rows, resolve_type
 from kg.store.base import Store
@@ -232,8 +234,6 @@ def to_heterodata(store: Store, *, embed: bool = True, graphs: Sequence[str] | N
 
     texts = _node_texts(store, vg, index) if embed else {}
     if embed:
-        from kg.embeddings import DEFAULT_MODEL
-        from kg.embeddings import embed as run_embed
         order = [iri for t in index.iris for iri in index.iris[t]]
         t1 = time.perf_counter()
         vectors = run_embed([texts[i] for i in order], model=model or DEFAULT_MODEL,
@@ -318,7 +318,6 @@ def export_heterodata(store: Store, path: str | Path, *, embed: bool = True,
     gs = _graphs(store, graphs)
     ghash = graph_hash(store, gs)
     data, index = to_heterodata(store, embed=embed, graphs=gs, model=model, log=log)
-    from kg.embeddings import DEFAULT_MODEL
     payload = {
         "format": FORMAT, "version": VERSION,
         "data": data.to_dict(),

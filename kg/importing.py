@@ -18,10 +18,12 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
 from kg.cycles import find_cycle
-from kg.errors import ImportFailed, PrerequisiteCycle
+from kg.errors import ImportFailed, PrerequisiteCycle, ValidationFailed
+from kg.evidence import evidence_graph, fingerprint, index_ntriples, stored_index
 from kg.importers.base import ImportResult, Progress, check_size, check_terms, get_importer
 from kg.store.base import GraphChange, Store, triples_to_ntriples
 from ontology.namespaces import DCTERMS, KGS
+from ontology.validation import validate as shacl_validate
 
 Log = Callable[[str], None]
 
@@ -107,12 +109,10 @@ def parse_sources(paths: Iterable[str | Path], *, fmt: str | None = None, max_fi
                                hint=f"check the path and that the {importer.name} format fits it") from None
         check_prerequisite_cycles(res.graph, source=str(path))
         if validate:
-            from ontology.validation import validate as shacl_validate
             if log:
                 log(f"validating {len(res.graph)} triples against the SHACL shapes")
             report = shacl_validate(res.graph)
             if not report.conforms:
-                from kg.errors import ValidationFailed
                 raise ValidationFailed(report, path=path)
         results.append(res)
     seen: dict[str, Path] = {}
@@ -129,7 +129,6 @@ def write_results(store: Store, results: list[ImportResult]) -> list[ImportSumma
 
     Each source's evidence index and mention counts (``kg.evidence``) are built from its
     parsed graph and written to ``graph/evidence/<source>`` in the same transaction."""
-    from kg.evidence import evidence_graph, fingerprint, index_ntriples, stored_index
     payload = {}
     for r in results:
         try:

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
@@ -69,8 +70,7 @@ def inflect_engine():
     machine, over 7 s on a busy one, for every process that matches labels. Its type
     checks guard only against non-``str`` arguments, which this module never passes, so
     the decorator is made a no-op while inflect is first imported (what ``python -O`` does)."""
-    import sys
-    try:
+    try:  # deferred with inflect: typeguard is inflect's optional dependency, patched only around its import
         import typeguard
     except ImportError:       # an inflect without typeguard: nothing to switch off
         typeguard = None
@@ -78,10 +78,10 @@ def inflect_engine():
         saved = typeguard.typechecked
         typeguard.typechecked = lambda target=None, **kw: target if target is not None else (lambda t: t)
         try:
-            import inflect
+            import inflect  # noqa: F401 - deferred: slow to import (see above), loaded with the decorator off
         finally:
             typeguard.typechecked = saved
-    import inflect
+    import inflect  # deferred: see above (already loaded by now)
     return inflect.engine()
 
 

@@ -50,7 +50,8 @@ from typing import Iterable
 import pyoxigraph as ox
 
 from kg.errors import KGStudioError
-from kg.store.base import Store
+from kg.store.base import GraphResult, Store, triples_to_ntriples
+from kg.store.embedded import EmbeddedStore
 from kg.store.terms import literal_text
 from ontology.namespaces import KGS, RDF, RDFS, SKOS
 
@@ -391,7 +392,6 @@ def snapshot(store: Store):
     2-hop neighbourhood in about 1 ms instead of 5-10 ms. It is a copy: later writes to
     ``store`` do not reach it; take a new one after an import.
     """
-    from kg.store.embedded import EmbeddedStore
     preds = list(_REL_IRI.values()) + [str(RDF.type), _LABEL, _PREF, _DEF]
     out = EmbeddedStore(None)
     raw = _raw(store)
@@ -400,7 +400,6 @@ def snapshot(store: Store):
             out.raw.bulk_extend(ox.Quad(q.subject, q.predicate, q.object)
                                 for q in raw.quads_for_pattern(None, ox.NamedNode(p), None, None))
         return out
-    from kg.store.base import GraphResult, triples_to_ntriples
     plist = ", ".join(f"<{p}>" for p in preds)
     res = store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o FILTER(?p IN ({plist}) && !isBlank(?s) && !isBlank(?o)) }}")
     if not isinstance(res, GraphResult):  # pragma: no cover - a backend bug

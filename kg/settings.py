@@ -23,6 +23,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import tomli_w
 from pydantic import TypeAdapter, ValidationError
 
 from kg.errors import KGStudioError
@@ -141,7 +142,6 @@ def coerce(name: str, value: Any) -> Any:
 def to_toml(values: dict[str, Any]) -> str:
     """The settings as ``kgstudio.toml`` text (tables per dotted prefix), written by
     tomli-w, so any text (quotes, backslashes, control characters) reads back as it was."""
-    import tomli_w
     tables: dict[str, dict[str, Any]] = {}
     for name, value in values.items():
         table, key = name.split(".", 1)

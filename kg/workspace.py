@@ -12,7 +12,10 @@ from typing import Any
 from kg.atomic import atomic_write
 from kg.errors import WorkspaceError
 from kg.settings import DEFAULTS, coerce, to_toml
+from kg.ontology_graph import ensure_ontology
 from kg.store.base import Store
+from kg.store.embedded import EmbeddedStore, MirroredStore
+from kg.store.remote import RemoteStore
 
 CONFIG_NAME = "kgstudio.toml"
 #: seconds a command waits for the embedded store while another process holds its lock
@@ -70,7 +73,6 @@ class Workspace:
             (root / sub).mkdir(exist_ok=True)
         ws = cls(root)
         with ws.open_store() as store:  # creates the store and loads the ontology graph
-            from kg.ontology_graph import ensure_ontology
             ensure_ontology(store)
         return ws
 
@@ -97,13 +99,11 @@ class Workspace:
         saying so on stderr, then raises :class:`kg.store.embedded.StoreLocked`."""
         backend = self.settings["store.backend"]
         if backend == "embedded":
-            from kg.store.embedded import EmbeddedStore, MirroredStore
             wait = {"lock_wait": STORE_LOCK_WAIT_S, "log": _say}
             if in_memory and not read_only:
                 return MirroredStore(self.store_path, **wait)
             return EmbeddedStore(self.store_path, read_only=read_only, **wait)
         if backend == "remote":
-            from kg.store.remote import RemoteStore
             url = self.settings["store.query_url"]
             if not url:
                 raise WorkspaceError(f"{self.root / CONFIG_NAME}: store.backend is 'remote' but "

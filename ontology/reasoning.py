@@ -327,7 +327,7 @@ def _run_hermit(ntriples: bytes):
 
     Returns ``(consistent, (types, subclass_pairs, transitive_pairs), seconds)``, with the
     sets read back from the World after owlready2 applied HermiT's results."""
-    import owlready2
+    import owlready2  # deferred: heavy, and only this reasoner path needs it
 
     if shutil.which(owlready2.JAVA_EXE) is None:
         raise ReasonerUnavailable(

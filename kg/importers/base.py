@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from rdflib import Graph, URIRef
+import pyoxigraph
+from rdflib import Graph, Literal, URIRef
 
 from kg.errors import ImportFailed
 
@@ -67,7 +68,8 @@ def register(cls: type[Importer]) -> type[Importer]:
 
 def get_importer(path: Path, fmt: str | None = None) -> Importer:
     """The importer for ``path``: the one named ``fmt``, or the first that detects it."""
-    from kg import importers as _builtins  # noqa: F401  (registers the built-in importers)
+    # import cycle: kg.importers imports this module; importing it registers the built-in importers
+    from kg import importers as _builtins  # noqa: F401
 
     if fmt:
         try:
@@ -149,8 +151,6 @@ def language_tag(tag: str, *, path: Path | str | None, line: int | None = None,
 
     The check is the store's own (pyoxigraph/oxilangtag), so a tag that passes here is
     never refused at write time (``en_US``, ``en-`` and ``x`` are refused)."""
-    import pyoxigraph
-
     try:
         pyoxigraph.Literal("x", language=tag)
     except (ValueError, TypeError) as e:
@@ -163,8 +163,6 @@ def iri(value: str, *, path: Path | str | None, line: int | None = None, item: s
         what: str = "IRI") -> URIRef:
     """``value`` as a :class:`URIRef` when it is a valid absolute IRI (the store's check: no
     spaces, quotes, ``<>{}|\\^``` ...); else :class:`ImportFailed` naming ``what``."""
-    import pyoxigraph
-
     try:
         pyoxigraph.NamedNode(value)
     except (ValueError, TypeError) as e:
@@ -187,9 +185,6 @@ def check_terms(graph, path: Path | str | None) -> None:
     """Refuse a graph holding a term the store cannot take (a malformed IRI, a bad language
     tag, a lone surrogate), naming the subject it is about. Importers check their terms
     where they make them (with the line); this is the net under all of them."""
-    import pyoxigraph
-    from rdflib import Literal as _Literal
-
     good_iris: set[str] = set()
     good_langs: set[str] = set()
 
@@ -211,7 +206,7 @@ def check_terms(graph, path: Path | str | None) -> None:
                     raise ImportFailed(f"{str(term)!r} is not a valid IRI ({e})", path=path, item=subject_name(s),
                                        hint="percent-encode spaces and quotes (%20, %22)") from None
                 good_iris.add(term)
-            elif isinstance(term, _Literal):
+            elif isinstance(term, Literal):
                 at = surrogate_at(term)
                 if at is not None:
                     raise ImportFailed(f"a text holds a lone surrogate (U+{ord(term[at]):04X}) at character {at + 1}, "

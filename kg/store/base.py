@@ -22,6 +22,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.errors import StoreError
+from kg.sparql_guard import QueryRefused, scan
 from kg.store.terms import nt_term
 
 
@@ -191,9 +192,7 @@ def has_dataset_clause(sparql: str) -> bool:
     >>> has_dataset_clause("SELECT * FROM<http://g> { ?s ?p ?o }")
     True
     """
-    from kg.sparql_guard import QueryRefused, scan  # the lexer decides, not a regex
-
-    try:
+    try:  # the lexer decides, not a regex
         return scan(sparql).has_dataset
     except QueryRefused:  # an unterminated string: the parser refuses the query anyway
         return False
