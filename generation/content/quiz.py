@@ -659,8 +659,11 @@ def _contrast(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
             ev_d, _ = _distinguishing(ctx, d, a)
             choices.append(Choice(t, False, f"No: that describes {mid(d)}, not {mid(a)}. {ev_d}", d.iri))
         choices.sort(key=lambda c: _stable(ctx.cfg.seed, "ct", a.iri, c.text))
-        stem = _cap(f"{_named(a)} and {_named(b)} are easily confused. Which description is of {_named(a)}, "
-                    f"not of {_named(b)}?")
+        # "easily confused" only where the similarity says so (embeddings, cosine ≥ 0.5); word
+        # overlap ranks neighbours too crudely to claim it
+        close = sim_of.get(b.iri, 0.0) >= 0.5 and not ctx.b.similarity.name.startswith("lexical")
+        stem = _cap((f"{_named(a)} and {_named(b)} are easily confused. " if close else "")
+                    + f"Which description is of {_named(a)}, not of {_named(b)}?")
         triples = ctx.b.view.concept_triples(a.iri, neighbours=False)
         for d in opts:
             triples += ctx.b.view.concept_triples(d.iri, neighbours=False)
@@ -788,6 +791,8 @@ def _example(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
 
 _CLASSIFY_STEM = "The text gives this as an example. Which concept does it illustrate?"
 _PASSAGE_STEM = "Which concept does this passage from the text describe?"
+_INSTRUCTION = re.compile(r"(?i)(?:^|[.;:!?]\s+|,\s+)(?:find|compute|calculate|use|evaluate|determine|show|prove|"
+                          r"explain|express|sketch|graph|solve|estimate|write|describe|identify)\b")
 
 
 def _classify(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
@@ -829,6 +834,12 @@ def _classify(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
         at = next(i for i, w in enumerate(toks) if "…" in w)
         if at > max(5, 0.3 * len(toks)) or re.search(r"(?i)\b(that|this|it|them|so)[.!?]$", shown):
             continue   # named in passing, late in the sentence (not what it is about), or a pointer outside it
+        m_lab = re.search(r"(?i)\b" + re.escape(a.label) + r"\b", text)
+        after = text[m_lab.end():].split()[:1] if m_lab else []
+        if m_lab and " " in m_lab.group(0).strip() and m_lab.group(0).istitle() and after and after[0][:1].isupper():
+            continue   # a heading glued to the sentence ("The Power Rule We have shown …")
+        if _INSTRUCTION.search(text):
+            continue   # an exercise's instruction, not a statement about the concept
         words = _content_words(shown)
         picked, psims = [], []
         for d, sim in zip(ds, sims):
@@ -1244,7 +1255,7 @@ def item_kind(item: QuizItem) -> str:
     if item.source == "generated" and item.type == "multichoice":
         if "```" in item.stem:
             return "code"
-        if "are easily confused." in item.stem:
+        if "are easily confused." in item.stem or re.match(r"Which description is of .+, (?:not|NOT) of .+\?$", item.stem, re.S):
             return "contrast"
         if re.match(r"Which of these is an example of ", item.stem):
             return "example"

@@ -174,3 +174,23 @@ def test_a_quiz_asks_each_confused_pair_once_and_is_half_above_recall(builder):
     above = [it for it in gen if it.bloom != "remember"]
     assert len(gen) >= 4 and len(above) >= len(gen) / 2
     assert len({item_kind(it) for it in gen}) >= 3          # alternates, not all one kind
+
+
+def test_classify_passes_over_instructions_and_glued_headings(tiny_store):
+    """An exercise's instruction ("…, find dy/dx.") and a heading run into the next sentence
+    ("The Power Rule We have shown …") are never a passage to classify; a lexical ranking
+    never claims a pair is "easily confused"."""
+    from generation.content.builder import Builder
+    text = ("The Power Rule We have shown that the derivative of x squared is 2x for every real number x.\n\n"
+            "Using implicit differentiation Assuming that y is defined implicitly by the equation, find dy/dx.\n\n"
+            "The power rule turns the exponent into a coefficient and lowers the exponent by one each time.")
+    concepts = {"pr": {"label": "power rule", "definition": "The derivative of x to the n is n times x to the n minus one."},
+                "ch": {"label": "chain rule", "definition": "The derivative of a composition of two functions."},
+                "qr": {"label": "quotient rule", "definition": "The derivative of a ratio of two functions."},
+                "id": {"label": "implicit differentiation", "definition": "Differentiating both sides of an equation."},
+                "lim": {"label": "limit", "definition": "The value a function approaches near a point."}}
+    b = Builder(tiny_store(concepts, section_text=text), similarity_kind="lexical")
+    q = build_quiz(b, "urn:t:s1", QuizConfig(n=10, types=("classify", "contrast"), include_curriculum=False))
+    quoted = [re.search(r"“(.*)”", it.stem, re.S).group(1) for it in q.items if item_kind(it) == "classify"]
+    assert quoted == ["The … turns the exponent into a coefficient and lowers the exponent by one each time."]
+    assert all("easily confused" not in it.stem for it in q.items)
