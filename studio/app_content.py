@@ -109,8 +109,14 @@ def builder_now(ws, timeout: float = 120.0):
 # ---- scopes -------------------------------------------------------------------------
 def scopes(ws) -> dict[str, list[tuple[str, str]]]:
     """{"concept"|"section"|"chapter": [(iri, label)]} sorted by label (chapters and
-    sections in reading order when positions exist)."""
-    store = shared_store(ws)
+    sections in reading order when positions exist); read once per store version
+    (:mod:`studio.app_data`), not on every run of Compose or Export."""
+    from studio.app_data import scopes as cached
+    return cached(ws)
+
+
+def scopes_of(store) -> dict[str, list[tuple[str, str]]]:
+    """:func:`scopes` read from ``store`` (four queries)."""
     out: dict[str, list[tuple[str, str]]] = {}
     for kind, cls in (("concept", KGS.Concept), ("section", KGS.Section), ("chapter", KGS.Chapter)):
         rows = _rows(store, f"""SELECT ?n (SAMPLE(?l) AS ?label) (MIN(?p) AS ?pos) (SAMPLE(?up) AS ?parent) WHERE {{

@@ -80,7 +80,13 @@ def _suggestion_bands(store):
     return {s: band for s, lab in rows if (band := band_of(lab))}
 
 
+def _scopes(store):
+    from studio.app_content import scopes_of
+    return scopes_of(store)
+
+
 graph_stats = _cached(_graph_stats)
+scopes = _cached(_scopes)
 suggestions = _cached(_suggestions)
 suggestion_bands = _cached(_suggestion_bands)
 curriculum_metrics = _cached(_curriculum_metrics)
