@@ -80,6 +80,11 @@ def _suggestion_bands(store):
     return {s: band for s, lab in rows if (band := band_of(lab))}
 
 
+def _content_items(store):
+    from generation.content.repository import Repository
+    return Repository(store).list()
+
+
 def _scopes(store):
     from studio.app_content import scopes_of
     return scopes_of(store)
@@ -87,6 +92,7 @@ def _scopes(store):
 
 graph_stats = _cached(_graph_stats)
 scopes = _cached(_scopes)
+content_items = _cached(_content_items)
 suggestions = _cached(_suggestions)
 suggestion_bands = _cached(_suggestion_bands)
 curriculum_metrics = _cached(_curriculum_metrics)

@@ -13,6 +13,7 @@ from generation.content.model import Diagram, ItemState
 from generation.content.render import render
 from generation.content.repository import Repository
 from kg.errors import KGStudioError
+from studio import app_data as D
 from studio import app_state as S
 from studio import app_ui as ui
 
@@ -29,7 +30,7 @@ STATES = [s.value for s in ItemState]
 c1, c2 = st.columns(2)
 states = c1.multiselect("State", STATES, default=["draft", "in_review", "changes_requested"], key="review_states")
 kind = c2.selectbox("Kind", ["all", "lesson", "quiz", "diagram", "path"], key="review_kind")
-everything = repo.list()
+everything = D.content_items(ws)         # repo.list(), read again only after a write
 if not everything:
     st.info("Nothing to review yet: generate a lesson or quiz on the **Compose** page first.")
     st.stop()
