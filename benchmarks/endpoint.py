@@ -2,8 +2,10 @@
 hostile mix, on the same small generated store, loopback only, every loop bounded.
 
 * clean mix: ``--clients`` keep-alive clients (``tests/support/loadgen.py``) for ``--seconds`` sending
-  small lookups, first to ``kgstudio serve``, then to ``oxigraph serve`` over the same store
-  folder (one after the other: the store's lock admits one writer);
+  small lookups, first to ``oxigraph serve``, then at once to ``kgstudio serve`` over the
+  same store folder (one after the other: the store's lock admits one writer; adjacent, so
+  that the ratio compares like with like on a shared machine; the load average at the
+  start and the end is recorded);
 * hostile mix: the same clients with 5% of the requests (1 in 20) replaced by slow, huge
   and deep queries (an ``ORDER BY`` over a cross product, a ``COUNT`` over one, 2,500
   nested groups, a 6,906-term sum, a 60 KB query, a ``SERVICE`` to a loopback port);
@@ -365,7 +367,7 @@ def main() -> None:
     from kg.workspace import CONFIG_NAME, Workspace
 
     metrics: dict = {"clients": args.clients, "seconds": args.seconds, "workers": args.workers,
-                     "query_timeout_s": args.timeout}
+                     "query_timeout_s": args.timeout, "load_avg_1m_start": round(os.getloadavg()[0], 2)}
     w3c_root = Path(os.environ.get("KGSTUDIO_SHARED", ROOT.parent / "shared")) / "data" / "w3c-sparql11"
     if w3c_root.exists():
         t = time.perf_counter()
@@ -393,6 +395,21 @@ def main() -> None:
         metrics.update(bench_isolation(ws.store_path))
         print("isolation:", {k: v for k, v in metrics.items() if k.startswith(("isolation", "worker"))}, flush=True)
 
+        # ---- oxigraph serve on the same store, just before kgstudio serve's clean run ----
+        port = free_port()
+        oxi = Path(sys.executable).with_name("oxigraph")
+        proc = subprocess.Popen([str(oxi), "serve", "--location", str(ws.store_path), "--bind",
+                                 f"127.0.0.1:{port}", "--union-default-graph"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_http(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D")
+            r = run_load(f"http://127.0.0.1:{port}/query", clean, clients=args.clients, seconds=args.seconds)
+            metrics.update(oxigraph_serve_50c_rps=r["requests_per_s"], oxigraph_serve_50c_p50_ms=r["p50_ms"],
+                           oxigraph_serve_50c_p99_ms=r["p99_ms"], oxigraph_serve_50c_errors=r["errors"])
+            print("oxigraph serve clean:", r, flush=True)
+        finally:
+            proc.terminate()
+            proc.wait(30)
         # ---- kgstudio serve: clean, then hostile --------------------------------------------
         port = free_port()
         url = f"http://127.0.0.1:{port}/sparql"
@@ -473,26 +490,12 @@ def main() -> None:
         finally:
             stop(proc)
 
-        # ---- oxigraph serve on the same store ------------------------------------------------
-        port = free_port()
-        oxi = Path(sys.executable).with_name("oxigraph")
-        proc = subprocess.Popen([str(oxi), "serve", "--location", str(ws.store_path), "--bind",
-                                 f"127.0.0.1:{port}", "--union-default-graph"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            wait_http(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D")
-            r = run_load(f"http://127.0.0.1:{port}/query", clean, clients=args.clients, seconds=args.seconds)
-            metrics.update(oxigraph_serve_50c_rps=r["requests_per_s"], oxigraph_serve_50c_p50_ms=r["p50_ms"],
-                           oxigraph_serve_50c_p99_ms=r["p99_ms"], oxigraph_serve_50c_errors=r["errors"])
-            print("oxigraph serve clean:", r, flush=True)
-        finally:
-            proc.terminate()
-            proc.wait(30)
         metrics["serve_vs_oxigraph_rps"] = round(metrics["serve_50c_rps"] / metrics["oxigraph_serve_50c_rps"], 2)
         metrics["serve_vs_oxigraph_p50"] = round(metrics["serve_50c_p50_ms"] / metrics["oxigraph_serve_50c_p50_ms"], 2)
         metrics["hostile_vs_clean_fast_p50"] = round(metrics["serve_hostile_fast_p50_ms"] / metrics["serve_50c_p50_ms"], 2)
     finally:
         shutil.rmtree(ws_dir, ignore_errors=True)
+    metrics["load_avg_1m_end"] = round(os.getloadavg()[0], 2)
     out = write_results("endpoint", metrics)
     for k, v in metrics.items():
         print(f"{k:32} {v}")
