@@ -95,8 +95,8 @@ time; plain HTTP only (put a TLS proxy in front before sending a token over a ne
 a result bigger than 256 KB that passes the time limit while streaming ends in a cut
 connection rather than a 503. RDF 1.2 terms (triple terms ``<<( s p o )>>``, base
 directions ``"x"@ar--rtl``) are served in every format that carries them; JSON-LD, which
-cannot, is a 406. A SELECT in JSON or TSV past the fast writer's bound (about 1 MB) runs
-twice: pyoxigraph's writer stops at the bound, and the query runs again through the
+cannot, is a 406. A SELECT in JSON or TSV past the fast writer's bound (1 MB, and fewer
+bytes than 3 per ``max_results`` row: 300 KB with the default 100,000) runs twice: pyoxigraph's writer stops at the bound, and the query runs again through the
 streaming writer (for a query that sorts or groups, its evaluation is paid twice).
 """
 from __future__ import annotations
