@@ -71,24 +71,27 @@ once per text (``kg.sparql_guard.check``, its verdict kept in a 2,048-text LRU),
 workers run only what passed; a response's headers go out with its body in one send.
 
 What the isolation costs (``benchmarks/endpoint.py``, a 2-core machine shared with other
-jobs, load average 10-25, so treat the figures as upper bounds): a query's round trip
-through a worker (a JSON header down a pipe, frames back) took 0.18-0.39 ms against
-0.03-0.04 ms for the same small query on pyoxigraph in the server process, i.e. **about
-0.15-0.35 ms per query**; each idle worker holds about 42 MB resident (200 MB of address
-space, to which ``query_memory_mb`` is added); starting the pool (workers plus two hot
-spares, in parallel) took 0.7-0.9 s. A worker killed on timeout is replaced at once by a
-hot spare (two are kept), and a new spare starts in the background. A query running past 0.25 s is
-re-niced to 15 (back to 0 when it ends) and hands its slot on, so that quick queries keep
-workers and their CPU share while slow ones run out their time. Latest run (50 clients,
-15 s each, 4 workers, 2 s limit, 50k triples, in-memory workers): 1,281 req/s at p50 29 ms,
-no errors, against 3,377 req/s at p50 11 ms for ``oxigraph serve`` (0.38x, 2.7x); with 5%
-of the requests replaced by slow, huge and deep ones, the quick queries' p50 was 36 ms,
-nothing crashed, peak resident memory of the server and its workers 929 MB, and 0.02 CPU-s
-was used in the 10 s after the last 503 (with 5% of the clients sending only such
-queries: p50 30 ms, no errors). Without the repeat refusal (see Limits), that 5% mix held most
-clients in 2 s queries and the quick queries' p50 was 560 ms; without the re-nicing and
-slot hand-over, 409 ms. The Python server process (HTTP, dispatch, two pipe writes per
-query) bounds throughput.
+jobs, load average 9-25, so treat the figures as upper bounds): a query's round trip
+through a worker (a JSON header down a pipe, one frame back) took 0.38 ms against 0.10 ms
+for the same small query on pyoxigraph in the server process, i.e. **about 0.15-0.35 ms
+per query**; each idle worker holds about 42 MB resident (200 MB of address space, to
+which ``query_memory_mb`` is added); starting the pool (workers plus two hot spares, in
+parallel) took 0.7-0.9 s. A worker killed on timeout is replaced at once by a hot spare
+(two are kept), and a new spare starts in the background. A query still running after
+0.25 s, having used 30 ms of CPU, is re-niced to 15 (back to 0 when it ends) and hands its
+slot on, so that quick queries keep workers and their CPU share while slow ones run out
+their time. Latest run (50 clients, 15 s each, 4 workers, 2 s limit, 50k triples,
+in-memory workers, load average 9.5): 1,636 req/s at p50 22 ms, no errors, against 2,971
+req/s at p50 11 ms for ``oxigraph serve`` just before (0.55x, 1.96x; it was 0.38x before
+the fast writers, the cached verdicts, one frame per answer, headers sent with the body
+and batch-scheduled workers); with 5% of the requests replaced by slow, huge and deep ones,
+the quick queries' p50 was 31 ms, nothing crashed, peak resident memory of the server and
+its workers 755 MB, and 0.01 CPU-s was used in the 10 s after the last 503 (with 5% of the
+clients sending only such queries: p50 31 ms, no errors). Without the repeat refusal (see
+Limits), that 5% mix held most clients in 2 s queries and the quick queries' p50 was
+560 ms; without the re-nicing and slot hand-over, 409 ms. The Python server process (HTTP,
+dispatch, one pipe write and one read per query) bounds throughput: about 250 us of its
+CPU per request, against about 210 us in the worker.
 
 Limitations: updates are not time-limited (a write cannot be cut half-way) and run one at a
 time; plain HTTP only (put a TLS proxy in front before sending a token over a network);
@@ -96,8 +99,9 @@ a result bigger than 256 KB that passes the time limit while streaming ends in a
 connection rather than a 503. RDF 1.2 terms (triple terms ``<<( s p o )>>``, base
 directions ``"x"@ar--rtl``) are served in every format that carries them; JSON-LD, which
 cannot, is a 406. A SELECT in JSON or TSV past the fast writer's bound (1 MB, and fewer
-bytes than 3 per ``max_results`` row: 300 KB with the default 100,000) runs twice: pyoxigraph's writer stops at the bound, and the query runs again through the
-streaming writer (for a query that sorts or groups, its evaluation is paid twice).
+bytes than 3 per ``max_results`` row: 300 KB with the default 100,000) runs twice:
+pyoxigraph's writer stops at the bound, and the query runs again through the streaming
+writer (for a query that sorts or groups, its evaluation is paid twice).
 """
 from __future__ import annotations
 
