@@ -1677,7 +1677,7 @@ async def _query(request, srv: SparqlServer, sparql: str, params: dict[str, list
                     worker.cpu_idle = err.get("cpu", worker.cpu_idle)
                     pool.release(worker)
                     released = True
-                    if err.get("memory"):
+                    if err.get("memory") and srv._worth_remembering(verdict, float("inf")):
                         srv._remember_cut(verdict, sparql, dg, ng)
                         raise _HTTPError(500, _memory_message(cfg))
                     raise _HTTPError(err["status"], err["message"])
@@ -1699,8 +1699,8 @@ async def _query(request, srv: SparqlServer, sparql: str, params: dict[str, list
         pool._replace(worker)
         released = True
         log.warning("a query worker died (exit %s) on %r", code, sparql[:200])
-        if code in (-6, 134):   # an allocation past RLIMIT_AS aborts the process
-            srv._remember_cut(verdict, sparql, dg, ng)
+        if code in (-6, 134) and srv._worth_remembering(verdict, float("inf")):
+            srv._remember_cut(verdict, sparql, dg, ng)   # an allocation past RLIMIT_AS aborts
         raise _HTTPError(500, _memory_message(cfg) if code in (-6, -9, 134, 1) else
                          f"the query stopped its worker process (exit {code}); the server goes on") from None
     except BaseException:
