@@ -1,8 +1,8 @@
 """Blind judgement of quiz items (issue 19): generated items shuffled with the book's own
 review questions, labels hidden from the judge.
 
-``python benchmarks/quiz_judge.py prepare`` builds a default learner quiz (10 items, word-
-overlap distractors) on evenly spread sections of each workspace, keeps up to ``--n``
+``python benchmarks/quiz_judge.py prepare`` builds a default learner quiz (10 items,
+distractors ranked as the product ranks them: ``--similarity``, rounds 1-2 used word overlap) on evenly spread sections of each workspace, keeps up to ``--n``
 generated items and ``--n`` of the book's own questions, and writes them shuffled to
 ``results/quiz/judge_items_<book>.txt`` (id, the item as a learner sees it, the key and
 each option's feedback: no source); which source each id has goes to
@@ -65,7 +65,7 @@ def prepare(args) -> None:
         ws = Workspace(WORKSPACES[book])
         gen, cur = [], []
         with ws.open_store(read_only=True) as store:
-            b = Builder(store, similarity_kind="lexical")
+            b = Builder(store, similarity_kind=args.similarity)
             secs = _sections(store, b.view)
             step = max(1, len(secs) // 16)
             for s in secs[::step]:
@@ -145,6 +145,9 @@ def main(argv=None) -> None:
     ap.add_argument("--books", nargs="+", default=["psychology", "calculus", "demo"])
     ap.add_argument("--n", type=int, default=20)
     ap.add_argument("--seed", type=int, default=3)
+    ap.add_argument("--similarity", default="teacher", choices=["teacher", "text", "lexical"],
+                    help="how distractors are ranked (default: the product's, the teacher or MiniLM; "
+                         "rounds 1 and 2 used lexical)")
     args = ap.parse_args(argv)
     prepare(args) if args.step == "prepare" else score(args)
 

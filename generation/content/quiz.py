@@ -620,6 +620,19 @@ def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _text_cosine(similarity, a: str, b: str) -> float:
+    """The text-embedding cosine of two concepts, or 0.0 when there is none to ask.
+
+    "A and B are easily confused" is claimed only from this: the teacher's relevance scores
+    how likely two concepts are related (high for most neighbours: "exception handling" and
+    "while loop" scored over 0.5 on the demo), and word overlap ranks too crudely to claim it.
+    The teacher's similarity falls back to the text embeddings, which are asked directly."""
+    text = getattr(similarity, "fallback", similarity)
+    if not str(getattr(text, "name", "")).startswith("minilm"):
+        return 0.0
+    return float(text.scores(a, [b]).get(b, 0.0))
+
+
 def _contrast(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
     """Which description is of ``a`` and not of its most-confused neighbour (the nearest
     by the teacher / embedding similarity that the graph says is a different concept)?
@@ -659,9 +672,7 @@ def _contrast(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
             ev_d, _ = _distinguishing(ctx, d, a)
             choices.append(Choice(t, False, f"No: that describes {mid(d)}, not {mid(a)}. {ev_d}", d.iri))
         choices.sort(key=lambda c: _stable(ctx.cfg.seed, "ct", a.iri, c.text))
-        # "easily confused" only where the similarity says so (embeddings, cosine ≥ 0.5); word
-        # overlap ranks neighbours too crudely to claim it
-        close = sim_of.get(b.iri, 0.0) >= 0.5 and not ctx.b.similarity.name.startswith("lexical")
+        close = _text_cosine(ctx.b.similarity, a.iri, b.iri) >= 0.5
         stem = _cap((f"{_named(a)} and {_named(b)} are easily confused. " if close else "")
                     + f"Which description is of {_named(a)}, not of {_named(b)}?")
         triples = ctx.b.view.concept_triples(a.iri, neighbours=False)

@@ -194,3 +194,23 @@ def test_classify_passes_over_instructions_and_glued_headings(tiny_store):
     quoted = [re.search(r"“(.*)”", it.stem, re.S).group(1) for it in q.items if item_kind(it) == "classify"]
     assert quoted == ["The … turns the exponent into a coefficient and lowers the exponent by one each time."]
     assert all("easily confused" not in it.stem for it in q.items)
+
+
+def test_easily_confused_is_claimed_from_text_embeddings_only():
+    """The teacher's relevance (how likely two concepts are related) never licenses "easily
+    confused"; the text-embedding cosine behind it does, and word overlap never does."""
+    from types import SimpleNamespace as NS
+
+    from generation.content.quiz import _text_cosine
+
+    def sim(name, value, fallback=None):
+        s = NS(name=name, scores=lambda focus, cands: {c: value for c in cands})
+        if fallback is not None:
+            s.fallback = fallback
+        return s
+
+    minilm = sim("minilm:all-MiniLM-L6-v2", 0.31)
+    assert _text_cosine(sim("teacher:abc", 0.97, fallback=minilm), "a", "b") == 0.31
+    assert _text_cosine(minilm, "a", "b") == 0.31
+    assert _text_cosine(sim("teacher:abc", 0.97, fallback=sim("lexical", 0.9)), "a", "b") == 0.0
+    assert _text_cosine(sim("lexical", 0.9), "a", "b") == 0.0
