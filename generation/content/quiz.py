@@ -86,6 +86,7 @@ heuristic, not calibrated on learner data.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -234,8 +235,27 @@ def _ambiguous_term(ctx: _Ctx, a: ConceptInfo) -> str:
     return ""
 
 
+def _named_alike(a: str, b: str) -> bool:
+    """Whether two labels name one thing, or a thing and its part, by their words: one label's
+    words all in the other ("fundamental theorem of calculus" / "…, part 2"), or first words
+    of one stem ("comorbid disorder" / "comorbidity", "depression" / "depressive disorder").
+    Such a pair is not a fair key/distractor pair: a judge found both options right (round 3).
+
+    >>> _named_alike("comorbid disorder", "comorbidity"), _named_alike("limit", "limit laws")
+    (True, True)
+    >>> _named_alike("mood disorder", "comorbid disorder"), _named_alike("for loop", "while loop")
+    (False, False)
+    """
+    wa, wb = set(_norm(a).split()), set(_norm(b).split())
+    if wa and wb and (wa <= wb or wb <= wa):
+        return True
+    fa, fb = (_norm(a).split() or [""])[0], (_norm(b).split() or [""])[0]
+    n = len(os.path.commonprefix([fa, fb]))
+    return n >= 6 and n >= 0.8 * min(len(fa), len(fb))
+
+
 def _term_distractors(ctx: _Ctx, a: ConceptInfo, k: int) -> tuple[list[ConceptInfo], list[float]]:
-    cands = [c for c in ctx.pool if c != a.iri]
+    cands = [c for c in ctx.pool if c != a.iri and not _named_alike(a.label, ctx.concept(c).label)]
     scores = ctx.b.similarity.scores(a.iri, cands)
     ranked = sorted(cands, key=lambda c: (-scores.get(c, 0.0), c))
     out, sims = [], []
@@ -854,7 +874,10 @@ def _classify(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
         words = _content_words(shown)
         picked, psims = [], []
         for d, sim in zip(ds, sims):
+            # a distractor named, or half-named, in the passage may be what it describes too
+            # ("… evaluate limits involving the quotient" fits "limit laws": round 3 of the judge)
             if d.iri in linked or names(d.label, text) or set(_norm(d.label).split()) & a_words \
+                    or _content_words(d.label) & _content_words(text) \
                     or any(names(x, text) for x in d.alt_labels):
                 continue
             dw = _content_words(first_sentence(d.definition))

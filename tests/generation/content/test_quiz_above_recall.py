@@ -214,3 +214,36 @@ def test_easily_confused_is_claimed_from_text_embeddings_only():
     assert _text_cosine(minilm, "a", "b") == 0.31
     assert _text_cosine(sim("teacher:abc", 0.97, fallback=sim("lexical", 0.9)), "a", "b") == 0.0
     assert _text_cosine(sim("lexical", 0.9), "a", "b") == 0.0
+
+
+def test_no_key_distractor_pair_named_alike(tiny_store):
+    """Round 3 of the blind judge found two right answers where the options' concepts were
+    one thing by name ("comorbid disorder" / "comorbidity", the theorem / "the theorem, part
+    2") and where a passage half-named a distractor ("… evaluate limits involving the
+    quotient …" fits "limit laws"). None of them is offered as a distractor any more."""
+    from generation.content.builder import Builder
+    concepts = {
+        "cd": {"label": "comorbid disorder", "definition": "An individual who has two or more diagnoses at once."},
+        "cm": {"label": "comorbidity", "definition": "Co-occurrence of two disorders in the same individual."},
+        "md": {"label": "mood disorder", "definition": "One of a group of disorders with severe disturbances in mood."},
+        "ad": {"label": "anxiety disorder", "definition": "A disorder marked by excessive fear and worry."},
+        "ph": {"label": "phobia", "definition": "An intense fear of a specific object or situation."},
+        "lh": {"label": "L'Hôpital's rule", "definition": "A rule that uses derivatives to find limits of indeterminate forms."},
+        "ll": {"label": "limit laws", "definition": "The individual properties of limits of sums and products."},
+        "sq": {"label": "squeeze theorem", "definition": "A function trapped between two others with one limit has it too."},
+        "id": {"label": "infinite discontinuity", "definition": "A point where a one-sided limit is infinite."},
+    }
+    text = ("L'Hôpital's rule can be used to evaluate limits involving the quotient of two functions "
+            "when both go to zero at the same point.\n\n"
+            "Comorbid disorder is common among people who seek treatment in an outpatient clinic for anxiety.")
+    b = Builder(tiny_store(concepts, section_text=text), similarity_kind="lexical")
+    q = build_quiz(b, "urn:t:s1", QuizConfig(n=20, types=("classify", "contrast"), include_curriculum=False))
+    pairs = [(it.concept, {c.concept for c in it.choices} - {it.concept}) for it in q.items]
+    assert pairs, "no classify or contrast item was built"
+    by = {iri: c["label"] for iri, c in concepts.items()}
+    for key, others in pairs:
+        names = {by.get(o.rsplit(":", 1)[-1], o) for o in others}
+        if key.endswith(":cd"):
+            assert "comorbidity" not in names
+        if key.endswith(":lh"):
+            assert "limit laws" not in names
