@@ -51,6 +51,11 @@ template on the same held-out split without training any student or teacher
 (``def_chrf_extractive[_B]``, ``def_chrf_template[_B]``, BLEU alike; psychology has no
 suffix); books: psychology, philosophy, calculus, statistics.
 
+The **learned selector** (:mod:`generation.selector`): ``--selector`` runs
+``benchmarks/selector.py`` -- the same held-out concepts, the same heuristic texts, the
+template beside them, plus a dev split of the other concepts for tuning and
+leave-one-book-out figures (``def_chrf_selector[_B]``, ``def_chrf_selector_lobo[_B]``, ...).
+
 Run: ``nice -n 19 .venv/bin/python benchmarks/generation.py --webnlg-train --minutes 55``,
 then ``--webnlg-tune``, then ``--webnlg-test``; ``--curriculum --book psychology``;
 ``--curriculum --no-student --book philosophy``.
@@ -487,7 +492,15 @@ def main(argv=None):
     ap.add_argument("--no-student", action="store_true",
                     help="curriculum part without students or teacher: only the extractive baseline and "
                          "the template on the held-out definitions (minutes, not hours)")
+    ap.add_argument("--selector", action="store_true",
+                    help="the learned definition selector beside the extractive baseline and the template on "
+                         "psychology, philosophy and calculus (benchmarks/selector.py: within-book and "
+                         "leave-one-book-out; workspaces in --cur-work as --no-student makes them)")
     args = ap.parse_args(argv)
+    if args.selector:
+        import selector as _sel
+        _sel.main(["--cur-work", args.cur_work])
+        return
     if args.webnlg_train:
         webnlg_train(args)
     if args.webnlg_tune:

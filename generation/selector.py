@@ -164,9 +164,16 @@ def concept_features(ex, concept: str, cands: Sequence, *, embed: Callable | Non
     return outs, X
 
 
+_RULE = FEATURES.index("rule_choice")
+
+
 @dataclass
 class Selector:
-    """A linear ranker of candidates (module docstring); ``dev`` holds the dev figures."""
+    """A ranker of candidates (module docstring): linear (``coef`` on standardised features)
+    or a boosted tree ensemble (``trees``: per tree the node arrays ``feature``,
+    ``threshold``, ``left``, ``right``, ``value``; a leaf has ``left`` -1). ``margin``: the
+    rules' choice stands unless the model's top candidate scores at least this much above
+    it (None: the model always chooses). ``dev`` holds the dev figures."""
 
     features: list[str]
     mean: list[float]
@@ -176,9 +183,23 @@ class Selector:
     embeddings: bool = False
     dev: dict = field(default_factory=dict)
     trained_on: str = ""
+    trees: dict | None = None
+    margin: float | None = None
 
     def scores(self, X: np.ndarray) -> np.ndarray:
+        if self.trees is not None:
+            return _tree_scores(self.trees, X)
         return ((X - np.asarray(self.mean)) / np.asarray(self.scale)) @ np.asarray(self.coef) + self.intercept
+
+    def pick(self, X: np.ndarray) -> int:
+        """Index of the chosen row of ``X`` (one concept's candidates)."""
+        s = self.scores(X)
+        j = int(np.argmax(s))
+        if self.margin is not None:
+            rule = np.flatnonzero(X[:, _RULE] == 1)
+            if len(rule) and s[j] - s[rule[0]] < self.margin:
+                return int(rule[0])
+        return j
 
     def choose(self, ex, concept: str, section: str | None = None, *, embed: Callable | None = None):
         """The candidate of ``concept`` the model ranks first, None when it has none."""
@@ -188,7 +209,7 @@ class Selector:
         if self.embeddings and embed is None:
             embed = _minilm()
         _outs, X = concept_features(ex, concept, cands, embed=embed if self.embeddings else None, section=section)
-        return cands[int(np.argmax(self.scores(X)))]
+        return cands[self.pick(X)]
 
     @property
     def why(self) -> str:
@@ -200,8 +221,8 @@ class Selector:
     def to_json(self) -> str:
         return json.dumps({"format": "kgstudio-selector-1", "features": self.features, "mean": self.mean,
                            "scale": self.scale, "coef": self.coef, "intercept": self.intercept,
-                           "embeddings": self.embeddings, "dev": self.dev, "trained_on": self.trained_on},
-                          indent=1)
+                           "embeddings": self.embeddings, "margin": self.margin, "dev": self.dev,
+                           "trained_on": self.trained_on, "trees": self.trees}, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str, where: str = "selector.json") -> "Selector":
@@ -214,8 +235,34 @@ class Selector:
         want = FEATURES + (EMB_FEATURES if d.get("embeddings") else [])
         if d.get("features") != want or not (len(d["mean"]) == len(d["scale"]) == len(d["coef"]) == len(want)):
             raise SelectorError(f"{where}: its features are not this version's ({len(want)} expected); retrain it")
+        trees = d.get("trees")
+        if trees is not None:
+            keys = ("feature", "threshold", "left", "right", "value")
+            if not isinstance(trees, dict) or any(len(trees.get(k, ())) != len(trees.get("feature", ())) for k in keys) \
+                    or any(f >= len(want) for t in trees["feature"] for f in t):
+                raise SelectorError(f"{where}: its trees are malformed; retrain it")
+        margin = d.get("margin")
         return cls(d["features"], d["mean"], d["scale"], d["coef"], float(d.get("intercept", 0.0)),
-                   bool(d.get("embeddings")), d.get("dev") or {}, d.get("trained_on", ""))
+                   bool(d.get("embeddings")), d.get("dev") or {}, d.get("trained_on", ""), trees,
+                   None if margin is None else float(margin))
+
+
+def _tree_scores(trees: dict, X: np.ndarray) -> np.ndarray:
+    """Sum of the ensemble's leaf values for each row of ``X`` (``x[feature] <= threshold``
+    goes left), times the learning rate, plus the initial value."""
+    out = np.full(len(X), float(trees["init"]))
+    rows = np.arange(len(X))
+    for f, t, lft, rgt, v in zip(trees["feature"], trees["threshold"], trees["left"], trees["right"], trees["value"]):
+        f, t, lft, rgt, v = (np.asarray(a) for a in (f, t, lft, rgt, v))
+        node = np.zeros(len(X), dtype=np.int64)
+        while True:
+            inner = lft[node] >= 0
+            if not inner.any():
+                break
+            go_left = X[rows, np.where(inner, f[node], 0)] <= t[node]
+            node = np.where(inner, np.where(go_left, lft[node], rgt[node]), node)
+        out += float(trees["rate"]) * v[node]
+    return out
 
 
 def fit(X: np.ndarray, y: np.ndarray, *, l2: float = 1.0, embeddings: bool = False) -> Selector:
@@ -237,16 +284,41 @@ def labels(outs: Sequence[str], reference: str) -> np.ndarray:
     return np.asarray([sacrebleu.sentence_chrf(o, [reference]).score for o in outs], dtype=np.float64)
 
 
+def fit_trees(X: np.ndarray, y: np.ndarray, *, embeddings: bool = False, n_trees: int = 150, depth: int = 3,
+              rate: float = 0.05, seed: int = 0) -> Selector:
+    """Gradient-boosted regression trees (scikit-learn, squared error, 80% subsamples),
+    kept as plain node arrays so that the model file is JSON and scoring needs numpy only."""
+    from sklearn.ensemble import GradientBoostingRegressor
+    m = GradientBoostingRegressor(n_estimators=n_trees, max_depth=depth, learning_rate=rate, subsample=0.8,
+                                  random_state=seed).fit(X, y)
+    trees = {"init": float(np.mean(y)), "rate": rate, "feature": [], "threshold": [], "left": [], "right": [],
+             "value": []}
+    for est in m.estimators_[:, 0]:
+        t = est.tree_
+        trees["feature"].append([int(x) for x in t.feature])
+        trees["threshold"].append([float(x) for x in t.threshold])
+        trees["left"].append([int(x) for x in t.children_left])
+        trees["right"].append([int(x) for x in t.children_right])
+        trees["value"].append([float(x) for x in t.value[:, 0, 0]])
+    names = FEATURES + (EMB_FEATURES if embeddings else [])
+    k = len(names)
+    return Selector(names, [0.0] * k, [1.0] * k, [0.0] * k, 0.0, embeddings, trees=trees)
+
+
 def train(groups: Sequence[tuple[np.ndarray, np.ndarray]], *, l2: float = 1.0, embeddings: bool = False,
-          target: str = "rel") -> Selector:
+          target: str = "rel", model: str = "linear", margin: float | None = None) -> Selector:
     """A selector from ``(X, chrF labels)`` per training concept. ``target``: ``rel`` fits
-    each label minus its concept's mean (a ranking target), ``abs`` the label itself."""
+    each label minus its concept's mean (a ranking target), ``abs`` the label itself;
+    ``model``: ``linear`` (ridge, ``l2``) or ``trees`` (:func:`fit_trees`); ``margin``: see
+    :class:`Selector`."""
     groups = [(X, y) for X, y in groups if len(y)]
     if not groups:
         raise SelectorError("no training concept has a candidate sentence")
     X = np.vstack([g[0] for g in groups])
     y = np.concatenate([g[1] - (g[1].mean() if target == "rel" else 0.0) for g in groups])
-    return fit(X, y, l2=l2, embeddings=embeddings)
+    sel = fit_trees(X, y, embeddings=embeddings) if model == "trees" else fit(X, y, l2=l2, embeddings=embeddings)
+    sel.margin = margin
+    return sel
 
 
 _MINILM: list = []
