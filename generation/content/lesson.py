@@ -22,8 +22,12 @@ Where each paragraph comes from (``Paragraph.generator``; ``Paragraph.why`` says
 
 Definitions are always the book's (extractive, else the glossary through the definition
 template), never the student's: on held-out *Psychology 2e* concepts the student's
-definitions score chrF 15.8 against the glossary, the book's own defining sentence 39.0
-(``benchmarks/generation.py``).
+definitions score chrF 15.8 against the glossary, the book's own defining sentence 43.3
+(``benchmarks/generation.py``). Where a concept has no glossary entry, its defining sentence
+is chosen by the learned selector (:mod:`generation.selector`: the workspace's own model,
+else the bundled one), which beat the rules on dev on three books; ``Paragraph.why`` then
+says "learned selector (chrF dev X vs heuristic Y)". Without a model, or when it cannot run
+(MiniLM missing, say; noted in the log), the rules choose.
 
 Parts:
 

@@ -154,3 +154,27 @@ def test_model_file_round_trip_and_bad_files(tmp_path, selector):
         Selector.from_json("{oops", "m.json")
     with pytest.raises(SelectorError, match="features"):
         Selector.from_json(selector.to_json().replace('"rank0"', '"rankX"'), "m.json")
+
+
+def test_boosted_trees_match_scikit_learn_and_the_margin_keeps_the_rules_choice():
+    from sklearn.ensemble import GradientBoostingRegressor
+
+    from generation.selector import fit_trees
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, len(FEATURES)))
+    y = 3 * X[:, 0] - 2 * (X[:, 1] > 0.5) + rng.normal(scale=0.1, size=80)
+    sel = Selector.from_json(fit_trees(X, y, n_trees=20).to_json())
+    ref = GradientBoostingRegressor(n_estimators=20, max_depth=3, learning_rate=0.05, subsample=0.8,
+                                    random_state=0).fit(X, y)
+    assert np.allclose(sel.scores(X), ref.predict(X))
+    # two candidates, the second the rules' choice; the model prefers the first by a little
+    rc = FEATURES.index("rule_choice")
+    lin = Selector(list(FEATURES), [0.0] * len(FEATURES), [1.0] * len(FEATURES), [0.0] * len(FEATURES))
+    lin.coef[0] = 1.0
+    X2 = np.zeros((2, len(FEATURES)))
+    X2[0, 0], X2[1, rc] = 1.5, 1.0
+    assert lin.pick(X2) == 0
+    lin.margin = 2.0
+    assert lin.pick(X2) == 1          # 1.5 points better is not enough
+    X2[0, 0] = 2.5
+    assert lin.pick(X2) == 0
