@@ -74,6 +74,18 @@ def distill_cmd(workspace, config_file, epochs, max_steps, time_budget, batch_si
                + (f", teacher {m['teacher']})" if m["teacher"] else ", no teacher)"))
 
 
+@command("train-selector", "Train the learned chooser of defining sentences on the workspace's glossary "
+                          "definitions (lessons use it where a concept has no glossary entry); models/selector/.")
+@click.option("--no-minilm", is_flag=True, help="Leave out the MiniLM features (no model load; usually weaker).")
+@workspace_option
+@user_errors
+def train_selector_cmd(workspace, no_minilm):
+    from generation.selector import train_workspace
+    sel = train_workspace(workspace, embeddings=not no_minilm, log=lambda m: click.echo(m, err=True))
+    click.echo(f"Selector written: {sel.why}; {sel.dev.get('train_concepts')} training / "
+               f"{sel.dev.get('dev_concepts')} dev concepts")
+
+
 def _config_file(path: str) -> dict:
     from generation.config import StudentConfigError
     return read_json_config(path, "StudentConfig", StudentConfigError)

@@ -178,3 +178,14 @@ def test_boosted_trees_match_scikit_learn_and_the_margin_keeps_the_rules_choice(
     assert lin.pick(X2) == 1          # 1.5 points better is not enough
     X2[0, 0] = 2.5
     assert lin.pick(X2) == 0
+
+
+def test_train_selector_command_refuses_a_workspace_with_too_few_definitions(tmp_path):
+    from click.testing import CliRunner
+
+    from kg.workspace import Workspace
+    from studio.cli import cli
+    ws = Workspace.init(tmp_path / "ws")
+    r = CliRunner().invoke(cli, ["train-selector", "-w", str(ws.root), "--no-minilm"])
+    assert r.exit_code == 1 and "a selector needs 60" in r.output and "Traceback" not in r.output
+    assert not (ws.models_dir / "selector").exists()
