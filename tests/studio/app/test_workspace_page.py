@@ -12,13 +12,38 @@ def _texts(at, kind: str) -> list[str]:
     return [e.value for e in getattr(at, kind)]
 
 
+def _figures(at) -> dict[str, str]:
+    """The headline figures: the Markdown table under "The graph" (header row, bold values)."""
+    table = next(m for m in _texts(at, "markdown") if m.startswith("| Triples |"))
+    head, _sep, values = table.splitlines()
+    cells = lambda row: [c.strip().strip("*") for c in row.strip("|").split("|")]  # noqa: E731
+    return dict(zip(cells(head), cells(values)))
+
+
 def test_stats_and_gaps_of_the_demo(app):
     at = app().run()
     assert not at.exception
-    metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Concepts"] == "68"
-    assert metrics["Sources"] == "1"
+    figures = _figures(at)
+    assert figures["Concepts"] == "68"
+    assert figures["Sources"] == "1"
+    assert int(figures["Triples"].replace(",", "")) > 1000
+    assert figures["Concepts without definition"].isdigit()
     assert any("objective(s) never assessed" in m for m in _texts(at, "markdown"))
+    # a workspace with a graph starts with its figures: the import controls wait in an expander
+    assert any(e.label == "Import curricula" for e in at.expander)
+    with pytest.raises(KeyError):
+        at.button(key="imp_demo")
+
+
+def test_the_import_controls_open_on_request(app):
+    at = app().run()
+    with pytest.raises(KeyError):
+        at.checkbox(key="imp_validate")
+    at.session_state["ws_import_box"] = True            # what clicking the expander does
+    at.run()
+    assert not at.exception
+    assert at.button(key="imp_demo").label == "Import the demo curriculum"
+    assert at.checkbox(key="imp_validate").value is True
 
 
 def test_no_workspace_says_what_to_do(app, monkeypatch):
@@ -46,7 +71,8 @@ def test_create_then_import_the_demo_in_the_background(app, tmp_path, monkeypatc
     at.run()
     assert job.state == "done", job.error
     assert any("Import finished" in s for s in _texts(at, "success"))
-    assert {m.label: m.value for m in at.metric}["Concepts"] == "68"
+    assert _figures(at)["Concepts"] == "68"
+    assert at.button(key="imp_demo")                   # the finished import stays in view
     app_state.release_store(target)
 
 
