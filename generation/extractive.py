@@ -246,7 +246,8 @@ _IMPERATIVE = re.compile(
 _POINTS_BACK = re.compile(
     r"(?i)\b(?:of this (?:form|type|kind|sort)|this (?:example|figure|table|equation|problem|exercise|"
     r"formula|function|graph|derivative|integral|limit|result|case|diagram|study|experiment)|"
-    r"the (?:previous|preceding|next|above|following) (?:example|figure|table|equation|section|exercise))\b")
+    r"the (?:previous|preceding|next|above|following) (?:example|figure|table|equation|section|exercise)|"
+    r"(?:in )?this way|th(?:ese|ose) (?!are\b|is\b|were\b|include\b)\w+)\b")
 
 
 def stands_alone(sentence: str) -> bool:
@@ -258,8 +259,9 @@ def stands_alone(sentence: str) -> bool:
     True
     >>> [stands_alone(x) for x in ("Apply the difference rule and the constant multiple rule.",
     ...                            "Limits of this form are called indeterminate.",
-    ...                            "However, the limit does not exist.")]
-    [False, False, False]
+    ...                            "However, the limit does not exist.",
+    ...                            "Seeing the stack this way explains the traceback, which lists these frames.")]
+    [False, False, False, False]
     """
     t = _norm(sentence)
     return bool(t) and not (t[:1].islower() or _JUNK.search(t) or _REFERS.search(t) or _DANGLING.match(t)

@@ -738,6 +738,24 @@ def _all_examples(ctx: _Ctx) -> dict[str, list[_Ex]]:
     return ctx.examples
 
 
+def _about(ctx: _Ctx, a: ConceptInfo, text: str, section: str, need: int = 2) -> bool:
+    """Whether a sentence that names ``a`` is about the concept and not the everyday word.
+
+    A one-word label is often an everyday word too: "In fact, …" is no example of *fact*, nor
+    "Slices copy out a range of positions" a passage about *range* (round 4 of the blind
+    judge). Such a sentence counts only from a section where ``a`` is defined, or when it
+    shares ``need`` of the words of ``a``'s definition (an example, typed as one by the
+    evidence index, needs one). Labels of several words pass."""
+    if " " in a.label.strip():
+        return True
+    homes = ctx.__dict__.setdefault("_homes", {})
+    if a.iri not in homes:
+        homes[a.iri] = ({e.section for e in _evidence(ctx, a.iri, ("definition",)) if e.section},
+                        _content_words(first_sentence(a.definition)) - _content_words(a.label))
+    home, dwords = homes[a.iri]
+    return section in home or len(_content_words(text) & dwords) >= need
+
+
 _MARKER = re.compile(r"(?i)\b(for example|for instance|e\.g\.|such as|as an example)\b")
 
 
@@ -767,7 +785,7 @@ def _example(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
     if _ambiguous_term(ctx, a):
         return None
     examples = _all_examples(ctx)
-    mine = [e for e in examples.get(a.iri, []) if _example_ok(e.text, a.label)]
+    mine = [e for e in examples.get(a.iri, []) if _example_ok(e.text, a.label) and _about(ctx, a, e.text, e.section, 1)]
     if not mine:
         return None
     cands = [c for c in ctx.pool if c != a.iri and c in examples]
@@ -788,7 +806,8 @@ def _example(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
     wrong: list[tuple[ConceptInfo, object]] = []
     for d in ds:
         e = next((e for e in examples.get(d.iri, [])
-                  if _example_ok(e.text, d.label) and not names(a.label, e.text) and e.text != key.text), None)
+                  if _example_ok(e.text, d.label) and _about(ctx, d, e.text, e.section, 1)
+                  and not names(a.label, e.text) and e.text != key.text), None)
         if e is not None:
             wrong.append((d, e))
         if len(wrong) == ctx.cfg.n_choices - 1:
@@ -844,6 +863,7 @@ def _classify(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
     cands += [(sent, sec, "passage") for sent, sec, _ in _sentences(ctx, a, limit=12)
               if not (flaws.restates(sent, a.definition) or flaws.restates(sent, first_sentence(a.definition))
                       or _DEFINING.search(sent) or len(sent.split()) < 10)]
+    cands = [c for c in cands if _about(ctx, a, c[0], c[1], 1 if c[2] == "example" else 2)]
     if not cands:
         return None
     anc, desc = v.ancestors(a.iri), v.descendants(a.iri)

@@ -247,3 +247,25 @@ def test_no_key_distractor_pair_named_alike(tiny_store):
             assert "comorbidity" not in names
         if key.endswith(":lh"):
             assert "limit laws" not in names
+
+
+def test_everyday_word_is_not_the_concept(tiny_store):
+    """A one-word label that is an everyday word too ("range", "fact") is asked about only
+    from a sentence about the concept: round 4 of the blind judge found "Slices copy out a
+    range of positions" asked as a passage about Python's range."""
+    from generation.content.builder import Builder
+    concepts = {
+        "rg": {"label": "range", "definition": "A built-in object that represents an arithmetic sequence of integers."},
+        "sl": {"label": "slice", "definition": "A part of a sequence picked out by a start and a stop index."},
+        "ls": {"label": "list", "definition": "A mutable sequence of items in square brackets."},
+        "tp": {"label": "tuple", "definition": "An immutable sequence of items in round brackets."},
+        "dc": {"label": "dictionary", "definition": "A mapping from keys to values."},
+    }
+    everyday = "Slices copy out a range of positions from a sequence and leave the original untouched."
+    about = ("Looping over a range visits each integer of its arithmetic sequence in turn, so the "
+             "loop body runs once per value.")
+    for text, expect in ((everyday, 0), (about, 1)):
+        b = Builder(tiny_store(concepts, section_text=text), similarity_kind="lexical")
+        q = build_quiz(b, "urn:t:s1", QuizConfig(n=10, types=("classify",), include_curriculum=False))
+        asked = [it for it in q.items if it.concept.endswith(":rg")]
+        assert len(asked) == expect, [it.stem for it in q.items]

@@ -110,9 +110,9 @@ def test_example_and_contrast_items_rest_on_the_evidence(book):
                 a = v.concept(it.concept)
                 assert it.correct_choices()[0].concept == a.iri
                 assert all(c.feedback.startswith("No: that describes") for c in it.choices if not c.correct)
+            if k == "example":      # "In fact, …" is no example of *fact* (blind judge, round 4)
+                assert not re.match(r"In …,", it.answer), it.answer
     assert "contrast" in kinds, name
-    if name == "openstax-psychology-2e":
-        assert "example" in kinds
 
 
 def test_inline_term_book_embedded_exercises_never_items_and_fenced_code_is_asked():
