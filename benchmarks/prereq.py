@@ -71,6 +71,17 @@ validation can only keep or add graph evidence). ``both`` trains nothing itself:
 ``text`` and ``graph`` in the same run (their validation scores are kept in
 ``<ds>_<mode>_fold<k>.npz``).
 
+Issue 14, second round: ``ev_all`` (:func:`run_ev_fold`, ``EV_MODES``) is the torch text MLP
+with every evidence block -- ``refd``, ``order``, ``known`` and ``simedge``
+(:func:`gnn.pairs.similar_edge_features`: similar known prerequisites, nearest-neighbour
+votes) -- in its decoder, read from per-fold tables of all ordered pairs
+(:func:`evidence_table`); ``lr_*`` are logistic regressions on one block each and on all
+(``lr_ev``), the cheap feature ablation; blends ``text_lr`` (``text`` + ``lr_ev``) and
+``ev_lr`` (``ev_all`` + ``lr_ev``) as ``both``. ``--fresh`` keeps only what the run trains.
+``--heldout lbcd_cv lbcd_bio`` then runs the settings chosen on the main sets' validation
+(:func:`settings_choice`) and ``plain`` once on LectureBankCD (:func:`load_lbcd`; keys
+``lbcd_<dom>_*``), a set nothing was tuned on; ``--with-active`` adds the simulated reviews.
+
 Leakage-free variants (the files contain such rows): test rows whose ordered pair also
 occurs in the fold's training file (any label) are removed. Reversed-positive negatives
 (a test negative ``(u, v)`` whose reverse ``(v, u)`` is a known positive of the fold, in
@@ -83,7 +94,8 @@ when they are already there), and the raw predictions of every dataset/mode/fold
 ``benchmarks/results/prereq/`` (``<ds>_<mode>_fold<k>.csv``: prerequisite, dependent,
 label, prob, pred, threshold, flags) so they can be rescored.
 
-Run: ``.venv/bin/python benchmarks/prereq.py`` (``--quick``: fold 0, one model, modes text,
+Recorded run (2026-12-07, about 25 minutes on 2 shared cores): ``benchmarks/README.md``,
+issue-14 subsection. Run: ``.venv/bin/python benchmarks/prereq.py`` (``--quick``: fold 0, one model, modes text,
 graph and their blend; ``--modes``, ``--folds``, ``--ensemble`` to choose (modes not trained
 are taken from the last run's per-fold results); ``--rescore``: tables and metrics again
 from the per-fold results in ``prereq.json``, no training). The recorded run used
@@ -1041,18 +1053,26 @@ def collect(args) -> dict:
                 infos[ds] = d["info"]
                 results.setdefault(ds, {}).setdefault(mode, []).append(d["result"])
             cfgs.setdefault(ds, {})[mode] = config_for(ds, mode, args).__dict__
-    old = _old_per_fold()
+    old = {} if args.fresh else _old_per_fold()
     for ds in results:
         for mode in TRAINED:
             if mode not in results[ds] and (ds, mode) in old:
                 results[ds][mode], cfgs[ds][mode] = old[(ds, mode)]
         for mode, parts in BLENDS.items():          # blends whose parts' files are all there
+            if args.fresh and not all(m in args.modes for m in parts):
+                continue                            # --fresh: only this run's parts
             if all((PRED_DIR / f"{ds}_{m}_fold{k}.npz").exists() for m in parts for k in args.folds):
                 results[ds][mode] = [fuse_fold(ds, k, mode) for k in args.folds]
                 cfgs[ds][mode] = {"mode": f"blend of {parts[0]} and {parts[1]}", "alphas": ALPHAS.tolist(),
                                   "choice": "validation AUC (ties: larger first weight); threshold: validation F1"}
                 print(f"  {ds} {mode}: text weights " + ", ".join(f"{r['alpha']:.2f}" for r in results[ds][mode]))
-    return summarize(results, infos, args.folds, cfgs, write=not args.no_write)
+    metrics = summarize(results, infos, args.folds, cfgs, write=not args.no_write, fresh=args.fresh,
+                        started=_load_note())
+    if args.heldout:
+        metrics = merge_heldout(heldout_main(args, metrics), write=not args.no_write)
+    if args.with_active:
+        active_main(args)
+    return metrics
 
 
 def _old_per_fold() -> dict:
@@ -1109,7 +1129,7 @@ def summarize(results: dict, infos: dict, folds: list[int], cfgs: dict, *, write
             else:
                 metrics[f"{key}_val_f1"] = round(mean([r["val_f1"] for r in rs]), 4)
                 metrics[f"{key}_val_auc"] = round(mean([r["val_auc"] for r in rs]), 4)
-            if rs and "ece" in rs[0]:
+            if rs and all("ece" in r for r in rs):
                 metrics[f"{key}_ece"] = round(mean([r["ece"] for r in rs]), 4)
                 metrics[f"{key}_ece_raw"] = round(mean([r["ece_raw"] for r in rs]), 4)
             for j, name in enumerate(("precision", "recall", "f1")):
@@ -1138,6 +1158,7 @@ def summarize(results: dict, infos: dict, folds: list[int], cfgs: dict, *, write
                 metrics[f"{ds}_textonly_f1"] = metrics[f"{ds}_{best_text}_f1"]
             for m in full:
                 ablation.append([ds, m, "blend " + " + ".join(BLENDS[m]) if m in BLENDS else
+                                 "text (torch) + " + "+".join(EV_MODES[m]) if m in EV_MODES else
                                  "+".join(SK_MODES.get(m, (m + " (torch)",))),
                                  f"{vkey(m)[0]:.3f}", f"{vkey(m)[1]:.3f}", "chosen" if m == chosen else ""])
     # Timings of the teacher (epoch_s_*, synthetic_*) and the OpenStax results
