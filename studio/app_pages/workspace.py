@@ -58,6 +58,15 @@ def _import(job, paths: list[Path], validate: bool) -> list[dict]:
     job.report(0.02, f"reading {len(paths)} source(s)")
     summaries = import_into_workspace(ws, paths, validate=validate, progress=progress,
                                       log=lambda m: job.report(None, m))
+    # the concept embeddings the quiz's distractor ranking reads, computed once here as
+    # `kgstudio import` does, so the first quiz loads no model
+    from generation.content.similarity import precompute
+    from kg.embeddings import EmbeddingError
+    job.report(0.8, "embedding the concepts for quizzes")
+    try:
+        precompute(ws, log=lambda m: job.report(None, m))
+    except EmbeddingError as e:
+        job.report(None, f"concept embeddings not computed ({e}); quizzes will compute them")
     return [{"source": s.source, "title": s.title, "format": s.format, "triples": s.triples,
              "added": s.added, "removed": s.removed, **s.counts} for s in summaries]
 

@@ -73,6 +73,9 @@ def test_create_then_import_the_demo_in_the_background(app, tmp_path, monkeypatc
     assert any("Import finished" in s for s in _texts(at, "success"))
     assert _figures(at)["Concepts"] == "68"
     assert at.button(key="imp_demo")                   # the finished import stays in view
+    from generation.content.similarity import vectors_path
+    from kg.workspace import Workspace
+    assert vectors_path(Workspace(target)).is_file()   # the first quiz loads no model
     app_state.release_store(target)
 
 
