@@ -163,25 +163,36 @@ class Checkpoint:
                                      "torch version?); retrain to evaluate")
 
 
-def load_checkpoint(path: str | Path) -> Checkpoint:
-    """Read a checkpoint (``weights_only=True``); :class:`CheckpointError` names what is wrong."""
-    path = Path(path)
-    hint = "retrain with `kgstudio train-teacher -w WORKSPACE` or restore the file"
+def read_payload(path: Path, *, what: str, fmt: str, version: int, error: type[KGStudioError],
+                 train: str) -> tuple[dict, bytes]:
+    """(payload, file bytes) of a kgstudio checkpoint, read with ``weights_only=True``: the
+    teacher's and the student's checkpoints are read the same way, and ``error`` (their own
+    exception) names the file and what is wrong with it. ``train`` is the command that makes
+    one (said when it is missing or damaged)."""
+    hint = f"retrain with `{train}` or restore the file"
     if not path.is_file():
-        raise CheckpointError(f"no teacher checkpoint at {path}; train one with "
-                              "`kgstudio train-teacher -w WORKSPACE`")
+        raise error(f"no {what} checkpoint at {path}; train one with `{train}`")
     data = path.read_bytes()
     try:
         payload = torch.load(io.BytesIO(data), weights_only=True, map_location="cpu")
     except Exception as e:  # noqa: BLE001 - torch.load fails in many ways on a damaged file
         # (UnpicklingError, RuntimeError from the zip reader, struct.error, EOFError ...)
         msg = str(e).splitlines()[0][:200] if str(e) else type(e).__name__
-        raise CheckpointError(f"{path} is not a readable teacher checkpoint ({msg}); {hint}") from e
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise CheckpointError(f"{path} is not a kgstudio teacher checkpoint; {hint}")
-    if payload.get("version") != VERSION:
-        raise CheckpointError(f"{path}: teacher checkpoint format version {payload.get('version')} "
-                              f"is not {VERSION}; {hint}")
+        raise error(f"{path} is not a readable {what} checkpoint ({msg}); {hint}") from e
+    if not isinstance(payload, dict) or payload.get("format") != fmt:
+        raise error(f"{path} is not a kgstudio {what} checkpoint; {hint}")
+    if payload.get("version") != version:
+        raise error(f"{path}: {what} checkpoint format version {payload.get('version')} "
+                    f"is not {version}; {hint}")
+    return payload, data
+
+
+def load_checkpoint(path: str | Path) -> Checkpoint:
+    """Read a checkpoint (``weights_only=True``); :class:`CheckpointError` names what is wrong."""
+    path = Path(path)
+    hint = "retrain with `kgstudio train-teacher -w WORKSPACE` or restore the file"
+    payload, data = read_payload(path, what="teacher", fmt=FORMAT, version=VERSION, error=CheckpointError,
+                                 train="kgstudio train-teacher -w WORKSPACE")
     try:
         config = TeacherConfig.from_dict(payload["config"])
         return Checkpoint(path, config, payload["meta"], payload["state_dict"], payload["graph_hash"],

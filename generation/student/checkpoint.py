@@ -31,6 +31,7 @@ from pathlib import Path
 import torch
 
 from generation.config import LEGACY_DEFAULTS, StudentConfig, StudentConfigError
+from gnn.checkpoint import read_payload
 from kg.errors import KGStudioError
 
 __all__ = ["StudentCheckpoint", "StudentCheckpointError", "StudentCheckpointMismatch",
@@ -189,20 +190,8 @@ def load_student_checkpoint(path: str | Path) -> StudentCheckpoint:
     """Read a checkpoint (``weights_only=True``); :class:`StudentCheckpointError` names what is wrong."""
     path = Path(path)
     hint = f"{_HINT} or restore the file"
-    if not path.is_file():
-        raise StudentCheckpointError(f"no student checkpoint at {path}; train one with "
-                                     "`kgstudio distill -w WORKSPACE`")
-    data = path.read_bytes()
-    try:
-        payload = torch.load(io.BytesIO(data), weights_only=True, map_location="cpu")
-    except Exception as e:  # noqa: BLE001 - torch.load fails in many ways on a damaged file
-        msg = str(e).splitlines()[0][:200] if str(e) else type(e).__name__
-        raise StudentCheckpointError(f"{path} is not a readable student checkpoint ({msg}); {hint}") from e
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise StudentCheckpointError(f"{path} is not a kgstudio student checkpoint; {hint}")
-    if payload.get("version") != VERSION:
-        raise StudentCheckpointError(f"{path}: student checkpoint format version "
-                                     f"{payload.get('version')} is not {VERSION}; {hint}")
+    payload, data = read_payload(path, what="student", fmt=FORMAT, version=VERSION, error=StudentCheckpointError,
+                                 train="kgstudio distill -w WORKSPACE")
     try:
         return StudentCheckpoint(
             path, StudentConfig.from_dict({**LEGACY_DEFAULTS, **payload["config"]}), payload["tokenizer"],
