@@ -395,6 +395,11 @@ def _evidence(ctx: _Ctx, concept: str, kinds, k: int = 8) -> list:
         return []
 
 
+#: A sweeping word makes a sentence of the book read as false out of its context ("Only
+#: checking the output … reveals a logic error": blind judge, round 5); no true statement has one.
+_SWEEPING = re.compile(r"(?i)\b(only|always|never|all|none|every|no one|nothing|completely|impossible)\b")
+
+
 def _truefalse(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
     v = ctx.b.view
     want_true = _stable(ctx.cfg.seed, "tf", a.iri) % 2 == 0
@@ -422,7 +427,7 @@ def _truefalse(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
         # would be true by construction), cited to its section
         for sent, sec, _said in _sentences(ctx, a):
             if flaws.restates(sent, a.definition) or flaws.restates(sent, first_sentence(a.definition)) \
-                    or _DEFINING.search(sent) or _norm(sent) in ctx.used:
+                    or _DEFINING.search(sent) or _norm(sent) in ctx.used or _SWEEPING.search(sent):
                 continue
             ctx.used.add(_norm(sent))
             stem = f"True or false: {sent}"
@@ -494,7 +499,10 @@ def _cloze(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
     answers_base = [a.label] + a.alt_labels
     cands = []
     for sent, sec, said in _sentences(ctx, a):
-        if _norm(sent) in ctx.used:
+        # the sentence must pin the term down: two of its definition's words around the blank
+        # ("The idea behind _____ can be explained using local linear approximations" fits
+        # three concepts: blind judge, rounds 3 and 5)
+        if _norm(sent) in ctx.used or not _about(ctx, a, sent, "", 2, anywhere=False):
             continue
         stem = pat.sub(CLOZE_BLANK, sent)
         # "an _____" would give away that the term starts with a vowel sound
@@ -738,22 +746,27 @@ def _all_examples(ctx: _Ctx) -> dict[str, list[_Ex]]:
     return ctx.examples
 
 
-def _about(ctx: _Ctx, a: ConceptInfo, text: str, section: str, need: int = 2) -> bool:
+def _about(ctx: _Ctx, a: ConceptInfo, text: str, section: str, need: int = 2, anywhere: bool = True) -> bool:
     """Whether a sentence that names ``a`` is about the concept and not the everyday word.
 
     A one-word label is often an everyday word too: "In fact, …" is no example of *fact*, nor
     "Slices copy out a range of positions" a passage about *range* (round 4 of the blind
     judge). Such a sentence counts only from a section where ``a`` is defined, or when it
     shares ``need`` of the words of ``a``'s definition (an example, typed as one by the
-    evidence index, needs one). Labels of several words pass."""
-    if " " in a.label.strip():
+    evidence index, needs one). Labels of several words pass.
+
+    ``anywhere=False`` is the strict test, for a sentence that must describe ``a`` and no
+    other concept (a passage to classify, a cloze): whatever the label and the section, it
+    shares ``need`` words with ``a``'s definition ("If the … is correct, then the logical
+    conclusions … should also be correct" fits *theory* as well as *hypothesis*)."""
+    if anywhere and " " in a.label.strip():
         return True
     homes = ctx.__dict__.setdefault("_homes", {})
     if a.iri not in homes:
         homes[a.iri] = ({e.section for e in _evidence(ctx, a.iri, ("definition",)) if e.section},
                         _content_words(first_sentence(a.definition)) - _content_words(a.label))
     home, dwords = homes[a.iri]
-    return section in home or len(_content_words(text) & dwords) >= need
+    return (anywhere and section in home) or len(_content_words(text) & dwords) >= need
 
 
 _MARKER = re.compile(r"(?i)\b(for example|for instance|e\.g\.|such as|as an example)\b")
@@ -863,7 +876,8 @@ def _classify(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
     cands += [(sent, sec, "passage") for sent, sec, _ in _sentences(ctx, a, limit=12)
               if not (flaws.restates(sent, a.definition) or flaws.restates(sent, first_sentence(a.definition))
                       or _DEFINING.search(sent) or len(sent.split()) < 10)]
-    cands = [c for c in cands if _about(ctx, a, c[0], c[1], 1 if c[2] == "example" else 2)]
+    cands = [c for c in cands if (_about(ctx, a, c[0], c[1], 1) if c[2] == "example"
+                                  else _about(ctx, a, c[0], c[1], 2, anywhere=False))]
     if not cands:
         return None
     anc, desc = v.ancestors(a.iri), v.descendants(a.iri)

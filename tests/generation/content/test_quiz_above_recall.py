@@ -184,7 +184,8 @@ def test_classify_passes_over_instructions_and_glued_headings(tiny_store):
     text = ("The Power Rule We have shown that the derivative of x squared is 2x for every real number x.\n\n"
             "Using implicit differentiation Assuming that y is defined implicitly by the equation, find dy/dx.\n\n"
             "The power rule turns the exponent into a coefficient and lowers the exponent by one each time.")
-    concepts = {"pr": {"label": "power rule", "definition": "The derivative of x to the n is n times x to the n minus one."},
+    concepts = {"pr": {"label": "power rule", "definition": "The derivative of a power: the exponent becomes a "
+                                                             "coefficient and the exponent is lowered by one."},
                 "ch": {"label": "chain rule", "definition": "The derivative of a composition of two functions."},
                 "qr": {"label": "quotient rule", "definition": "The derivative of a ratio of two functions."},
                 "id": {"label": "implicit differentiation", "definition": "Differentiating both sides of an equation."},
@@ -269,3 +270,28 @@ def test_everyday_word_is_not_the_concept(tiny_store):
         q = build_quiz(b, "urn:t:s1", QuizConfig(n=10, types=("classify",), include_curriculum=False))
         asked = [it for it in q.items if it.concept.endswith(":rg")]
         assert len(asked) == expect, [it.stem for it in q.items]
+
+
+def test_cloze_and_true_statements_that_do_not_pin_the_concept_are_passed_over(tiny_store):
+    """Round 5 of the blind judge: a cloze whose sentence fits other concepts too ("The idea
+    behind _____ can be explained using local linear approximations") and a sentence of the
+    text kept as a true statement although a sweeping word makes it false out of context
+    ("Only checking the output … reveals a logic error")."""
+    from generation.content.builder import Builder
+    concepts = {
+        "lh": {"label": "L'Hôpital's rule", "definition": "A rule that finds a limit of a quotient of two functions "
+                                                          "from the quotient of their derivatives."},
+        "le": {"label": "logic error", "definition": "A mistake in a program's reasoning: it runs but gives the wrong output."},
+        "nm": {"label": "Newton's method", "definition": "A method that approximates a root by repeated tangent lines."},
+        "df": {"label": "differential", "definition": "The change of a function's linear approximation."},
+    }
+    text = ("The idea behind L'Hôpital's rule can be explained using local linear approximations.\n\n"
+            "Only checking the output against what it should be reveals a logic error.\n\n"
+            "L'Hôpital's rule replaces the quotient of two functions by the quotient of their derivatives "
+            "when both limits are zero.")
+    b = Builder(tiny_store(concepts, section_text=text), similarity_kind="lexical")
+    q = build_quiz(b, "urn:t:s1", QuizConfig(n=12, types=("cloze", "truefalse"), include_curriculum=False))
+    stems = [it.stem for it in q.items]
+    assert not any("The idea behind" in it.stem for it in q.items if it.type == "cloze"), stems
+    assert not any(s.startswith("True or false: Only") for s in stems), stems
+    assert any("quotient of their derivatives" in s and it.type == "cloze" for s, it in zip(stems, q.items)), stems
