@@ -1,12 +1,15 @@
 """Review: a queue of content items by state (draft, in review, changes requested,
 approved, rejected) with filters; approve, reject or request changes with a comment;
 every change is a new version or review record with author and time; any two versions
-side by side (generation.content.repository)."""
+side by side (generation.content.repository).
+
+First render: the filters, the queue's first rows as a Markdown table, the chosen item and its
+preview; the sortable table of the whole queue, the history and the comparison are built
+when opened."""
 from __future__ import annotations
 
 import difflib
 
-import pandas as pd
 import streamlit as st
 
 from generation.content.model import Diagram, ItemState
@@ -39,8 +42,25 @@ st.caption(" · ".join(f"{s}: {sum(1 for r in everything if r.state.value == s)}
 if not rows:
     st.info("No items match these filters. Widen the state filter to see the others.")
     st.stop()
-st.dataframe(pd.DataFrame([{"title": r.title, "kind": r.kind, "state": r.state.value, "version": r.version,
-                            "author": r.author, "saved": r.created_at} for r in rows]), hide_index=True)
+
+
+def _cell(value: object) -> str:
+    return S.md_escape(" ".join(str(value).split()))     # one line: a table cell
+
+
+# the queue as a Markdown table (the first QUEUE_ROWS); the sortable table of all of them, whose
+# frontend component is the heaviest Streamlit has (a grid and Arrow formatting, ~1.2 MB of
+# JavaScript), is built when its expander is opened
+QUEUE_ROWS = 15
+st.markdown("\n".join(["| title | kind | state | version | author | saved |", "|---|---|---|---:|---|---|"]
+                       + [f"| {_cell(r.title)} | {_cell(r.kind)} | {_cell(r.state.value)} | {r.version} | "
+                          f"{_cell(r.author)} | {_cell(r.created_at)} |" for r in rows[:QUEUE_ROWS]]))
+with st.expander(f"All {len(rows)} matching item(s) as a sortable table" if len(rows) > QUEUE_ROWS
+                 else "As a sortable table", key="review_table", on_change="rerun") as box:
+    if box.open:
+        import pandas as pd
+        st.dataframe(pd.DataFrame([{"title": r.title, "kind": r.kind, "state": r.state.value, "version": r.version,
+                                    "author": r.author, "saved": r.created_at} for r in rows]), hide_index=True)
 by_iri = {r.iri: r for r in rows}
 if st.session_state.get("review_item") not in by_iri:
     st.session_state["review_item"] = rows[0].iri
@@ -87,6 +107,7 @@ def show_preview() -> None:
 
 
 def show_history() -> None:
+    import pandas as pd
     st.dataframe(pd.DataFrame([{"version": m.version, "state at save": m.state.value, "author": m.author,
                                 "saved": m.created_at, "generator": m.generator, "comment": m.comment}
                                for m in repo.history(iri)]), hide_index=True)

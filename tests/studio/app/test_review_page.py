@@ -27,6 +27,11 @@ def test_empty_filter_and_queue(app, demo_ws, store):
     _lesson(demo_ws, store)
     at = app("app_pages/review.py").run()
     assert not at.exception
+    queue = next(m.value for m in at.markdown if m.value.startswith("| title | kind | state |"))
+    assert any(line.startswith("| For loop | lesson | draft | 2 | Writer |") for line in queue.splitlines())
+    assert not at.dataframe                           # the sortable table waits for its expander
+    at.session_state["review_table"] = True
+    at.run()
     df = at.dataframe[0].value
     assert {"title", "kind", "state", "version", "author"} <= set(df.columns)
     assert "For loop" in set(df["title"])
