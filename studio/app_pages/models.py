@@ -45,11 +45,11 @@ else:
     m = t.get("metrics", {})
     st.caption(f"checkpoint {t.get('checkpoint', '?')} · created {t.get('created', '?')} · "
                f"{m.get('epochs', '?')} epochs on {m.get('device', '?')}")
-    k = st.columns(4)
-    for col, (name, key) in zip(k, [("Prerequisite AUC", "test_prereq_auc"), ("Prerequisite AP", "test_prereq_ap"),
-                                     ("Prerequisite F1", "test_prereq_f1"), ("Link AUC", "test_link_auc")]):
-        v = m.get(key)
-        col.metric(name, f"{v:.3f}" if isinstance(v, (int, float)) else "–")
+    # the test metrics as one Markdown table (no metric widgets: a lazily loaded frontend chunk)
+    heads = [("Prerequisite AUC", "test_prereq_auc"), ("Prerequisite AP", "test_prereq_ap"),
+             ("Prerequisite F1", "test_prereq_f1"), ("Link AUC", "test_link_auc")]
+    st.markdown("| " + " | ".join(h for h, _k in heads) + " |\n|" + "---:|" * len(heads) + "\n| " + " | ".join(
+        f"**{m[k]:.3f}**" if isinstance(m.get(k), (int, float)) else "–" for _h, k in heads) + " |")
     curve = t.get("curve") or []
     if curve:
         with st.expander("Training curves", key="models_curves", on_change="rerun") as box:

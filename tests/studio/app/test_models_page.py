@@ -5,8 +5,12 @@ from __future__ import annotations
 def test_teacher_status_curves_and_provenance(app):
     at = app("app_pages/models.py").run()
     assert not at.exception
-    labels = {m.label for m in at.metric}
-    assert {"Prerequisite AUC", "Link AUC"} <= labels
+    table = next(m.value for m in at.markdown if m.value.startswith("| Prerequisite AUC |"))
+    head, _sep, values = table.splitlines()
+    figures = dict(zip([c.strip() for c in head.strip("|").split("|")],
+                       [c.strip().strip("*") for c in values.strip("|").split("|")]))
+    assert set(figures) == {"Prerequisite AUC", "Prerequisite AP", "Prerequisite F1", "Link AUC"}
+    assert 0.0 <= float(figures["Prerequisite AUC"]) <= 1.0 and 0.0 <= float(figures["Link AUC"]) <= 1.0
     # the first render draws no chart or table: they are built when their expander opens
     assert not at.get("arrow_line_chart") and not at.get("vega_lite_chart") and not at.dataframe
     assert [e.label for e in at.expander] == ["Training curves", "All metrics", "What each checkpoint produced"]
