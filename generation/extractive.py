@@ -242,12 +242,13 @@ _IMPERATIVE = re.compile(
     r"(?i)^(?:apply|use|find|show|prove|evaluate|compute|calculate|determine|let|consider|note|"
     r"suppose|assume|sketch|graph|solve|write|explain|describe|identify|verify|check|compare|"
     r"list|give|state|take|try|substitute|simplify|differentiate|integrate|rewrite)\b")
-#: ... nor does one that points at a form, example or result the reader cannot see.
+#: ... nor does one that points at something the reader cannot see: a form, example or result
+#: ("this growth rate", "these frames", "in this way"), or something done before ("Binary
+#: search does the same with a sorted list": blind quiz judge, round 6).
 _POINTS_BACK = re.compile(
-    r"(?i)\b(?:of this (?:form|type|kind|sort)|this (?:example|figure|table|equation|problem|exercise|"
-    r"formula|function|graph|derivative|integral|limit|result|case|diagram|study|experiment)|"
+    r"(?i)\b(?:th(?:is|ese|ose) \w+|"
     r"the (?:previous|preceding|next|above|following) (?:example|figure|table|equation|section|exercise)|"
-    r"(?:in )?this way|th(?:ese|ose) (?!are\b|is\b|were\b|include\b)\w+)\b")
+    r"d(?:oes|o|id) the same(?! as\b)|the same (?:way|thing|idea)(?! as\b))\b")
 
 
 def stands_alone(sentence: str) -> bool:
@@ -260,8 +261,9 @@ def stands_alone(sentence: str) -> bool:
     >>> [stands_alone(x) for x in ("Apply the difference rule and the constant multiple rule.",
     ...                            "Limits of this form are called indeterminate.",
     ...                            "However, the limit does not exist.",
-    ...                            "Seeing the stack this way explains the traceback, which lists these frames.")]
-    [False, False, False, False]
+    ...                            "Seeing the stack this way explains the traceback, which lists these frames.",
+    ...                            "Binary search does the same with a sorted list.")]
+    [False, False, False, False, False]
     """
     t = _norm(sentence)
     return bool(t) and not (t[:1].islower() or _JUNK.search(t) or _REFERS.search(t) or _DANGLING.match(t)

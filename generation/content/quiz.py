@@ -98,6 +98,7 @@ from generation.content import flaws
 from generation.content.builder import Builder
 from generation.content.graph import ConceptInfo, SourceItem
 from generation.extractive import stands_alone
+from kg.labels import LabelMatcher
 from generation.content.model import CLOZE_BLANK, Choice, ItemEvidence, ItemMeta, Quiz, QuizItem
 from generation.template import defines, first_sentence, mask, mid
 from kg.config_model import Config
@@ -674,9 +675,13 @@ def _contrast(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
     ds, sims = _term_distractors(ctx, a, 8)
     sim_of = {d.iri: x for d, x in zip(ds, sims)}
     names_a = re.compile(r"(?i)\b" + re.escape(a.label) + r"\b")
-    # a distractor whose description names the asked-about term is a giveaway
+    # a distractor whose description names the asked-about term is a giveaway, and one whose
+    # defining sentences in the text name it is a kind of it ("ASD is a set of neurodevelopmental
+    # disorders": its description is of neurodevelopmental disorder too; blind judge, round 6)
+    is_a = LabelMatcher({a.iri: [a.label, *a.alt_labels]})
     ds = [d for d in ds if d.definition and _norm(first_sentence(d.definition)) != _norm(first_sentence(a.definition))
-          and not names_a.search(first_sentence(d.definition))]
+          and not names_a.search(first_sentence(d.definition))
+          and not any(is_a.find(e.text) for e in _evidence(ctx, d.iri, ("definition",), k=3))]
     # the most-confused pair not asked yet (in either order: "A, not B" and "B, not A" are one question)
     pairs = ctx.__dict__.setdefault("_pairs", set())
     b = next((d for d in ds if frozenset((a.iri, d.iri)) not in pairs), None)

@@ -295,3 +295,38 @@ def test_cloze_and_true_statements_that_do_not_pin_the_concept_are_passed_over(t
     assert not any("The idea behind" in it.stem for it in q.items if it.type == "cloze"), stems
     assert not any(s.startswith("True or false: Only") for s in stems), stems
     assert any("quotient of their derivatives" in s and it.type == "cloze" for s, it in zip(stems, q.items)), stems
+
+
+def test_contrast_never_offers_a_kind_of_the_concept(tiny_store, monkeypatch):
+    """Round 6 of the blind judge: "Which description is of neurodevelopmental disorder, NOT of
+    autism spectrum disorder?" had two right answers, because the text says ASD "is a set of
+    neurodevelopmental disorders". A concept whose defining sentences name the asked-about one
+    (in any inflection) is a kind of it and never its contrast or a distractor."""
+    from types import SimpleNamespace as NS
+
+    from generation.content import quiz as Q
+    from generation.content.builder import Builder
+    concepts = {
+        "nd": {"label": "neurodevelopmental disorder", "definition": "One of the disorders first diagnosed in "
+                                                                     "childhood that involve developmental problems."},
+        "as": {"label": "autism spectrum disorder", "definition": "Childhood disorder with deficits in social "
+                                                                  "interaction and repetitive behaviour."},
+        "ad": {"label": "attention deficit disorder", "definition": "Childhood disorder of inattentiveness and "
+                                                                    "impulsive behaviour."},
+        "dp": {"label": "developmental psychology", "definition": "Scientific study of development across a lifespan."},
+        "ph": {"label": "phobia", "definition": "An intense fear of a specific object or situation."},
+        "sc": {"label": "schizophrenia", "definition": "Severe disorder with hallucinations, delusions and "
+                                                       "disorganised thinking."},
+        "bp": {"label": "bipolar disorder", "definition": "Mood disorder with episodes of mania and depression."},
+        "ed": {"label": "eating disorder", "definition": "Disorder of eating behaviour such as anorexia or bulimia."},
+    }
+    said = {"urn:t:as": "Autism spectrum disorder is a set of neurodevelopmental disorders with social problems.",
+            "urn:t:ad": "Attention deficit disorder is among the neurodevelopmental disorders of childhood."}
+    monkeypatch.setattr(Q, "_evidence", lambda ctx, iri, kinds, k=8: [NS(text=said[iri], section="", paragraph="p1")]
+                        if iri in said and "definition" in kinds else [])
+    b = Builder(tiny_store(concepts), similarity_kind="lexical")
+    q = build_quiz(b, "urn:t:s1", QuizConfig(n=10, types=("contrast",), include_curriculum=False))
+    on_nd = [it for it in q.items if it.concept == "urn:t:nd"]
+    assert on_nd, [it.stem for it in q.items]
+    for it in on_nd:
+        assert not {"urn:t:as", "urn:t:ad"} & {c.concept for c in it.choices}, it.stem
