@@ -49,6 +49,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PAGES = [("workspace", "Workspace"), ("explorer", "Graph explorer"), ("suggestions", "Prerequisite suggestions"),
          ("compose", "Compose"), ("review", "Review"), ("sparql", "SPARQL"), ("models", "Models"),
          ("export", "Export")]
+#: the URL of a page where it is not its name: the default page (Workspace) lives at the root;
+#: Streamlit answers ``/workspace`` with a "Page not found" dialog over the main page
+URL_PATH = {"workspace": ""}
 CONCEPTS = ["Recursion", "Function", "Variable", "List", "Dictionary", "String", "Boolean", "Loop"]
 
 
@@ -226,7 +229,7 @@ def main() -> None:
                 base.append(hello.render(browser))
                 base_nav.append(nav.render(browser))
                 for path, title in PAGES:
-                    renders[path].append(first_render(browser, studio.url, path, title))
+                    renders[path].append(first_render(browser, studio.url, URL_PATH.get(path, path), title))
             load_renders = os.getloadavg()
             server = script_times(timings)  # the measured page loads only
             gens: dict[str, float] = {}
