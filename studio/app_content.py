@@ -17,7 +17,7 @@ from pathlib import Path
 
 from kg.errors import KGStudioError
 from kg.neighbourhood import _rows
-from ontology.namespaces import CONTENT_GRAPH, INFERRED_GRAPH, KGS, RDFS, REVIEWS_GRAPH, SUGGESTIONS_GRAPH
+from ontology.namespaces import CONTENT_GRAPH, INFERRED_GRAPH, REVIEWS_GRAPH, SUGGESTIONS_GRAPH
 from studio.app_jobs import get_job, start_job
 from studio.app_state import shared_store, store_version
 
@@ -110,29 +110,11 @@ def builder_now(ws, timeout: float = 120.0):
 def scopes(ws) -> dict[str, list[tuple[str, str]]]:
     """{"concept"|"section"|"chapter": [(iri, label)]} sorted by label (chapters and
     sections in reading order when positions exist); read once per store version
-    (:mod:`studio.app_data`), not on every run of Compose or Export."""
+    (:mod:`studio.app_data`, which reads them with its ``scopes_of``), not on every run of
+    Compose or Export. Imported here, not at the top: :mod:`studio.app_data` needs
+    Streamlit, and this module does not."""
     from studio.app_data import scopes as cached
     return cached(ws)
-
-
-def scopes_of(store) -> dict[str, list[tuple[str, str]]]:
-    """:func:`scopes` read from ``store`` (four queries)."""
-    out: dict[str, list[tuple[str, str]]] = {}
-    for kind, cls in (("concept", KGS.Concept), ("section", KGS.Section), ("chapter", KGS.Chapter)):
-        rows = _rows(store, f"""SELECT ?n (SAMPLE(?l) AS ?label) (MIN(?p) AS ?pos) (SAMPLE(?up) AS ?parent) WHERE {{
-            ?n a <{cls}> . OPTIONAL {{ ?n <{RDFS.label}> ?l }}
-            OPTIONAL {{ ?n <{KGS.position}> ?p }} OPTIONAL {{ ?n <{KGS.partOf}> ?up }} }} GROUP BY ?n""")
-        if kind == "concept":
-            items = sorted(((n, lab or n.rsplit("/", 1)[-1]) for n, lab, _p, _u in rows), key=lambda x: x[1].lower())
-        else:
-            parent_pos = {}
-            if kind == "section":
-                for n, pos in _rows(store, f"SELECT ?n (MIN(?p) AS ?pos) WHERE {{ ?n a <{KGS.Chapter}> ; <{KGS.position}> ?p }} GROUP BY ?n"):
-                    parent_pos[n] = float(pos)
-            items = [(n, lab or n.rsplit("/", 1)[-1]) for n, lab, pos, up in sorted(
-                rows, key=lambda r: (parent_pos.get(r[3], 0), float(r[2] or 0), (r[1] or "").lower()))]
-        out[kind] = items
-    return out
 
 
 # ---- regenerating parts ----------------------------------------------------------------

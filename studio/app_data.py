@@ -11,6 +11,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from kg.neighbourhood import _rows
+from ontology.namespaces import KGS, RDFS
 from studio.app_state import shared_store, store_version
 
 
@@ -85,8 +87,27 @@ def _content_items(store):
     return Repository(store).list()
 
 
+def scopes_of(store) -> dict[str, list[tuple[str, str]]]:
+    """:func:`scopes` read from ``store`` (four queries)."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for kind, cls in (("concept", KGS.Concept), ("section", KGS.Section), ("chapter", KGS.Chapter)):
+        rows = _rows(store, f"""SELECT ?n (SAMPLE(?l) AS ?label) (MIN(?p) AS ?pos) (SAMPLE(?up) AS ?parent) WHERE {{
+            ?n a <{cls}> . OPTIONAL {{ ?n <{RDFS.label}> ?l }}
+            OPTIONAL {{ ?n <{KGS.position}> ?p }} OPTIONAL {{ ?n <{KGS.partOf}> ?up }} }} GROUP BY ?n""")
+        if kind == "concept":
+            items = sorted(((n, lab or n.rsplit("/", 1)[-1]) for n, lab, _p, _u in rows), key=lambda x: x[1].lower())
+        else:
+            parent_pos = {}
+            if kind == "section":
+                for n, pos in _rows(store, f"SELECT ?n (MIN(?p) AS ?pos) WHERE {{ ?n a <{KGS.Chapter}> ; <{KGS.position}> ?p }} GROUP BY ?n"):
+                    parent_pos[n] = float(pos)
+            items = [(n, lab or n.rsplit("/", 1)[-1]) for n, lab, pos, up in sorted(
+                rows, key=lambda r: (parent_pos.get(r[3], 0), float(r[2] or 0), (r[1] or "").lower()))]
+        out[kind] = items
+    return out
+
+
 def _scopes(store):
-    from studio.app_content import scopes_of
     return scopes_of(store)
 
 
