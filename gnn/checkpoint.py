@@ -38,6 +38,7 @@ import torch
 from gnn.config import ConfigError, TeacherConfig
 from kg.atomic import atomic_write
 from kg.errors import KGStudioError
+from kg.hetero import ExportError, graph_hash
 
 __all__ = ["Checkpoint", "CheckpointError", "CheckpointMismatch", "save_checkpoint",
            "load_checkpoint", "teacher_dir", "FORMAT", "VERSION"]
@@ -122,7 +123,6 @@ class Checkpoint:
 
     def check_graph(self, store) -> None:
         """Raise :class:`CheckpointMismatch` unless the store's graph is the one trained on."""
-        from kg.hetero import ExportError, graph_hash
         try:
             now = graph_hash(store, self.graphs or None)
         except ExportError as e:

@@ -68,8 +68,9 @@ import torch
 from torch import Tensor
 from torch_geometric.data import HeteroData
 
+from kg.atomic import atomic_write
 from kg.errors import KGStudioError
-from kg.hetero import NodeIndex, edge_types, graph_hash, source_graphs, to_heterodata
+from kg.hetero import ExportError, NodeIndex, edge_types, feature_layout, graph_hash, source_graphs, to_heterodata
 from kg.labels import LabelMatcher
 from kg.store.base import Store
 from ontology.namespaces import BLOOM, DECISIONS_GRAPH, KGS, RDF, RDFS, SDO, SKOS
@@ -199,7 +200,6 @@ class TeacherData:
                    d["embedding_model"])
 
     def save(self, path: str | Path) -> None:
-        from kg.atomic import atomic_write
         buf = io.BytesIO()
         torch.save(self.to_dict(), buf)
         atomic_write(Path(path), buf.getvalue())
@@ -262,7 +262,6 @@ def build_teacher_data(store: Store, *, embed: bool = True, graphs: Sequence[str
 
     Raises :class:`DataError` when nothing has been imported.
     """
-    from kg.hetero import ExportError
     try:
         gs = sorted(set(graphs)) if graphs is not None else source_graphs(store)
         if not gs:
@@ -287,7 +286,6 @@ def build_teacher_data(store: Store, *, embed: bool = True, graphs: Sequence[str
 
 
 def _layout(embed: bool) -> list[str]:
-    from kg.hetero import feature_layout
     return feature_layout(embed)
 
 

@@ -28,12 +28,14 @@ import json
 import os
 import socket
 import sys
+import tempfile
 from pathlib import Path
 
 import torch
 import torch.distributed as dist
 
 from gnn.config import TeacherConfig
+from kg.workspace import Workspace
 
 __all__ = ["main", "spawn", "run_rank"]
 
@@ -79,7 +81,6 @@ def _spawned(rank: int, world: int, port: int, data_path: str, cfg_dict: dict, o
 def spawn(data_path: str | Path, cfg: TeacherConfig, *, world: int = 2, out_dir: str | Path | None = None,
           result_path: str | Path | None = None) -> dict:
     """Train with ``world`` local processes (gloo on CPU); returns rank 0's metrics."""
-    import tempfile
 
     import torch.multiprocessing as mp
     own = result_path is None
@@ -124,7 +125,6 @@ def main(argv: list[str] | None = None) -> int:
     out = a.out
     if a.workspace:
         from gnn.checkpoint import teacher_dir
-        from kg.workspace import Workspace
         ws = Workspace(a.workspace)
         out = out or str(teacher_dir(ws))
         data_path = str(Path(out) / "data.pt")

@@ -8,6 +8,7 @@ predictions next to the scores.
 """
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -15,8 +16,7 @@ import torch
 
 from gnn.config import TeacherConfig
 from gnn.data import LABEL_KINDS, TeacherData
-from gnn.metrics import (accuracy, average_precision, best_threshold, binary_report, macro_f1, plain,
-                         prf, roc_auc)
+from gnn.metrics import accuracy, average_precision, best_threshold, binary_report, macro_f1, plain, prf, roc_auc
 from gnn.model import TeacherModel, embed
 from gnn.splits import Split, make_split
 from kg.atomic import atomic_write
@@ -117,7 +117,6 @@ def evaluate_teacher(workspace, *, checkpoint=None, log=None) -> dict:
     the checkpoint) and writes ``eval.json`` and ``eval-predictions.tsv`` next to the
     checkpoint. Returns the metrics.
     """
-    import json
 
     from gnn.checkpoint import load_checkpoint, teacher_dir
     from gnn.data import build_teacher_data

@@ -60,6 +60,7 @@ gnn.infer.UnknownNode: <urn:zzz> is not a node of the teacher's graph (a concept
 """
 from __future__ import annotations
 
+import io
 import threading
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -68,7 +69,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from kg.atomic import atomic_write
 from kg.errors import KGStudioError
+from kg.hetero import NodeIndex
 
 __all__ = ["Teacher", "UnknownNode", "clear_cache", "EMBEDDINGS_FILE"]
 
@@ -262,9 +265,7 @@ class Teacher:
 def _save_embeddings(path: Path, teacher: Teacher, log: Log | None) -> None:
     """Write the embeddings, node index and groups atomically; a read-only models folder
     only costs the next process a rebuild."""
-    import io
 
-    from kg.atomic import atomic_write
     td = teacher.td
     payload = {"format": _EMB_FORMAT, "checkpoint_sha256": teacher.checkpoint_sha256,
                "graph_hash": td.graph_hash, "index": td.index.to_dict(),
@@ -283,7 +284,6 @@ def _from_saved(path: Path, ck) -> "Teacher | None":
     """The teacher from saved embeddings when they belong to this checkpoint and graph
     (else None: rebuild). A damaged file is ignored, never trusted."""
     from gnn.data import TeacherData
-    from kg.hetero import NodeIndex
     if not path.is_file():
         return None
     try:

@@ -62,6 +62,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Callable
@@ -707,7 +708,6 @@ def name_containment(names: list[str], pairs: np.ndarray) -> np.ndarray:
     >>> name_containment(["tree", "binary search tree"], np.array([[0, 1], [1, 0]])).tolist()
     [[1.0, 0.0], [0.0, 1.0]]
     """
-    import re
     clean = [re.sub(r"[\s_]+", " ", re.sub(r"\s*\([^)]*\)\s*$", "", n)).strip() for n in names]
     matcher = LabelMatcher({i: [n] for i, n in enumerate(clean) if n})
     inside: dict[int, set] = {}

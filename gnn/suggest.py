@@ -64,7 +64,7 @@ from __future__ import annotations
 import hashlib
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
@@ -72,8 +72,9 @@ import torch
 from rdflib import Literal, URIRef
 
 from kg.labels import LabelMatcher
+from kg.neighbourhood import _info
 from kg.store.base import Store, nt_term
-from ontology.namespaces import (DCTERMS, ID, KGS, PROV, RDF, RDFS, SDO, SUGGESTIONS_GRAPH, XSD)
+from ontology.namespaces import DCTERMS, ID, KGS, PROV, RDF, RDFS, SDO, SUGGESTIONS_GRAPH, XSD
 
 __all__ = ["Suggestion", "review_list", "accepted_edges", "teacher_calibrator", "explain", "top_k_pairs", "neighbour_pairs", "score_pairs", "similarity_vectors", "suggest", "write_suggestions", "suggest_prereqs", "with_labels",
            "SCORE", "RANK", "SUGGESTION_CLASS", "TEACHER_PREFIX"]
@@ -524,9 +525,7 @@ def explain(store, s: Suggestion, path_labels: list[str] | None = None) -> tuple
 
 def with_labels(store: Store, suggestions: list[Suggestion]) -> list[Suggestion]:
     """The suggestions with ``a_label``/``b_label`` read from the store (one query)."""
-    from dataclasses import replace
 
-    from kg.neighbourhood import _info
     iris = sorted({x for s in suggestions for x in (s.a, s.b)})
     info = _info(store, iris) if iris else {}
     lab = {i: v[1] for i, v in info.items()}
@@ -535,9 +534,7 @@ def with_labels(store: Store, suggestions: list[Suggestion]) -> list[Suggestion]
 
 def with_evidence(store: Store, suggestions: list[Suggestion]) -> list[Suggestion]:
     """The suggestions with ``evidence`` filled in (:func:`explain`; path nodes by label)."""
-    from dataclasses import replace
 
-    from kg.neighbourhood import _info
     iris = sorted({x for s in suggestions for step in s.path for x in step[:2]})
     lab = {i: v[1] for i, v in (_info(store, iris) if iris else {}).items()}
 
