@@ -428,6 +428,17 @@ class Repository:
             if q.source_item and _is_iri(q.source_item):
                 add(f"<{node}> <{PROV.wasDerivedFrom}> <{q.source_item}> .")
             provenance(node, q.triples, [q.concept] if q.concept else [], q.generator, q.checkpoint)
+            # the sentences the key rests on (QuizItem.evidence), each a PROV entity the
+            # question was derived from, with its section and paragraph
+            for k, ev in enumerate(getattr(q, "evidence", None) or [], 1):
+                e_node = f"{node}/e{k}"
+                add(f"<{node}> <{PROV.wasDerivedFrom}> <{e_node}> .")
+                add(f"<{e_node}> a <{PROV.Entity}> ; <{KGS.text}> {_lit(ev.text)} ; "
+                    f"<{RDFS.label}> {_lit(ev.text[:200])} ; <{DCTERMS.identifier}> {_lit(ev.paragraph or '')} .")
+                if ev.section and _is_iri(ev.section):
+                    add(f"<{e_node}> <{KGS.inSection}> <{ev.section}> .")
+            if getattr(q, "verification", ""):
+                add(f"<{node}> <{RDFS.comment}> {_lit('key checked: ' + q.verification)} .")
         if isinstance(item, (Diagram, LearningPath)):
             nodes = [n for n, _ in item.nodes] if isinstance(item, Diagram) else [s.concept for s in item.steps]
             for c in nodes:

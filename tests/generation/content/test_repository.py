@@ -130,3 +130,22 @@ def test_item_graph_holds_the_version_its_provenance_and_reviews(repo):
     assert list(g.triples((None, RDF.subject, URIRef("urn:c:loop"))))
     assert len(repo.item_graph(lesson.iri, 1)) > 10
     g.serialize(format="json-ld")
+
+
+def test_a_question_is_derived_from_its_evidence_sentences(repo, mem_store):
+    """Each generated question's evidence (QuizItem.evidence) is in the graph as PROV-O: the
+    question node was derived from one entity per sentence, with its text, section and
+    paragraph, and the way its key was checked; hostile text stays text."""
+    from generation.content.model import ItemEvidence
+    sentence = 'A loop "repeats" <b>its body</b> while its condition holds.'
+    lesson = _lesson()
+    lesson.check_questions[0].evidence = [ItemEvidence(sentence, section="urn:s:loops", paragraph="p3",
+                                                       concept="urn:c:loop")]
+    lesson.check_questions[0].verification = "the statement is a sentence of the cited section"
+    repo.save(lesson, author="ana")
+    rows = mem_store.select(f"""SELECT ?text ?sec ?para ?how WHERE {{ GRAPH <{CONTENT_GRAPH}> {{
+        <{lesson.iri}/v1> <{KGS.hasQuestion}> ?q . ?q <{PROV.wasDerivedFrom}> ?e ; <http://www.w3.org/2000/01/rdf-schema#comment> ?how .
+        ?e a <{PROV.Entity}> ; <{KGS.text}> ?text ; <{KGS.inSection}> ?sec ; <http://purl.org/dc/terms/identifier> ?para }} }}""")
+    assert [(str(r["text"]), str(r["sec"]), str(r["para"])) for r in rows] == [(sentence, "urn:s:loops", "p3")]
+    assert "sentence of the cited section" in str(rows[0]["how"])
+    assert repo.get(lesson.iri).check_questions[0].evidence[0].text == sentence
