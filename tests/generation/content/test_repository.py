@@ -149,3 +149,21 @@ def test_a_question_is_derived_from_its_evidence_sentences(repo, mem_store):
     assert [(str(r["text"]), str(r["sec"]), str(r["para"])) for r in rows] == [(sentence, "urn:s:loops", "p3")]
     assert "sentence of the cited section" in str(rows[0]["how"])
     assert repo.get(lesson.iri).check_questions[0].evidence[0].text == sentence
+
+
+def test_a_quiz_shows_its_evidence_to_the_instructor_escaped():
+    """The instructor's view of an item (Markdown in the studio's preview and the CLI, HTML
+    behind the answer) shows the sentences its key rests on, where they are, and how the
+    key was checked; hostile text stays text."""
+    from generation.content.model import ItemEvidence
+    from generation.content.render import render
+    sentence = 'A loop <script>alert(1)</script> repeats *its* body.'
+    q = QuizItem(type="truefalse", stem="True or false: a loop repeats.", answer="true", concept="urn:c:loop",
+                 evidence=[ItemEvidence(sentence, section="urn:s:loops", section_label="Loops", paragraph="p3")],
+                 verification="the statement is a sentence of the cited section")
+    quiz = Quiz(iri=item_iri("quiz", "urn:s:loops"), title="Loops", scope="urn:s:loops", items=[q])
+    md_out, html_out = render(quiz, "markdown"), render(quiz, "html")
+    assert "*Evidence:*" in md_out and "(Loops, p3)" in md_out and r"repeats \*its\* body" in md_out
+    assert "*Key checked:* the statement is a sentence of the cited section" in md_out
+    assert '<blockquote class="evidence" cite="urn:s:loops">' in html_out and "<script>" not in html_out
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html_out and "<footer>Loops, p3</footer>" in html_out
