@@ -107,6 +107,9 @@ def lesson_cmd(workspace, scope, fmt, out, save, by, distractors, generator):
               help="Comma-separated generated item types (multichoice,truefalse,cloze,multiresponse,"
                    "matching,shortanswer,ordering).")
 @click.option("--no-curriculum", is_flag=True, help="Leave out the curriculum's own review questions.")
+@click.option("--shape", type=click.Choice(["plain", "section"]), default="plain", show_default=True,
+              help="section: a short prior-knowledge check on the prerequisites taught elsewhere, "
+                   "then the exit quiz.")
 @_fmt_option()
 @_out_option
 @_save_option
@@ -115,14 +118,15 @@ def lesson_cmd(workspace, scope, fmt, out, save, by, distractors, generator):
 @click.option("--student-text", is_flag=True, help="Stems and feedback from the student (when trained) "
                                                    "instead of the templates; much slower on a CPU.")
 @workspace_option
-def quiz_cmd(workspace, scope, n, types, no_curriculum, fmt, out, save, by, distractors, student_text):
+def quiz_cmd(workspace, scope, n, types, no_curriculum, shape, fmt, out, save, by, distractors, student_text):
     from generation.content.graph import resolve_scope
-    from generation.content.quiz import QuizConfig, build_quiz
+    from generation.content.quiz import QuizConfig, build_quiz, build_section_quiz
     from generation.content.render import render
     cfg = QuizConfig(n=n, include_curriculum=not no_curriculum, student_text=student_text,
                      types=tuple(t.strip() for t in types.split(",") if t.strip()) if types else None)
     with _open(workspace, distractors, "auto" if student_text else "template") as b:
-        quiz = build_quiz(b, resolve_scope(b.view, scope, kinds=("concept", "section", "chapter")), cfg)
+        make = build_section_quiz if shape == "section" else build_quiz
+        quiz = make(b, resolve_scope(b.view, scope, kinds=("concept", "section", "chapter")), cfg)
         _save(b, quiz, save, by or _default_author())
         _emit(render(quiz, fmt), out)
         click.echo(f"{len(quiz.items)} item(s), {quiz.rejected_ambiguous} rejected as ambiguous, "

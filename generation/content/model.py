@@ -247,6 +247,8 @@ class QuizItem(_Serial):
     triples: list[Triple] = field(default_factory=list)  # facts the item (and its key) rests on
     evidence: list[ItemEvidence] = field(default_factory=list)  # cited sentences the key rests on
     verification: str = ""           # how the key was checked (generated items)
+    part: str = ""                   # a shaped section quiz: "prior" (a prerequisite, taught
+                                     # elsewhere, checked first) or "exit" (the section itself)
 
     def correct_choices(self) -> list[Choice]:
         return [c for c in self.choices if c.correct]

@@ -105,7 +105,7 @@ from kg.config_model import Config
 from kg.errors import KGStudioError
 from ontology.namespaces import KGS
 
-__all__ = ["QuizConfig", "build_quiz", "GENERATED_TYPES", "LEARNER_TYPES", "CONCEPT_MAP_TYPES", "curriculum_item",
+__all__ = ["QuizConfig", "build_quiz", "build_section_quiz", "GENERATED_TYPES", "LEARNER_TYPES", "CONCEPT_MAP_TYPES", "curriculum_item",
            "EmptyScope", "attach_evidence", "code_listings", "code_distractors", "is_id_only", "empty_item_reason", "item_kind"]
 
 #: Item kinds of a learner quiz, in the order the builder tries them: ``code`` ("what does
@@ -1500,6 +1500,45 @@ def _scope(b: Builder, scope: str) -> tuple[str, list[str], list[str], str]:
     secs = [scope] + ([s.iri for s in v.parts(scope)] if info.kind == "chapter" else [])
     concepts = v.taught_in(scope)
     return ("chapter" if info.kind == "chapter" else "section"), concepts, secs, info.label
+
+
+def build_section_quiz(b: Builder, scope: str, config: QuizConfig | None = None, *,
+                       prior: int | None = None) -> Quiz:
+    """A section quiz with a shape: a short prior-knowledge check, then the exit quiz.
+
+    The check asks one recall item on each of the scope's prerequisites that are taught
+    elsewhere (the concepts its own concepts require; the deepest first, so the nearest
+    foundations), at most ``prior`` of them (default: a quarter of the quiz, at least one).
+    The exit quiz is :func:`build_quiz` on the scope with the rest of the items: the book's
+    own questions and the generated ones on the section's concepts and objectives. Each item
+    says which part it is in (``QuizItem.part``: "prior" or "exit"); the renderers head the
+    parts. A scope with no prerequisite outside it gets the exit quiz alone."""
+    cfg = config or QuizConfig()
+    v = b.view
+    _kind, concepts, _sections, title = _scope(b, str(scope))
+    own = set(concepts)
+    prereqs = sorted({p for c in concepts for p in v.requires.get(c, ())
+                      if p not in own and p in v.concepts and v.concepts[p].definition},
+                     key=lambda p: (-v.depth(p), v.label(p).casefold()))
+    want = min(len(prereqs), prior if prior is not None else max(1, cfg.n // 4), max(0, cfg.n - 1))
+    check: list[QuizItem] = []
+    recall = QuizConfig(**{**cfg.to_dict(), "n": 1, "types": ("multichoice", "cloze", "truefalse"),
+                           "include_curriculum": False, "concept_map": False})
+    for p in prereqs:
+        if len(check) >= want:
+            break
+        try:
+            got = build_quiz(b, p, recall).items
+        except KGStudioError:   # nothing to ask about this prerequisite: the next one
+            continue
+        for it in got[:1]:
+            it.part = "prior"
+            check.append(it)
+    quiz = build_quiz(b, scope, QuizConfig(**{**cfg.to_dict(), "n": max(1, cfg.n - len(check))}))
+    for it in quiz.items:
+        it.part = "exit" if check else ""
+    quiz.items = check + quiz.items
+    return quiz
 
 
 def build_quiz(b: Builder, scope: str, config: QuizConfig | None = None, *, n: int | None = None) -> Quiz:

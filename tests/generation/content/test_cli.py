@@ -89,3 +89,10 @@ def test_default_generator_is_the_template_realiser_without_a_student(ws):
         assert text.startswith("A loop is a control structure")
     finally:
         g.close()
+
+
+def test_quiz_with_the_section_shape(ws):
+    r = run("quiz", "-w", ws, "While Loops", "--shape", "section", "-n", "6", "--format", "json", "--no-save",
+            "--distractors", "lexical")
+    parts = [it["part"] for it in json.loads(r.stdout)["items"]]
+    assert parts[0] == "prior" and parts[-1] == "exit" and len(parts) <= 6

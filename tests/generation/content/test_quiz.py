@@ -310,3 +310,28 @@ def test_quiz_config_refuses_wrong_values_with_the_field_named():
         QuizConfig(n_choices=1)
     assert QuizConfig(types=["cloze"]).types == ("cloze",)       # a list from JSON is taken
     assert QuizConfig(max_curriculum_share=1).max_curriculum_share == 1.0
+
+
+def test_a_section_quiz_has_a_prior_knowledge_check_then_the_exit_quiz(builder):
+    """``build_section_quiz``: first one recall item on each of a few prerequisites taught
+    elsewhere (never a concept the section teaches), then the exit quiz on the section; the
+    parts are marked and headed in the instructor's view; a concept without prerequisites
+    gets the plain quiz."""
+    from generation.content.graph import resolve_scope
+    from generation.content.quiz import _scope, build_section_quiz
+    from generation.content.render import render
+    v = builder.view
+    sec = resolve_scope(v, "While Loops", kinds=("section",))
+    own = set(_scope(builder, sec)[1])
+    quiz = build_section_quiz(builder, sec, QuizConfig(n=8))
+    parts = [it.part for it in quiz.items]
+    k = parts.count("prior")
+    assert 1 <= k <= 2 and parts == ["prior"] * k + ["exit"] * (len(parts) - k), parts
+    needed = {p for c in own for p in v.requires.get(c, ())} - own
+    assert all(it.concept in needed and it.source == "generated" for it in quiz.items[:k])
+    assert len(quiz.items) <= 8
+    md_out = render(quiz, "markdown")
+    assert md_out.index("## Before you start") < md_out.index("## Exit quiz")
+    root = next(c for c in v.concepts if not v.requires.get(c) and v.concepts[c].definition)
+    plain = build_section_quiz(builder, root, QuizConfig(n=3, include_curriculum=False))
+    assert plain.items and all(it.part == "" for it in plain.items)
