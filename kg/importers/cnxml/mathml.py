@@ -12,6 +12,11 @@ limits, sums and integrals always are (``lim_(x → 0) f(x)``). A table of align
 equations (cells that are only ``=`` or empty) reads as one line per row joined with
 ``; `` (``1 + cot²θ = 1 + cos²θ/sin²θ; = …``); any other table is ``a, b; c, d``.
 
+Exponents, upper limits and radicands are bare only when they are one token (a number, one
+letter) or one bracketed group: ``e^(3x)``, ``e^(0.02t)``, ``∫_x^(2x)``, ``√(2x)``; a cube
+or fourth root is ``∛x``, ``∜x``, another index ``ⁿ√x`` (never "3√x", three times √x); a
+bare ASCII script is spaced from a letter after it (``e^u du``).
+
 Limitations: the rendering is typographical, not semantic (no operator precedence is
 inferred: ``<mfrac>`` is wrapped in brackets only where its parts are compound);
 ``<mi>`` of several letters that is not a function (``<mi>dx</mi>``) is spaced like one;
@@ -34,7 +39,8 @@ from kg.importers.cnxml.markup import _local, _squash
 _SPACED_OPS = set("=<>≤≥≠≈+−±×÷~∼∈∉⊂⊆∪∩→⇒⟹") | {"-", "–"}
 _RELATIONS = set("=<>≤≥≠≈∼≡→⇒⟹⇔")
 _PUNCT_OPS = {",": ", ", ";": "; "}
-_OVER_MARKS = {"¯": "\u0304", "‾": "\u0304", "―": "\u0304", "-": "\u0304", "_": "\u0304",
+_OVER_MARKS = {"¯": "\u0304", "‾": "\u0304", "―": "\u0304", "-": "\u0304", "_": "\u0304", "–": "\u0304",
+               "—": "\u0304", "−": "\u0304",
                "^": "\u0302", "ˆ": "\u0302", "~": "\u0303", "˜": "\u0303", "→": "\u20d7",
                ".": "\u0307", "˙": "\u0307"}
 _APPLY = "\u2061"  # FUNCTION APPLICATION: the operator between a function name and its argument
@@ -58,6 +64,19 @@ when bare (``∑x``)."""
 def _wrap(s: str) -> str:
     s = s.strip()
     if len(s) <= 1 or re.fullmatch(r"[\w.′']+|\(.*\)|\[.*\]", s):
+        return s
+    return f"({s})"
+
+
+_ONE_TOKEN = re.compile(r"\d+(?:\.\d+)?|(?:[^\W\d_]|∞)[\u0300-\u036f\u20d0-\u20ff]*[′″']*|\*")
+
+
+def _wrap_tight(s: str) -> str:
+    """An exponent, an upper limit or a radicand: bare only when it is one token (a number,
+    one letter with its marks, ∞) or one bracketed group, else bracketed: ``e^(3x)``,
+    ``e^(0.02t)``, ``∫_x^(2x)``, ``√(2x)``, ``√(x²)``; never the ambiguous ``e^3x``."""
+    s = s.strip()
+    if not s or _ONE_TOKEN.fullmatch(s) or _bracketed(s) and s[-1] in ")]":
         return s
     return f"({s})"
 
@@ -89,11 +108,12 @@ def _frac_part(s: str) -> str:
 
 def _script(text: str, table: dict, marker: str) -> str:
     """A super- or subscript: Unicode when every character has one (``10⁶``), else
-    ``^x``/``_x`` with brackets around anything longer than one token."""
+    ``^x``/``_x`` with brackets around anything longer than one token (a superscript:
+    around anything but one number or one letter, ``e^(3x)``)."""
     t = text.strip()
     if t and all(ord(ch) in table for ch in t):
         return t.translate(table)
-    return f"{marker}{_wrap(t)}" if t else ""
+    return f"{marker}{(_wrap_tight if marker == '^' else _wrap)(t)}" if t else ""
 
 
 def math_text(el) -> str:
@@ -163,6 +183,8 @@ def _join(pieces: list[_Piece]) -> _Piece:
                 sep = " "
             elif prev_kind in ("word", "fraction", "root") and (text[0].isalnum() or text[0] in "(√"):
                 sep = " "
+            elif prev_kind == "script" and text[0].isalnum():
+                sep = " "
             elif lead == "fraction" and _ends_operand(out):
                 sep = " "
         out += sep + text
@@ -224,13 +246,16 @@ def _render(el) -> _Piece:
     parts = [r[0] for r in rendered]
     if name in _SCRIPTED and len(parts) in (2, 3):
         base_kind = {"function": "function", "limit": "limit", "big": "limit"}.get(rendered[0][1], "")
-        return _scripted(name, parts), base_kind, base_kind, False
+        text = _scripted(name, parts)
+        # a bare ASCII script ("e^u", "x_i") is spaced from a following letter: "e^u du"
+        trail = base_kind or ("script" if re.search(r"[\^_][^\s()\[\]]+$", text) else "")
+        return text, base_kind, trail, False
     if name == "mfrac" and len(parts) == 2:
         return f"{_frac_part(parts[0])}/{_frac_part(parts[1])}", "fraction", "fraction", False
     if name == "msqrt":
-        return "√" + _wrap(_join(rendered)[0]), "root", "root", False
+        return "√" + _wrap_tight(_join(rendered)[0]), "root", "root", False
     if name == "mroot" and len(parts) == 2:
-        return f"{parts[1].strip()}√{_wrap(parts[0])}", "root", "root", False
+        return _root(parts[0], parts[1]), "root", "root", False
     if name == "mfenced":
         seps = (el.get("separators", ",") or "").strip() or ","
         inner = ""
@@ -260,19 +285,33 @@ def _scripted(name: str, parts: list[str]) -> str:
         sub, sup = _unary(_squash(parts[1])), _unary(_squash(parts[2]))
         if all(ord(ch) in _SUB for ch in sub) and all(ord(ch) in _SUP for ch in sup):
             return base + sub.translate(_SUB) + sup.translate(_SUP)
-        return f"{base}_{_wrap(sub)}^{_wrap(sup)}"
+        return f"{base}_{_wrap(sub)}^{_wrap_tight(sup)}"
     if name == "mover" and len(parts) == 2:
         base, mark = base.strip(), parts[1].strip()
         if mark in _OVER_MARKS and len(base) == 1:
             return base + _OVER_MARKS[mark]
         if mark in _OVER_MARKS:
             return f"{_wrap(base)}{_OVER_MARKS[mark]}"
-        return f"{base}^{_wrap(mark)}"
+        return f"{base}^{_wrap_tight(mark)}"
     if name == "munder" and len(parts) == 2:
         return f"{base}_{_wrap(parts[1])}"
     if name == "munderover" and len(parts) == 3:
-        return f"{base}_{_wrap(parts[1])}^{_wrap(parts[2])}"
+        return f"{base}_{_wrap(parts[1])}^{_wrap_tight(parts[2])}"
     return "".join(parts)
+
+
+_ROOT_SIGNS = {"2": "√", "3": "∛", "4": "∜"}
+
+
+def _root(radicand: str, index: str) -> str:
+    """``<mroot>``: ``∛x``, ``∜(x + 1)``, ``ⁿ√x`` (an index with a Unicode superscript), else
+    ``(x)^(1/k)``; never "3√x", which reads as 3 times √x."""
+    idx, rad = _squash(index).strip(), _wrap_tight(radicand)
+    if idx in _ROOT_SIGNS:
+        return _ROOT_SIGNS[idx] + rad
+    if idx and all(ord(ch) in _SUP for ch in idx):
+        return idx.translate(_SUP) + "√" + rad
+    return f"{rad}^(1/{_wrap(idx)})"
 
 
 def _unary(script: str) -> str:

@@ -156,3 +156,38 @@ def test_renderer_writes_math_inside_a_sentence():
     para = etree.fromstring('<para xmlns="http://cnx.rice.edu/cnxml" xmlns:m="http://www.w3.org/1998/Math/MathML">'
                             f'Prove the trigonometric identity <m:math>{COT_IDENTITY}</m:math></para>')
     assert Renderer().text(para) == "Prove the trigonometric identity 1 + cot²θ = csc²θ."
+
+
+@pytest.mark.parametrize("body, text", [
+    # m53650 (Integrals, Exponential Functions, and Logarithms): a product in an exponent
+    # was "e^3x" (e³ times x?); now bracketed
+    ('<m:msup><m:mi>e</m:mi><m:mrow><m:mn>3</m:mn><m:mi>x</m:mi></m:mrow></m:msup>', "e^(3x)"),
+    # m53635 "g(t) = 2e^0.02t" and m53481 "A(t) = Pe^rt" (as they read before)
+    ('<m:mrow><m:mn>2</m:mn><m:msup><m:mi>e</m:mi><m:mrow><m:mn>0.02</m:mn><m:mi>t</m:mi></m:mrow></m:msup></m:mrow>',
+     "2e^(0.02t)"),
+    ('<m:mrow><m:mi>P</m:mi><m:msup><m:mi>e</m:mi><m:mrow><m:mi>r</m:mi><m:mi>t</m:mi></m:mrow></m:msup></m:mrow>',
+     "Pe^(rt)"),
+    # one letter or one number stays bare
+    ('<m:msup><m:mi>e</m:mi><m:mi>x</m:mi></m:msup>', "e^x"),
+    ('<m:msup><m:mn>4</m:mn><m:mi>π</m:mi></m:msup>', "4^π"),
+    # a power over a power is bracketed: e^(x²), never e^x²
+    ('<m:msup><m:mi>e</m:mi><m:msup><m:mi>x</m:mi><m:mn>2</m:mn></m:msup></m:msup>', "e^(x²)"),
+    # m53632 (FTC): an upper limit that is a product, was "∫_x^2x"
+    ('<m:mrow><m:munderover><m:mo>∫</m:mo><m:mi>x</m:mi><m:mrow><m:mn>2</m:mn><m:mi>x</m:mi></m:mrow></m:munderover>'
+     '<m:msup><m:mi>t</m:mi><m:mn>3</m:mn></m:msup><m:mi>d</m:mi><m:mi>t</m:mi></m:mrow>', "∫_x^(2x) t³dt"),
+    # m53634 (substitution): a one-letter script is spaced from the letter after it, was "e^udu"
+    ('<m:mrow><m:msup><m:mi>e</m:mi><m:mi>u</m:mi></m:msup><m:mi>d</m:mi><m:mi>u</m:mi></m:mrow>', "e^u du"),
+    # roots: a cube root is ∛ (m53621 "43√x" was 4∛x), a compound radicand (m53478 "√2x"), a compound radicand bracketed
+    ('<m:mroot><m:mi>x</m:mi><m:mn>3</m:mn></m:mroot>', "∛x"),
+    ('<m:mrow><m:mn>4</m:mn><m:mroot><m:mi>x</m:mi><m:mn>3</m:mn></m:mroot></m:mrow>', "4∛x"),
+    ('<m:mroot><m:mrow><m:mi>x</m:mi><m:mo>+</m:mo><m:mn>1</m:mn></m:mrow><m:mn>4</m:mn></m:mroot>', "∜(x + 1)"),
+    ('<m:mroot><m:mi>x</m:mi><m:mi>n</m:mi></m:mroot>', "ⁿ√x"),
+    ('<m:mroot><m:mi>x</m:mi><m:mi>k</m:mi></m:mroot>', "x^(1/k)"),
+    ('<m:msqrt><m:mn>2</m:mn><m:mi>x</m:mi></m:msqrt>', "√(2x)"),
+    ('<m:msqrt><m:msup><m:mi>x</m:mi><m:mn>2</m:mn></m:msup></m:msqrt>', "√(x²)"),
+    ('<m:msqrt><m:mn>9.1</m:mn></m:msqrt>', "√9.1"),
+    # m53649 (moments): an over-bar drawn as an en dash is a bar, was "x^–"
+    ('<m:mover><m:mi>x</m:mi><m:mo>–</m:mo></m:mover>', "x̄"),
+])
+def test_exponents_and_roots_are_bracketed_when_compound(body, text):
+    assert m(body) == text
