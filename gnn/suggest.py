@@ -29,17 +29,18 @@ instructor accepts it (into ``graph/decisions``). Each run replaces the teacher'
 suggestions (nodes under ``id/teacher/``) and keeps anything else in that graph, in one
 atomic ``replace_graphs``. Each suggestion is a reified statement::
 
-    <id/teacher/suggestion/HASH> a rdf:Statement, prov:Entity [, kgs:Suggestion] ;
+    <id/teacher/suggestion/HASH> a rdf:Statement, prov:Entity, kgs:Suggestion ;
         rdf:subject A ; rdf:predicate kgs:requires ; rdf:object B ;
-        SCORE "0.93"^^xsd:double ; RANK 1 ;
+        kgs:score "0.97"^^xsd:double ; kgs:rank 1 ;        # the head's (uncalibrated) score
+        kgs:probability "0.82"^^xsd:double ; kgs:band "likely" ;  # when calibrated
+        kgs:evidenceLine <id/teacher/suggestion/HASH/evidence/1> , ... ;
         prov:wasGeneratedBy <id/teacher/run/...> ;        # the suggest-prereqs run
         prov:wasAttributedTo <id/teacher/checkpoint/SHA> ; # the model file (sha256 of its bytes)
         prov:generatedAtTime "..."^^xsd:dateTime .
+    <id/teacher/suggestion/HASH/evidence/1> kgs:text "..." ; kgs:position 1 .
 
-``SCORE``/``RANK``/``kgs:Suggestion`` are the KGS terms ``kgs:score``, ``kgs:rank`` and
-``kgs:Suggestion`` when the ontology defines them, else ``schema:ratingValue``,
-``schema:position`` and nothing (:data:`SCORE`, :data:`RANK`, :data:`SUGGESTION_CLASS`).
-The checkpoint is a ``prov:SoftwareAgent`` and ``prov:Entity`` with its sha256, the graph
+The evidence lines are :func:`kg.prereq_evidence.evidence_lines` (:func:`explain`), in
+order; ``kg.decisions.list_suggestions`` reads all of it back. The checkpoint is a ``prov:SoftwareAgent`` and ``prov:Entity`` with its sha256, the graph
 hash it was trained on and its file name; the run is a ``prov:Activity`` that
 ``prov:used`` it.
 
@@ -71,8 +72,8 @@ import numpy as np
 import torch
 from rdflib import Literal, URIRef
 
-from kg.labels import LabelMatcher
 from kg.neighbourhood import _info
+from kg.prereq_evidence import evidence_lines
 from kg.store.base import Store, nt_term
 from ontology.namespaces import DCTERMS, ID, KGS, PROV, RDF, RDFS, SDO, SUGGESTIONS_GRAPH, XSD
 
@@ -80,17 +81,9 @@ __all__ = ["Suggestion", "review_list", "accepted_edges", "teacher_calibrator", 
            "SCORE", "RANK", "SUGGESTION_CLASS", "TEACHER_PREFIX"]
 
 
-def _kgs_defined(name: str) -> bool:
-    try:
-        getattr(KGS, name)
-        return True
-    except AttributeError:
-        return False
-
-
-SCORE = KGS.score if _kgs_defined("score") else SDO.ratingValue
-RANK = KGS.rank if _kgs_defined("rank") else SDO.position
-SUGGESTION_CLASS = KGS.Suggestion if _kgs_defined("Suggestion") else None
+SCORE = KGS.score
+RANK = KGS.rank
+SUGGESTION_CLASS = KGS.Suggestion
 TEACHER_PREFIX = str(ID["teacher/"])
 
 Log = Callable[[str], None]
@@ -495,32 +488,10 @@ def known_path(known: np.ndarray, a: int, b: int, max_len: int = 4) -> list[tupl
 
 
 def explain(store, s: Suggestion, path_labels: list[str] | None = None) -> tuple[str, ...]:
-    """Evidence lines of one suggestion for a reviewer: where each concept is defined, a
-    sentence of one that names the other (:func:`kg.evidence.evidence`, when the
-    curriculum has an evidence index), and the path between them in the known graph
-    (``path_labels``, from :func:`known_path`)."""
-    lines = []
-    try:
-        from kg.evidence import evidence
-    except ImportError:          # no evidence index in this checkout
-        evidence = None
-    la, lb = s.a_label or s.a.rsplit("/", 1)[-1], s.b_label or s.b.rsplit("/", 1)[-1]
-    if evidence is not None:
-        ev = {x: evidence(store, x, k=40) for x in (s.a, s.b)}
-        for iri, lab in ((s.a, la), (s.b, lb)):
-            d = [e for e in ev[iri] if e.kind == "definition"]
-            if d:
-                lines.append(f"{lab} is defined in {d[0].section_label or d[0].section or '?'}: "
-                             f"\u201c{d[0].text}\u201d")
-        for iri, other in ((s.a, lb), (s.b, la)):
-            names = LabelMatcher({other: [other]})       # kg.labels: whole words, plurals
-            hit = next((e for e in ev[iri] if names.find(e.text)), None)
-            if hit is not None:
-                lines.append(f"names {other} ({hit.section_label or hit.kind}): \u201c{hit.text}\u201d")
-                break
-    if path_labels:
-        lines.append("known path: " + " ".join(path_labels))
-    return tuple(lines)
+    """Evidence lines of one suggestion for a reviewer: :func:`kg.prereq_evidence.evidence_lines`
+    with the suggestion's labels and ``path_labels`` (its path in the accepted
+    prerequisites, from :func:`known_path`)."""
+    return evidence_lines(store, s.a, s.b, a_label=s.a_label, b_label=s.b_label, path_labels=path_labels)
 
 
 def with_labels(store: Store, suggestions: list[Suggestion]) -> list[Suggestion]:
@@ -577,17 +548,24 @@ def write_suggestions(store: Store, suggestions: list[Suggestion], *, checkpoint
     for s in suggestions:
         node = URIRef(ID["teacher/suggestion/" + hashlib.sha256(f"{s.a} {s.b}".encode()).hexdigest()[:20]])
         a, b = URIRef(s.a), URIRef(s.b)
+        raw = s.raw_score if s.raw_score is not None else s.score
         triples += [(node, RDF.type, RDF.Statement), (node, RDF.type, PROV.Entity),
                     (node, RDF.subject, a), (node, RDF.predicate, KGS.requires), (node, RDF.object, b),
-                    (node, SCORE, Literal(float(s.score), datatype=XSD.double)),
+                    (node, SCORE, Literal(float(raw), datatype=XSD.double)),
                     (node, RANK, Literal(int(s.rank), datatype=XSD.integer)),
                     (node, RDFS.label, Literal(f"suggested: {s.a_label or s.a.rsplit('/', 1)[-1]} "
                                                f"requires {s.b_label or s.b.rsplit('/', 1)[-1]} "
                                                f"({s.score:.3f}{', ' + s.band if s.band else ''})")),
                     (node, PROV.wasGeneratedBy, run), (node, PROV.wasAttributedTo, ck),
                     (node, PROV.generatedAtTime, dt(ended))]
-        if SUGGESTION_CLASS is not None:
-            triples.append((node, RDF.type, SUGGESTION_CLASS))
+        triples.append((node, RDF.type, SUGGESTION_CLASS))
+        if s.band:                                   # calibrated: the probability and its band
+            triples += [(node, KGS.probability, Literal(float(s.score), datatype=XSD.double)),
+                        (node, KGS.band, Literal(s.band))]
+        for i, line in enumerate(s.evidence, 1):
+            ev = URIRef(f"{node}/evidence/{i}")
+            triples += [(node, KGS.evidenceLine, ev), (ev, KGS.text, Literal(line)),
+                        (ev, KGS.position, Literal(i, datatype=XSD.integer))]
     new = sorted({f"{x.n3()} {p.n3()} {nt_term(o)}" for x, p, o in triples})
     g = str(SUGGESTIONS_GRAPH)
     keep = sorted(line for line in store.graph_triples(g)

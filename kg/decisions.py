@@ -61,10 +61,13 @@ class SuggestionRow:
     b: str                # ... this
     a_label: str
     b_label: str
-    score: float
+    score: float          # the calibrated probability when there is one, else the model's score
     rank: int
     checkpoint: str | None
     decision: Decision | None = None
+    band: str | None = None          # likely | possible | unlikely (kgs:band), None: not calibrated
+    raw_score: float | None = None   # the model's uncalibrated score (kgs:score)
+    evidence: tuple[str, ...] = ()   # the stored evidence lines (kgs:evidenceLine), in order
 
 
 def decision_iri(a: str, b: str) -> str:
@@ -94,19 +97,27 @@ def decisions(store: Store) -> dict[tuple[str, str], Decision]:
 
 
 def list_suggestions(store: Store) -> list[SuggestionRow]:
-    """The teacher's suggestions (best first) with labels and any decision on them."""
+    """The teacher's suggestions (best first) with labels, calibrated probability and band,
+    stored evidence lines and any decision on them (two queries besides the labels)."""
     g = str(SUGGESTIONS_GRAPH)
-    rows = _rows(store, f"""SELECT ?s ?a ?b ?score ?rank ?ck WHERE {{ GRAPH <{g}> {{
+    rows = _rows(store, f"""SELECT ?s ?a ?b ?score ?rank ?ck ?p ?band WHERE {{ GRAPH <{g}> {{
         ?s <{RDF.subject}> ?a ; <{RDF.predicate}> <{KGS.requires}> ; <{RDF.object}> ?b ;
            <{KGS.score}> ?score .
-        OPTIONAL {{ ?s <{KGS.rank}> ?rank }} OPTIONAL {{ ?s <{PROV.wasAttributedTo}> ?ck }} }} }}""")
+        OPTIONAL {{ ?s <{KGS.rank}> ?rank }} OPTIONAL {{ ?s <{PROV.wasAttributedTo}> ?ck }}
+        OPTIONAL {{ ?s <{KGS.probability}> ?p ; <{KGS.band}> ?band }} }} }}""")
+    lines: dict[str, list[tuple[float, str]]] = {}
+    for s, pos, text in _rows(store, f"""SELECT ?s ?pos ?t WHERE {{ GRAPH <{g}> {{
+            ?s <{KGS.evidenceLine}> ?e . ?e <{KGS.text}> ?t OPTIONAL {{ ?e <{KGS.position}> ?pos }} }} }}"""):
+        lines.setdefault(s, []).append((float(pos or 0), text))
     info = _info(store, sorted({x for r in rows for x in (r[1], r[2])}))
     dec = decisions(store)
     out = []
-    for s, a, b, score, rank, ck in rows:
+    for s, a, b, score, rank, ck, p, band in rows:
         la = info.get(a, (None, None))[1] or a.rsplit("/", 1)[-1]
         lb = info.get(b, (None, None))[1] or b.rsplit("/", 1)[-1]
-        out.append(SuggestionRow(s, a, b, la, lb, float(score), int(float(rank or 0)), ck, dec.get((a, b))))
+        out.append(SuggestionRow(s, a, b, la, lb, float(p if p is not None else score), int(float(rank or 0)), ck,
+                                 dec.get((a, b)), band=band, raw_score=float(score),
+                                 evidence=tuple(t for _, t in sorted(lines.get(s, [])))))
     out.sort(key=lambda r: (-r.score, r.rank, r.a, r.b))
     return out
 

@@ -102,6 +102,9 @@ class KGS(DefinedNamespace):
     keyword: URIRef           # free keyword
     score: URIRef             # a model's confidence in [0, 1] (suggestions)
     rank: URIRef              # 1-based rank of a suggestion in its run
+    probability: URIRef       # calibrated probability of a suggestion (gnn.calibration)
+    band: URIRef              # likely | possible | unlikely (the calibrated probability's band)
+    evidenceLine: URIRef      # suggestion -> one evidence line (kgs:text, kgs:position)
 
     # --- generated content (generation.content.repository) ----------------------------
     ContentItem: URIRef       # a generated lesson, quiz, diagram or learning path (versioned)

@@ -6,7 +6,6 @@ by other processes too (a remote endpoint) have no version and are read every ti
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import streamlit as st
@@ -60,28 +59,6 @@ def _suggestions(store):
     return list_suggestions(store)
 
 
-#: the end of a suggestion's label as :func:`gnn.suggest.write_suggestions` writes it:
-#: ``"suggested: A requires B (0.812, likely)"`` (no band when the scores were not calibrated)
-_BAND = re.compile(r"\(\s*[0-9.]+\s*,\s*(likely|possible|unlikely)\s*\)\s*$")
-
-
-def band_of(label: str | None) -> str | None:
-    """The calibrated band recorded in a suggestion's label, or None when it has none.
-
-    >>> band_of("suggested: Loop requires Variable (0.812, likely)"), band_of("suggested: x requires y (0.5)")
-    ('likely', None)
-    """
-    m = _BAND.search(label or "")
-    return m.group(1) if m else None
-
-
-def _suggestion_bands(store):
-    from kg.neighbourhood import _rows
-    from ontology.namespaces import RDFS, SUGGESTIONS_GRAPH
-    rows = _rows(store, f"SELECT ?s ?l WHERE {{ GRAPH <{SUGGESTIONS_GRAPH}> {{ ?s <{RDFS.label}> ?l }} }}")
-    return {s: band for s, lab in rows if (band := band_of(lab))}
-
-
 def _content_items(store):
     from generation.content.repository import Repository
     return Repository(store).list()
@@ -115,7 +92,6 @@ graph_stats = _cached(_graph_stats)
 scopes = _cached(_scopes)
 content_items = _cached(_content_items)
 suggestions = _cached(_suggestions)
-suggestion_bands = _cached(_suggestion_bands)
 curriculum_metrics = _cached(_curriculum_metrics)
 gap_report = _cached(_gap_report)
 items_per_checkpoint = _cached(_items_per_checkpoint)
@@ -123,22 +99,21 @@ items_per_checkpoint = _cached(_items_per_checkpoint)
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _suggestion_evidence(root: str, version: int, a: str, b: str, a_label: str, b_label: str,  # noqa: ARG001
-                         _store):
-    from gnn.suggest import Suggestion, explain
-    from kg.prereq_evidence import evidence
-    lines = explain(_store, Suggestion(a, b, 0.0, "concept", 0, a_label=a_label, b_label=b_label))
+                         stored: tuple[str, ...], _store):
+    from kg.prereq_evidence import evidence, evidence_lines
+    lines = stored or evidence_lines(_store, a, b, a_label=a_label, b_label=b_label)
     return evidence(_store, a, b), lines
 
 
-def suggestion_evidence(ws, a: str, b: str, a_label: str, b_label: str):
-    """The evidence behind ``a requires b``: ``(kg.prereq_evidence.Evidence, lines)`` where
-    the lines are :func:`gnn.suggest.explain`'s (where each is defined and the book's
-    sentence that names the other); cached per store version."""
+def suggestion_evidence(ws, row):
+    """The evidence behind a suggestion (a :class:`kg.decisions.SuggestionRow`):
+    ``(kg.prereq_evidence.Evidence, lines)``, the lines being those stored with the
+    suggestion (``kgs:evidenceLine``), or :func:`kg.prereq_evidence.evidence_lines` when
+    it was written without them; cached per store version."""
     store = shared_store(ws)
     version = store_version(store)
-    if version is None:
-        return _suggestion_evidence.__wrapped__(str(ws.root), 0, a, b, a_label, b_label, store)
-    return _suggestion_evidence(str(ws.root), version, a, b, a_label, b_label, store)
+    args = (str(ws.root), version or 0, row.a, row.b, row.a_label, row.b_label, tuple(row.evidence), store)
+    return _suggestion_evidence.__wrapped__(*args) if version is None else _suggestion_evidence(*args)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

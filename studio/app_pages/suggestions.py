@@ -55,7 +55,6 @@ ui.show_job(suggest_job, label="Suggestions")
 ui.show_job(retrain_job, label="Retraining")
 
 rows = D.suggestions(ws)
-bands = D.suggestion_bands(ws)
 if not rows:
     if trained:
         st.info("No suggestions yet. Click **Refresh suggestions** to let the teacher propose "
@@ -70,10 +69,10 @@ show = st.radio("Show", ["undecided", "skipped", "accepted", "rejected", "all"],
 n_by = {s: sum(1 for r in rows if (r.decision.status if r.decision else "undecided") == s)
         for s in ("undecided", SKIPPED, ACCEPTED, REJECTED)}
 st.caption(" · ".join(f"{k}: {v}" for k, v in n_by.items()))
-if bands:
+if any(r.band for r in rows):
     from gnn.calibration import Calibrator
     cal = Calibrator()
-    n_band = {b: sum(1 for r in rows if bands.get(r.iri) == b) for b in ("likely", "possible", "unlikely")}
+    n_band = {b: sum(1 for r in rows if r.band == b) for b in ("likely", "possible", "unlikely")}
     st.caption(f"Band, from the teacher's calibrated probability: **likely** ≥ "
                f"{cal.likely:.2f}, **possible** ≥ {cal.possible:.2f}, **unlikely** below. "
                + " · ".join(f"{k}: {v}" for k, v in n_band.items()))
@@ -103,12 +102,12 @@ if not chosen:
     st.info(f"No {show} suggestions.")
 def _evidence(r) -> None:
     """The evidence behind one suggestion (cached per store version; user text escaped)."""
-    ev, lines = D.suggestion_evidence(ws, r.a, r.b, r.a_label, r.b_label)
+    ev, lines = D.suggestion_evidence(ws, r)
     if ev.a_definition:
         ui.text(f"{r.a_label}: {ev.a_definition}", caption=True)
     if ev.b_definition:
         ui.text(f"{r.b_label}: {ev.b_definition}", caption=True)
-    facts = list(lines)                    # the book's sentences (gnn.suggest.explain)
+    facts = list(lines)                    # stored with the suggestion (kg.prereq_evidence.evidence_lines)
     if ev.definition_names_b:
         facts.append(f"the definition of {r.a_label} names {r.b_label}")
     if (ev.a_defined_in or ev.b_defined_in) and not any(" is defined in " in x for x in lines):
@@ -126,8 +125,7 @@ def _evidence(r) -> None:
 
 
 def _confidence(r) -> str:
-    band = bands.get(r.iri)
-    return f"{band} ({r.score:.2f})" if band else f"score {r.score:.2f}, not calibrated"
+    return f"{r.band} ({r.score:.2f})" if r.band else f"score {r.score:.2f}, not calibrated"
 
 
 later = []                                 # (slot, row): evidence drawn once the list is on screen
@@ -138,7 +136,7 @@ for i, r in enumerate(chosen[(page_no - 1) * per_page: page_no * per_page]):
                      key=f"sugg_open_{r.iri}", on_change="rerun") as box:
         if not box.open:
             continue
-        band = bands.get(r.iri)
+        band = r.band
         st.markdown(f"[{S.md_escape(r.a_label)}]({explorer_link(r.a)}) needs "
                     f"[{S.md_escape(r.b_label)}]({explorer_link(r.b)}) first, says the teacher "
                     f"(rank {r.rank}, " + (f"calibrated probability {r.score:.3f}: **{band}**)." if band

@@ -63,35 +63,29 @@ def test_retrain_runs_in_the_background(app, demo_ws, store):
     assert not any((r.a, r.b) in accepted for r in list_suggestions(store))
 
 
-def _stored_label(store, iri: str) -> str:
-    rows = store.select(f"SELECT ?l WHERE {{ GRAPH <https://w3id.org/kgstudio/graph/suggestions> "
-                        f"{{ <{iri}> <http://www.w3.org/2000/01/rdf-schema#label> ?l }} }}")
-    return str(rows[0]["l"].value)
-
-
 def test_each_suggestion_shows_its_band_and_evidence(app, demo_ws, store):
     """Issue 14: the calibrated band a designer reads ("likely", "possible") on every
-    suggestion's line, and the evidence of gnn.suggest.explain (where each concept is
+    suggestion's line, as stored with the suggestion (kgs:band, kgs:probability), and its
+    stored evidence lines (kg.prereq_evidence.evidence_lines: where each concept is
     defined, the book's sentence that names the other) in the open one."""
     from gnn.calibration import Calibrator
-    from gnn.suggest import Suggestion, explain
-    from studio.app_data import band_of
+    from kg.prereq_evidence import evidence_lines
     from studio.app_state import md_escape
     at = app("app_pages/suggestions.py").run()
     assert not at.exception
     rows = [r for r in list_suggestions(store) if r.decision is None]
-    bands = [band_of(_stored_label(store, r.iri)) for r in rows]
-    assert bands[0] in ("likely", "possible", "unlikely")       # the demo teacher's scores are calibrated
-    for e, r, band in zip(at.expander, rows, bands):
-        assert md_escape(f"· {band} ({r.score:.2f}) · undecided") in e.label, e.label
-    assert any(f"calibrated probability {rows[0].score:.3f}: **{bands[0]}**" in m.value for m in at.markdown)
+    assert rows[0].band in ("likely", "possible", "unlikely")   # the demo teacher's scores are calibrated
+    for e, r in zip(at.expander, rows):
+        assert md_escape(f"· {r.band} ({r.score:.2f}) · undecided") in e.label, e.label
+    assert any(f"calibrated probability {rows[0].score:.3f}: **{rows[0].band}**" in m.value for m in at.markdown)
     cal = Calibrator()                                           # the bands' thresholds (0.7, 0.4)
     assert any(f"**likely** ≥ {cal.likely:.2f}, **possible** ≥ {cal.possible:.2f}" in c.value for c in at.caption)
     r = rows[0]
-    lines = explain(store, Suggestion(r.a, r.b, r.score, "concept", r.rank, a_label=r.a_label, b_label=r.b_label))
-    assert any(" is defined in " in x for x in lines)           # the demo book defines its concepts
+    assert r.evidence                                            # written with the suggestion
+    assert r.evidence[:2] == evidence_lines(store, r.a, r.b, a_label=r.a_label, b_label=r.b_label)[:2]
+    assert any(" is defined in " in x for x in r.evidence)      # the demo book defines its concepts
     shown = [m.value for m in at.markdown]
-    for line in lines:
+    for line in r.evidence:
         assert md_escape("• " + line) in shown
 
 
