@@ -146,16 +146,20 @@ SK_MODES = {"plain": ("text",), "sk_refd": ("text", "refd"), "sk_order": ("text"
             "sk_all": ("text", "refd", "order", "known", "simedge"),
             # logistic regression on one evidence block (the cheap ablation) or all of them
             "lr_refd": ("refd",), "lr_order": ("order",), "lr_known": ("known",),
-            "lr_simedge": ("simedge",), "lr_ev": ("refd", "order", "known", "simedge")}
-LR_MODES = ("lr_refd", "lr_order", "lr_known", "lr_simedge", "lr_ev")
+            "lr_simedge": ("simedge",), "lr_ev": ("refd", "order", "known", "simedge"),
+            # issue 14, third round: chains of any length in the known graph (closure_table)
+            "lr_closure": ("closure",), "lr_known_cl": ("known", "closure"),
+            "lr_ev_cl": ("refd", "order", "known", "simedge", "closure")}
+LR_MODES = ("lr_refd", "lr_order", "lr_known", "lr_simedge", "lr_ev", "lr_closure", "lr_known_cl", "lr_ev_cl")
 # Late fusions (not trained; :func:`fuse_fold`): "both" blends the torch text and graph
 # modes, "text_ev" the torch text mode and the graph evidence alone (sk_graph_only).
 BLENDS = {"both": ("text", "graph"), "text_ev": ("text", "sk_graph_only"), "text_lr": ("text", "lr_ev"),
-          "ev_lr": ("ev_all", "lr_ev")}
+          "ev_lr": ("ev_all", "lr_ev"), "evcl_lr": ("ev_cl", "lr_ev_cl")}
 # The torch text MLP with pair evidence in its decoder (:func:`run_ev_fold`).
 EV_MODES = {"ev_known": ("known",), "ev_all": ("refd", "order", "known", "simedge"),
-            "ev_nosim": ("refd", "order", "known")}
-MODES = ("text", "graph", "joint", "both") + tuple(SK_MODES) + tuple(EV_MODES) + ("text_ev", "text_lr", "ev_lr")
+            "ev_nosim": ("refd", "order", "known"), "ev_cl": ("refd", "order", "known", "simedge", "closure")}
+MODES = ("text", "graph", "joint", "both") + tuple(SK_MODES) + tuple(EV_MODES) + ("text_ev", "text_lr", "ev_lr",
+                                                                                 "evcl_lr")
 TRAINED = ("text", "graph", "joint") + tuple(SK_MODES) + tuple(EV_MODES)
 PAIR_MODE = {"text": "text", "graph": "graph", "joint": "both"}   # -> PairConfig.mode
 ALPHAS = np.round(np.linspace(0.0, 1.0, 21), 2)                   # blend weights tried on validation
@@ -470,8 +474,15 @@ def merge_heldout(held: dict, *, write: bool = True) -> dict:
     m = data["metrics"]
     rows = []
     for ds, by_mode in held["results"].items():
+        by_mode = held["results"][ds] = select_variants(by_mode)
         for mode, rs in by_mode.items():
             key = f"{ds}_{mode}"
+            for k in [k for k in m if k.startswith(key + "_var_")]:
+                del m[k]
+            if all("variant" in r for r in rs):
+                m[f"{key}_variant"], m[f"{key}_threshold_rule"] = rs[0]["variant"], rs[0]["rule"]
+                m[f"{key}_val_ece_oof"] = round(mean([r["val_ece_oof"] for r in rs]), 4)
+                m.update(variant_metrics(key, rs))
             m[f"{key}_val_f1"] = round(mean([r["val_f1"] for r in rs]), 4)
             for j, name in enumerate(("precision", "recall", "f1")):
                 m[f"{key}_{name}"] = round(mean([r["all"][j] for r in rs]), 4)
@@ -484,7 +495,7 @@ def merge_heldout(held: dict, *, write: bool = True) -> dict:
                          f"{m[key + '_val_f1']:.3f}"])
         c = f"{ds}_{held['chosen']}"
         m[f"{ds}_chosen_mode"] = held["chosen"]
-        for name in ("precision", "recall", "f1", "ece", "ece_raw"):
+        for name in ("precision", "recall", "f1", "ece", "ece_raw", "variant", "threshold_rule", "val_ece_oof"):
             if f"{c}_{name}" in m:
                 m[f"{ds}_{name}"] = m[f"{c}_{name}"]
     data.setdefault("data", {}).update(held["info"])
@@ -572,8 +583,8 @@ def evidence_features(ds: str, graph: ConceptGraph, blocks, pairs, known_pos, *,
     ``extra`` None when only text. ``known_pos``: the prerequisites known when these pairs
     are scored (training positives; for training pairs their own edge is left out of the
     degrees, ``training``)."""
-    from gnn.pairs import (known_graph_features, name_containment, order_features, refd_features,
-                           similar_edge_features, text_pair_features)
+    from gnn.pairs import (closure_features, known_graph_features, name_containment, order_features,
+                           refd_features, similar_edge_features, text_pair_features)
     ev = EVIDENCE[ds]
     u, v = pairs[:, 0], pairs[:, 1]
     cols = []
@@ -591,6 +602,8 @@ def evidence_features(ds: str, graph: ConceptGraph, blocks, pairs, known_pos, *,
         cols.append(known_graph_features(len(graph.names), known_pos, pairs, self_in_graph=own))
     if "simedge" in blocks:
         cols.append(similar_edge_features(np.asarray(graph.text, dtype=np.float32), known_pos, pairs))
+    if "closure" in blocks:
+        cols.append(closure_features(len(graph.names), known_pos, pairs))
     text = text_pair_features(np.asarray(graph.text, dtype=np.float32), pairs) if "text" in blocks else None
     extra = np.concatenate(cols, axis=1).astype(np.float32) if cols else None
     return text, extra
@@ -604,7 +617,7 @@ def evidence_table(ds: str, graph: ConceptGraph, blocks, known_pos) -> np.ndarra
     uu, vv = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
     pairs = np.stack([uu.ravel(), vv.ravel()], axis=1)
     static = tuple(b for b in blocks if b in ("refd", "order"))       # known-independent: cached
-    dynamic = tuple(b for b in blocks if b in ("known", "simedge"))
+    dynamic = tuple(b for b in blocks if b in ("known", "simedge", "closure"))
     parts = []
     if static:
         if (ds, static) not in _STATIC_TABLES:
@@ -637,9 +650,24 @@ def run_ev_fold(ds: str, graph: ConceptGraph, fold: Fold, cfg: PairConfig, mode:
         raise RuntimeError(f"{ds} fold {fold.k}: the validation carve-out differs from carve_validation")
     prob = clf.predict_proba(fold.test_pairs)
     fl = flags(fold)
+    # the evidence variants (VARIANTS): validation and test pairs read the fit table, the
+    # predict table (all training positives; a validation positive's own edge is never read),
+    # or N_SUB tables of subsamples of all training positives as large as the fit one, averaged
+    val = {"fit": clf.val_scores, "all": clf.predict_proba(vp)}
+    test = {"all": prob, "fit": clf.predict_proba(fold.test_pairs, evidence=tables[0])}
+    # the reversed pairs' scores, fit table only (there no validation positive is a known edge,
+    # so the reverse of a validation pair cannot read the pair's own edge): antisymmetry ablation
+    rev = {"val_rev_fit": clf.predict_proba(vp[:, ::-1].copy(), evidence=tables[0]),
+           "test_rev_fit": clf.predict_proba(fold.test_pairs[:, ::-1].copy(), evidence=tables[0])}
+    val["sub"], test["sub"] = np.zeros(len(vp)), np.zeros(len(prob))
+    for sub in subsamples(known_all, len(known_fit), cfg.seed + 31 + fold.k):
+        st = evidence_table(ds, graph, blocks, sub)
+        val["sub"] += clf.predict_proba(vp, evidence=st) / N_SUB
+        test["sub"] += clf.predict_proba(fold.test_pairs, evidence=st) / N_SUB
     out = score_fold(ds, mode, fold.k, [graph.names[a] for a in fold.test_pairs[:, 0]],
                      [graph.names[b] for b in fold.test_pairs[:, 1]], fold.test_labels, prob,
-                     clf.threshold, fl)
+                     clf.threshold, fl, extra=test)
+    out["variants"] = variant_results(vl, val, fold.test_labels, test, fl, seed=cfg.seed + fold.k)
     cal = Calibrator("auto").fit(clf.val_scores, clf.val_labels)
     pc = cal.transform(prob)
     out.update(val_f1=clf.val_f1, val_auc=clf.val_auc, fit_s=time.perf_counter() - t0, table_s=table_s,
@@ -651,13 +679,19 @@ def run_ev_fold(ds: str, graph: ConceptGraph, fold: Fold, cfg: PairConfig, mode:
     np.savez_compressed(PRED_DIR / f"{ds}_{mode}_fold{fold.k}.npz", val_pairs=clf.val_pairs,
                         val_labels=clf.val_labels, val_scores=clf.val_scores, test_prob=prob,
                         test_prob_calibrated=pc, test_pairs=fold.test_pairs, test_labels=fold.test_labels,
-                        **{f"flag_{k}": v for k, v in fl.items()})
+                        val_scores_all=val["all"], val_scores_sub=val["sub"], test_prob_fit=test["fit"],
+                        test_prob_sub=test["sub"], **rev, **{f"flag_{k}": v for k, v in fl.items()})
     return out
 
 
 def _auc_(y, s) -> float:
     from gnn.pairs import _auc
     return _auc(y, s)
+
+
+def args_rev_skip(blocks) -> bool:
+    """Reversed-pair scores are kept for the modes the blends use (not the one-block ablations)."""
+    return len(blocks) < 2
 
 
 def run_sk_fold(ds: str, graph: ConceptGraph, fold: Fold, cfg: PairConfig, mode: str) -> dict:
@@ -700,12 +734,34 @@ def run_sk_fold(ds: str, graph: ConceptGraph, fold: Fold, cfg: PairConfig, mode:
         else:
             clf = MLPClassifier(hidden_layer_sizes=(256,), max_iter=200, random_state=cfg.seed)
         clf.fit(mat(tx, ex), xl)
-        vs = clf.predict_proba(mat(*feats(vp, known_fit)))[:, 1]
-        prob = clf.predict_proba(mat(*feats(fold.test_pairs, known_test)))[:, 1]
+        nv = len(vp)
+        both = np.r_[vp, fold.test_pairs]
+
+        def score(known):     # validation and test pairs, evidence from ``known``, own edges unread
+            s = clf.predict_proba(mat(*feats(both, known, training=True)))[:, 1]
+            return s[:nv], s[nv:]
+
+        vs, test_fit = score(known_fit)
+        val_all, prob = score(known_test)
+        rev = {}
+        if not args_rev_skip(blocks):      # reversed pairs, fit table only (antisymmetry ablation)
+            s_rev = clf.predict_proba(mat(*feats(both[:, ::-1], known_fit, training=True)))[:, 1]
+            rev = {"val_rev_fit": s_rev[:nv], "test_rev_fit": s_rev[nv:]}
+        val, test = {"fit": vs, "all": val_all}, {"all": prob, "fit": test_fit}
+        if any(b in blocks for b in ("known", "simedge", "closure")):
+            val["sub"], test["sub"] = np.zeros(nv), np.zeros(len(prob))
+            for sub in subsamples(known_test, len(known_fit), cfg.seed + 31 + fold.k):
+                a, b = score(sub)
+                val["sub"] += a / N_SUB
+                test["sub"] += b / N_SUB
+        else:                 # no block reads the known graph: the variants are one
+            val["sub"], test["sub"] = vs, prob
     thr = choose_threshold(vs, vl)
     fl = flags(fold)
     out = score_fold(ds, mode, fold.k, [graph.names[a] for a in fold.test_pairs[:, 0]],
-                     [graph.names[b] for b in fold.test_pairs[:, 1]], fold.test_labels, prob, thr, fl)
+                     [graph.names[b] for b in fold.test_pairs[:, 1]], fold.test_labels, prob, thr, fl,
+                     extra=test)
+    out["variants"] = variant_results(vl, val, fold.test_labels, test, fl, seed=cfg.seed + fold.k)
     cal = Calibrator("auto").fit(vs, vl)
     pc = cal.transform(prob)
     out.update(val_f1=prf(vl, vs >= thr)[2], val_auc=_auc(vl, vs), fit_s=time.perf_counter() - t0,
@@ -718,7 +774,133 @@ def run_sk_fold(ds: str, graph: ConceptGraph, fold: Fold, cfg: PairConfig, mode:
     np.savez_compressed(PRED_DIR / f"{ds}_{mode}_fold{fold.k}.npz", val_pairs=vp, val_labels=vl,
                         val_scores=vs, test_prob=prob, test_prob_calibrated=pc,
                         test_pairs=fold.test_pairs, test_labels=fold.test_labels,
-                        **{f"flag_{k}": v for k, v in fl.items()})
+                        val_scores_all=val["all"], val_scores_sub=val["sub"], test_prob_fit=test["fit"],
+                        test_prob_sub=test["sub"], **rev, **{f"flag_{k}": v for k, v in fl.items()})
+    return out
+
+
+# ------------------------------------------------ symmetric evidence, calibration ---
+#
+# Issue 14, third round. A pair's evidence blocks ``known``/``simedge``/``closure`` read the
+# known prerequisites. The model is fitted, and its validation pairs scored, with the
+# training positives minus the validation carve-out known (the *fit* table, 85%); the test
+# pairs were scored with all of them known (the *all* table), so test scores came from a
+# denser graph than the scores the threshold and the calibrator were fitted on. Variants,
+# each ``(scores the threshold/calibrator are fitted on, validation scores that stand for
+# the test scores, test scores)``:
+#   fitcal  fitted on validation/fit, test read from all        (the recorded rule, asymmetric)
+#   fit     everything from the fit table                       (symmetric, 15% of the graph unused)
+#   all     validation and test pairs both read all training positives (a validation
+#           positive's own edge is never read: the features leave it out)
+#   sub     validation and test pairs both read N_SUB random subsamples of all training
+#           positives as large as the fit table, probabilities averaged
+# Each variant is judged on validation only: its threshold and a cross-fitted calibrator
+# (gnn.calibration.crossfit: 5 stratified folds of the validation pairs, each scored by a
+# calibrator fitted on the other four) give out-of-fold validation probabilities, whose
+# log-loss chooses the variant (mean over the folds, per data set and mode) and whose
+# F1 at calibrated 0.5 is compared with the F1-chosen threshold (out of fold as well).
+VARIANTS = {"fitcal": ("fit", "all", "all"), "fit": ("fit", "fit", "fit"), "all": ("all", "all", "all"),
+            "sub": ("sub", "sub", "sub")}
+N_SUB = 3
+RULES = ("f1", "cal05")     # threshold: best validation F1 | calibrated probability >= 0.5
+
+
+def subsamples(known: np.ndarray, size: int, seed: int, k: int = N_SUB) -> list[np.ndarray]:
+    """``k`` random subsets of the known prerequisite pairs ``known`` (K, 2), ``size`` each."""
+    rng = np.random.default_rng(seed)
+    size = min(int(size), len(known))
+    return [known[np.sort(rng.choice(len(known), size, replace=False))] for _ in range(k)]
+
+
+def _strata(y: np.ndarray, k: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    fold = np.zeros(len(y), dtype=int)
+    for c in (0, 1):
+        idx = rng.permutation(np.flatnonzero(y == c))
+        fold[idx] = np.arange(len(idx)) % k
+    return fold
+
+
+def oof_threshold_pred(fit_scores, apply_scores, labels, *, cv: int = 5, seed: int = 0) -> np.ndarray:
+    """0/1 decisions on ``apply_scores``, each pair's threshold chosen (best F1) on the other
+    folds' ``fit_scores`` (the out-of-fold estimate of the threshold rule)."""
+    from gnn.pairs import choose_threshold
+    y = np.asarray(labels).astype(int)
+    k = max(2, min(cv, int(y.sum()), int((1 - y).sum())))
+    fold = _strata(y, k, seed)
+    out = np.zeros(len(y), dtype=int)
+    for f in range(k):
+        tr, te = fold != f, fold == f
+        out[te] = apply_scores[te] >= choose_threshold(fit_scores[tr], y[tr])
+    return out
+
+
+def variant_results(yv, val: dict, yt, test: dict, fl: dict, *, seed: int = 0, variants=None) -> dict:
+    """Per evidence variant (:data:`VARIANTS`): threshold, validation F1/AUC, out-of-fold
+    validation ECE and log-loss (cross-fitted calibrator), out-of-fold validation F1 of
+    both threshold rules, and the test scores of both rules (P/R/F1 all rows, leak-free,
+    leak-free without reversed negatives; ECE raw and calibrated). ``val``/``test``: score
+    arrays by evidence ("fit", "all", "sub"). Test labels only score."""
+    from gnn.calibration import Calibrator, crossfit, ece, log_loss
+    from gnn.pairs import _auc, choose_threshold
+    yv, yt = np.asarray(yv).astype(int), np.asarray(yt).astype(int)
+    keep = ~fl["in_train"]
+    keep2 = keep & ~fl["reversed_positive"]
+    rev = fl["reversed_positive"]
+    out = {}
+    for name, (src, ana, tst) in (variants or VARIANTS).items():
+        if src not in val or ana not in val or tst not in test:
+            continue
+        vs, va, pt = (np.clip(np.asarray(x, dtype=np.float64), 0, 1) for x in (val[src], val[ana], test[tst]))
+        thr = choose_threshold(vs, yv)
+        oof = crossfit(vs, yv, va, seed=seed)
+        cal = Calibrator("auto").fit(vs, yv, seed=seed)
+        pc = cal.transform(pt)
+        r = {"threshold": float(thr), "val_f1": prf(yv, va >= thr)[2], "val_auc": _auc(yv, va),
+             "val_ece": ece(oof, yv), "val_logloss": log_loss(oof, yv),
+             "val_f1_oof": prf(yv, oof_threshold_pred(vs, va, yv, seed=seed))[2],
+             "val_f1_cal05_oof": prf(yv, oof >= 0.5)[2],
+             "val_f1_cal05": prf(yv, cal.transform(va) >= 0.5)[2],
+             "ece_raw": ece(pt, yt), "ece": ece(pc, yt), "test_auc": _auc(yt, pt),
+             "test_logloss": log_loss(pc, yt), "calibration": cal.fitted}
+        for rule, pred in (("f1", (pt >= thr).astype(int)), ("cal05", (pc >= 0.5).astype(int))):
+            sfx = "" if rule == "f1" else "_cal05"
+            r["all" + sfx] = prf(yt, pred)
+            r["leakfree" + sfx] = prf(yt[keep], pred[keep])
+            r["leakfree_norev" + sfx] = prf(yt[keep2], pred[keep2])
+            r["reversed_correct" + sfx] = int((pred[rev] == 0).sum())
+        out[name] = r
+    return out
+
+
+def choose_variant(rs: list[dict]) -> tuple[str, str] | None:
+    """``(variant, rule)`` of one data set's mode from its fold results, on validation only:
+    the variant with the lowest mean out-of-fold validation log-loss (ties: the order of
+    :data:`VARIANTS`), then the threshold rule with the better mean out-of-fold validation
+    F1 (ties: "f1", the recorded rule). None when a fold has no variants (older results)."""
+    if not rs or not all("variants" in r for r in rs):
+        return None
+    names = [v for v in VARIANTS if all(v in r["variants"] for r in rs)]
+    if not names:
+        return None
+    var = min(names, key=lambda v: (round(mean([r["variants"][v]["val_logloss"] for r in rs]), 5),
+                                    names.index(v)))
+    f1 = mean([r["variants"][var]["val_f1_oof"] for r in rs])
+    c05 = mean([r["variants"][var]["val_f1_cal05_oof"] for r in rs])
+    return var, ("cal05" if round(c05, 4) > round(f1, 4) else "f1")
+
+
+def apply_variant(r: dict, variant: str, rule: str = "f1") -> dict:
+    """A fold result whose headline fields (threshold, validation F1/AUC, P/R/F1, ECE) are
+    those of ``variant`` and threshold ``rule``; the recorded ones stay under ``variants``."""
+    v = r["variants"][variant]
+    sfx = "" if rule == "f1" else "_cal05"
+    out = dict(r, variant=variant, rule=rule, threshold=v["threshold"] if rule == "f1" else None,
+               val_f1=v["val_f1"] if rule == "f1" else v["val_f1_cal05"], val_auc=v["val_auc"],
+               ece=v["ece"], ece_raw=v["ece_raw"], calibration=v["calibration"],
+               val_ece_oof=v["val_ece"], val_logloss_oof=v["val_logloss"])
+    for f in ("all", "leakfree", "leakfree_norev", "reversed_correct"):
+        out[f] = v[f + sfx]
     return out
 
 
@@ -749,10 +931,23 @@ def fuse_fold(ds: str, k: int, mode: str = "both") -> dict:
     cal = Calibrator("auto").fit(np.clip(vs, 0, 1), yv)
     out.update(ece_raw=ece(np.clip(prob, 0, 1), t["test_labels"]),
                ece=ece(cal.transform(np.clip(prob, 0, 1)), t["test_labels"]), calibration=cal.fitted)
+    if all(f in z.files for z in (t, g) for f in ("val_scores_all", "val_scores_sub", "test_prob_fit",
+                                                  "test_prob_sub")):
+        vals = {"fit": (t["val_scores"], g["val_scores"]), "all": (t["val_scores_all"], g["val_scores_all"]),
+                "sub": (t["val_scores_sub"], g["val_scores_sub"])}
+        tests = {"all": (t["test_prob"], g["test_prob"]), "fit": (t["test_prob_fit"], g["test_prob_fit"]),
+                 "sub": (t["test_prob_sub"], g["test_prob_sub"])}
+        out["variants"] = {}
+        for name, (src, _ana, _tst) in VARIANTS.items():     # the weight chosen on the variant's own scores
+            a = max(ALPHAS, key=lambda a: (round(_auc(yv, a * vals[src][0] + (1 - a) * vals[src][1]), 6), a))
+            v = {e: a * x + (1 - a) * y for e, (x, y) in vals.items()}
+            te = {e: a * x + (1 - a) * y for e, (x, y) in tests.items()}
+            res = variant_results(yv, v, t["test_labels"], te, fl, seed=k, variants={name: VARIANTS[name]})
+            out["variants"][name] = dict(res[name], alpha=float(a))
     return out
 
 
-def score_fold(ds, mode, k, pre_names, dep_names, y, prob, threshold, fl) -> dict:
+def score_fold(ds, mode, k, pre_names, dep_names, y, prob, threshold, fl, extra=None) -> dict:
     """P/R/F1 (all rows, leak-free, leak-free without reversed negatives) of one fold's
     test probabilities; writes the prediction file ``<ds>_<mode>_fold<k>.csv``."""
     pred = (prob >= threshold).astype(int)
@@ -770,12 +965,13 @@ def score_fold(ds, mode, k, pre_names, dep_names, y, prob, threshold, fl) -> dic
     PRED_DIR.mkdir(parents=True, exist_ok=True)
     with open(PRED_DIR / f"{ds}_{mode}_fold{k}.csv", "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
+        more = sorted(k for k in (extra or {}) if k != "all")   # other evidence variants' probabilities
         w.writerow(["prerequisite", "dependent", "label", "prob", "pred", "threshold",
-                    "in_train", "reversed_positive", "self_pair"])
+                    "in_train", "reversed_positive", "self_pair"] + [f"prob_{m}" for m in more])
         for i in range(len(y)):
             w.writerow([pre_names[i], dep_names[i], int(y[i]), f"{prob[i]:.6f}", int(pred[i]),
                         f"{threshold:.6f}", int(fl["in_train"][i]), int(fl["reversed_positive"][i]),
-                        int(fl["self_pair"][i])])
+                        int(fl["self_pair"][i])] + [f"{extra[m][i]:.6f}" for m in more])
     return out
 
 
@@ -842,8 +1038,11 @@ AL_STEPS = (20, 40, 80)                 # with every accepted pair, so it is lef
 
 
 def active_fold(ds: str, graph: ConceptGraph, fold: Fold, cfg: PairConfig, *, seed_pos: int = 10,
-                seed_neg: int = 40, neg_per_pos: int = 9, steps=AL_STEPS) -> dict:
-    """Simulated reviews on one fold (:func:`gnn.active.simulate`), every strategy.
+                seed_neg: int = 40, neg_per_pos: int = 9, steps=AL_STEPS, al_seeds=(0,),
+                strategies=None) -> dict:
+    """Simulated reviews on one fold (:func:`gnn.active.simulate`), every strategy, for each
+    of ``al_seeds`` (the random labelled seed and the random strategy's draws; seed 0 is the
+    draw of the recorded 2026-12-07 run).
 
     Pool (pairs a reviewer may be shown, gold labels hidden until picked): the fold's
     training pairs as the plain classifiers get them (:func:`sk_training_set`). Seed:
@@ -880,8 +1079,7 @@ def active_fold(ds: str, graph: ConceptGraph, fold: Fold, cfg: PairConfig, *, se
     sc = StandardScaler().fit(pe)
     x_pool = np.concatenate([pt, sc.transform(pe)], axis=1).astype(np.float32)
     x_eval = np.concatenate([et, sc.transform(ee)], axis=1).astype(np.float32)
-    seed_idx = np.r_[rng.choice(np.flatnonzero(yp == 1), seed_pos, replace=False),
-                     rng.choice(np.flatnonzero(yp == 0), seed_neg, replace=False)]
+
 
     def fit(x, y):
         with threadpool_limits(1), warnings.catch_warnings():
@@ -890,12 +1088,19 @@ def active_fold(ds: str, graph: ConceptGraph, fold: Fold, cfg: PairConfig, *, se
         return lambda z: m.predict_proba(z)[:, 1]
 
     out = {"pool": int(len(yp)), "pool_positives": int(yp.sum()), "eval": int(len(ey)),
-           "eval_positives": int(ey.sum()), "seed": [seed_pos, seed_neg]}
-    for strategy in STRATEGIES:
-        r = simulate(fit, x_pool, yp, x_eval, ey, seed_idx, steps=steps, strategy=strategy,
-                     seed=cfg.seed + fold.k)
-        out[strategy] = {"steps": r["steps"], "precision": r["precision"],
-                         "positives_picked": r["positives_picked"]}
+           "eval_positives": int(ey.sum()), "seed": [seed_pos, seed_neg], "runs": []}
+    for s in al_seeds:
+        srng = rng if s == 0 else np.random.default_rng(cfg.seed + 101 + 1000 * s)
+        seed_idx = np.r_[srng.choice(np.flatnonzero(yp == 1), seed_pos, replace=False),
+                         srng.choice(np.flatnonzero(yp == 0), seed_neg, replace=False)]
+        run = {"al_seed": int(s)}
+        for strategy in strategies or STRATEGIES:
+            t0 = time.perf_counter()
+            r = simulate(fit, x_pool, yp, x_eval, ey, seed_idx, steps=steps, strategy=strategy,
+                         seed=cfg.seed + fold.k + 7919 * s)
+            run[strategy] = {"steps": r["steps"], "precision": r["precision"],
+                             "positives_picked": r["positives_picked"], "seconds": round(time.perf_counter() - t0, 2)}
+        out["runs"].append(run)
     return out
 
 
@@ -905,33 +1110,53 @@ def active_main(args) -> dict:
     from kg.embeddings import embed
     t0 = time.perf_counter()
     per: dict = {}
+    seeds = list(range(args.al_seeds))
     for ds in args.datasets:
         graph, folds, _ = {"uc": load_uc, "lb2": load_lb2}[ds](embed)
-        per[ds] = [active_fold(ds, graph, folds[k], config_for(ds, "plain", args)) for k in args.folds]
+        per[ds] = []
+        for k in args.folds:
+            per[ds].append(active_fold(ds, graph, folds[k], config_for(ds, "plain", args), al_seeds=seeds))
+            print(f"  simulated reviews {ds} fold {k}: {time.perf_counter() - t0:.0f}s", flush=True)
     metrics, rows = {}, []
     steps = [0, *AL_STEPS]
     for strategy in STRATEGIES:
         for j, n in enumerate(steps):
-            vals = []
-            for ds in per:
-                v = mean([f[strategy]["precision"][j] for f in per[ds]])
-                metrics[f"al_{ds}_{strategy}_top40_precision_{n}"] = round(v, 4)
-                vals.append(v)
-            metrics[f"al_{strategy}_top40_precision_{n}"] = round(mean(vals), 4)
+            # per seed: the mean over folds (and over the data sets); mean and sd over seeds
+            by_ds = {ds: [mean([f["runs"][i][strategy]["precision"][j] for f in per[ds]]) for i in range(len(seeds))]
+                     for ds in per}
+            for ds, v in by_ds.items():
+                metrics[f"al_{ds}_{strategy}_top40_precision_{n}"] = round(mean(v), 4)
+                metrics[f"al_{ds}_{strategy}_top40_precision_{n}_sd"] = round(float(np.std(v, ddof=1)) if len(v) > 1 else 0.0, 4)
+            both = [mean([by_ds[ds][i] for ds in per]) for i in range(len(seeds))]
+            metrics[f"al_{strategy}_top40_precision_{n}"] = round(mean(both), 4)
+            metrics[f"al_{strategy}_top40_precision_{n}_sd"] = round(float(np.std(both, ddof=1)) if len(both) > 1 else 0.0, 4)
             if strategy == "uncertainty":
-                metrics[f"al_top40_precision_{n}"] = round(mean(vals), 4)
-        for ds in per:
-            rows.append([ds, strategy] + [f"{metrics[f'al_{ds}_{strategy}_top40_precision_{n}']:.3f}" for n in steps])
+                metrics[f"al_top40_precision_{n}"] = round(mean(both), 4)
+        for ds in list(per) + ["mean"]:
+            pre = f"al_{ds}_{strategy}" if ds != "mean" else f"al_{strategy}"
+            rows.append([ds, strategy] + [f"{metrics[f'{pre}_top40_precision_{n}']:.3f} ± "
+                                          f"{metrics[f'{pre}_top40_precision_{n}_sd']:.3f}" for n in steps])
+        # gain over random at each step, per seed (paired: same seed set), mean and sd
+        if strategy != "random":
+            for j, n in enumerate(steps[1:], 1):
+                d = [mean([mean([f["runs"][i][strategy]["precision"][j] - f["runs"][i]["random"]["precision"][j]
+                                 for f in per[ds]]) for ds in per]) for i in range(len(seeds))]
+                metrics[f"al_{strategy}_minus_random_{n}"] = round(mean(d), 4)
+                metrics[f"al_{strategy}_minus_random_{n}_sd"] = round(float(np.std(d, ddof=1)) if len(d) > 1 else 0.0, 4)
     print("\nSimulated reviews: precision of the top 40 of the held-out pairs (mean over folds "
-          + ",".join(map(str, args.folds)) + ") after N decisions:")
+          + ",".join(map(str, args.folds)) + f"; ± sd over {len(seeds)} seeds) after N decisions:")
     print(table(rows, ["data", "strategy"] + [f"N={n}" for n in steps]))
+    print("strategy minus random (paired by seed): " + "; ".join(
+        f"{st} N={n}: {metrics[f'al_{st}_minus_random_{n}']:+.3f} ± {metrics[f'al_{st}_minus_random_{n}_sd']:.3f}"
+        for st in STRATEGIES if st != "random" for n in AL_STEPS))
     if not args.no_write:
         f = RESULTS / "prereq.json"
         data = json.loads(f.read_text()) if f.exists() else {"metrics": {}}
         data["metrics"] = {k: v for k, v in data["metrics"].items() if not k.startswith("al_")}
         data["metrics"].update(metrics)
         data["active_learning"] = {
-            "folds": args.folds, "steps": steps, "blocks": list(AL_BLOCKS), "model": "LogisticRegression(C=1, balanced)",
+            "folds": args.folds, "seeds": seeds, "steps": steps, "blocks": list(AL_BLOCKS),
+            "model": "LogisticRegression(C=1, balanced)", "strategies": list(STRATEGIES),
             "seconds": round(time.perf_counter() - t0, 1), "per_fold": per,
             "protocol": active_fold.__doc__.split("\n\n", 1)[1].strip()}
         f.write_text(json.dumps(data, indent=2) + "\n")
@@ -978,6 +1203,8 @@ def main(argv=None):
                          "these held-aside sets (nothing is tuned on them), beside the plain MLP")
     ap.add_argument("--with-active", action="store_true",
                     help="after training: the simulated reviews (--active) in the same run")
+    ap.add_argument("--al-seeds", type=int, default=3,
+                    help="simulated reviews: random labelled seeds per fold (mean and sd over them)")
     ap.add_argument("--rescore", action="store_true",
                     help="recompute tables and metrics from prereq.json's per-fold results")
     args = ap.parse_args(argv)
@@ -1108,7 +1335,35 @@ def select_by_validation(by_mode: dict) -> list[dict]:
 
 
 HEADLINE_SUFFIXES = ("precision", "recall", "f1", "f1_leakfree", "precision_leakfree", "recall_leakfree",
-                     "f1_leakfree_norev", "ece", "ece_raw", "val_f1", "val_auc")
+                     "f1_leakfree_norev", "ece", "ece_raw", "val_f1", "val_auc", "variant", "threshold_rule",
+                     "val_ece_oof", "val_logloss_oof")
+
+
+def select_variants(by_mode: dict) -> dict:
+    """Each mode's fold results with the evidence variant and threshold rule chosen on
+    validation (:func:`choose_variant`, :func:`apply_variant`); modes without variants as
+    they are."""
+    out = {}
+    for mode, rs in by_mode.items():
+        ch = choose_variant(rs) if mode != "valsel" else None
+        out[mode] = [apply_variant(r, *ch) for r in rs] if ch else rs
+    return out
+
+
+def variant_metrics(key: str, rs: list[dict]) -> dict:
+    """``<key>_var_<variant>_*``: each variant's mean validation (out-of-fold) and test figures."""
+    m = {}
+    if not rs or not all("variants" in r for r in rs):
+        return m
+    for v in VARIANTS:
+        if not all(v in r["variants"] for r in rs):
+            continue
+        vr = [r["variants"][v] for r in rs]
+        for f in ("val_ece", "val_logloss", "val_f1_oof", "val_f1_cal05_oof", "ece", "ece_raw", "test_logloss"):
+            m[f"{key}_var_{v}_{f}"] = round(mean([x[f] for x in vr]), 4)
+        m[f"{key}_var_{v}_f1"] = round(mean([x["all"][2] for x in vr]), 4)
+        m[f"{key}_var_{v}_f1_cal05"] = round(mean([x["all_cal05"][2] for x in vr]), 4)
+    return m
 
 
 def summarize(results: dict, infos: dict, folds: list[int], cfgs: dict, *, write: bool = True,
@@ -1116,11 +1371,13 @@ def summarize(results: dict, infos: dict, folds: list[int], cfgs: dict, *, write
     """Metrics and tables from per-fold results ``{ds: {mode: [fold result, ...]}}``."""
     for ds in list(results):
         results[ds].pop("valsel", None)
+        results[ds] = select_variants(results[ds])
         if sum(m in results[ds] for m in MODES) > 1:
             results[ds]["valsel"] = select_by_validation(results[ds])
     metrics: dict = {}
     per_fold: dict = {}
     ablation = []
+    var_rows: list = []
     for ds, by_mode in results.items():
         for mode, rs in by_mode.items():
             key = f"{ds}_{mode}"
@@ -1132,6 +1389,16 @@ def summarize(results: dict, infos: dict, folds: list[int], cfgs: dict, *, write
             if rs and all("ece" in r for r in rs):
                 metrics[f"{key}_ece"] = round(mean([r["ece"] for r in rs]), 4)
                 metrics[f"{key}_ece_raw"] = round(mean([r["ece_raw"] for r in rs]), 4)
+            if rs and all("variant" in r for r in rs) and mode != "valsel":
+                metrics[f"{key}_variant"] = rs[0]["variant"]
+                metrics[f"{key}_threshold_rule"] = rs[0]["rule"]
+                metrics[f"{key}_val_ece_oof"] = round(mean([r["val_ece_oof"] for r in rs]), 4)
+                metrics[f"{key}_val_logloss_oof"] = round(mean([r["val_logloss_oof"] for r in rs]), 4)
+                metrics.update(variant_metrics(key, rs))
+                var_rows.append([ds, mode] + [
+                    "/".join(f"{metrics.get(f'{key}_var_{v}_{f}', float('nan')):.3f}"
+                             for f in ("val_logloss", "val_ece", "ece")) for v in VARIANTS]
+                    + [f"{rs[0]['variant']}, {rs[0]['rule']}"])
             for j, name in enumerate(("precision", "recall", "f1")):
                 metrics[f"{key}_{name}"] = round(mean([r["all"][j] for r in rs]), 4)
             metrics[f"{key}_f1_leakfree"] = round(mean([r["leakfree"][2] for r in rs]), 4)
@@ -1185,6 +1452,10 @@ def summarize(results: dict, infos: dict, folds: list[int], cfgs: dict, *, write
             pass
 
     # --- tables
+    if var_rows:
+        print("\nEvidence variants (validation log-loss / validation ECE, both out of fold, / TEST ECE; "
+              "the variant and threshold rule are chosen on validation only):")
+        print(table(var_rows, ["data", "mode"] + list(VARIANTS) + ["chosen"]))
     if ablation:
         print("\nAblation on VALIDATION pairs only (mean over folds; the chosen mode's test scores are "
               "the headline keys):")

@@ -36,7 +36,7 @@ import numpy as np
 
 from kg.errors import KGStudioError
 
-__all__ = ["CalibrationError", "Calibrator", "ece", "reliability", "BANDS"]
+__all__ = ["CalibrationError", "Calibrator", "crossfit", "ece", "log_loss", "reliability", "BANDS"]
 
 BANDS = ("likely", "possible", "unlikely")
 _EPS = 1e-6
@@ -249,3 +249,44 @@ class Calibrator:
     @classmethod
     def from_dict(cls, d: dict) -> "Calibrator":
         return cls(**{k: d[k] for k in d if k in cls.__dataclass_fields__})
+
+
+def crossfit(fit_scores, labels, apply_scores=None, *, cv: int = 5, seed: int = 0,
+             method: str = "auto") -> np.ndarray:
+    """Out-of-fold calibrated probabilities (a cross-fitted calibrator): the pairs are split
+    into ``cv`` stratified folds; for each fold a :class:`Calibrator` is fitted on the other
+    folds' ``fit_scores`` and applied to this fold's ``apply_scores`` (default: the same
+    scores). Every output probability comes from a calibrator that never saw that pair, so
+    ``ece(crossfit(s, y), y)`` estimates the calibration error of new pairs without a test
+    set. ``apply_scores`` lets the map be fitted on one kind of score and judged on another
+    (e.g. validation scores computed the way test scores will be).
+
+    >>> s = np.r_[np.linspace(.55, .95, 40), np.linspace(.05, .6, 40)]
+    >>> y = np.r_[np.ones(40), np.zeros(40)].astype(int)
+    >>> p = crossfit(s, y, method="temperature")
+    >>> p.shape, bool(ece(p, y) < ece(s, y))
+    ((80,), True)
+    """
+    s, y = _check(fit_scores, labels)
+    a = s if apply_scores is None else _check(apply_scores, labels)[0]
+    n_min = int(min(y.sum(), (1 - y).sum()))
+    if n_min < 2:
+        raise CalibrationError(f"cross-fitted calibration needs 2 pairs of each class; got "
+                               f"{int(y.sum())} positive of {len(y)}")
+    k = max(2, min(int(cv), n_min))
+    rng = np.random.default_rng(seed)
+    fold = np.zeros(len(y), dtype=int)
+    for c in (0, 1):
+        idx = rng.permutation(np.flatnonzero(y == c))
+        fold[idx] = np.arange(len(idx)) % k
+    out = np.zeros(len(y))
+    for f in range(k):
+        tr, te = fold != f, fold == f
+        out[te] = Calibrator(method).fit(s[tr], y[tr], seed=seed).transform(a[te])
+    return out
+
+
+def log_loss(probs, labels) -> float:
+    """Mean negative log-likelihood of 0/1 ``labels`` under ``probs`` (clipped to 1e-6)."""
+    p, y = _check(probs, labels)
+    return round(_logloss(p, y), 6)

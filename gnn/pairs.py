@@ -625,11 +625,25 @@ class PairClassifier:
         return model, hist, best[2]
 
     # -- prediction ----------------------------------------------------------------------
-    def predict_proba(self, pairs) -> np.ndarray:
-        """Probability that ``u`` is a prerequisite of ``v`` for each row ``(u, v)``; ``(M,)``."""
+    def predict_proba(self, pairs, *, evidence: np.ndarray | None = None) -> np.ndarray:
+        """Probability that ``u`` is a prerequisite of ``v`` for each row ``(u, v)``; ``(M,)``.
+
+        ``evidence``: another ``(N, N, k)`` evidence table to read instead of the predict
+        table given to :meth:`fit` (e.g. the fit table, or one computed from a subsample of
+        the known prerequisites as large as the one the model was fitted with, so that the
+        evidence of scored pairs has the distribution the validation pairs had).
+        """
         if not self.models:
             raise PairDataError("the pair classifier is not fitted; call fit() first")
         pairs, _ = self._check(self.graph, pairs)
+        saved = self._evidence
+        if evidence is not None:
+            if saved is None:
+                raise PairDataError("predict_proba(evidence=...) needs a classifier fitted with evidence")
+            evidence = np.asarray(evidence, dtype=np.float32)
+            if evidence.shape != saved[1].shape:
+                raise PairDataError(f"evidence table has shape {evidence.shape}, expected {saved[1].shape}")
+            self._evidence = (saved[0], evidence)
         out = []
         self._predicting = True
         try:
@@ -639,6 +653,7 @@ class PairClassifier:
                     out.append(torch.sigmoid(self._forward(model, inp)).cpu().numpy())
         finally:
             self._predicting = False
+            self._evidence = saved
         return np.mean(out, axis=0)
 
     def predict(self, pairs) -> np.ndarray:
@@ -867,3 +882,60 @@ def similar_edge_features(x: np.ndarray, pos_pairs: np.ndarray, pairs: np.ndarra
     """
     p = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     return similar_edge_table(x, pos_pairs, top=top, knn=knn)[p[:, 0], p[:, 1]]
+
+
+def closure_table(n: int, pos_pairs: np.ndarray) -> np.ndarray:
+    """Transitive-closure evidence of every ordered pair from the known prerequisites
+    ``pos_pairs`` (K, 2): ``(N, N, 4)`` float32, row ``u``, column ``v``.
+
+    Columns: ``1 / d2(u, v)`` where ``d2`` is the length of the shortest chain of known
+    prerequisites from ``u`` to ``v`` *other than the edge u -> v itself* (a chain of two or
+    more; 0 when there is none), ``1 / d(v, u)`` (shortest chain the other way, the direct
+    reverse edge included: the known graph says the order is reversed), and the two 0/1
+    "there is such a chain" flags. A known pair's own edge is never read, so a known pair
+    looks like a new one (exact also where the pair lies on a cycle: those pairs are
+    recomputed with their edge removed). :func:`pair_features` counts chains of length 2
+    only; this reads any length.
+
+    >>> t = closure_table(4, np.array([[0, 1], [1, 2], [2, 3], [0, 3]]))
+    >>> [round(float(x), 3) for x in t[0, 3]], [round(float(x), 3) for x in t[3, 0]]
+    ([0.333, 0.0, 1.0, 0.0], [0.0, 1.0, 0.0, 1.0])
+    """
+    from scipy.sparse.csgraph import connected_components, shortest_path
+
+    e = np.asarray(pos_pairs, dtype=np.int64).reshape(-1, 2)
+    e = e[e[:, 0] != e[:, 1]]
+    e = np.unique(e, axis=0) if len(e) else e
+    a = sp.csr_matrix((np.ones(len(e)), (e[:, 0], e[:, 1])), shape=(n, n)) if len(e) else sp.csr_matrix((n, n))
+    d = shortest_path(a, method="D", directed=True, unweighted=True)          # (N, N), inf: none
+    fwd2 = np.full((n, n), np.inf)
+    for u in range(n):
+        succ = a.indices[a.indptr[u]:a.indptr[u + 1]]
+        if len(succ):
+            m = 1.0 + d[succ]                                             # (s, N): via w, then w ~> v
+            m[np.arange(len(succ)), succ] = np.inf                        # w == v: the edge u -> v itself
+            fwd2[u] = m.min(axis=0)
+    fwd2[np.arange(n), np.arange(n)] = np.inf
+    # where u lies on a cycle, the chain w ~> v may pass through u -> v again: recompute
+    # those known edges exactly on the graph without their edge
+    if len(e):
+        _, comp = connected_components(a, directed=True, connection="strong")
+        sizes = np.bincount(comp)
+        for u, v in e[sizes[comp[e[:, 0]]] > 1].tolist():
+            b = a.tolil(copy=True)
+            b[u, v] = 0
+            b = b.tocsr()
+            b.eliminate_zeros()
+            fwd2[u, v] = shortest_path(b, method="D", directed=True, unweighted=True, indices=u)[v]
+    rev = d.T.copy()                                                      # rev[u, v] = d(v, u)
+    rev[np.arange(n), np.arange(n)] = np.inf
+    with np.errstate(divide="ignore"):
+        f = np.stack([np.where(np.isfinite(fwd2), 1.0 / fwd2, 0.0), np.where(np.isfinite(rev), 1.0 / rev, 0.0),
+                      np.isfinite(fwd2), np.isfinite(rev)], axis=2)
+    return f.astype(np.float32)
+
+
+def closure_features(n: int, pos_pairs: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    """:func:`closure_table` of the ordered ``pairs`` (M, 2) -> (M, 4)."""
+    p = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    return closure_table(n, pos_pairs)[p[:, 0], p[:, 1]]

@@ -54,3 +54,39 @@ def test_loop_picks_the_uncertain_pair_and_learns_from_it():
         simulate(_threshold_fit, x_pool, y_pool, x_eval, y_eval, [0, 2], steps=(1,))
     with pytest.raises(ActiveLearningError, match="fewer than"):
         simulate(_threshold_fit, x_pool, y_pool, x_eval, y_eval, [0, 1], steps=(20,))
+
+
+def test_diverse_batch_spreads_out_and_density_skips_outliers():
+    from gnn.active import density_weights
+    # four near-duplicate uncertain pairs at one spot, one uncertain pair elsewhere
+    x = np.array([[1, 0], [1, .01], [1, .02], [1, .03], [0, 1], [.7, .7]], dtype=float)
+    p = np.array([.5, .5, .5, .5, .49, .9])
+    assert select_next(p, 2, strategy="uncertainty").tolist() == [0, 1]
+    assert sorted(select_next(p, 2, strategy="diverse", x=x).tolist()) == [0, 4]
+    # far from the labelled pair 0 first
+    assert select_next(p, 1, strategy="diverse", x=x, exclude=[0]).tolist() == [4]
+    # an outlier (far from all others) loses to an equally uncertain pair in a dense region
+    xo = np.array([[1, 0], [1, .05], [.98, .1], [-1, 0]], dtype=float)
+    d = density_weights(xo)
+    assert d[3] < d[0]
+    assert select_next(np.array([.9, .9, .5, .5]), 1, strategy="density", x=xo).tolist() == [2]
+    with pytest.raises(ActiveLearningError, match="features"):
+        select_next(p, 1, strategy="diverse")
+    with pytest.raises(ActiveLearningError, match="refits"):
+        select_next(p, 1, strategy="eer")
+
+
+def test_expected_error_reduction_asks_where_an_answer_settles_most():
+    # the toy rule of the loop test: the answer about 0.58 or 0.61 (between the seed's
+    # boundary and the rule's) moves the boundary most towards the truth; 0.1/0.9 say nothing
+    x_pool = np.array([[0.1], [0.9], [0.3], [0.52], [0.58], [0.61], [0.65], [0.8], [0.2]])
+    y_pool = (x_pool[:, 0] > 0.62).astype(int)
+    x_eval = np.linspace(0, 1, 101)[:, None]
+    y_eval = (x_eval[:, 0] > 0.62).astype(int)
+    out = simulate(_threshold_fit, x_pool, y_pool, x_eval, y_eval, [0, 1], steps=(1, 2, 3),
+                   strategy="eer", k=40)
+    # candidates: the 2 most uncertain pairs, 0.52 and 0.58 (boundary at 0.5); an answer about
+    # 0.52 barely moves the boundary, one about 0.58 moves it by 0.04 either way, leaving
+    # less expected error on the unlabelled pool
+    assert out["picked"][0] == 4
+    assert len(set(out["picked"])) == 3 and not {0, 1} & set(out["picked"])

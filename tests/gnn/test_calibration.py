@@ -72,3 +72,19 @@ def test_auto_with_few_pairs_skips_isotonic():
     assert "isotonic" not in c.cv_logloss and c.fitted in ("temperature", "platt")
     with pytest.raises(CalibrationError, match="cv >= 2"):
         Calibrator(cv=1)
+
+
+def test_crossfit_scores_every_pair_with_a_calibrator_that_never_saw_it():
+    from gnn.calibration import crossfit, log_loss
+    rng = np.random.default_rng(3)
+    y = (rng.random(600) < 0.3).astype(int)
+    true_p = np.where(y == 1, rng.uniform(.4, 1, 600), rng.uniform(0, .6, 600))
+    s = true_p ** 0.3                                          # overconfident towards 1: miscalibrated
+    oof = crossfit(s, y)
+    assert ece(s, y) > 0.2 and ece(oof, y) < 0.06
+    assert log_loss(oof, y) < log_loss(s, y)
+    # fitted on one kind of score, judged on shifted ones: the shift shows up as error
+    shifted = crossfit(s, y, np.clip(s + 0.15, 0, 1))
+    assert ece(shifted, y) > ece(oof, y) + 0.03
+    with pytest.raises(CalibrationError, match="2 pairs of each class"):
+        crossfit(np.array([.2, .8, .9]), np.array([0, 1, 1]))

@@ -239,3 +239,41 @@ def test_pair_evidence_tables_reach_the_decoder():
     assert f_ev > 0.95 and f_no < 0.8, (f_ev, f_no)
     with pytest.raises(PairDataError, match="evidence tables"):
         PairClassifier(cfg).fit(g, pairs[:cut], y[:cut], evidence=(ev[:5], ev))
+
+
+def test_predict_proba_reads_another_evidence_table_when_given():
+    """``predict_proba(evidence=...)`` scores with that table (here: the verdict flipped, so the
+    scores flip) and leaves the classifier's own predict table in place afterwards."""
+    rng = np.random.default_rng(1)
+    n = 30
+    text = rng.normal(size=(n, 8)).astype(np.float32)
+    ev = rng.choice([-1.0, 1.0], size=(n, n, 1)).astype(np.float32)
+    pairs = rng.integers(0, n, size=(600, 2))
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    y = (ev[pairs[:, 0], pairs[:, 1], 0] > 0).astype(int)
+    g = ConceptGraph(names=[f"c{i}" for i in range(n)], text=text)
+    clf = PairClassifier(PairConfig(mode="text", **FAST)).fit(g, pairs[:400], y[:400], evidence=(ev, ev))
+    test = pairs[400:]
+    own = clf.predict_proba(test)
+    flipped = clf.predict_proba(test, evidence=-ev)
+    assert gp.prf(y[400:], (own >= .5).astype(int))[2] > 0.9
+    assert gp.prf(1 - y[400:], (flipped >= .5).astype(int))[2] > 0.9     # the other table was read
+    assert np.allclose(clf.predict_proba(test), own)                      # and not kept
+    with pytest.raises(PairDataError, match="shape"):
+        clf.predict_proba(test, evidence=ev[:5])
+
+
+def test_closure_table_reads_chains_of_any_length_never_the_pairs_own_edge():
+    from gnn.pairs import closure_table
+    # chain 0 -> 1 -> 2 -> 3 -> 4 plus a shortcut 0 -> 4, and a cycle 5 -> 6 -> 7 -> 5 with 5 -> 7
+    e = np.array([[0, 1], [1, 2], [2, 3], [3, 4], [0, 4], [5, 6], [6, 7], [7, 5], [5, 7]])
+    t = closure_table(8, e)
+    assert t[0, 4].tolist() == [0.25, 0.0, 1.0, 0.0]          # 0 ~> 4 by 4 steps besides its own edge
+    assert t[4, 0].tolist() == [0.0, 0.25, 0.0, 1.0]          # reversed: the chain goes the other way
+    assert t[1, 3].tolist() == [0.5, 0.0, 1.0, 0.0]
+    assert t[0, 1].tolist() == [0.0, 0.0, 0.0, 0.0]           # only the own edge links 0 to 1
+    assert t[5, 7, 0] == 0.5                                  # 5 -> 6 -> 7, not the own edge 5 -> 7
+    for i in range(len(e)):                                   # a known pair looks like a new one
+        u, v = e[i]
+        rest = np.delete(e, i, axis=0)
+        assert np.allclose(closure_table(8, rest)[u, v, [0, 2]], t[u, v, [0, 2]]), (u, v)
