@@ -13,7 +13,9 @@ over the book; all sections of the demo), then:
   flagged before mending or dropping / candidates); the book's own questions are checked
   too (``curriculum_flaw_rate``), for comparison, never dropped;
 * ``quiz_verified_key_share``: generated items whose key this script re-derives on its own:
-  a code item's listing run again in the sandbox prints the key; a term item's key is the
+  a code item's listing run again in the sandbox prints the key; a math item's key is
+  recomputed from its stem's text (sympy for a derivative or limit, compared by value;
+  Python's ``statistics`` for a data measure); a term item's key is the
   concept's label; a true statement is a sentence of the cited section text; a false one
   joins a label to another concept's definition; a contrast key is the concept's own
   definition;
@@ -77,6 +79,15 @@ def verify(b, it) -> bool:
         keys = [ch for ch in it.choices if ch.correct]
         return r.ok and out == it.answer and len(keys) == 1 and keys[0].text == out \
             and all(ch.text != out for ch in it.choices if not ch.correct)
+    if kind == "math":     # recomputed from the stem's text alone (sympy / statistics), compared by value
+        from generation.content.math_items import MathRefused, check_key
+        keys = [ch for ch in it.choices if ch.correct]
+        try:
+            ok = check_key(it.stem, it.answer)
+        except (MathRefused, ValueError, TypeError, NotImplementedError):
+            ok = False
+        return bool(ok) and len(keys) == 1 and keys[0].text == it.answer \
+            and all(ch.text != it.answer for ch in it.choices if not ch.correct)
     if c is None:
         return False
     if kind == "example":
@@ -123,6 +134,10 @@ def _reason(r: str) -> str:
         return "code: " + ("mutant equals key" if "equals the key" in r else
                            "fewer than 2 differing mutants" if "fewer than 2" in r else
                            "listing does not run" if "does not run" in r else "other")
+    if r.startswith("math in"):
+        why = r.split("”: ", 1)[-1]
+        return "math: " + ("timed out" if "timed out" in why else "refused" if why.startswith("refused") else
+                           "fewer than 2 differing slips" if "fewer than 2" in why else why[:30])
     if r.startswith("curriculum item"):
         return "curriculum: " + r.split(">: ", 1)[-1][:40]
     if "same definition" in r or "same label" in r:

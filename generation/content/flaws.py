@@ -74,7 +74,7 @@ _CREDIT = re.compile(r"\s*\\?\(\s*credit\b[^()]*(?:\([^()]*\)[^()]*)*\\?\)\s*", 
 _CREDIT_LOOSE = re.compile(r"(?i)\bcredit\s*[:(]|\(credit|\bcredit [a-z]+:")
 _FIGURE = re.compile(r"(?i)\b(figure|fig\.|table)\s+\d+(\.\d+)*\b|\bin the (figure|photo|image|picture) (above|below)\b")
 _PRONOUN = re.compile(r"(?i)\b(this|these|those|it|they|them|he|she|such)\b")
-_NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?%?$")
+_NUMBER = re.compile(r"^[-+−]?(\d+(\.\d*)?|\.\d+)(/\d+)?([eE][-+]?\d+)?%?$")  # "−10", "3/7" too
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,11 @@ Item kinds of a learner quiz (:data:`LEARNER_TYPES`) and where each key comes fr
   changed operator), each run and kept only when its output differs from the key and from
   the other options; each carries the slip as feedback. Off when ``run_code`` is False or
   ``KGSTUDIO_RUN_CODE=0``;
+* ``math`` (apply; ``multichoice``, generator "sympy"): a derivative, a limit, or the mean,
+  median or standard deviation of a data list that the section states, for the kinds its
+  title, concepts and objectives ask for; the key is computed with sympy in a bounded worker
+  and each distractor is a typical slip (chain rule without the inner derivative, sample vs
+  population SD, …), computed and shown to differ (:mod:`generation.content.math_items`);
 * ``contrast`` (understand; ``multichoice``): the concept and its most-confused neighbour
   (the nearest by :mod:`generation.content.similarity` that the graph says is a different
   concept): "which description is of A, not of B?"; options are the concepts' own
@@ -112,7 +117,7 @@ __all__ = ["QuizConfig", "build_quiz", "build_section_quiz", "GENERATED_TYPES", 
 #: this code print?", key from running the listing), ``contrast`` (the most-confused pair) and
 #: ``example`` (which of these is an example of X, from the evidence index's typed examples)
 #: are multiple-choice items above recall.
-LEARNER_TYPES = ("code", "contrast", "example", "classify", "multichoice", "truefalse", "cloze", "matching", "shortanswer")
+LEARNER_TYPES = ("code", "math", "contrast", "example", "classify", "multichoice", "truefalse", "cloze", "matching", "shortanswer")
 #: Items about the curriculum's prerequisite order (a designer's concept-map activity, not a
 #: learner's quiz): only with ``QuizConfig(concept_map=True)`` or when asked for by name.
 CONCEPT_MAP_TYPES = ("multiresponse", "ordering")
@@ -1328,6 +1333,8 @@ def item_kind(item: QuizItem) -> str:
     if item.source == "generated" and item.type == "multichoice":
         if "```" in item.stem:
             return "code"
+        if item.generator == "sympy":
+            return "math"
         if "are easily confused." in item.stem or re.match(r"Which description is of .+, (?:not|NOT) of .+\?$", item.stem, re.S):
             return "contrast"
         if re.match(r"Which of these is an example of ", item.stem):
@@ -1397,6 +1404,8 @@ def curriculum_item(ctx_or_builder, src: SourceItem, objectives: dict | None = N
 
 # ---- evidence: what each key rests on, and how it was checked --------------------------------------
 _VERIFIED = {
+    "math": "key: computed with sympy from the expression (or data) the cited sentence states; each "
+            "distractor is the result of one typical slip, computed and shown to differ from the key",
     "code": "key: the program's output, run twice in the sandbox; each distractor is the output of a "
             "mutated program, run and shown to differ from the key",
     "contrast": "key: the concept's own definition in the graph; each distractor is another concept's "
@@ -1614,11 +1623,18 @@ def build_quiz(b: Builder, scope: str, config: QuizConfig | None = None, *, n: i
             qi = admit(qi)
             if qi is not None and len(items) < cfg.n:
                 items.append(qi)
+    # and math items (derivatives, limits, mean/median/SD) with keys computed by sympy
+    if "math" in types and len(items) < cfg.n:
+        from generation.content.math_items import build_items as _math_items
+        for qi in _math_items(ctx, sections, concepts, items, max(1, (cfg.n - len(items) + 1) // 2)):
+            qi = admit(qi)
+            if qi is not None and len(items) < cfg.n:
+                items.append(qi)
     makers = {"multichoice": _multichoice, "truefalse": _truefalse, "cloze": _cloze, "contrast": _contrast,
               "example": _example, "classify": _classify,
               "multiresponse": _multiresponse, "shortanswer": _shortanswer, "ordering": _ordering,
               "matching": lambda c, a: _matching(c, a, concepts)}
-    cycle = [t for t in types if t != "code"]
+    cycle = [t for t in types if t not in ("code", "math")]
     first = [t for t in cycle if t in ("example", "classify", "contrast")]   # above recall: every concept tries them first
     rest = [t for t in cycle if t not in first]
     matching_done = False
@@ -1670,7 +1686,7 @@ def build_quiz(b: Builder, scope: str, config: QuizConfig | None = None, *, n: i
     rejected = list(dict.fromkeys(ctx.rejected))
     quiz = Quiz(iri=item_iri("quiz", scope), title=f"Quiz: {title}", scope=scope, scope_kind=kind,
                 items=items, rejected_ambiguous=sum(1 for r in rejected
-                                       if not r.startswith(("curriculum item", "flaw ", "code listing", "empty item"))),
+                                       if not r.startswith(("curriculum item", "flaw ", "code listing", "math in", "empty item"))),
                 rejected_reasons=rejected,
                 meta=ItemMeta(generator="+".join(sorted({it.generator for it in items})) or b.templates.name,
                               checkpoint="+".join(sorted({it.checkpoint for it in items if it.checkpoint}))
