@@ -2,12 +2,13 @@
 (``generation.content.math_items``) add to the default learner quizzes of the calculus and
 statistics books.
 
-The same sections as ``benchmarks/quiz.py`` (``--sections`` per book, evenly spread), each
-quizzed twice with 10 items and the lexical similarity: once with the default learner kinds
+The same sections as ``benchmarks/quiz.py`` (``--sections`` per book, evenly spread), and
+as many "math sections" (whose title or concepts ask for a math kind,
+``math_items.kinds_for``, evenly spread), each quizzed twice with 10 items and the lexical similarity: once with the default learner kinds
 less ``math`` ("before") and once with the defaults ("after"). Per book and run: generated
 items, math items, ``quiz_above_recall_share``, ``quiz_flaw_rate``,
 ``quiz_verified_key_share`` (``benchmarks.quiz.verify``: a math key recomputed from its stem)
-and math candidates dropped by reason; then every math item of the "after" run (stem, key,
+and math candidates dropped by reason; then every math item of the math sections' "after" run (stem, key,
 options, each option's feedback), to be read.
 
     python benchmarks/quiz_math.py [--books calculus,statistics] [--sections 12]
@@ -53,6 +54,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     import generation.content.quiz as quiz
     from generation.content.graph import GraphView
+    from generation.content.math_items import kinds_for
     from kg.importing import import_sources
     from kg.store.embedded import EmbeddedStore
 
@@ -69,19 +71,23 @@ def main(argv=None) -> int:
         import_sources(store, [path])
         secs = _sections(store, GraphView(store))
         step = max(1, len(secs) // max(1, args.sections))
-        secs = secs[::step][:args.sections]
+        v = GraphView(store)
+        spread = secs[::step][:args.sections]
+        topical = [s for s in secs if kinds_for("; ".join([v.section(s).label] + [v.label(c) for c in v.taught_in(s)]))]
+        topical = topical[::max(1, len(topical) // max(1, args.sections))][:args.sections]
         runs = {}
-        for run, types in (("before", tuple(t for t in default if t != "math")), ("after", default)):
-            quiz.LEARNER_TYPES = types        # the default kinds build_quiz reads
-            try:
-                runs[run] = run_book(f"{key} ({run})", store, secs, log)
-                runs[run]["math_items"] = runs[run]["items_per_kind"].get("math", 0)
-            finally:
-                quiz.LEARNER_TYPES = default
-        runs["items"] = _math_items(store, secs)
+        for sample, chosen in (("", spread), (" math sections", topical)):
+            for run, types in (("before", tuple(t for t in default if t != "math")), ("after", default)):
+                quiz.LEARNER_TYPES = types        # the default kinds build_quiz reads
+                try:
+                    r = runs[run + sample] = run_book(f"{key} ({run}{sample})", store, chosen, log)
+                    r["math_items"] = r["items_per_kind"].get("math", 0)
+                finally:
+                    quiz.LEARNER_TYPES = default
+        runs["items"] = _math_items(store, topical)
         store.close()
         results[key] = runs
-        for run in ("before", "after"):
+        for run in ("before", "after", "before math sections", "after math sections"):
             r = runs[run]
             rows.append([key, run, r["sections"], r["generated"], r["math_items"], r["quiz_above_recall_share"],
                          r["quiz_above_recall_share_all"], r["quiz_flaw_rate"], r["quiz_verified_key_share"],
@@ -90,11 +96,11 @@ def main(argv=None) -> int:
                        "above recall (all)", "flaw rate", "verified keys", "quiz s (median)"]))
     metrics = {}
     for k, r in results.items():
-        for run in ("before", "after"):
+        for run in ("before", "after", "before math sections", "after math sections"):
             for f in ("math_items", "generated", "quiz_above_recall_share", "quiz_above_recall_share_all",
                       "quiz_flaw_rate", "quiz_verified_key_share"):
-                metrics[f"{f}_{k}_{run}"] = r[run][f]
-        metrics[f"math_dropped_{k}"] = {d: n for d, n in r["after"]["dropped_by_reason"].items()
+                metrics[f"{f}_{k}_{run.replace(' ', '_')}"] = r[run][f]
+        metrics[f"math_dropped_{k}"] = {d: n for d, n in r["after math sections"]["dropped_by_reason"].items()
                                         if d.startswith("math")}
     out = write_results("quiz_math", metrics, {"books": results, "total_s": round(time.perf_counter() - t0, 1),
                                                "load_average": round(os.getloadavg()[0], 1)})

@@ -21,8 +21,8 @@ and known function names, and nothing else may occur (no ``=``, ``…``, ``|``, 
 subscripts, other letters, commas). Anything else is refused, never guessed: ``f(x) = c``,
 ``h(x) = cos(g(x))``, ``log x`` (which base?) are not items.
 
-**Item kinds** (:data:`KINDS`), chosen by what the section is about (its title, concepts and
-objectives: :func:`kinds_for`):
+**Item kinds** (:data:`KINDS`), chosen by what the section is about (its title and the labels
+of the concepts it teaches: :func:`kinds_for`):
 
 * ``derivative``: key ``sympy.diff``; distractors from a differentiator with one slip
   (:func:`slip_derivative`): the power rule without lowering the exponent, the chain rule
@@ -416,9 +416,9 @@ def slip_derivative(e, x, slip: str):
             return sympy.Add(*[d(a) for a in e.args])
         if e.is_Mul:
             c, rest = e.as_independent(x, as_Add=False)
-            if c != 1 and c != -1 and slip == "multiple":
+            if c != 1 and c != -1 and slip == "multiple" and not used[0]:   # one factor dropped, its sign kept
                 used[0] = True
-                return d(rest)
+                return sympy.sign(c) * d(rest)
             if c != 1:
                 return c * d(rest)
             n, den = rest.as_numer_denom()
@@ -884,7 +884,8 @@ def _topic(about: str) -> str:
 def build_items(ctx, sections: list[str], concepts: list[str], taken: list, limit: int,
                 max_jobs: int = 12) -> list:
     """Math items (multiple choice, Bloom "apply") from the expressions and data lines of the
-    scope's sections, for the kinds each section asks for (:func:`kinds_for`). ``ctx`` is the
+    scope's sections, for the kinds each section asks for (:func:`kinds_for` of its title and
+    concept labels). ``ctx`` is the
     quiz builder's context (:class:`generation.content.quiz._Ctx`): its view, config, and
     ``reject`` for every candidate dropped and why."""
     from generation.base import Triple
@@ -899,8 +900,9 @@ def build_items(ctx, sections: list[str], concepts: list[str], taken: list, limi
     asked = " ".join(_norm(it.stem) for it in taken)
     for sec in secs:
         info = v.section(sec)
-        about = "; ".join([info.label] + [v.label(c) for c in v.taught_in(sec)]
-                          + [o.text for o in v.objectives(of=[sec])])
+        # what the section is about: its title and the concepts it teaches (objectives name
+        # neighbouring topics too often: "antiderivatives" objectives speak of derivatives)
+        about = "; ".join([info.label] + [v.label(c) for c in v.taught_in(sec)])
         kinds = kinds_for(about)
         if not kinds:
             continue
