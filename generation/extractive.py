@@ -38,12 +38,15 @@ the words are the book's, so the text is grounded by construction.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
 from generation.content.model import Citation
 from generation.gate import stem
+from kg import evidence as evidence_index
+from kg.evidence import split_blocks, split_sentences
 
 __all__ = ["NAME", "CHECKPOINT", "Citation", "Extract", "ExtractiveGenerator", "predicate", "definitional",
            "stands_alone",
@@ -308,8 +311,7 @@ def is_glossary_entry(e) -> bool:
 
 
 def _default_evidence() -> Callable:
-    from kg.evidence import evidence
-    return evidence
+    return evidence_index.evidence
 
 
 def _cite(ev) -> Citation:
@@ -479,7 +481,6 @@ class ExtractiveGenerator:
 
     def _sentences(self, section: str) -> dict[str, list[str]]:
         if section not in self._blocks:
-            from kg.evidence import split_blocks, split_sentences
             blocks = split_blocks(self.text_of(section) or "")
             self._blocks[section] = {f"p{i}": (split_sentences(b) if k == "prose" else [])
                                      for i, (k, b) in enumerate(blocks, 1)}
@@ -488,7 +489,6 @@ class ExtractiveGenerator:
     def preceding(self, e):
         """The sentence before ``e`` in its paragraph (an evidence item of the same place),
         None without ``text_of`` or at the paragraph's start."""
-        import dataclasses
         if self.text_of is None or not e.section:
             return None
         sents = self._sentences(e.section).get(e.paragraph, [])
@@ -539,7 +539,6 @@ class ExtractiveGenerator:
     def following(self, e, n: int, skip: Iterable[str] = ()) -> list:
         """Up to ``n`` sentences after ``e`` in its paragraph (as evidence items of the same
         place), stopping before one that is in ``skip``; [] without ``text_of``."""
-        import dataclasses
         if self.text_of is None or not e.section:
             return []
         sents = self._sentences(e.section).get(e.paragraph, [])

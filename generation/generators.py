@@ -11,15 +11,16 @@ from __future__ import annotations
 import warnings
 
 from generation.base import Generator
+from generation.template import TemplateGenerator
 
 __all__ = ["default_generator"]
 
 
 def default_generator(workspace) -> Generator:
     """The student when the workspace has a trained, current one, else the template realiser."""
+    # the student package imports torch and transformers (seconds): only when asked for
     from generation.student.api import load_student, student_checkpoint_path
     from generation.student.checkpoint import StudentCheckpointMismatch
-    from generation.template import TemplateGenerator
     if student_checkpoint_path(workspace).exists():
         try:
             return load_student(workspace)

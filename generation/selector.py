@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import json
 import math
+import random
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,9 +64,13 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from generation.extractive import (_DANGLING, _JUNK, _REFERS, _label_re, _norm, definitional, is_code,
-                                   is_glossary_entry, names_previous, predicate)
+from generation.content.graph import GraphView
+from generation.extractive import (_DANGLING, _JUNK, _REFERS, ExtractiveGenerator, _label_re, _norm, definitional,
+                                   is_code, is_glossary_entry, names_previous, predicate)
+from kg import embeddings
+from kg.atomic import atomic_write
 from kg.errors import KGStudioError
+from kg.evidence import evidence
 
 __all__ = ["FEATURES", "EMB_FEATURES", "MIN_CONCEPTS", "Selector", "SelectorError", "candidates",
            "concept_features", "definition_text", "train", "train_workspace", "load_selector",
@@ -297,7 +302,7 @@ def fit(X: np.ndarray, y: np.ndarray, *, l2: float = 1.0, embeddings: bool = Fal
 
 def labels(outs: Sequence[str], reference: str) -> np.ndarray:
     """Sentence chrF of each definition text against the reference (the training label)."""
-    import sacrebleu
+    import sacrebleu     # the bench and test extras, not a runtime dependency: only training needs it
     return np.asarray([sacrebleu.sentence_chrf(o, [reference]).score for o in outs], dtype=np.float64)
 
 
@@ -305,7 +310,7 @@ def fit_trees(X: np.ndarray, y: np.ndarray, *, embeddings: bool = False, n_trees
               rate: float = 0.05, seed: int = 0) -> Selector:
     """Gradient-boosted regression trees (scikit-learn, squared error, 80% subsamples),
     kept as plain node arrays so that the model file is JSON and scoring needs numpy only."""
-    from sklearn.ensemble import GradientBoostingRegressor
+    from sklearn.ensemble import GradientBoostingRegressor   # half a second to import: only when training
     m = GradientBoostingRegressor(n_estimators=n_trees, max_depth=depth, learning_rate=rate, subsample=0.8,
                                   random_state=seed).fit(X, y)
     trees = {"init": float(np.mean(y)), "rate": rate, "feature": [], "threshold": [], "left": [], "right": [],
@@ -344,8 +349,7 @@ _MINILM: list = []
 def _minilm() -> Callable:
     """MiniLM embeddings through the project's cached loader (:func:`kg.embeddings.embed`)."""
     if not _MINILM:
-        from kg.embeddings import embed
-        _MINILM.append(embed)
+        _MINILM.append(embeddings.embed)
     return _MINILM[0]
 
 
@@ -357,14 +361,7 @@ def train_workspace(ws, *, model: str = "trees", target: str = "rel", embeddings
     ``models/selector/selector.json``. Raises :class:`SelectorError` under
     :data:`MIN_CONCEPTS` usable concepts. The defaults are the setting
     ``benchmarks/selector.py`` chose on dev (boosted trees, ranking target, MiniLM, margin 2)."""
-    import random
-
-    import sacrebleu
-
-    from generation.content.graph import GraphView
-    from generation.extractive import ExtractiveGenerator
-    from kg.atomic import atomic_write
-    from kg.evidence import evidence
+    import sacrebleu     # the bench and test extras, not a runtime dependency: only training needs it
     embed = _minilm() if embeddings else None
     with ws.open_store(read_only=True) as store:
         view = GraphView(store)

@@ -42,12 +42,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import deque
 from functools import lru_cache
 from pathlib import Path
 
 import jinja2
 
 from generation.base import Generation, Triple, check_task
+from generation.content.graph import GraphView
 from kg.neighbourhood import NodeNotFound
 from kg.store.base import Store
 
@@ -178,7 +180,6 @@ def environment() -> jinja2.Environment:
 
 def _view_of(workspace):
     """A GraphView from a GraphView, a Store, or a Workspace (opened read-only)."""
-    from generation.content.graph import GraphView
     if isinstance(workspace, GraphView):
         return workspace, None
     if isinstance(workspace, Store):
@@ -269,7 +270,6 @@ class TemplateGenerator:
 
     def _chain(self, target: str, prereq: str) -> list[str]:
         """Concepts strictly between ``target`` and ``prereq`` on a shortest requires-path."""
-        from collections import deque
         prev = {target: None}
         q = deque([target])
         while q:

@@ -16,7 +16,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from kg.errors import KGStudioError
-from kg.evidence import evidence as evidence_of
+from kg import evidence as evidence_index
 from kg.labels import LabelMatcher
 from kg.neighbourhood import _info, _iri, _rows, neighbourhood
 from kg.store.base import Store
@@ -43,7 +43,7 @@ def evidence_lines(store: Store, a: str, b: str, *, a_label: str | None = None, 
 
     User text is returned as is: whoever renders the lines escapes them."""
     la, lb = a_label or a.rsplit("/", 1)[-1], b_label or b.rsplit("/", 1)[-1]
-    ev = {x: evidence_of(store, x, k=k) for x in (a, b)}
+    ev = {x: evidence_index.evidence(store, x, k=k) for x in (a, b)}
     lines = []
     for iri, lab in ((a, la), (b, lb)):
         d = [e for e in ev[iri] if e.kind == "definition"]

@@ -13,11 +13,14 @@ caches that are not thread-safe.
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
+from generation.content.model import Paragraph
 from kg.errors import KGStudioError
 from kg.neighbourhood import _rows
 from ontology.namespaces import CONTENT_GRAPH, INFERRED_GRAPH, REVIEWS_GRAPH, SUGGESTIONS_GRAPH
+from studio.app_data import scopes as cached_scopes
 from studio.app_jobs import get_job, start_job
 from studio.app_state import shared_store, store_version
 
@@ -38,7 +41,6 @@ def graph_fingerprint(ws) -> tuple:
     """What a warm builder depends on: the triple count of every graph that is not
     generated content, reviews or suggestions, and the model files' times. The counts
     are taken again only when the shared store's version changes (a write)."""
-    import time
     version = store_version(shared_store(ws))
     stamp = ("v", version) if version is not None else ("t", time.monotonic() // FINGERPRINT_TTL_S)
     got = _fp_cache.get(ws.root)
@@ -74,7 +76,7 @@ def warm_builder(ws):
         return job
 
     def load(job):
-        from generation.content.builder import Builder
+        from generation.content.builder import Builder   # the teacher, MiniLM: not before first paint
         fp = graph_fingerprint(ws)
         job.report(0.1, "loading the text generator, the teacher and the graph")
         b = Builder.open(ws, similarity_kind=ws.settings.get("studio.similarity") or "teacher",
@@ -111,10 +113,8 @@ def scopes(ws) -> dict[str, list[tuple[str, str]]]:
     """{"concept"|"section"|"chapter": [(iri, label)]} sorted by label (chapters and
     sections in reading order when positions exist); read once per store version
     (:mod:`studio.app_data`, which reads them with its ``scopes_of``), not on every run of
-    Compose or Export. Imported here, not at the top: :mod:`studio.app_data` needs
-    Streamlit, and this module does not."""
-    from studio.app_data import scopes as cached
-    return cached(ws)
+    Compose or Export."""
+    return cached_scopes(ws)
 
 
 # ---- regenerating parts ----------------------------------------------------------------
@@ -122,7 +122,6 @@ def regenerate_paragraph(b, lesson, index: int):
     """A new text for ``lesson.paragraphs[index]`` from the generator, the rest unchanged.
     Curriculum text (summaries, worked examples taken from the book) cannot be
     regenerated: edit it instead."""
-    from generation.content.model import Paragraph
     p = lesson.paragraphs[index]
     focus = [c for c in p.concepts if c in lesson.focus] or list(lesson.focus)
     if p.generator == "curriculum" or not focus:
@@ -147,6 +146,7 @@ def regenerate_item(b, quiz, index: int):
     """A new quiz item in place of ``quiz.items[index]`` on the same concept: the same item
     type when the builder has another one to offer, else the next learner type that differs
     (a curriculum-order item is offered only in place of another one)."""
+    # generation.content.quiz takes most of a second to import: only when an item is regenerated
     from generation.content.quiz import CONCEPT_MAP_TYPES, LEARNER_TYPES, QuizConfig, build_quiz
     old = quiz.items[index]
     concept = old.concept or (old.concepts[0] if old.concepts else "")

@@ -3,6 +3,10 @@ the shared store's version (:func:`studio.app_state.store_version`: its count of
 so a page's first render in a new session costs a dictionary lookup, and any write
 (an import, a decision, a review, new suggestions) is seen on the next run. Stores written
 by other processes too (a remote endpoint) have no version and are read every time.
+
+The readers of kg.stats, kg.analytics, kg.prereq_evidence and the content repository (tens
+to hundreds of milliseconds to import each) import them when first called: every page
+imports this module, and a page's first paint then loads only what that page reads.
 """
 from __future__ import annotations
 
@@ -10,9 +14,12 @@ from pathlib import Path
 
 import streamlit as st
 
+from generation.student import status as student_model_status
+from gnn import status as teacher_model_status
+from kg.decisions import list_suggestions
 from kg.neighbourhood import _rows
 from ontology.namespaces import KGS, RDFS
-from studio.app_state import shared_store, store_version
+from studio.app_state import open_workspace, shared_store, store_version
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -50,12 +57,10 @@ def _gap_report(store):
 
 
 def _items_per_checkpoint(store):
-    from gnn.status import items_per_checkpoint
-    return items_per_checkpoint(store)
+    return teacher_model_status.items_per_checkpoint(store)
 
 
 def _suggestions(store):
-    from kg.decisions import list_suggestions
     return list_suggestions(store)
 
 
@@ -118,30 +123,24 @@ def suggestion_evidence(ws, row):
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _teacher_status(root: str, checkpoint_mtime: float, version: int | None) -> dict:  # noqa: ARG001 - the key
-    from gnn.status import teacher_status as status
-    from studio.app_state import open_workspace
-    return status(open_workspace(root))
+    return teacher_model_status.teacher_status(open_workspace(root))
 
 
 def teacher_status(ws) -> dict:
     """:func:`gnn.status.teacher_status`, loaded again only when the checkpoint file or
     the store changes (loading the checkpoint and hashing the graph take seconds)."""
-    from gnn.status import teacher_path
-    p = teacher_path(ws)
+    p = teacher_model_status.teacher_path(ws)
     mtime = p.stat().st_mtime if p.is_file() else 0.0
     version = store_version(shared_store(ws))
     if version is None:
-        from gnn.status import teacher_status as status
-        return status(ws)
+        return teacher_model_status.teacher_status(ws)
     return _teacher_status(str(ws.root), mtime, version)
 
 
 def student_status(ws) -> dict:
     """:func:`generation.student.status.student_status` (reads two small files)."""
-    from generation.student.status import student_status as status
-    return status(ws)
+    return student_model_status.student_status(ws)
 
 
 def teacher_trained(ws) -> bool:
-    from gnn.status import teacher_path
-    return Path(teacher_path(ws)).is_file()
+    return Path(teacher_model_status.teacher_path(ws)).is_file()

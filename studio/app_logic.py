@@ -14,9 +14,11 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+from rdflib import URIRef
+
 from kg.dot import dot_graph
 from kg.neighbourhood import Neighbourhood, _info, _iri, _rows
-from kg.store.base import Store
+from kg.store.base import _SKIP, Store
 from ontology.cycles import topological_order
 from ontology.namespaces import ID, KGS
 
@@ -133,7 +135,6 @@ def is_read_only_query(sparql: str) -> bool:
     >>> is_read_only_query("SELECT * WHERE { ?s ?p ?o }"), is_read_only_query("DROP ALL")
     (True, False)
     """
-    from kg.store.base import _SKIP
     blanked = _SKIP.sub(" ", sparql)
     return not re.search(r"(?i)\b(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD)\b\s*(DATA|WHERE|\{|<|GRAPH|SILENT|ALL|DEFAULT|NAMED)", blanked)
 
@@ -141,7 +142,6 @@ def is_read_only_query(sparql: str) -> bool:
 def result_table(result) -> tuple[list[str], list[dict[str, str]], set[str]]:
     """(columns, rows as display strings, columns holding IRIs of typed nodes) of a
     SELECT result; an IRI column gets an extra ``<col> ↗`` column of explorer links."""
-    from rdflib import URIRef
     cols = list(result.variables)
     rows = []
     iri_cols: set[str] = set()

@@ -3,12 +3,17 @@
 Every command takes ``-w/--workspace DIR`` (default: the current directory). Errors a user
 can cause are printed as one message naming the file, line or item at fault, with exit
 status 1; no tracebacks (set ``KGSTUDIO_DEBUG=1`` to see them).
+
+Imports inside the commands are deliberate: each command imports the modules it runs (the
+store, rdflib, the importers, torch, ...) in its body, so ``kgstudio --help`` and every
+other command load only click and what they use (``kgstudio --help``: about 0.2 s).
 """
 from __future__ import annotations
 
 import functools
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -234,8 +239,6 @@ def analytics_cmd(workspace, fmt, gaps):
 def _with_default_prefixes(query: str) -> str:
     """Declare the well-known prefixes (``kg.results.PREFIXES``: skos, rdfs, kgs, schema, ...)
     that ``query`` uses without declaring, on its first line so error line numbers hold."""
-    import re
-
     from kg.results import PREFIXES
     missing = [p for p in PREFIXES if re.search(rf"(?<![\w.-]){p}:", query)
                and not re.search(rf"(?i)\bPREFIX\s+{p}\s*:", query)]

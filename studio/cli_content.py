@@ -8,6 +8,9 @@ them through the review states with the same functions the studio's review page 
 
 A scope is an IRI, a concept label ("While loop"), a section or chapter title, or the tail
 of an IRI ("section/s2-2").
+
+Each command imports the generation modules it runs in its body (the renderer and the
+graph view alone take half a second): ``kgstudio --help`` and the other commands load none.
 """
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""``kgstudio export``: content packs for learning platforms (see ``generation.export``)."""
+"""``kgstudio export``: content packs for learning platforms (see ``generation.export``).
+
+The exporters (lxml, the content repository) are imported when the command runs or the
+format list is asked for, not when the CLI loads.
+"""
 from __future__ import annotations
 
 import sys

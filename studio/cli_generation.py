@@ -1,8 +1,8 @@
 """``kgstudio distill`` and ``kgstudio generate``: train the student, write with it.
 
 Thin wrappers over :func:`generation.student.distill.distill_workspace` and
-:func:`generation.student.api.load_student`; heavy imports (torch, transformers) happen
-inside the commands so that ``kgstudio --help`` stays fast.
+:func:`generation.student.api.load_student`; imports (torch, transformers, the pydantic
+configs) happen inside the commands so that ``kgstudio --help`` stays fast.
 """
 from __future__ import annotations
 

@@ -102,10 +102,17 @@ cannot, is a 406. A SELECT in JSON or TSV past the fast writer's bound (1 MB, an
 bytes than 3 per ``max_results`` row: 300 KB with the default 100,000) runs twice:
 pyoxigraph's writer stops at the bound, and the query runs again through the streaming
 writer (for a query that sorts or groups, its evaluation is paid twice).
+
+Imports inside functions: every query worker (and each hot spare) starts with
+``from studio.server import _worker_main``, so this module's top level is what a worker
+pays before its first query. The HTTP side (starlette, uvicorn, uvloop), ``kg.results``,
+the store and the workspace are imported where the server uses them; ``resource``
+(POSIX only) in the worker.
 """
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import hmac
 import html
 import json
@@ -118,6 +125,7 @@ import sys
 import tempfile
 import threading
 import time
+import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -391,13 +399,11 @@ def _write_select(res, fmt: str, out: _Out, max_rows: int | None) -> tuple[int, 
 
 def _cell_width(s: str) -> int:
     """Terminal columns ``s`` takes (as kg.results: wide East Asian 2, combining marks 0)."""
-    import unicodedata
     return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in ("W", "F") else 1
                for c in s)
 
 
 def _clip(s: str, max_width: int = 60) -> str:
-    import unicodedata
     if _cell_width(s) <= max_width:
         return s
     out, w = [], 0
@@ -1319,7 +1325,6 @@ class SparqlServer:
 
     @staticmethod
     def _cut_key(verdict: "_Verdict | None", sparql: str, dg, ng) -> bytes:
-        import hashlib
         if verdict is None or verdict.key is None:
             key = hashlib.blake2b(normalise(sparql).encode("utf-8", "surrogatepass"), digest_size=16).digest()
             if verdict is not None:

@@ -15,12 +15,14 @@ written by the templates instead, and the paragraph says so in its provenance.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Callable
 
 from generation.base import Generation, Generator
 from generation.content.graph import GraphView
 from generation.content.similarity import Similarity, load_teacher, similarity_for
 from generation.gate import content_words
+from generation.generators import default_generator
 from generation.template import TemplateGenerator
 from kg.errors import KGStudioError
 from kg.neighbourhood import NodeNotFound
@@ -66,7 +68,6 @@ def student_available(workspace) -> bool:
         return False
     # models/student/student.pt (generation.student.api.student_checkpoint_path), checked
     # without importing the student package: it imports torch and transformers (seconds).
-    from pathlib import Path
     return (Path(workspace.models_dir) / "student" / "student.pt").exists()
 
 
@@ -104,7 +105,6 @@ class Builder:
         """A builder on the workspace's store (close it, or use it as a context manager)."""
         generator = None
         if use_student and student_available(workspace):
-            from generation.generators import default_generator
             try:
                 generator = default_generator(workspace)
             except KGStudioError as e:

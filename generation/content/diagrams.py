@@ -26,6 +26,7 @@ import subprocess
 import time
 
 from generation.content.model import Diagram, ItemMeta, LearningPath
+from generation.content.repository import item_iri
 from kg.dot import dot_graph, dot_string  # noqa: F401 - dot_string: part of this module's API
 from kg.errors import KGStudioError
 
@@ -68,7 +69,6 @@ def _make(kind: str, scope: str, title: str, nodes: list[tuple[str, str]], edges
           text_alt: str, *, rankdir: str = "LR", clusters: dict[str, list[str]] | None = None,
           highlight: set[str] | None = None, variant: str = "", svg: bool = True,
           node_shape: dict[str, str] | None = None) -> Diagram:
-    from generation.content.repository import item_iri
     t0 = time.perf_counter()
     ids = {iri: f"n{i}" for i, (iri, _) in enumerate(nodes)}
     labels = dict(nodes)

@@ -21,7 +21,7 @@ from functools import cached_property
 
 from generation.base import Triple
 from kg.errors import PrerequisiteCycle
-from kg.neighbourhood import NodeNotFound, node_types
+from kg.neighbourhood import NodeNotFound, node_types, sparql_string
 from kg.store.base import Store
 from ontology.cycles import find_cycle, topological_order
 from ontology.namespaces import BLOOM, KGS, RDFS, SKOS
@@ -444,7 +444,6 @@ def resolve_scope(view: GraphView, ref: str, *, kinds=("concept", "section", "ch
     classes = {"section": KGS.Section, "chapter": KGS.Chapter, "curriculum": KGS.Curriculum,
                "concept": KGS.Concept}
     vals = " ".join(f"<{classes[k]}>" for k in kinds if k in classes)
-    from kg.neighbourhood import sparql_string
     rows = view.select(f"""SELECT DISTINCT ?n WHERE {{ VALUES ?t {{ {vals} }} ?n a ?t .
         OPTIONAL {{ ?n <{_LBL}> ?l }}
         FILTER(LCASE(STR(?l)) = {sparql_string(low)} || STRENDS(STR(?n), {sparql_string('/' + ref)})) }}""")

@@ -62,10 +62,13 @@ from generation.base import Generation, Triple
 from generation.content.builder import Builder
 from generation.content.model import Citation, ItemMeta, Lesson, Objective, Paragraph, PathStep
 from generation.content.quiz import EmptyScope, QuizConfig, build_quiz
+from generation.content.repository import item_iri
 from generation.extractive import Extract, ExtractiveGenerator, is_code
 from generation.gate import GateConfig, check
+from generation import selector as sentence_selector
 from generation.template import defines, first_sentence, listing, mid
 from kg.errors import KGStudioError
+from kg.evidence import split_blocks, split_sentences
 from ontology.namespaces import KGS
 
 __all__ = ["LessonConfig", "build_lesson", "section_sentences"]
@@ -217,7 +220,6 @@ class _Writer:
 
 
 def _worked_example(b: Builder, concepts: list[str], sections: list[str]) -> Paragraph | None:
-    from kg.evidence import split_blocks, split_sentences
     v = b.view
     for c in concepts:
         label = v.label(c)
@@ -266,7 +268,6 @@ def section_sentences(text: str, n: int = 3, min_words: int = 12) -> tuple[str, 
     ...                   "Loops are everywhere in programs.", n=2, min_words=5)
     ('A loop repeats its body. It stops when told to.', 'p3')
     """
-    from kg.evidence import split_blocks, split_sentences
     for i, (kind, block) in enumerate(split_blocks(text or ""), 1):
         if kind == "code":
             continue
@@ -303,7 +304,6 @@ def build_lesson(b: Builder, scope: str, config: LessonConfig | None = None, *,
     ``extractive``: the generator of cited evidence (default: one on ``b.store`` reading
     :func:`kg.evidence.evidence`).
     """
-    from generation.content.repository import item_iri
     t0 = time.perf_counter()
     cfg = config or LessonConfig()
     v = b.view
@@ -442,15 +442,14 @@ def _selector(b: Builder):
     """The learned defining-sentence selector for ``b``'s workspace (its own model, else the
     bundled one; :func:`generation.selector.load_selector`), None when there is none or it
     cannot be read (noted in the log): the rules choose then. Cached per model file."""
-    from generation.selector import BUNDLED, MODEL_FILE, SelectorError, load_selector
     ws = b.workspace
-    own = Path(ws.models_dir) / MODEL_FILE if ws is not None else None
-    path = own if own is not None and own.exists() else BUNDLED
+    own = Path(ws.models_dir) / sentence_selector.MODEL_FILE if ws is not None else None
+    path = own if own is not None and own.exists() else sentence_selector.BUNDLED
     key = (str(path), path.stat().st_mtime_ns if path.exists() else 0)
     if key not in _SELECTORS:
         try:
-            _SELECTORS[key] = load_selector(ws)
-        except SelectorError as e:
+            _SELECTORS[key] = sentence_selector.load_selector(ws)
+        except sentence_selector.SelectorError as e:
             b.log(f"{e}; the rules choose defining sentences")
             _SELECTORS[key] = None
     return _SELECTORS[key]

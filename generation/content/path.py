@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from generation.content.model import ItemMeta, LearningPath, PathStep
+from generation.content.repository import item_iri
 from generation.template import listing
 
 __all__ = ["learning_path", "needed_concepts"]
@@ -52,7 +53,6 @@ def learning_path(view, known: Iterable[str], target: str, *, assume_closure: bo
 
     ``view`` is a :class:`generation.content.graph.GraphView` (or a Builder's ``view``).
     """
-    from generation.content.repository import item_iri
     view = getattr(view, "view", view)
     target = str(target)
     view.concept(target)                 # NodeNotFound for an unknown target

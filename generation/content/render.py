@@ -11,9 +11,14 @@ backslash-escapes the Markdown punctuation, so a renderer shows the text as writ
 """
 from __future__ import annotations
 
+import hashlib
+import html
+import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+
+from markupsafe import Markup, escape
 
 from generation.content.model import Diagram, LearningPath, Lesson, Quiz
 from generation.template import environment
@@ -118,7 +123,6 @@ def html_inline(text):
     >>> str(html_inline("Use `a<b` & co"))
     'Use <code>a&lt;b</code> &amp; co'
     """
-    from markupsafe import Markup, escape
     out, at = [], 0
     text = str(text)
     for m in _CODE_SPAN.finditer(text):
@@ -136,7 +140,6 @@ def html_block(text):
     >>> str(html_block("Print?\\n\\n    if a < b:\\n        print(1)"))
     '<p>Print?</p><pre><code>if a &lt; b:\\n    print(1)</code></pre>'
     """
-    from markupsafe import Markup, escape
     out = []
     for b in blocks(text):
         if b.code:
@@ -156,7 +159,6 @@ def shuffled(items) -> list:
     >>> shuffled(["a", "b", "c"]) != ["a", "b", "c"]
     True
     """
-    import hashlib
     items = list(items)
     out = sorted(items, key=lambda x: hashlib.sha256(str(x).encode()).hexdigest())
     if out == items and len(set(items)) > 1:
@@ -259,7 +261,6 @@ def _env():
 
 def render_lesson(lesson: Lesson, fmt: str = "html") -> str:
     if fmt == "json":
-        import json
         return json.dumps(lesson.to_dict(), ensure_ascii=False, indent=2)
     name = "lesson.html.j2" if fmt == "html" else "lesson.md.j2"
     out = _env().get_template(name).render(lesson=lesson, blocks=blocks, quoted=quoted, md_inline=md_inline,
@@ -287,7 +288,6 @@ def _tidy_md(text: str) -> str:
 
 def render_quiz(quiz: Quiz, fmt: str = "html") -> str:
     if fmt == "json":
-        import json
         return json.dumps(quiz.to_dict(), ensure_ascii=False, indent=2)
     name = "quiz.html.j2" if fmt == "html" else "quiz.md.j2"
     return _env().get_template(name).render(quiz=quiz)
@@ -303,24 +303,21 @@ def render(item, fmt: str = "html") -> str:
     if isinstance(item, Quiz):
         return render_quiz(item, fmt)
     if fmt == "json":
-        import json
         return json.dumps(item.to_dict(), ensure_ascii=False, indent=2)
     if isinstance(item, Diagram):
         if fmt == "html":
-            from html import escape
             # Graphviz escapes the labels it writes; the XML prolog and DOCTYPE are dropped
             # so the SVG can sit inline in an HTML page
             svg = item.svg[item.svg.find("<svg"):] if "<svg" in item.svg else ""
-            body = svg or f"<pre>{escape(item.dot)}</pre>"
-            return (f"<figure>{body}<figcaption>{escape(item.title)}</figcaption>"
-                    f"<details><summary>Text description</summary><pre>{escape(item.text_alternative)}</pre>"
+            body = svg or f"<pre>{html.escape(item.dot)}</pre>"
+            return (f"<figure>{body}<figcaption>{html.escape(item.title)}</figcaption>"
+                    f"<details><summary>Text description</summary><pre>{html.escape(item.text_alternative)}</pre>"
                     "</details></figure>")
         return f"# {md(item.title)}\n\n```mermaid\n{item.mermaid}\n```\n\n{md(item.text_alternative)}\n"
     if isinstance(item, LearningPath):
         if fmt == "html":
-            from html import escape
-            rows = "".join(f"<li><strong>{escape(s.label)}</strong>: {escape(s.reason)}</li>" for s in item.steps)
-            return f"<h1>{escape(item.title)}</h1><ol>{rows}</ol>"
+            rows = "".join(f"<li><strong>{html.escape(s.label)}</strong>: {html.escape(s.reason)}</li>" for s in item.steps)
+            return f"<h1>{html.escape(item.title)}</h1><ol>{rows}</ol>"
         lines = [f"# {md(item.title)}", ""]
         lines += [f"{i}. **{md(s.label)}**: {md(s.reason)}" for i, s in enumerate(item.steps, 1)]
         return "\n".join(lines) + "\n"

@@ -45,6 +45,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Iterator
 
+from rdflib import Graph, URIRef
+
 from kg.errors import KGStudioError
 from kg.iris import slug
 from kg.store.base import Store
@@ -52,7 +54,7 @@ from kg.store.terms import literal_text
 from ontology.namespaces import (CONTENT_GRAPH, DCTERMS, ID, KGS, PROV, RDF, RDFS, REVIEWS_GRAPH, SDO,
                                  XSD)
 
-from generation.content.model import (KINDS, Diagram, ItemMeta, ItemState, LearningPath, Lesson, Quiz,
+from generation.content.model import (KINDS, TRANSITIONS, Diagram, ItemMeta, ItemState, LearningPath, Lesson, Quiz,
                                       item_from_dict, now_iso)
 
 __all__ = ["Repository", "ItemSummary", "Review", "StaleVersion", "ItemNotFound", "InvalidTransition",
@@ -499,8 +501,6 @@ class Repository:
         latest) with its paragraphs, questions and reified source triples, the agents who
         saved or reviewed it, and every review of any of its versions. ``payload=False``
         leaves out the JSON payload literal (for a readable JSON-LD / Turtle export)."""
-        from rdflib import Graph
-        from rdflib.term import URIRef
         iri = self.resolve(iri)
         current = self.current_version(iri)
         if not current:
@@ -534,7 +534,6 @@ class Repository:
 
 
 def _allowed(state: ItemState):
-    from generation.content.model import TRANSITIONS
     return TRANSITIONS[state]
 
 

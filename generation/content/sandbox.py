@@ -47,6 +47,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+try:
+    import resource          # POSIX only: without it no code is run (execution_enabled)
+except ImportError:
+    resource = None
+
 __all__ = ["RunResult", "SandboxDisabled", "run_python", "execution_enabled", "network_isolation"]
 
 #: default limits
@@ -124,11 +129,7 @@ def execution_enabled(enabled: bool = True) -> bool:
     """False when turned off (``enabled`` or ``KGSTUDIO_RUN_CODE=0``) or not on POSIX."""
     if not enabled or os.environ.get("KGSTUDIO_RUN_CODE", "1").strip().lower() in ("0", "false", "no", "off"):
         return False
-    try:
-        import resource  # noqa: F401  (POSIX only)
-    except ImportError:
-        return False
-    return True
+    return resource is not None
 
 
 @lru_cache(maxsize=1)
@@ -147,7 +148,6 @@ def network_isolation() -> str:
 
 def _limits(cpu_s: int, memory_mb: int, file_mb: float):
     def apply():  # runs in the child between fork and exec
-        import resource
         os.setsid()
         resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 1))
         resource.setrlimit(resource.RLIMIT_AS, (memory_mb << 20, memory_mb << 20))

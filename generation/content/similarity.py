@@ -21,9 +21,14 @@ Each has a ``name`` the quiz stores as provenance of its distractors.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Protocol, Sequence
 
 import numpy as np
+
+from generation.content.graph import GraphView
+from kg import embeddings   # its functions looked up when called (tests replace embed and load_model)
+from kg.errors import KGStudioError
 
 #: candidates embedded per call at most, beyond those already embedded (the nearest by words)
 SHORTLIST = 48
@@ -56,7 +61,6 @@ def _text(view, iri: str) -> str:
 
 
 def vectors_path(workspace):
-    from pathlib import Path
     return Path(workspace.root) / VECTORS_FILE
 
 
@@ -66,9 +70,7 @@ def precompute(workspace, store=None, *, log=None) -> int:
     vectors into the workspace (:data:`VECTORS_FILE`), so the first quiz loads no model.
     Returns the number of concepts. Raises ``kg.embeddings.EmbeddingError`` when a text is
     missing and no model can be loaded."""
-    from generation.content.graph import GraphView
-    from kg.embeddings import DEFAULT_MODEL, VectorFile, _cache_model_name, embed, text_key
-    model = workspace.settings.get("embeddings.model") or DEFAULT_MODEL
+    model = workspace.settings.get("embeddings.model") or embeddings.DEFAULT_MODEL
     own = store is None
     store = workspace.open_store(read_only=True) if own else store
     try:
@@ -78,16 +80,16 @@ def precompute(workspace, store=None, *, log=None) -> int:
     finally:
         if own:
             store.close()
-    f = VectorFile(vectors_path(workspace))
-    name = _cache_model_name(model)
-    keys = [text_key(t, name) for t in texts]
+    f = embeddings.VectorFile(vectors_path(workspace))
+    name = embeddings._cache_model_name(model)
+    keys = [embeddings.text_key(t, name) for t in texts]
     try:
         have = f.read()
     except Exception:   # unreadable: rebuilt below
         have = {}
     if keys and all(k in have for k in keys) and len(have) == len(set(keys)):
         return len(iris)
-    vecs = embed(texts, model=model,
+    vecs = embeddings.embed(texts, model=model,
                  progress=(lambda d, n: log(f"embedded {d}/{n} concept texts")) if log else None)
     f.write(dict(zip(keys, vecs)), name)
     return len(iris)
@@ -97,16 +99,14 @@ class TextSimilarity:
     """Cosine of MiniLM embeddings of "label: definition" (vectors cached per view)."""
 
     def __init__(self, view, model: str | None = None, workspace=None):
-        from kg.embeddings import DEFAULT_MODEL
         self.view = view
-        self.model = model or DEFAULT_MODEL
+        self.model = model or embeddings.DEFAULT_MODEL
         self.name = f"minilm:{self.model}"
         self._vec: dict[str, np.ndarray] = {}
         self._saved: dict[bytes, np.ndarray] = {}   # the workspace's precomputed vectors
         if workspace is not None:
-            from kg.embeddings import VectorFile
             try:
-                self._saved = VectorFile(vectors_path(workspace)).read()
+                self._saved = embeddings.VectorFile(vectors_path(workspace)).read()
             except Exception:   # unreadable: the disk cache and the model, as without it
                 self._saved = {}
         self._keys: dict[str, bytes] = {}
@@ -114,8 +114,7 @@ class TextSimilarity:
     def _key(self, iri: str) -> bytes:
         k = self._keys.get(iri)
         if k is None:
-            from kg.embeddings import _cache_model_name, text_key
-            k = self._keys[iri] = text_key(_text(self.view, iri), _cache_model_name(self.model))
+            k = self._keys[iri] = embeddings.text_key(_text(self.view, iri), embeddings._cache_model_name(self.model))
         return k
 
     def _take_saved(self, iris) -> None:
@@ -131,8 +130,7 @@ class TextSimilarity:
         self._take_saved(iris)
         todo = [i for i in dict.fromkeys(iris) if i not in self._vec]
         if todo:
-            from kg.embeddings import embed
-            vs = embed([_text(self.view, i) for i in todo], model=self.model)   # (N, 384)
+            vs = embeddings.embed([_text(self.view, i) for i in todo], model=self.model)   # (N, 384)
             self._vec.update(zip(todo, vs))
         return np.stack([self._vec[i] for i in iris]) if iris else np.zeros((0, 384), np.float32)
 
@@ -162,13 +160,12 @@ class TextSimilarity:
     def _load_cached(self, iris: Sequence[str]) -> None:
         """Take the vectors the disk cache already holds (no model load)."""
         try:
-            from kg.embeddings import EmbeddingCache, _cache_model_name, text_key
-            cache = EmbeddingCache()
+            cache = embeddings.EmbeddingCache()
         except Exception:   # unreadable cache: embed as before
             return
         try:
-            name = _cache_model_name(self.model)
-            keys = {i: text_key(_text(self.view, i), name) for i in iris}
+            name = embeddings._cache_model_name(self.model)
+            keys = {i: embeddings.text_key(_text(self.view, i), name) for i in iris}
             found = cache.get(list(keys.values()))
         finally:
             cache.close()
@@ -253,7 +250,6 @@ def similarity_for(view, workspace=None, *, prefer: str = "teacher", teacher=Non
 
 def load_teacher(workspace, *, log=None):
     """The workspace's trained teacher, or None (no checkpoint, or a stale one)."""
-    from pathlib import Path
     # checked before importing gnn (torch takes seconds to import): models/teacher/teacher.pt
     if not (Path(workspace.models_dir) / "teacher" / "teacher.pt").exists():
         return None
@@ -261,7 +257,6 @@ def load_teacher(workspace, *, log=None):
         from gnn.infer import Teacher
     except ImportError:
         return None
-    from kg.errors import KGStudioError
     try:
         return Teacher.load(workspace)
     except KGStudioError as e:

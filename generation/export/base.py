@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
+from lxml import etree
+
 from kg.atomic import atomic_dir as _atomic_dir
 from kg.atomic import atomic_path, clean_litter
 from kg.errors import KGStudioError
@@ -89,8 +91,8 @@ def register(cls: type[Exporter]) -> type[Exporter]:
 
 
 def get_exporter(name: str) -> Exporter:
-    from generation import export as _builtins  # noqa: F401  (registers the built-in exporters)
-
+    # EXPORTERS holds the built-in formats: importing this module runs the package's
+    # __init__ first, which imports (registers) them all
     try:
         return EXPORTERS[name]
     except KeyError:
@@ -158,7 +160,6 @@ class ZipWriter:
 
 def finish_manifest(zw: ZipWriter, manifest, result: ExportResult, pack) -> None:
     """Put ``imsmanifest.xml`` first in the zip (IMS packages are read from it) and count."""
-    from lxml import etree
     zw.entries = {"imsmanifest.xml": etree.tostring(manifest, xml_declaration=True, encoding="UTF-8",
                                                     pretty_print=True), **zw.entries}
     result.counts.update(pack.counts())

@@ -30,6 +30,7 @@ from generation.export.base import (ExportError, Exporter, ExportResult, Progres
                                      finish_manifest, register, write_validated_zip)
 from generation.export.pack import ident
 from generation.export.qti import Unsupported, cc_items, questestinterop, to_bytes, xml_text
+from generation.export import validate as checks
 
 CP = "http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1"
 LOM = "http://ltsc.ieee.org/xsd/imsccv1p1/LOM/manifest"
@@ -168,7 +169,6 @@ class CommonCartridgeExporter(Exporter):
         return zw, result
 
     def export(self, pack, out: Path, *, progress: Progress | None = None) -> ExportResult:
-        from generation.export.validate import validate_cc
         zw, result = self.build(pack, progress)
-        return write_validated_zip(zw, result, out, validate_cc, validate=self.validate,
+        return write_validated_zip(zw, result, out, checks.validate_cc, validate=self.validate,
                                    schemas_dir=self.schemas_dir)

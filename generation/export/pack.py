@@ -24,6 +24,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
+from generation.content.repository import Repository
 from generation.export.base import ExportError, NothingToExport, Progress
 
 #: scopes ``collect_pack`` understands (``kgstudio export --scope``)
@@ -304,8 +305,6 @@ def collect_pack(store, *, scope: str = "course", iris: Iterable[str] = (), incl
     ``section`` (items placed under the IRIs given), ``concepts`` (items about the concept
     IRIs given).
     """
-    from generation.content.repository import Repository
-
     if scope not in SCOPES:
         raise ExportError(f"unknown scope {scope!r}: use one of {', '.join(SCOPES)}")
     targets = {i.strip() for x in iris for i in str(x).split(",") if i.strip()}

@@ -24,6 +24,7 @@ from generation.export.base import (ExportError, Exporter, ExportResult, Progres
                                      finish_manifest, register, write_validated_zip)
 from generation.export.pack import ident
 from generation.export.qti import Unsupported, canvas_item, html_para, questestinterop, to_bytes, xml_text
+from generation.export import validate as checks
 
 CP = "http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1"
 CANVAS = "http://canvas.instructure.com/xsd/cccv1p0"
@@ -120,7 +121,6 @@ class CanvasQtiExporter(Exporter):
         return zw, result
 
     def export(self, pack, out: Path, *, progress: Progress | None = None) -> ExportResult:
-        from generation.export.validate import validate_qti_canvas
         zw, result = self.build(pack, progress)
-        return write_validated_zip(zw, result, out, validate_qti_canvas, validate=self.validate,
+        return write_validated_zip(zw, result, out, checks.validate_qti_canvas, validate=self.validate,
                                    schemas_dir=self.schemas_dir)

@@ -29,6 +29,7 @@ the input.
 """
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,16 +37,20 @@ from typing import Sequence
 
 import torch
 import torch.nn.functional as F
+from transformers import LogitsProcessorList
 
 from generation.base import Generation, check_task
 from generation.config import StudentConfig
-from generation.student.checkpoint import (StudentCheckpoint, load_student_checkpoint,
+from generation.student.checkpoint import (StudentCheckpoint, StudentCheckpointError, load_student_checkpoint,
                                            student_dir)
 from generation.student.grounding import (GroundedLogitsProcessor, Lexicon, drop_sentences,
                                           outside_mentions, realise)
+from generation.student.decoding import default_processors, greedy_decode, pad_inputs
 from generation.student.linearize import Linearized, linearize
 from generation.student.model import StudentModel
+from generation.student.pairs import _with_node, gather_evidence
 from generation.student.tokenizer import StudentTokenizer
+from kg.neighbourhood import neighbourhood, snapshot
 
 __all__ = ["Student", "load_student", "student_checkpoint_path", "decode_batch", "Decoded",
            "BanIndex", "clear_cache"]
@@ -101,17 +106,14 @@ def _generate(model: StudentModel, tok: StudentTokenizer, lins: Sequence[Lineari
               banned: Sequence[list[list[int]]], num_beams: int, max_new: int, grounded: bool,
               cfg: StudentConfig):
     device = next(model.parameters()).device
-    from generation.student.decoding import pad_inputs
     ids, att = pad_inputs(lins)
     procs = []
     if grounded:
-        from transformers import LogitsProcessorList
         procs = LogitsProcessorList([GroundedLogitsProcessor(
             tok, [len(x.entities) for x in lins], banned, num_beams)])
     if model.copy is not None:           # generate() knows nothing of the copy head: greedy only
         num_beams = 1
     if num_beams == 1:                   # the plain loop: same output, far less overhead per token
-        from generation.student.decoding import default_processors, greedy_decode
         seqs, lp = greedy_decode(model.seq2seq, ids.to(device), att.to(device), max_new_tokens=max_new,
                                  eos_id=tok.eos_id, pad_id=tok.pad_id, processors=default_processors(
                                      cfg.no_repeat_ngram, cfg.repetition_penalty, procs),
@@ -232,8 +234,6 @@ class Student:
     def linearize(self, focus: str, task: str, context: dict | None = None,
                   include: Sequence[str] = ()) -> Linearized:
         """The linearised input for one request (raises ``NodeNotFound`` for an unknown IRI)."""
-        from kg.neighbourhood import neighbourhood
-        from generation.student.pairs import _with_node
         context = context or {}
         nb = neighbourhood(self.store, focus, self.cfg.hops, self.cfg.max_nodes)
         target = context.get("target") if task == "prerequisite" else None
@@ -284,7 +284,6 @@ class Student:
         return out
 
     def _named(self, d: Decoded, lin: Linearized) -> list[str]:
-        import re
         named: list[str] = []
         text = d.placeholder_text
         for m in re.finditer(r"<E(\d+)>", text):
@@ -334,7 +333,6 @@ class Student:
         span states. Raises :class:`~generation.student.checkpoint.StudentCheckpointError`
         for a student trained without a teacher (its head never learned).
         """
-        from generation.student.checkpoint import StudentCheckpointError
         if not self.ck.teacher:
             raise StudentCheckpointError(f"{self.ck.path} was trained without a teacher, so its "
                                          "prerequisite head is untrained; train the teacher and "
@@ -370,7 +368,6 @@ def load_student(workspace, *, path: str | Path | None = None, cache: bool = Tru
     readable checkpoint and :class:`~generation.student.checkpoint.StudentCheckpointMismatch`
     when the workspace graph or the tokenizer is not the one it was trained with.
     """
-    from kg.neighbourhood import snapshot
     ck = load_student_checkpoint(path or student_checkpoint_path(workspace))
     ck.check_tokenizer()
     key = (str(ck.path.resolve()), ck.sha256)
@@ -384,7 +381,6 @@ def load_student(workspace, *, path: str | Path | None = None, cache: bool = Tru
         mem = snapshot(store)
         ev = None
         if ck.config.evidence_k:
-            from generation.student.pairs import gather_evidence
             # everything the graph has, less the glossary text of the concepts the run
             # held out for testing (they stay unseen at run time too)
             ev = gather_evidence(store, kinds=ck.config.evidence_kinds,

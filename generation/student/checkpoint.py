@@ -29,9 +29,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
+from transformers import AutoConfig, AutoModelForSeq2SeqLM
 
 from generation.config import LEGACY_DEFAULTS, StudentConfig, StudentConfigError
+from generation.student.model import StudentModel
+from generation.student.tokenizer import StudentTokenizer, TokenizerError
 from gnn.checkpoint import read_payload
+from kg.atomic import atomic_write
 from kg.errors import KGStudioError
 
 __all__ = ["StudentCheckpoint", "StudentCheckpointError", "StudentCheckpointMismatch",
@@ -83,7 +87,6 @@ def save_student(path: str | Path, *, config: StudentConfig, tokenizer_json: str
     buf = io.BytesIO()
     torch.save(payload, buf)
     data = buf.getvalue()
-    from kg.atomic import atomic_write
     atomic_write(Path(path), data)
     return hashlib.sha256(data).hexdigest()
 
@@ -122,7 +125,7 @@ class StudentCheckpoint:
     # ---- checks ---------------------------------------------------------------------------
     def check_graph(self, store) -> None:
         """Raise :class:`StudentCheckpointMismatch` unless the store's graph is the one trained on."""
-        from kg.hetero import ExportError, graph_hash
+        from kg.hetero import ExportError, graph_hash   # torch_geometric: only to check a graph
         try:
             now = graph_hash(store, self.graphs or None)
         except ExportError as e:
@@ -138,7 +141,6 @@ class StudentCheckpoint:
 
     def tokenizer(self):
         """The :class:`~generation.student.tokenizer.StudentTokenizer` stored inside."""
-        from generation.student.tokenizer import StudentTokenizer, TokenizerError
         if hashlib.sha256(self.tokenizer_json.encode("utf-8")).hexdigest() != self.tokenizer_sha256:
             raise StudentCheckpointMismatch(f"{self.path}: the stored tokenizer is not the one the "
                                             f"model was trained with (fingerprint differs); {_HINT}")
@@ -167,14 +169,12 @@ class StudentCheckpoint:
     # ---- rebuilding ---------------------------------------------------------------------
     def build(self, state: str = "state_dict"):
         """(:class:`~generation.student.model.StudentModel` in eval mode, tokenizer)."""
-        from generation.student.model import StudentModel
         tok = self.tokenizer()
         teacher_dim = int((self.teacher or {}).get("dim", 0))
         try:
             cfg = StudentConfig.from_dict({**self.config.to_dict(), "pretrained_path": ""})
             seq2seq = None
             if self.hf_config:
-                from transformers import AutoConfig, AutoModelForSeq2SeqLM
                 hf = dict(self.hf_config)
                 seq2seq = AutoModelForSeq2SeqLM.from_config(AutoConfig.for_model(**hf))
             model = StudentModel(cfg, len(tok), teacher_dim, seq2seq=seq2seq)

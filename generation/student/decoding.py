@@ -24,6 +24,7 @@ from typing import Sequence
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+from transformers import NoRepeatNGramLogitsProcessor, RepetitionPenaltyLogitsProcessor
 
 __all__ = ["greedy_decode", "default_processors", "pad_inputs"]
 
@@ -43,7 +44,6 @@ def pad_inputs(lins: Sequence) -> tuple[Tensor, Tensor]:
 def default_processors(no_repeat_ngram: int = 0, repetition_penalty: float = 1.0,
                        extra: Sequence = ()) -> list:
     """The processors ``generate`` would build for these settings, in its order, then ``extra``."""
-    from transformers import NoRepeatNGramLogitsProcessor, RepetitionPenaltyLogitsProcessor
     procs: list = []
     if repetition_penalty and repetition_penalty != 1.0:
         procs.append(RepetitionPenaltyLogitsProcessor(repetition_penalty))

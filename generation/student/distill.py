@@ -34,20 +34,28 @@ CUDA when present (``device="auto"``). Progress through a tqdm bar.
 from __future__ import annotations
 
 import math
+import os
 import random
 import time
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+from tqdm import tqdm
 
 from generation.config import MODEL_FIELDS, StudentConfig
+from generation.student.checkpoint import load_student_checkpoint, save_student, student_dir
 from generation.student.model import StudentModel, count_params
-from generation.student.pairs import Example
+from generation.student.pairs import (Example, attach_teacher, build_examples, corpus_texts, curriculum_pairs,
+                                      gather_evidence)
+from generation.student.tokenizer import StudentTokenizer
+from gnn.checkpoint import CheckpointError, write_json
 from kg.atomic import atomic_dir, atomic_write, clean_litter
 from kg.errors import KGStudioError
+from kg.neighbourhood import snapshot
 
 __all__ = ["distillation_loss", "collate", "train_student", "split_by_focus", "pick_device",
            "configure_threads",
@@ -65,7 +73,6 @@ def configure_threads(cfg: StudentConfig, threads: int | None = None) -> int:
     (auto), one thread when the CPUs are already busy (1-minute load average at or above
     the core count), else torch's default. Measured on a 2-core machine under load 10: a
     training step took 4 s on one thread and 16-25 s on two, which thrash. Returns the count."""
-    import os
     n = threads if threads else cfg.threads
     if not n:
         try:
@@ -262,7 +269,6 @@ def train_student(train: Sequence[Example], val: Sequence[Example], model: Stude
         return cfg.lr * f
     bar = None
     if progress:
-        from tqdm import tqdm
         bar = tqdm(total=total, initial=step, desc="distill", unit="step", dynamic_ncols=True)
     t0 = time.perf_counter()
     run = {"ce": 0.0, "kl": 0.0, "cos": 0.0, "n": 0}
@@ -348,15 +354,11 @@ def distill_workspace(workspace, cfg: StudentConfig | None = None, *, resume: bo
     trains without distillation terms), ``"require"`` fails without it, ``"none"`` never
     uses it (alpha = beta = 0: the ablation).
     """
-    from generation.student.checkpoint import load_student_checkpoint, student_dir
-    from generation.student.pairs import attach_teacher, build_examples, corpus_texts, curriculum_pairs
-    from generation.student.tokenizer import StudentTokenizer
-    from gnn.checkpoint import CheckpointError
+    # torch_geometric (kg.hetero) and the teacher (gnn.infer) load only when training:
+    # `kgstudio lesson` imports this module for configure_threads
     from kg.hetero import graph_hash, source_graphs
-    from kg.neighbourhood import snapshot
 
     log = log or (lambda m: None)
-    from pathlib import Path
     out = Path(out_dir) if out_dir else student_dir(workspace)
     out.mkdir(parents=True, exist_ok=True)
     clean_litter(out)                 # temporaries of killed runs
@@ -410,7 +412,6 @@ def distill_workspace(workspace, cfg: StudentConfig | None = None, *, resume: bo
         mem = snapshot(store)
         ev = None
         if cfg.evidence_k:
-            from generation.student.pairs import gather_evidence
             ev = gather_evidence(store, {p.focus for p in pairs}, kinds=cfg.evidence_kinds,
                                  per_concept=3 * cfg.evidence_k + 4, hide_definitions=holdout)
     relevance = None
@@ -455,7 +456,6 @@ def distill_workspace(workspace, cfg: StudentConfig | None = None, *, resume: bo
 def _distill_into(new, out, cfg, tok, tok_json, model, train, val, pairs, holdout,
                   val_focus, ghash, graphs, teacher_meta, rel_table, hf_config, state, t0, tch,
                   progress, log) -> dict:
-    from generation.student.checkpoint import save_student
     atomic_write(new / "tokenizer.json", tok_json)
     log(f"student: {count_params(model.seq2seq):,} parameters, vocabulary {len(tok)}, "
         f"{len(train)} training / {len(val)} validation pairs, "
@@ -488,7 +488,6 @@ def _distill_into(new, out, cfg, tok, tok_json, model, train, val, pairs, holdou
                                 metrics=metrics, curve=r.curve, step=r.metrics["steps"],
                                 best_score=r.metrics.get("best_val_total"), val_focus=val_focus,
                                 hf_config=hf_config)
-    from gnn.checkpoint import write_json
     write_json(new / "metrics.json", {**metrics, "curve": r.curve})
     metrics["id"] = shas["best"][:16]
     return metrics

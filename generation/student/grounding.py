@@ -41,6 +41,8 @@ from transformers import LogitsProcessor
 
 from generation.student.tokenizer import StudentTokenizer, detokenize
 from kg.labels import LabelMatcher, label_forms
+from kg.neighbourhood import TYPE_CLASSES
+from ontology.namespaces import RDFS, SKOS
 
 __all__ = ["Lexicon", "GroundedLogitsProcessor", "outside_mentions", "realise",
            "drop_sentences", "ban_sequences", "concept_labels"]
@@ -100,8 +102,6 @@ class Lexicon:
 
 def concept_labels(store) -> dict[str, list[str]]:
     """rdfs:label and skos:prefLabel of every concept in the store (union of graphs)."""
-    from kg.neighbourhood import TYPE_CLASSES
-    from ontology.namespaces import RDFS, SKOS
     rows = store.query(f"""SELECT DISTINCT ?c ?l WHERE {{
         ?c a <{TYPE_CLASSES['concept']}> .
         {{ ?c <{RDFS.label}> ?l }} UNION {{ ?c <{SKOS.prefLabel}> ?l }} }}""").rows

@@ -78,6 +78,8 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+from transformers import AutoModelForSeq2SeqLM, T5Config, T5ForConditionalGeneration
+from transformers.modeling_outputs import BaseModelOutput
 
 from generation.config import StudentConfig, StudentConfigError
 
@@ -86,7 +88,6 @@ __all__ = ["build_model", "StudentModel", "CopyHead", "copy_supervision", "count
 
 def t5_config(cfg: StudentConfig, vocab_size: int):
     """The ``transformers.T5Config`` a :class:`StudentConfig` describes."""
-    from transformers import T5Config
     return T5Config(vocab_size=vocab_size, d_model=cfg.d_model, d_kv=cfg.d_kv, d_ff=cfg.d_ff,
                     num_layers=cfg.enc_layers, num_decoder_layers=cfg.dec_layers,
                     num_heads=cfg.heads, dropout_rate=cfg.dropout, feed_forward_proj="relu",
@@ -114,7 +115,6 @@ def build_model(cfg: StudentConfig, vocab_size: int):
     when the pretrained folder is missing/unreadable.
     """
     if cfg.pretrained_path:
-        from transformers import AutoModelForSeq2SeqLM
         path = Path(cfg.pretrained_path).expanduser()
         if not path.is_dir():
             raise StudentConfigError(f"pretrained_path {path} is not a folder holding a "
@@ -127,7 +127,6 @@ def build_model(cfg: StudentConfig, vocab_size: int):
         model.config.pad_token_id, model.config.eos_token_id = 0, 1
         model.config.decoder_start_token_id = 0
     else:
-        from transformers import T5ForConditionalGeneration
         model = T5ForConditionalGeneration(t5_config(cfg, vocab_size))
     n = count_params(model)
     if cfg.max_params and n > cfg.max_params:
@@ -281,7 +280,6 @@ class StudentModel(nn.Module):
         enc = self.encode(input_ids, attention_mask)                    # (B, L, d)
         out: dict = {"enc": enc}
         if labels is not None:
-            from transformers.modeling_outputs import BaseModelOutput
             labels = labels.masked_fill(labels == 0, -100)              # pad -> ignored
             if self.copy is None:
                 r = self.seq2seq(encoder_outputs=BaseModelOutput(last_hidden_state=enc),

@@ -39,13 +39,14 @@ sentence); a plural in the text ("variances") is left as a word, not a placehold
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Mapping, Sequence
 
 from generation.base import TASKS
 from generation.config import StudentConfig
 from generation.student.linearize import Linearized, linearize, name_pattern, placeholderize_names
 from generation.student.tokenizer import StudentTokenizer, entity_token
+from kg.evidence import KINDS
 from kg.neighbourhood import NodeNotFound, TYPE_CLASSES, neighbourhood
 from ontology.namespaces import KGS, RDFS
 
@@ -312,7 +313,6 @@ def gather_evidence(store, concepts: Iterable[str] | None = None, kinds: Sequenc
     is dropped everywhere, and one that near-duplicates the concept's own definition is
     dropped from that concept's evidence.
     """
-    from kg.evidence import KINDS
     bad = [k for k in kinds if k not in KINDS]
     if bad:
         raise ValueError(f"unknown evidence kind {bad[0]!r}")
@@ -374,7 +374,6 @@ def build_examples(store, pairs: Sequence[Pair], tok: StudentTokenizer, cfg: Stu
     each input gets those that survive :func:`filter_evidence` against its pair's text.
     Pairs whose focus is not a node of the store are skipped.
     """
-    from dataclasses import replace
     hidden = set(hide_definitions)
     cache: dict[str, tuple] = {}
     out: list[Example] = []
@@ -414,7 +413,6 @@ def build_examples(store, pairs: Sequence[Pair], tok: StudentTokenizer, cfg: Stu
 
 def _with_node(store, nb, iri: str):
     """``nb`` with the node ``iri`` added (a target beyond the neighbourhood's reach)."""
-    from dataclasses import replace
     extra = neighbourhood(store, iri, 0, 1).nodes[0]
     return replace(nb, nodes=list(nb.nodes) + [replace(extra, distance=nb.hops + 1)])
 

@@ -159,7 +159,7 @@ class StudentTokenizer:
     def hf(self):
         """A ``transformers.PreTrainedTokenizerFast`` over the same tokenizer (for tools that
         want one; the student itself uses :meth:`encode`/:meth:`decode`)."""
-        from transformers import PreTrainedTokenizerFast
+        from transformers import PreTrainedTokenizerFast   # seconds to import; the tokenizer itself needs none
         return PreTrainedTokenizerFast(tokenizer_object=self.tk, pad_token=PAD, eos_token=EOS,
                                        unk_token=UNK)
 

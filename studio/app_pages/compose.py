@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from generation.content import diagrams
 from generation.content.lesson import build_lesson
 from generation.content.model import Diagram, Lesson, Quiz
 from generation.content.quiz import build_quiz
@@ -97,7 +98,6 @@ def _generate(job=None, kind=kind, scope=scope, n=int(n_items), b=builder, dk=di
         elif kind == "quiz":
             item = build_quiz(b, scope, n=n)
         else:
-            from generation.content import diagrams
             item = {"concept_map": diagrams.concept_map, "prerequisites": diagrams.prerequisite_dag,
                     "course_structure": diagrams.course_structure}[dk](b, scope)
     if job is not None:

@@ -107,7 +107,7 @@ def show_preview() -> None:
 
 
 def show_history() -> None:
-    import pandas as pd
+    import pandas as pd   # most of a second: only when the history tab is opened
     st.dataframe(pd.DataFrame([{"version": m.version, "state at save": m.state.value, "author": m.author,
                                 "saved": m.created_at, "generator": m.generator, "comment": m.comment}
                                for m in repo.history(iri)]), hide_index=True)

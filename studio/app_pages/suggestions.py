@@ -29,7 +29,7 @@ busy = any(j is not None and j.running for j in (suggest_job, retrain_job))
 
 
 def _suggest(job):
-    from gnn.suggest import suggest_prereqs
+    from gnn.suggest import suggest_prereqs   # torch: in the background job, never before first paint
     job.report(0.1, "scoring every pair of concepts with the teacher")
     out, _info = suggest_prereqs(ws, top_k=50)
     return {"suggestions": len(out)}

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from kg.demo import demo_curriculum_path
 from studio import app_data as D
 from studio import app_state as S
 from studio import app_ui as ui
@@ -54,6 +55,7 @@ sources = [g for g in stats["graphs"] if "/graph/source/" in g]
 def _import(job, paths: list[Path], validate: bool) -> list[dict]:
     def progress(what: str, done: int, total: int):
         job.report(0.05 + 0.7 * (done / total if total else 0), f"{what}: {done}/{total}")
+    # the importers (most of a second) and the embeddings load in the job, not before first paint
     from kg.importing import import_into_workspace
     job.report(0.02, f"reading {len(paths)} source(s)")
     summaries = import_into_workspace(ws, paths, validate=validate, progress=progress,
@@ -90,7 +92,6 @@ def _import_controls() -> None:
         with t_demo:
             st.write("Foundations of Programming: 8 chapters, 68 concepts, 71 review questions.")
             if st.button("Import the demo curriculum", key="imp_demo", disabled=busy):
-                from kg.demo import demo_curriculum_path
                 _start([demo_curriculum_path()], validate)
     if t_up.open:
         with t_up:
@@ -111,7 +112,7 @@ def _import_controls() -> None:
 
     ui.show_job(job, label="Import")
     if job is not None and job.state == "done" and job.result:
-        import pandas as pd
+        import pandas as pd   # most of a second: only once an import has a result to show
         st.dataframe(pd.DataFrame(job.result), hide_index=True)
     if job is not None and job.state == "failed":
         st.caption("Nothing was written: an import lands whole or not at all. Fix the source and import again.")
