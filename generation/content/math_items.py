@@ -111,7 +111,7 @@ def _letters(run: str, var: str) -> list[str]:
     return out
 
 
-def parse_math(text: str, var: str = "x", *, constant_ok: bool = False):
+def parse_math(text: str, var: str = "x", *, constant_ok: bool = False, evaluate: bool = True):
     """``text`` (linear Unicode math as the importer writes it) as a sympy expression in
     ``var``; raises :class:`MathRefused` for anything it cannot read without guessing.
 
@@ -174,9 +174,10 @@ def parse_math(text: str, var: str = "x", *, constant_ok: bool = False):
                                                                   "acos", "atan", "sinh", "cosh", "tanh")}}
     try:
         e = parse_expr(src, local_dict=local, global_dict={"Integer": sympy.Integer, "Float": sympy.Float,
-                                                            "Rational": sympy.Rational, "Symbol": sympy.Symbol},
+                                                            "Rational": sympy.Rational, "Symbol": sympy.Symbol,
+                                                            "Mul": sympy.Mul, "Add": sympy.Add, "Pow": sympy.Pow},
                        transformations=standard_transformations + (implicit_multiplication_application,
-                                                                   convert_xor))
+                                                                   convert_xor), evaluate=evaluate)
     except Exception as err:   # sympy's tokenizer / eval errors: not read
         raise MathRefused(f"does not parse: {type(err).__name__}") from None
     if not isinstance(e, sympy.Expr) or e.free_symbols != ({v} if "v_" in src else set()) or e.has(sympy.zoo, sympy.nan, sympy.oo) \
@@ -184,6 +185,9 @@ def parse_math(text: str, var: str = "x", *, constant_ok: bool = False):
         raise MathRefused("not an expression in the variable alone")
     if sympy.count_ops(e) > 40:
         raise MathRefused("too long to ask about")
+    if re.search(r"/\s*\(?\s*\d*\.\d", t) or any(p.exp.is_negative and p.base.has(sympy.Float)
+                                                 for p in e.atoms(sympy.Pow)):
+        raise MathRefused("a decimal in a denominator (a numerical approximation, not a function to ask about)")
     return e
 
 
@@ -236,6 +240,9 @@ def _printer():
 
         def _print_Exp1(self, e):
             return "e"
+
+        def _print_Float(self, e):
+            return f"{float(e):.6g}"
 
         def _print_Pi(self, e):
             return "π"
@@ -491,7 +498,11 @@ def _rules(e, x) -> list[str]:
             rules.append("chain rule")
         if isinstance(a, sympy.Pow) and a.base.has(x) and not a.exp.has(x):
             rules.append("power rule")
-    return list(dict.fromkeys(rules)) or ["sum and power rules"]
+    return list(dict.fromkeys(rules)) or ["sum and constant rules"]
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and the " + words[-1]
 
 
 # ---- computing one job (in the worker) ------------------------------------------------------------
@@ -601,7 +612,7 @@ def _derivative(job: dict) -> dict:
     ds, dropped = _distinct(key, opts, shown=show)
     name = job.get("name", "f")
     return {"ok": True, "key": show(key), "shown": show(e), "distractors": [[t, s] for t, s in ds],
-            "dropped": dropped, "work": f"by the {', '.join(_rules(e, x))}, {name}′({var}) = {show(key)}",
+            "dropped": dropped, "work": f"by the {_and(_rules(e, x))}, {name}′({var}) = {show(key)}",
             "rules": _rules(e, x),
             "expr": sympy.srepr(e)}
 
@@ -628,7 +639,13 @@ def _limit(job: dict) -> dict:
     if not key.is_finite or not key.is_real:
         return {"ok": False, "why": "refused: the limit is infinite or does not exist"}
     n, den = sympy.fraction(sympy.together(e))
-    zero_zero = a.is_finite and den.has(x) and den.subs(x, a) == 0 and n.subs(x, a) == 0
+    # 0/0 read on the expression as written (sympy cancels (x − 2)(x + 2)/(x − 2) when it parses)
+    n0, d0 = sympy.fraction(parse_math(job["text"], var, evaluate=False))
+    x0 = next(iter(n0.free_symbols | d0.free_symbols), x)
+    zero_zero = bool(a.is_finite and d0.has(x0) and sympy.simplify(d0.subs(x0, a)) == 0
+                     and sympy.simplify(n0.subs(x0, a)) == 0)
+    if not d0.has(x0) and e.is_polynomial(x) and sympy.degree(e, x) <= 1:
+        return {"ok": False, "why": "refused: linear, substitution only"}
     opts = []
     if zero_zero:
         opts.append((sympy.S.Zero, "zero-over-zero"))
@@ -649,7 +666,8 @@ def _limit(job: dict) -> dict:
     opts = [(v, s) for v, s in opts if v is None or flaws._shape(show(v)) == key_shape
             and (v.is_Rational or not key.is_Rational)]
     ds, dropped = _distinct(key, opts, shown=show)
-    how = ("substitution gives 0/0, so the expression is simplified first; " if zero_zero else
+    how = ("substitution gives 0/0, an indeterminate form, so the limit is found by simplifying first "
+           "(or from a known limit); " if zero_zero else
            "the function is continuous there, so substitute; " if a.is_finite and e.subs(x, a).is_finite else "")
     return {"ok": True, "key": show(key), "shown": show(e), "distractors": [[t, s] for t, s in ds],
             "dropped": dropped, "work": f"{how}the limit is {show(key)}"}
@@ -862,7 +880,8 @@ def _concept_for(v, kind: str, section_label: str, rules: list[str], concepts: l
              "mean": ["mean", "average"], "median": ["median"],
              "sd": ["standard deviation", "variance"]}.get(kind, [])
     labels = {c: v.label(c).casefold() for c in concepts}
-    fit = [c for c in concepts if any(w in labels[c] for w in words + rules)]
+    fit = [c for c in concepts if any(w in labels[c] for w in words + rules)
+           and not (kind == "limit" and re.search(r"infinit|one-sided|from the (left|right)", labels[c]))]
     title = section_label.casefold()
     for c in fit:
         if labels[c] in title:

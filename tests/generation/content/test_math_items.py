@@ -41,7 +41,8 @@ def test_parse_and_key():
 
 
 @pytest.mark.parametrize("text", ["__import__('os').system('ls')", "c", "cos(g(x))", "3x2", "log x", "x…",
-                                  "f(x) = x", "10^10^10", "x^3x", "√2x", "1,000x", "lambda: x", ""])
+                                  "f(x) = x", "10^10^10", "x^3x", "√2x", "1,000x", "lambda: x", "",
+                                  "(sin (x + 0.01) − sin x)/0.01"])
 def test_hostile_or_unclear_text_is_refused(text):
     with pytest.raises(MathRefused):
         parse_math(text)
@@ -73,7 +74,12 @@ def test_limit_key_and_slips():
     assert r["key"] == "3/7"
     assert dict((s, t) for t, s in r["distractors"]) == {"zero-over-zero": "0", "point-sign": "3/5",
                                                          "result-sign": "−3/7"}
-    # a limit that differs from the two sides is not asked
+    # 0/0 is read on the expression as written, although sympy cancels (x − 2) when it parses
+    r = compute({"kind": "limit", "text": "((x − 2)(x + 2))/(x − 2)", "point": "2"})
+    assert r["key"] == "4" and r["work"].startswith("substitution gives 0/0")
+    assert ["0", "zero-over-zero"] in r["distractors"]
+    # a linear limit is substitution only; a limit that differs from the two sides is not asked
+    assert compute({"kind": "limit", "text": "4x + 2", "point": "−3"})["ok"] is False
     assert compute({"kind": "limit", "text": "1/x", "point": "0"})["ok"] is False
 
 
@@ -142,7 +148,8 @@ def test_the_quiz_hook_makes_math_items_on_a_tiny_curriculum(tiny_store):
     assert "without the inner derivative" in wrong["cos(x³)"]
     assert it.evidence[0].text == "Find the derivative of h(x) = sin (x³)." and it.evidence[0].paragraph == "p1"
     assert "computed with sympy" in it.verification
-    assert it.choices[[c.correct for c in it.choices].index(True)].feedback.startswith("Correct: by the chain rule")
+    assert it.choices[[c.correct for c in it.choices].index(True)].feedback.startswith(
+        "Correct: by the chain rule and the power rule, h′(x) = 3x² cos(x³)")
 
 
 @pytest.fixture(scope="module")
