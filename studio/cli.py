@@ -20,6 +20,8 @@ from pathlib import Path
 
 import click
 
+from kg.atomic import atomic_write
+from kg.demo import demo_curriculum_path
 from kg.errors import KGStudioError
 
 COMMANDS_HELP: dict[str, str] = {}  # filled by @command; read by the docs test
@@ -136,7 +138,6 @@ def import_cmd(workspace, paths, fmt, demo, no_validate, quiet, no_embeddings):
     from kg.importing import import_into_workspace
     paths = list(paths)
     if demo:
-        from kg.demo import demo_curriculum_path
         paths.append(demo_curriculum_path())
     if not paths:
         raise click.UsageError("give at least one PATH (or --demo)")
@@ -309,7 +310,6 @@ def export_graph_cmd(workspace, fmt, graph, out):
             from kg.hetero import export_heterodata
             export_heterodata(store, out, model=workspace.settings["embeddings.model"], log=lambda m: click.echo(m, err=True))
         else:
-            from kg.atomic import atomic_write
             atomic_write(out, store.dump(graph, fmt))
     click.echo(f"Wrote {out}")
 
