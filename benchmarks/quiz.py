@@ -92,8 +92,17 @@ def verify(b, it) -> bool:
         return False
     if kind == "example":
         from kg.evidence import evidence
-        words = set(_norm(it.answer).split())
-        return any(words <= set(_norm(e.text).split()) for e in evidence(b.store, c.iri, kinds=["example"]))
+        words = set(_norm(re.sub(r"\b([Aa])\(n\)", r"\1", it.answer)).split())
+        if any(words <= set(_norm(e.text).split()) for e in evidence(b.store, c.iri, kinds=["example"])):
+            return True
+        # an example the book gives right after a sentence about the concept: the cited
+        # sentence is in its section's text, just after one that names the concept
+        key = it.triples[0] if it.triples and it.triples[0].p.endswith("#text") else None
+        if key is None or not words <= set(_norm(key.o).split()):
+            return False
+        text = _norm(v.section(key.s).text or "")
+        at = text.find(_norm(key.o))
+        return at > 0 and f" {_norm(c.label)}" in " " + text[max(0, at - 400):at]
     if kind == "classify":
         from kg.evidence import evidence
         if it.stem.startswith("Which concept does this passage"):   # a sentence of the cited section

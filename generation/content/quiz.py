@@ -33,8 +33,10 @@ Item kinds of a learner quiz (:data:`LEARNER_TYPES`) and where each key comes fr
 * ``contrast`` (understand; ``multichoice``): the concept and its most-confused neighbour
   (the nearest by :mod:`generation.content.similarity` that the graph says is a different
   concept): "which description is of A, not of B?"; options are the concepts' own
-  definitions; each wrong option's feedback is the distinguishing evidence sentence of its
-  concept (``kg.evidence``, else the section text);
+  definitions; each option's feedback quotes the sentence of the book that best explains
+  its concept (:func:`_explains`: one contrasting the pair, then one defining it, then one
+  with the concept as its subject; never a story about someone, a question, a caption or
+  an exercise prompt), else the key's definition;
 * ``classify`` (understand; ``multichoice``): "which concept does this example illustrate /
   this passage from the text describe?": a sentence the evidence index types as an example
   of A, else a sentence of the text about A that is not its definition, the term left out
@@ -45,13 +47,17 @@ Item kinds of a learner quiz (:data:`LEARNER_TYPES`) and where each key comes fr
   numbers: it runs once per gap between the numbers ("what does this print when temp is
   25?"), and the other gaps' outputs are the distractors;
 * ``example`` (understand; ``multichoice``): "which of these is an example of A?" from the
-  evidence index's example sentences of A and of its neighbours (each option's own term
-  masked);
+  examples of A (:func:`_examples_of`: the evidence index's example sentences that are
+  examples of A by :func:`_example_how` and :func:`_about`, and the "For example, …" the
+  book gives right after a sentence about A) and of its neighbours taught in the same
+  chapter (each option's own term masked); tried before contrast;
 * ``multichoice`` (remember): "which term is defined as …"; distractors are other concepts;
 * ``truefalse`` (remember): a true statement is a sentence of the text about the concept
   that does not restate its definition; a false one joins the term to a neighbour's
   definition that cannot hold of it as well (:func:`_swap_unsafe`: it does not name the
-  term, shares few defining words with the term's own, and the graph does not link them);
+  term or its own, shares few defining words with the term's own, and the graph does not
+  link them) and that a learner may take for it (:func:`_not_confusable`: a thing of the
+  same kind, close in text embedding where the quiz has embeddings); else no false one;
 * ``matching`` (remember): terms to their definitions, 3-5 concepts of the scope;
 * ``shortanswer`` (remember): name the term from its definition;
 * ``cloze`` (remember): a sentence of the text with the term blanked (a sentence whose
@@ -90,6 +96,7 @@ heuristic, not calibrated on learner data.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -102,7 +109,7 @@ from generation.base import Triple
 from generation.content import flaws
 from generation.content.builder import Builder
 from generation.content.graph import ConceptInfo, SourceItem
-from generation.extractive import stands_alone
+from generation.extractive import definitional, genus, stands_alone
 from kg.labels import LabelMatcher
 from generation.content.model import CLOZE_BLANK, Choice, ItemEvidence, ItemMeta, Quiz, QuizItem
 from generation.template import defines, first_sentence, mask, mid
@@ -117,7 +124,7 @@ __all__ = ["QuizConfig", "build_quiz", "build_section_quiz", "GENERATED_TYPES", 
 #: this code print?", key from running the listing), ``contrast`` (the most-confused pair) and
 #: ``example`` (which of these is an example of X, from the evidence index's typed examples)
 #: are multiple-choice items above recall.
-LEARNER_TYPES = ("code", "math", "contrast", "example", "classify", "multichoice", "truefalse", "cloze", "matching", "shortanswer")
+LEARNER_TYPES = ("code", "math", "example", "contrast", "classify", "multichoice", "truefalse", "cloze", "matching", "shortanswer")
 #: Items about the curriculum's prerequisite order (a designer's concept-map activity, not a
 #: learner's quiz): only with ``QuizConfig(concept_map=True)`` or when asked for by name.
 CONCEPT_MAP_TYPES = ("multiresponse", "ordering")
@@ -446,7 +453,7 @@ def _truefalse(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
     ds, sims = _term_distractors(ctx, a, 8)
     names_a = re.compile(r"(?i)\b" + re.escape(a.label) + r"\b")
     for d, sim in zip(ds, sims):
-        why = _swap_unsafe(ctx, a, d)
+        why = _swap_unsafe(ctx, a, d) or _not_confusable(ctx, a, d)
         if why:
             ctx.reject(f"{a.label}: false statement with {d.label}'s definition not emitted ({why})")
             continue
@@ -487,6 +494,9 @@ def _swap_unsafe(ctx: _Ctx, a: ConceptInfo, d: ConceptInfo) -> str:
             return f"its definition names {lab}"
     if re.search(r"(?i)\b" + re.escape(d.label) + r"\b", a.definition):
         return f"{a.label}'s definition names it"
+    if _label_matcher(d.label).find(d.definition):
+        # "power rule means the differential dx is …": false at a glance (blind judge, round 7)
+        return f"its definition names {d.label} itself"
     wa, wd = _content_words(da), _content_words(dd)
     if wa and wd and len(wa & wd) / min(len(wa), len(wd)) >= 0.25:
         return "the definitions share defining words: " + ", ".join(sorted(wa & wd)[:4])
@@ -495,6 +505,43 @@ def _swap_unsafe(ctx: _Ctx, a: ConceptInfo, d: ConceptInfo) -> str:
             or d.iri in v.related.get(a.iri, set()) or a.iri in v.related.get(d.iri, set()):
         return "the graph links the two concepts"
     return ""
+
+
+def _embedding_cosine(ctx: _Ctx, a: ConceptInfo, d: ConceptInfo) -> float | None:
+    """The text-embedding cosine of two concepts (:func:`_text_cosine`), None when the quiz
+    has no text embeddings (the lexical similarity)."""
+    text = getattr(ctx.b.similarity, "fallback", ctx.b.similarity)
+    if not str(getattr(text, "name", "")).startswith("minilm"):
+        return None
+    return _text_cosine(ctx.b.similarity, a.iri, d.iri)
+
+
+def _same_kind(a: ConceptInfo, d: ConceptInfo) -> bool:
+    """Whether two concepts are things of one kind: their definitions say they are the same
+    kind of thing (:func:`generation.extractive.genus`: "a function that …" / "a function
+    that …"), or their labels end in the same noun ("periodic function" / "piecewise
+    function", "panic disorder" / "anxiety disorder")."""
+    ga, gd = genus(a.definition, a.label), genus(d.definition, d.label)
+    if ga and ga == gd:
+        return True
+    ha, hd = (_norm(a.label).split() or [""])[-1], (_norm(d.label).split() or [""])[-1]
+    return len(ha) > 3 and ha.rstrip("s") == hd.rstrip("s")
+
+
+def _not_confusable(ctx: _Ctx, a: ConceptInfo, d: ConceptInfo) -> str:
+    """Why "``a`` is <``d``'s definition>" would be false at a glance ("" when a learner may
+    well take it for true): a learner never takes "a return value is text that the
+    interpreter ignores" for true, nor "time complexity is a technique in which a function
+    calls itself" (blind judge, round 7: "trivially false, tests nothing"). The two must be
+    things of one kind (:func:`_same_kind`), and close in text embedding where the quiz has
+    embeddings (cosine ≥ 0.35; ≥ 0.6 is close enough whatever the kind)."""
+    cos = _embedding_cosine(ctx, a, d)
+    kind = _same_kind(a, d)
+    if cos is None:
+        return "" if kind else "not the same kind of thing"
+    if cos >= 0.6 or (kind and cos >= 0.35):
+        return ""
+    return f"not confusable (text cosine {cos:.2f}" + (")" if kind else ", not the same kind of thing)")
 
 
 def _cloze(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
@@ -625,23 +672,131 @@ def _ordering(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
 
 
 # ---- above recall: contrast items ----------------------------------------------------------
+#: Words that make a sentence naming two concepts say how they differ.
+_CONTRAST_WORDS = re.compile(r"(?i)\b(?:unlike|whereas|differs?|different from|in contrast|rather than|"
+                             r"compared (?:to|with)|distinguish\w*|opposite of)\b")
+#: A story about someone ("He had been …", "Odessa’s motivation …"): an anecdote, no explanation.
+_PERSONAL = re.compile(r"\b(?:[Hh]e|[Ss]he|[Hh]im|[Hh]is|[Hh]er|[Hh]ers|[Hh]imself|[Hh]erself)\b|"
+                       r"\b[A-Z][a-z]+['’]s\b")
+_CITATION = re.compile(r"\s*\((?:[^()]*?\b(?:1[6-9]|20)\d\d[a-z]?\b[^()]*)\)(?=[\s.,;:]|$)")
+_CONTRAST_LEAD = re.compile(r"(?i)^(?:(?:unlike|compared (?:to|with)|in contrast to|whereas)\b[^,]{0,80},\s*)?"
+                            r"(?:the\s+|an?\s+)?$")
+_VERB_NEXT = re.compile(r"(?i)^\s+(?:is|are|was|were|has|have|can|cannot|does|do|must|may|will|only|always|"
+                        r"also|[a-z]+s)\b")
+_CALLED_BEFORE = re.compile(r"(?i)\b(?:called|known as|termed|referred to as|named)\s+(?:an?\s+|the\s+)?[\"“‘]?$")
+_FIGURE_MENTION = re.compile(r"(?i)\((?:see )?fig(?:ure)?s?\.?\b[^)]*\)|\b(?:column|row|panel|graph) (?:is |are )?labell?ed\b")
+_GENERIC_PERSON = re.compile(r"(?i)\b(?:his or her|her or his|him or her|he or she|she or he|his/her|he/she)\b")
+
+
+_ABBREVIATION = re.compile(r"(?i)(?:\b(?:e\.g|i\.e|etc|vs|cf|al|dr|mr|mrs|ms|prof|fig|no|approx)|\b[a-z])\.$")
+
+
+def _split_sentences(text: str) -> list[str]:
+    """``text`` cut after ".", "!" or "?" and a space, whatever case follows (abbreviations
+    and initials kept inside).
+
+    >>> _split_sentences("The logical operators express this. a and b is True, e.g. here. Dr. X agreed.")
+    ['The logical operators express this.', 'a and b is True, e.g. here.', 'Dr. X agreed.']
+    """
+    out: list[str] = []
+    for piece in re.split(r"(?<=[.!?])\s+", " ".join(text.split())):
+        if out and _ABBREVIATION.search(out[-1]):
+            out[-1] += " " + piece
+        elif piece:
+            out.append(piece)
+    return out
+
+
+def _matcher(ctx: _Ctx) -> LabelMatcher:
+    """The one label matcher (:class:`kg.labels.LabelMatcher`) over the curriculum's concepts,
+    built once per quiz: which concepts a sentence names, leftmost-longest ("differential
+    equation" hides "differential")."""
+    m = ctx.__dict__.get("_matcher")
+    if m is None:
+        labels = {c: [ci.label, *ci.alt_labels] for c, ci in ctx.b.view.concepts.items()
+                  if ci.curriculum == ctx.curriculum or c in ctx.pool}
+        m = ctx.__dict__["_matcher"] = LabelMatcher(labels, min_chars=2)
+    return m
+
+
+def _anecdote(text: str) -> bool:
+    """A sentence about a person ("Diego likely has ADHD; his teacher …", "Odessa’s
+    motivation …"), not about the concept: a personal pronoun or a name's possessive (the
+    generic "his or her" aside)."""
+    return bool(_PERSONAL.search(_GENERIC_PERSON.sub(" ", text)))
+
+
+def _explains(ctx: _Ctx, c: ConceptInfo, text: str, other: ConceptInfo | None = None, *, novel: bool = True) -> int:
+    """How well a sentence of the book explains ``c`` as feedback: 0 not at all, else
+    :func:`generation.extractive.definitional`'s rank (4 "X is a Y that …" … 1 "X does …"),
+    5 for a sentence that says how ``c`` differs from ``other`` ("Unlike linear search,
+    binary search …").
+
+    The sentence must stand alone (:func:`generation.extractive.stands_alone`: no "This …",
+    "However …", instruction, figure or example reference), be no question, caption, credit,
+    code or story about a person, name ``c`` (the label matcher: as a concept, not inside a
+    longer label) as what it defines or as its subject, not name ``other`` unless it
+    contrasts the two, and not restate ``c``'s own definition (the option says it already;
+    ``novel=False`` lets it).
+    "Diego likely has ADHD", "The Mean Value Theorem is one of the most important theorems
+    in calculus" and "A. Express 225° using radians." explain nothing (blind judge, round 7)."""
+    t = " ".join(text.split())
+    if not 6 <= len(t.split()) <= 60 or "`" in t or t.rstrip("”\"')").endswith("?") or t.startswith("[") \
+            or flaws._CREDIT.search(t) or _FIGURE_REF.search(t) or _FIGURE_MENTION.search(t) or not stands_alone(t) \
+            or _anecdote(t):
+        return 0
+    found = _matcher(ctx).find(t)
+    mine = [m for m in found if m.concept == c.iri]
+    if not mine:
+        return 0
+    contrast = other is not None and any(m.concept == other.iri for m in found)
+    if contrast and not _CONTRAST_WORDS.search(t):
+        return 0
+    if novel and c.definition and (flaws.restates(t, first_sentence(c.definition))
+                                   or flaws.restates(first_sentence(c.definition), t)):
+        return 0
+    # what the sentence is about: the concept named in its first words (not after a clause,
+    # "According to Piaget, the highest level of cognitive development is …"), or named by it
+    # ("… is called X"); a gloss in passing ("… or cognitions (thoughts, beliefs)") is not
+    if contrast:    # "Unlike linear search, binary search needs …": the concept, then what it does
+        return 5 if any(_CONTRAST_LEAD.match(t[:m.start]) and _VERB_NEXT.match(t[m.end:]) for m in mine) else 0
+    mine = [m for m in mine if _CALLED_BEFORE.search(t[:m.start])
+            or (len(t[:m.start].split()) <= 4 and "," not in t[:m.start] and not t[:m.start].rstrip().endswith(("“", '"')))]
+    return max((definitional(t, m.surface) for m in mine[:2]), default=0)
+
+
 def _distinguishing(ctx: _Ctx, c: ConceptInfo, other: ConceptInfo) -> tuple[str, str]:
-    """(sentence, section IRI): evidence about ``c`` that names it and not ``other`` (the
-    evidence index first, else the defining sentence of the section text, else the graph's
-    definition)."""
-    o = re.compile(r"(?i)\b" + re.escape(other.label) + r"\b")
-    me = re.compile(r"(?i)\b" + re.escape(c.label) + r"\b")
-    evs = _evidence(ctx, c.iri, ("definition", "use", "example"))
-    # a sentence of the text that names the concept first (the glossary entry restates the option)
-    evs = sorted(evs, key=lambda e: (not me.search(e.text), e.paragraph == "glossary"))
-    for ev in evs:
-        if not o.search(ev.text) and "```" not in ev.text and not flaws._CREDIT.search(ev.text):
-            t = " ".join(ev.text.split())
-            return t[:1].upper() + t[1:], ev.section
-    for sent, sec, _ in _sentences(ctx, c, limit=5):
-        if not o.search(sent):
-            return sent, sec
-    return defines(c, short=True), ""
+    """(sentence, section IRI): the sentence of the book that best explains ``c`` apart from
+    ``other`` (:func:`_explains`): a sentence contrasting the two first, then one the evidence
+    index types as defining ``c``, then the plainest defining or characterising sentence
+    (evidence of kinds definition, use and example, then the teaching sections' text).
+    ("", "") when the book has none: feedback then says no more than the graph's definitions,
+    rather than quote a stray sentence."""
+    memo = ctx.__dict__.setdefault("_distinguishing", {})
+    if (c.iri, other.iri) not in memo:
+        memo[(c.iri, other.iri)] = _best_explanation(ctx, c, other)
+    return memo[(c.iri, other.iri)]
+
+
+def _best_explanation(ctx: _Ctx, c: ConceptInfo, other: ConceptInfo) -> tuple[str, str]:
+    cands = [(e.text, e.section, getattr(e, "kind", "") == "definition")
+             for e in _evidence(ctx, c.iri, ("definition", "use", "example"), k=40) if e.paragraph != "glossary"]
+    cands += [(s, sec, False) for s, sec, _ in _sentences(ctx, c, limit=12)]
+    # an evidence "sentence" can hold several where the next one starts in lower case
+    # ("… express this. a and b is True only when …"): each is judged on its own
+    cands = [(part, sec, is_def) for text, sec, is_def in cands for part in _split_sentences(text)]
+    best, seen = None, set()
+    for text, sec, is_def in cands:
+        if _norm(text) in seen:
+            continue
+        seen.add(_norm(text))
+        r = _explains(ctx, c, text, other)
+        if r and (best is None or (r == 5, is_def, r) > best[0]):
+            best = ((r == 5, is_def, r), text, sec)
+    if best is None:
+        return "", ""
+    # feedback reads better without the references: "(Adelman & Zajonc, 1989; Buck, 1980)"
+    return _cap(" ".join(_CITATION.sub("", best[1]).split())), best[2]
 
 
 def _named(c: ConceptInfo) -> str:
@@ -705,9 +860,10 @@ def _contrast(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
         texts = [desc(a)] + [desc(d) for d in opts]
         if len({_norm(t) for t in texts}) != len(texts) or any(len(_norm(t).split()) < 3 for t in texts):
             continue
-        choices = [Choice(texts[0], True, f"Yes: this is {mid(a)}. {ev_a}", a.iri)]
+        choices = [Choice(texts[0], True, f"Yes: this describes {mid(a)}. {ev_a}".strip(), a.iri)]
         for d, t in zip(opts, texts[1:]):
-            ev_d, _ = _distinguishing(ctx, d, a)
+            # why it is wrong: what the book says of the distractor's concept, else what the key is
+            ev_d = _distinguishing(ctx, d, a)[0] or defines(a, short=True)
             choices.append(Choice(t, False, f"No: that describes {mid(d)}, not {mid(a)}. {ev_d}", d.iri))
         choices.sort(key=lambda c: _stable(ctx.cfg.seed, "ct", a.iri, c.text))
         close = _text_cosine(ctx.b.similarity, a.iri, b.iri) >= 0.5
@@ -782,20 +938,144 @@ def _about(ctx: _Ctx, a: ConceptInfo, text: str, section: str, need: int = 2, an
 _MARKER = re.compile(r"(?i)\b(for example|for instance|e\.g\.|such as|as an example)\b")
 
 
-def _example_ok(text: str, label: str) -> bool:
-    """A sentence that illustrates ``label``: "an example of <label>", or the label named
-    before the "for example" / "such as" that introduces the illustration (a sentence that
-    opens with "For example, <label> …" illustrates the sentence before it, not the label)."""
+_EXAMPLE_OF = re.compile(r"(?i)\b(?:examples?|instances?|illustrations?|a case) of\s+(?:an?\s+|the\s+)?[\"“‘]?$")
+_IS_A = re.compile(r"(?i)\b(?:is|was|would be|represents?|counts as)\s+(?:an?|the)\s+[\"“‘]?$")
+_MARKER_NEXT = re.compile(r"^[\s,;:(—–-]{0,4}$")
+
+
+@functools.lru_cache(maxsize=4096)
+def _label_matcher(label: str) -> LabelMatcher:
+    return LabelMatcher({"": [label]})
+
+
+def _example_how(text: str, label: str) -> str:
+    """How a sentence gives an example of ``label`` ("" when it does not), found with the
+    label matcher (plurals too):
+
+    * ``"named"``: it says so: "gambling as an example of the variable-ratio schedule";
+    * ``"instance"``: beside "for example" / "for instance", something is said to be one:
+      "For instance, the memory of your last birthday is an episodic memory.";
+    * ``"marked"``: the label right before the marker: "dispositional traits (for example,
+      …)", "phobias, such as …";
+    * ``"before"``: the label somewhere before the marker ("In overgeneralization, someone
+      takes a small situation and makes it huge—for example, …"): the illustration may be
+      of something else the sentence says, so :func:`_example` asks more of it.
+
+    A sentence that opens with "For example, <label> …" and does not say what is an
+    instance of the label illustrates the sentence before it ("For example, a student with
+    dysgraphia might be permitted to take an oral exam"); 8-50 words, no code, credit or
+    figure, no question."""
     n = len(text.split())
-    if not (8 <= n <= 50) or "```" in text or flaws._CREDIT.search(text) or _FIGURE_REF.search(text):
-        return False
-    lab = re.compile(r"(?i)\b" + re.escape(label) + r"\b")
-    m_lab, m_mark = lab.search(text), _MARKER.search(text)
-    if not m_lab:
-        return False
-    if re.search(r"(?i)\bexamples? of (a |an |the )?" + re.escape(label) + r"\b", text):
-        return True
-    return bool(m_mark) and m_lab.start() < m_mark.start()
+    if not (8 <= n <= 50) or "```" in text or flaws._CREDIT.search(text) or _FIGURE_REF.search(text) \
+            or _FIGURE_MENTION.search(text) or text.rstrip("”\"')").endswith("?"):
+        return ""
+    found = _label_matcher(label).find(text)
+    if not found:
+        return ""
+    if any(_EXAMPLE_OF.search(text[:m.start]) for m in found):
+        return "named"
+    marks = [mk.start() for mk in _MARKER.finditer(text)]
+    if not marks:
+        return ""
+    if any(_IS_A.search(text[:m.start]) for m in found):
+        return "instance"
+    if any(m.end <= at and _MARKER_NEXT.match(text[m.end:at]) for m in found for at in marks):
+        return "marked"
+    return "before" if found[0].start < marks[0] else ""
+
+
+_OPENS_EXAMPLE = re.compile(r"(?i)^(?:for example|for instance|as an example|to illustrate)\s*,\s*\S")
+
+
+def _following_examples(ctx: _Ctx, a: ConceptInfo) -> list["_Ex"]:
+    """The examples a book gives of ``a`` right after saying what it is: a sentence that
+    opens with "For example," / "For instance," whose previous sentence is about ``a`` (it
+    defines ``a`` or has it as its subject: :func:`_explains`). ("Episodic memory is
+    information about events we have personally experienced. For instance, the memory of
+    your last birthday …": the evidence index types the second sentence as an example only
+    of the concepts it names itself.) 8-50 words, no figure, credit or question. One pass
+    over the curriculum's sections, once per builder view (kept on the builder)."""
+    memo = ctx.__dict__.get("_following")
+    if memo is None:
+        kept = ctx.b.__dict__.setdefault("_quiz_following", {})
+        key = (id(ctx.b.view), ctx.curriculum)
+        if key in kept:
+            memo = ctx.__dict__["_following"] = kept[key]
+            return memo.get(a.iri, [])
+        memo = ctx.__dict__["_following"] = kept[key] = {}
+        scope = f"?s <{KGS.partOf}>+ <{ctx.curriculum}> ." if ctx.curriculum else ""
+        try:
+            rows = ctx.b.view.select(f"SELECT ?s ?t WHERE {{ ?s <{KGS.text}> ?t . {scope} }}")
+        except Exception:   # a store without section text
+            rows = []
+        found = _matcher(ctx).find
+        for r in sorted(rows, key=lambda r: str(r["s"])):
+            sec = str(r["s"])
+            for para in re.split(r"\n\s*\n", flaws.prose(str(r["t"]))):
+                sents = _split_sentences(para)
+                for prev, sent in zip(sents, sents[1:]):
+                    if not _OPENS_EXAMPLE.match(sent) or not 8 <= len(sent.split()) <= 50 or "`" in sent \
+                            or flaws._CREDIT.search(sent) or _FIGURE_REF.search(sent) \
+                            or _FIGURE_MENTION.search(sent) or sent.rstrip("”\"')").endswith("?"):
+                        continue
+                    for c in dict.fromkeys(m.concept for m in found(prev)):
+                        if c in ctx.pool and _explains(ctx, ctx.concept(c), prev, novel=False):
+                            memo.setdefault(c, []).append(_Ex(sent, sec))
+    return memo.get(a.iri, [])
+
+
+def _examples_of(ctx: _Ctx, a: ConceptInfo) -> list["_Ex"]:
+    """Examples of ``a``, best first: the evidence index's example sentences that are examples
+    of ``a`` (:func:`_is_example_of`), then the ones the book gives right after saying what
+    ``a`` is (:func:`_following_examples`)."""
+    out = [e for e in _all_examples(ctx).get(a.iri, []) if _is_example_of(ctx, a, e)]
+    seen = {_norm(e.text) for e in out}
+    out += [e for e in _following_examples(ctx, a) if _norm(e.text) not in seen]
+    return [e for e in out if _shows_alone(e.text)]
+
+
+_SCENE = re.compile(r"(?i)^(?:imagine|suppose|consider|picture|think (?:of|about)|say|let['’]?s)\b")
+
+
+def _shows_alone(example: str) -> bool:
+    """Whether an example sentence, shown as an option without its "For example,", is a whole
+    example: it stands alone (:func:`generation.extractive.stands_alone`: "In this case, you
+    could remember …" does not) and does not only set a scene the next sentences play out
+    ("Imagine yourself in a very dark movie theater.", "June undergoes major surgery in a
+    hospital."): 10 words or more, no "Imagine …", "Suppose …"."""
+    body = _cap(re.sub(r"(?i)^(?:for example|for instance|as an example|to illustrate),\s*", "",
+                       " ".join(example.split())))
+    return len(body.split()) >= 10 and not _SCENE.match(body) and stands_alone(body) \
+        and not re.search(r"(?i)\b(?:it|they|them|this|these|its|their)\b", " ".join(body.split()[:3]))
+
+
+def _chapters(ctx: _Ctx, c: ConceptInfo) -> set[str]:
+    v = ctx.b.view
+    return {v.section(s).parent or s for s in v.sections_teaching(c.iri)}
+
+
+def _near(ctx: _Ctx, a: ConceptInfo, d: ConceptInfo, sim: float) -> bool:
+    """Whether an example of ``d`` is a plausible wrong answer to "which is an example of
+    ``a``": ``d`` is taught in a chapter that teaches ``a``, or is close to it by the quiz's
+    similarity (≥ 0.3), not an example from another part of the book."""
+    return sim >= 0.3 or bool(_chapters(ctx, a) & _chapters(ctx, d))
+
+
+def _example_ok(text: str, label: str) -> bool:
+    """A sentence that illustrates ``label`` (:func:`_example_how`)."""
+    return bool(_example_how(text, label))
+
+
+def _is_example_of(ctx: _Ctx, a: ConceptInfo, ex: "_Ex") -> bool:
+    """Whether an example sentence of the index is an example of ``a``, about the concept
+    and not the everyday word: the test of :func:`_classify` (:func:`_about`, one defining
+    word of ``a``, or a section defining it), and the strict one (two words of ``a``'s
+    definition, whatever the section) where the label only comes somewhere before the
+    "for example"."""
+    how = _example_how(ex.text, a.label)
+    if how == "before":
+        return _about(ctx, a, ex.text, ex.section, 2, anywhere=False)
+    return bool(how) and _about(ctx, a, ex.text, ex.section, 1)
 
 
 _FIGURE_REF = re.compile(r"(?i)\b(figure|fig\.|table)\s+\d")
@@ -807,30 +1087,34 @@ def _example(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
     not name ``a`` (each option has its own term masked)."""
     if _ambiguous_term(ctx, a):
         return None
-    examples = _all_examples(ctx)
-    mine = [e for e in examples.get(a.iri, []) if _example_ok(e.text, a.label) and _about(ctx, a, e.text, e.section, 1)]
+    mine = _examples_of(ctx, a)
     if not mine:
         return None
-    cands = [c for c in ctx.pool if c != a.iri and c in examples]
+    _following_examples(ctx, a)
+    has = ctx.__dict__["_following"].keys() | _all_examples(ctx).keys()
+    cands = [c for c in ctx.pool if c != a.iri and c in has]
     scores = ctx.b.similarity.scores(a.iri, cands)
     ds = []
     for c in sorted(cands, key=lambda c: (-scores.get(c, 0.0), c)):
         oc = ctx.concept(c)
         if scores.get(c, 0.0) <= ctx.cfg.max_distractor_similarity and not _same_answer(ctx, a, oc) \
-                and c not in ctx.b.view.ancestors(a.iri) and a.iri not in ctx.b.view.ancestors(c):
+                and c not in ctx.b.view.ancestors(a.iri) and a.iri not in ctx.b.view.ancestors(c) \
+                and not _named_alike(a.label, oc.label) and _near(ctx, a, oc, scores.get(c, 0.0)) \
+                and _examples_of(ctx, oc):
             ds.append(oc)
         if len(ds) == 8:
             break
     sims = [scores.get(d.iri, 0.0) for d in ds]
-    names = lambda lab, t: re.search(r"(?i)\b" + re.escape(lab) + r"\b", t)   # noqa: E731
+    names = lambda lab, t: bool(_label_matcher(lab).find(t))   # noqa: E731
     key = next((e for e in mine if not any(names(d.label, e.text) for d in ds)), None)
     if key is None:
         return None
     wrong: list[tuple[ConceptInfo, object]] = []
     for d in ds:
-        e = next((e for e in examples.get(d.iri, [])
-                  if _example_ok(e.text, d.label) and _about(ctx, d, e.text, e.section, 1)
-                  and not names(a.label, e.text) and e.text != key.text), None)
+        # an example of the neighbour, not one that may be of ``a`` as well (two of its defining words)
+        e = next((e for e in _examples_of(ctx, d)
+                  if not names(a.label, e.text) and e.text != key.text
+                  and not _about(ctx, a, e.text, "", 2, anywhere=False)), None)
         if e is not None:
             wrong.append((d, e))
         if len(wrong) == ctx.cfg.n_choices - 1:
@@ -840,16 +1124,20 @@ def _example(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
     all_labels = [a.label] + [d.label for d, _ in wrong]
 
     def shown(t: str) -> str:
+        t = _cap(re.sub(r"(?i)^(?:for example|for instance|as an example),\s*", "", " ".join(t.split())))
         for lab in sorted(all_labels, key=len, reverse=True):
             t = mask(lab, t)
-        return " ".join(t.split())
+        # "an …" would give away that the term starts with a vowel sound
+        return re.sub(r"\b([Aa])n? (?=…)", r"\1(n) ", t)
     v = ctx.b.view
     sec = lambda e: (v.section(e.section).label if e.section else "")   # noqa: E731
     choices = [Choice(shown(key.text), True, f"Yes: the text gives this as an example of {mid(a)}"
                       + (f" in “{sec(key)}”." if sec(key) else "."), a.iri)]
     for d, e in wrong:
+        # why: what the neighbour is, as the book says it best (else its definition)
+        why = _distinguishing(ctx, d, a)[0] or defines(d, short=True)
         choices.append(Choice(shown(e.text), False, f"No: that is an example of {mid(d)}, not of {mid(a)}"
-                              + (f" (“{sec(e)}”)." if sec(e) else "."), d.iri))
+                              + (f" (“{sec(e)}”). " if sec(e) else ". ") + why, d.iri))
     if len({_norm(c.text) for c in choices}) != len(choices):
         return None
     choices.sort(key=lambda c: _stable(ctx.cfg.seed, "ex", a.iri, c.text))
