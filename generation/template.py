@@ -145,6 +145,11 @@ def defines(c, short: bool = False) -> str:
             return _sentence(f"{c.label} is {body}")
         subject = f"{article(name)} {name}"
         return _sentence(f"{subject[0].upper()}{subject[1:]} is {body}")
+    if re.match(r"(?:is|are|was|were)\s", d):      # "are rates of change …": no "means are"
+        return _sentence(f"“{c.label}” {d}")
+    first = d.split(" ", 1)[0]
+    if first[:1].isupper() and first[1:].islower() and not _is_name(first, d[len(first):]):
+        d = d[:1].lower() + d[1:]                  # "means One of the operators …": a sentence's capital
     return _sentence(f"“{c.label}” means {d}")
 
 

@@ -230,3 +230,16 @@ def test_with_text_embeddings_the_pair_must_also_be_close(tiny_store, monkeypatc
                                                  scores=lambda f, cands, x=cos: {k: x for k in cands}))
         assert (Q._not_confusable(ctx, c("pf"), c("pcw")) == "") is same_kind_ok, cos
         assert (Q._not_confusable(ctx, c("rv"), c("cm")) == "") is other_ok, cos
+
+
+def test_a_borrowed_definition_reads_as_a_sentence():
+    """"“Return value” means Text in source code …", "“percentage error” means are rates of
+    change …" (blind judge, round 7): the definition's capital is lowered unless it is a name,
+    and one that starts with a verb follows the label directly."""
+    from generation.template import defines
+    c = lambda label, d: NS(label=label, definition=d, name_like=False)   # noqa: E731
+    assert defines(c("chained conditional", "One of the operators and, or and not."), short=True) \
+        == "“chained conditional” means one of the operators and, or and not."
+    assert defines(c("percentage error", "are rates of change associated with two quantities."), short=True) \
+        == "“percentage error” are rates of change associated with two quantities."
+    assert defines(c("Zen", "Python lore: what Python favours."), short=True) == "“Zen” means Python lore: what Python favours."
