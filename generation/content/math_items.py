@@ -701,12 +701,14 @@ def _stats(job: dict) -> dict:
         opts = [(sympy.sqrt(ss / n), "population"), (ss / (n - 1), "variance"), (ss / n, "population-variance")]
         work = (f"the mean is {_num(mean)}; the squared deviations add up to {_num(ss)}; "
                 f"s = √({_num(ss)}/{n - 1}) = {_num(key)}")
+    rounded = _num(key) != _num(key, 6)
+    fmt = (lambda v: f"{float(v):.2f}".replace("-", "−")) if rounded else _num   # one precision for all options
     ds, dropped = [], []
-    texts = {_num(key)}
+    texts = {fmt(key)}
     for val, slip in opts:
         if val is None:
             continue
-        t = _num(val)
+        t = fmt(val)
         if sympy.simplify(val - key) == 0 or t in texts:
             dropped.append(f"{slip}: equals the key or another option")
             continue
@@ -714,8 +716,8 @@ def _stats(job: dict) -> dict:
         ds.append([t, slip])
         if len(ds) >= 3:
             break
-    return {"ok": True, "key": _num(key), "shown": "; ".join(_num(v) for v in xs), "distractors": ds,
-            "dropped": dropped, "work": work, "rounded": _num(key) != _num(key, 6)}
+    return {"ok": True, "key": fmt(key), "shown": "; ".join(_num(v, 6) for v in xs), "distractors": ds,
+            "dropped": dropped, "work": work, "rounded": rounded}
 
 
 # ---- the bounded worker ------------------------------------------------------------------------------
@@ -806,18 +808,23 @@ class Worker:
 
 
 _SHARED: Worker | None = None
+_LOCK = threading.Lock()
 
 
 def run_jobs(jobs: list[dict], timeout: float = JOB_TIMEOUT_S) -> list[dict]:
     """Each job's result (:func:`compute`) from the process's shared worker, each bounded by
-    ``timeout`` seconds."""
+    ``timeout`` seconds (one caller at a time: a job's answer is the next line)."""
     global _SHARED
-    if _SHARED is None:
-        import atexit
-        _SHARED = Worker(timeout)
-        atexit.register(_SHARED.close)
-    _SHARED.timeout = timeout
-    return [_SHARED.ask(j) for j in jobs]
+    with _LOCK:
+        if _SHARED is None:
+            import atexit
+            _SHARED = Worker(timeout)
+            atexit.register(_SHARED.close)
+        _SHARED.timeout = timeout
+        try:
+            return [_SHARED.ask(j) for j in jobs]
+        except RuntimeError as e:      # the worker could not start: every job dropped, with the reason
+            return [{"ok": False, "why": str(e)} for _ in jobs]
 
 
 def _serve() -> None:

@@ -91,6 +91,8 @@ def test_statistics_keys_and_slips():
     assert slips["position"] == "3.5" and slips["one-middle"] == "3"
     assert "unsorted" not in slips      # the middle of the list as given, (1 + 5)/2 = 3, is the one-middle value
     r = compute({"kind": "sd", "text": "1; 1; 1; 2; 2; 3; 4; 4; 4; 4; 4"})
+    r2 = compute({"kind": "mean", "text": "1; 1; 1; 2; 2; 3; 4; 4; 4; 4; 4"})
+    assert r2["key"] == "2.73" and ["3.00", "mean-n-1"] in r2["distractors"]    # one precision for all options
     assert r["key"] == "1.35" and r["rounded"]
     assert {s: t for t, s in r["distractors"]} == {"population": "1.29", "variance": "1.82",
                                                    "population-variance": "1.65"}
