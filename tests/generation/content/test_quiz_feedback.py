@@ -243,3 +243,32 @@ def test_a_borrowed_definition_reads_as_a_sentence():
     assert defines(c("percentage error", "are rates of change associated with two quantities."), short=True) \
         == "“percentage error” are rates of change associated with two quantities."
     assert defines(c("Zen", "Python lore: what Python favours."), short=True) == "“Zen” means Python lore: what Python favours."
+
+
+def test_a_reported_study_is_no_example_and_generic_heads_are_no_kind():
+    assert not Q._shows_alone("For example, one researcher experimented with rats and the fear response in a "
+                              "maze (Josselyn, 2010).")                   # "an example of amygdala"
+    assert Q._shows_alone("For example, car manufacturers use the principles of negative reinforcement in "
+                          "their seatbelt systems.")
+    meth = NS(label="methamphetamine", definition="Type of amphetamine that can be made from pseudoephedrine.")
+    surgery = NS(label="bariatric surgery", definition="Type of surgery that modifies the gastrointestinal system.")
+    assert not Q._same_kind(meth, surgery)
+
+
+def test_an_example_option_hides_its_term_in_any_inflection(tiny_store):
+    concepts = {
+        "ev": {"label": "evaluative claims", "definition": "Statements that express a judgment about value."},
+        "de": {"label": "descriptive claims", "definition": "Statements that describe matters of fact."},
+        "no": {"label": "normative claims", "definition": "Statements that say how things ought to be."},
+    }
+    text = ("Evaluative claims express a judgment about what is good or bad. For example, “I should go outside "
+            "to get some sunshine” is an evaluative claim about what is good for me.\n\n"
+            "Descriptive claims describe matters of fact about the world. For example, “the weather today is sunny” "
+            "is a descriptive claim because it simply describes what someone sees.\n\n"
+            "Normative claims are statements about how things ought to be. For example, “everyone ought to vote in "
+            "elections” is a normative claim about what people should do.")
+    b = Builder(tiny_store(concepts, section_text=text), similarity_kind="lexical")
+    q = build_quiz(b, "urn:t:ev", QuizConfig(n=3, types=("example",), include_curriculum=False))
+    [it] = [it for it in q.items if item_kind(it) == "example"]
+    for ch in it.choices:
+        assert "claim" not in ch.text.casefold() and "a(n) …" in ch.text, ch.text
