@@ -73,15 +73,27 @@ def _os_user() -> str:
 
 
 def sidebar_identity() -> None:
-    """The sidebar: which workspace, and who is working (recorded with every change)."""
+    """The sidebar: which workspace, and who is working (recorded with every change).
+
+    A known name (``?user=``, ``KGSTUDIO_USER`` or the login name) shows as text, and its
+    input is built only when "Change your name" is opened: a text input on every page's
+    first render makes the browser fetch and run 19 more script chunks before the page is
+    idle (``benchmarks/studio.py``). Without a name the input is open."""
     with st.sidebar:
         path = workspace_dir()
         st.caption("Workspace: " + (S.md_escape(path) if path else "none open"))
-        name = st.text_input("Your name", value=user(), key="user_input",
-                             help="Recorded with every decision, edit and review.")
-        if name != st.session_state.get("user"):
-            st.session_state["user"] = name
-            st.query_params["user"] = name
+        current = user()
+        if current:
+            st.caption(f"You: **{S.md_escape(current)}** (recorded with every decision, edit and review)")
+        with st.expander("Change your name" if current else "Your name", expanded=not current,
+                         key="user_box", on_change="rerun") as box:
+            if box.open:
+                name = st.text_input("Your name", value=current, key="user_input",
+                                     help="Recorded with every decision, edit and review.")
+                if name != current:
+                    st.session_state["user"] = name
+                    st.query_params["user"] = name
+                    st.rerun()
 
 
 def text(value: object, *, caption: bool = False) -> None:

@@ -54,7 +54,9 @@ def available(file: str, needs: tuple[str, ...]) -> bool:
         return False
 
 
-st.set_page_config(page_title="kgstudio", page_icon=":material/school:", layout="wide")
+# an emoji favicon is drawn by the page itself; a Material icon is fetched from fonts.gstatic.com
+# on every page load (a request that leaves the machine, and fails offline)
+st.set_page_config(page_title="kgstudio", page_icon="🎓", layout="wide")
 listed = [(f, t, u, i) for f, t, u, i, needs in PAGES if available(f, needs)]
 page = st.navigation([st.Page(f, title=t, url_path=u, icon=i, default=(u == "workspace"))
                       for f, t, u, i in listed])

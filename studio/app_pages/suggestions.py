@@ -42,15 +42,20 @@ if c1.button("Refresh suggestions", key="sugg_refresh", disabled=busy or not tra
         st.rerun()
     except JobRunning as e:
         ui.error(e)
-epochs = c2.number_input("Epochs", 1, 1000, 100, key="retrain_epochs")
-if c2.button("Retrain the teacher with the decisions", key="sugg_retrain", disabled=busy,
-             help="Runs in the background; the page stays usable."):
-    try:
-        from gnn.retrain import retrain_teacher
-        start_job(ws.root, "retrain", lambda j: retrain_teacher(ws, j, epochs=int(epochs)))
-        st.rerun()
-    except JobRunning as e:
-        ui.error(e)
+# built when opened (open by itself while a retrain runs): its number input is one more
+# script chunk for the browser to fetch before the list is idle
+with c2.expander("Retrain the teacher with the decisions", key="sugg_retrain_box", on_change="rerun",
+                 expanded=retrain_job is not None and retrain_job.running) as box:
+    if box.open:
+        epochs = st.number_input("Epochs", 1, 1000, 100, key="retrain_epochs")
+        if st.button("Retrain", key="sugg_retrain", disabled=busy,
+                     help="Runs in the background; the page stays usable."):
+            try:
+                from gnn.retrain import retrain_teacher
+                start_job(ws.root, "retrain", lambda j: retrain_teacher(ws, j, epochs=int(epochs)))
+                st.rerun()
+            except JobRunning as e:
+                ui.error(e)
 ui.show_job(suggest_job, label="Suggestions")
 ui.show_job(retrain_job, label="Retraining")
 
@@ -60,8 +65,8 @@ if not rows:
         st.info("No suggestions yet. Click **Refresh suggestions** to let the teacher propose "
                 "prerequisites (or run `kgstudio suggest-prereqs`).")
     else:
-        st.info("No teacher is trained for this workspace yet. Train one with **Retrain the teacher** "
-                "above, on the Models page, or `kgstudio train-teacher -w DIR`.")
+        st.info("No teacher is trained for this workspace yet. Train one with **Retrain the teacher "
+                "with the decisions** above, on the Models page, or `kgstudio train-teacher -w DIR`.")
     st.stop()
 
 show = st.radio("Show", ["undecided", "skipped", "accepted", "rejected", "all"], horizontal=True,

@@ -13,7 +13,7 @@ def test_teacher_status_curves_and_provenance(app):
     assert 0.0 <= float(figures["Prerequisite AUC"]) <= 1.0 and 0.0 <= float(figures["Link AUC"]) <= 1.0
     # the first render draws no chart or table: they are built when their expander opens
     assert not at.get("arrow_line_chart") and not at.get("vega_lite_chart") and not at.dataframe
-    assert [e.label for e in at.expander] == ["Training curves", "All metrics", "What each checkpoint produced"]
+    assert [e.label for e in at.main.expander] == ["Training curves", "All metrics", "What each checkpoint produced"]
     at.session_state["models_curves"] = True
     at.session_state["models_provenance"] = True
     at.run()

@@ -7,13 +7,18 @@ from studio.app_jobs import get_job
 from kg.decisions import decisions, list_suggestions
 
 
+def _boxes(at):
+    """The suggestions' expanders (not the retrain controls')."""
+    return [e for e in at.main.expander if e.label != "Retrain the teacher with the decisions"]
+
+
 def test_suggestions_with_evidence(app, store):
     at = app("app_pages/suggestions.py").run()
     assert not at.exception
     rows = list_suggestions(store)
     undecided = [r for r in rows if r.decision is None]
-    assert at.expander[0].label.startswith(undecided[0].a_label.replace("(", "\\("))
-    assert "requires" in at.expander[0].label
+    assert _boxes(at)[0].label.startswith(undecided[0].a_label.replace("(", "\\("))
+    assert "requires" in _boxes(at)[0].label
     assert any("says the teacher" in m.value for m in at.markdown)
 
 
@@ -41,12 +46,15 @@ def test_filter_shows_decided_ones(app, store):
     at = app("app_pages/suggestions.py").run()
     at.radio(key="sugg_filter").set_value("accepted").run()
     assert not at.exception
-    assert at.expander and all("accepted" in e.label for e in at.expander)
+    assert _boxes(at) and all("accepted" in e.label for e in _boxes(at))
 
 
 def test_retrain_runs_in_the_background(app, demo_ws, store):
     before = {r.iri for r in list_suggestions(store)}
     at = app("app_pages/suggestions.py").run()
+    assert "retrain_epochs" not in [w.key for w in at.number_input]   # built when opened
+    at.session_state["sugg_retrain_box"] = True
+    at.run()
     at.number_input(key="retrain_epochs").set_value(2).run()
     at.button(key="sugg_retrain").click().run()
     assert not at.exception
@@ -75,7 +83,7 @@ def test_each_suggestion_shows_its_band_and_evidence(app, demo_ws, store):
     assert not at.exception
     rows = [r for r in list_suggestions(store) if r.decision is None]
     assert rows[0].band in ("likely", "possible", "unlikely")   # the demo teacher's scores are calibrated
-    for e, r in zip(at.expander, rows):
+    for e, r in zip(_boxes(at), rows):
         assert md_escape(f"· {r.band} ({r.score:.2f}) · undecided") in e.label, e.label
     assert any(f"calibrated probability {rows[0].score:.3f}: **{rows[0].band}**" in m.value for m in at.markdown)
     cal = Calibrator()                                           # the bands' thresholds (0.7, 0.4)
@@ -109,7 +117,7 @@ def test_band_and_evidence_are_escaped(app, demo_ws, store):
     try:
         at = app("app_pages/suggestions.py").run()
         assert not at.exception
-        first = at.expander[0]
+        first = _boxes(at)[0]
         assert first.label.startswith(r"\*\*Bold\*\* &lt;b&gt;tag&lt;/b&gt; \:red\[x\] requires Plain")
         assert "score 1.00, not calibrated" in first.label
         texts = [m.value for m in at.markdown] + [c.value for c in at.caption]

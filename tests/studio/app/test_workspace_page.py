@@ -30,7 +30,7 @@ def test_stats_and_gaps_of_the_demo(app):
     assert figures["Concepts without definition"].isdigit()
     assert any("objective(s) never assessed" in m for m in _texts(at, "markdown"))
     # a workspace with a graph starts with its figures: the import controls wait in an expander
-    assert any(e.label == "Import curricula" for e in at.expander)
+    assert any(e.label == "Import curricula" for e in at.main.expander)
     with pytest.raises(KeyError):
         at.button(key="imp_demo")
 
@@ -96,3 +96,23 @@ def test_a_bad_source_is_a_message_and_writes_nothing(app, tmp_path, monkeypatch
     assert errors and "broken.yaml" in errors[0] and "Traceback" not in errors[0]
     assert any("Nothing imported yet" in i for i in _texts(at, "info"))
     app_state.release_store(ws.root)
+
+
+def test_the_sidebar_shows_the_name_and_builds_its_input_only_when_asked(app):
+    """A known name is text in the sidebar (no text input on a page's first render: it costs
+    the browser 19 more script chunks); "Change your name" opens the input, and a new name
+    is used at once."""
+    at = app().run()
+    assert not at.exception
+    assert not at.sidebar.text_input
+    assert any("You: **Tess Tester**" in c.value for c in at.sidebar.caption)
+    box = at.sidebar.expander[0]
+    assert box.label == "Change your name"
+    at.session_state["user_box"] = True          # what opening the expander sends
+    at.run()
+    field = at.sidebar.text_input(key="user_input")
+    assert field.value == "Tess Tester"
+    field.set_value("Ada <b>Lovelace</b>").run()
+    assert not at.exception
+    assert at.session_state["user"] == "Ada <b>Lovelace</b>"
+    assert any("You: **Ada &lt;b&gt;Lovelace&lt;/b&gt;**" in c.value for c in at.sidebar.caption)
