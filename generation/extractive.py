@@ -39,6 +39,7 @@ the words are the book's, so the text is grounded by construction.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
@@ -78,8 +79,10 @@ _NOT_A_CLASS = re.compile(r"(?i)^(?:(?:an?|the)\s+)?(?:most|least|also|not|very|
                           r"important|essential|useful|good|great|interesting|true|false|one of|example)\b")
 
 
+@functools.lru_cache(maxsize=4096)
 def _patterns(label: str) -> list[tuple[str, re.Pattern]]:
-    """(form, pattern) pairs; each pattern's group ``pred`` is what the sentence says X is."""
+    """(form, pattern) pairs; each pattern's group ``pred`` is what the sentence says X is
+    (compiled once per label: the quiz asks of hundreds of sentences per quiz)."""
     lab = _label_re(label)
     return [
         # "(The) X (, or Y,) is/are/refers to ...": the term is the subject

@@ -748,11 +748,23 @@ def _explains(ctx: _Ctx, c: ConceptInfo, text: str, other: ConceptInfo | None = 
     "Diego likely has ADHD", "The Mean Value Theorem is one of the most important theorems
     in calculus" and "A. Express 225° using radians." explain nothing (blind judge, round 7)."""
     t = " ".join(text.split())
+    found = ctx.__dict__.setdefault("_found", {}).get(t)
+    if found is None:
+        found = ctx.__dict__["_found"][t] = tuple(_matcher(ctx).find(t))
+    # the answer depends on ``other`` only where the sentence names it: remembered per concept
+    named_other = other is not None and any(m.concept == other.iri for m in found)
+    key = (c.iri, t, other.iri if named_other else "", novel)
+    memo = ctx.__dict__.setdefault("_explains", {})
+    if key not in memo:
+        memo[key] = _explains_uncached(ctx, c, t, found, other if named_other else None, novel)
+    return memo[key]
+
+
+def _explains_uncached(ctx: _Ctx, c: ConceptInfo, t: str, found, other: ConceptInfo | None, novel: bool) -> int:
     if not 6 <= len(t.split()) <= 60 or "`" in t or t.rstrip("”\"')").endswith("?") or t.startswith("[") \
             or flaws._CREDIT.search(t) or _FIGURE_REF.search(t) or _FIGURE_MENTION.search(t) or not stands_alone(t) \
             or _anecdote(t):
         return 0
-    found = _matcher(ctx).find(t)
     mine = [m for m in found if m.concept == c.iri]
     if not mine:
         return 0
@@ -769,7 +781,15 @@ def _explains(ctx: _Ctx, c: ConceptInfo, text: str, other: ConceptInfo | None = 
         return 5 if any(_CONTRAST_LEAD.match(t[:m.start]) and _VERB_NEXT.match(t[m.end:]) for m in mine) else 0
     mine = [m for m in mine if _CALLED_BEFORE.search(t[:m.start])
             or (len(t[:m.start].split()) <= 4 and "," not in t[:m.start] and not t[:m.start].rstrip().endswith(("“", '"')))]
-    return max((definitional(t, m.surface) for m in mine[:2]), default=0)
+    return max((_definitional(t, m.label if m.exact and m.label else m.surface.casefold()) for m in mine[:2]),
+               default=0)
+
+
+@functools.lru_cache(maxsize=65536)
+def _definitional(sentence: str, label: str) -> int:
+    """:func:`generation.extractive.definitional`, remembered: a concept's sentences are asked
+    about again for each pair it is contrasted in."""
+    return definitional(sentence, label)
 
 
 def _distinguishing(ctx: _Ctx, c: ConceptInfo, other: ConceptInfo) -> tuple[str, str]:
@@ -786,20 +806,25 @@ def _distinguishing(ctx: _Ctx, c: ConceptInfo, other: ConceptInfo) -> tuple[str,
 
 
 def _best_explanation(ctx: _Ctx, c: ConceptInfo, other: ConceptInfo) -> tuple[str, str]:
-    cands = [(e.text, e.section, getattr(e, "kind", "") == "definition")
-             for e in _evidence(ctx, c.iri, ("definition", "use", "example"), k=40) if e.paragraph != "glossary"]
-    cands += [(s, sec, False) for s, sec, _ in _sentences(ctx, c, limit=12)]
-    # an evidence "sentence" can hold several where the next one starts in lower case
-    # ("… express this. a and b is True only when …"): each is judged on its own
-    cands = [(part, sec, is_def) for text, sec, is_def in cands for part in _split_sentences(text)]
-    best, seen = None, set()
-    for text, sec, is_def in cands:
-        if _norm(text) in seen:
-            continue
-        seen.add(_norm(text))
-        r = _explains(ctx, c, text, other)
-        if r and (best is None or (r == 5, is_def, r) > best[0]):
-            best = ((r == 5, is_def, r), text, sec)
+    memo = ctx.__dict__.setdefault("_explaining", {})
+    if c.iri not in memo:
+        cands = [(e.text, e.section, getattr(e, "kind", "") == "definition")
+                 for e in _evidence(ctx, c.iri, ("definition", "use", "example"), k=40) if e.paragraph != "glossary"]
+        # an evidence "sentence" can hold several where the next one starts in lower case
+        # ("… express this. a and b is True only when …"): each is judged on its own
+        memo[c.iri] = [list(dict.fromkeys((part, sec, is_def) for text, sec, is_def in cands
+                                          for part in _split_sentences(text))), None]
+    best = None
+    for stage in (0, 1):
+        if stage == 1:      # the teaching sections' text, only when the evidence has nothing
+            if memo[c.iri][1] is None:
+                memo[c.iri][1] = [(s_, sec, False) for s_, sec, _ in _sentences(ctx, c, limit=12)]
+        for text, sec, is_def in memo[c.iri][stage]:
+            r = _explains(ctx, c, text, other)
+            if r and (best is None or (r == 5, is_def, r) > best[0]):
+                best = ((r == 5, is_def, r), text, sec)
+        if best is not None:
+            break
     if best is None:
         return "", ""
     # feedback reads better without the references: "(Adelman & Zajonc, 1989; Buck, 1980)"
@@ -1000,39 +1025,42 @@ def _following_examples(ctx: _Ctx, a: ConceptInfo) -> list["_Ex"]:
     defines ``a`` or has it as its subject: :func:`_explains`). ("Episodic memory is
     information about events we have personally experienced. For instance, the memory of
     your last birthday …": the evidence index types the second sentence as an example only
-    of the concepts it names itself.) 8-50 words, no figure, credit or question. One pass
-    over the curriculum's sections, once per builder view (kept on the builder)."""
-    memo = ctx.__dict__.get("_following")
-    if memo is None:
-        kept = ctx.b.__dict__.setdefault("_quiz_following", {})
-        key = (id(ctx.b.view), ctx.curriculum)
-        if key in kept:
-            memo = ctx.__dict__["_following"] = kept[key]
-            return memo.get(a.iri, [])
-        memo = ctx.__dict__["_following"] = kept[key] = {}
-        scope = f"?s <{KGS.partOf}>+ <{ctx.curriculum}> ." if ctx.curriculum else ""
-        try:
-            rows = ctx.b.view.select(f"SELECT ?s ?t WHERE {{ ?s <{KGS.text}> ?t . {scope} }}")
-        except Exception:   # a store without section text
-            rows = []
-        found = _matcher(ctx).find
-        for r in sorted(rows, key=lambda r: str(r["s"])):
-            sec = str(r["s"])
-            for para in re.split(r"\n\s*\n", flaws.prose(str(r["t"]))):
-                sents = _split_sentences(para)
-                for prev, sent in zip(sents, sents[1:]):
-                    if not _OPENS_EXAMPLE.match(sent) or not 8 <= len(sent.split()) <= 50 or "`" in sent \
-                            or flaws._CREDIT.search(sent) or _FIGURE_REF.search(sent) \
-                            or _FIGURE_MENTION.search(sent) or sent.rstrip("”\"')").endswith("?"):
-                        continue
-                    named = [m for m in found(prev) if m.concept in ctx.pool]
-                    for c in dict.fromkeys(m.concept for m in named):
-                        # the sentence before defines c or has it as its subject (it may point
-                        # back: "This is called negative reinforcement.")
-                        if any(definitional(prev, m.surface) >= 2 for m in named if m.concept == c) \
-                                or _explains(ctx, ctx.concept(c), prev, novel=False):
-                            memo.setdefault(c, []).append(_Ex(sent, sec))
+    of the concepts it names itself.) 8-50 words, no figure, credit or question.
+
+    The sections of every chapter teaching ``a`` are read once per builder view (kept on
+    the builder), so the examples of its same-chapter neighbours are known too."""
+    kept = ctx.b.__dict__.setdefault("_quiz_following", {})
+    memo, done = kept.setdefault((id(ctx.b.view), ctx.curriculum), ({}, set()))
+    ctx.__dict__["_following"] = memo
+    v = ctx.b.view
+    secs = []
+    for s_ in v.sections_teaching(a.iri):
+        parent = v.section(s_).parent
+        secs += [s_] + ([p.iri for p in v.parts(parent)] if parent else [])
+    for sec in dict.fromkeys(secs):
+        if sec not in done:
+            done.add(sec)
+            _scan_examples(ctx, sec, v.section(sec).text or "", memo)
     return memo.get(a.iri, [])
+
+
+def _scan_examples(ctx: _Ctx, sec: str, text: str, memo: dict) -> None:
+    found = _matcher(ctx).find
+    for para in re.split(r"\n\s*\n", flaws.prose(text)):
+        sents = _split_sentences(para)
+        for prev, sent in zip(sents, sents[1:]):
+            if not _OPENS_EXAMPLE.match(sent) or not 8 <= len(sent.split()) <= 50 or "`" in sent \
+                    or flaws._CREDIT.search(sent) or _FIGURE_REF.search(sent) \
+                    or _FIGURE_MENTION.search(sent) or sent.rstrip("”\"')").endswith("?"):
+                continue
+            named = [m for m in found(prev) if m.concept in ctx.pool]
+            for c in dict.fromkeys(m.concept for m in named):
+                # the sentence before defines c or has it as its subject (it may point
+                # back: "This is called negative reinforcement.")
+                if any(_definitional(prev, m.label if m.exact and m.label else m.surface.casefold()) >= 2
+                       for m in named if m.concept == c) \
+                        or _explains(ctx, ctx.concept(c), prev, novel=False):
+                    memo.setdefault(c, []).append(_Ex(sent, sec))
 
 
 def _examples_of(ctx: _Ctx, a: ConceptInfo) -> list["_Ex"]:
@@ -1041,7 +1069,8 @@ def _examples_of(ctx: _Ctx, a: ConceptInfo) -> list["_Ex"]:
     ``a`` is (:func:`_following_examples`)."""
     out = [e for e in _all_examples(ctx).get(a.iri, []) if _is_example_of(ctx, a, e)]
     seen = {_norm(e.text) for e in out}
-    out += [e for e in _following_examples(ctx, a) if _norm(e.text) not in seen]
+    # (sorted by section: the same examples whatever quiz of the builder read the chapter first)
+    out += [e for e in sorted(_following_examples(ctx, a), key=lambda e: e.section) if _norm(e.text) not in seen]
     return [e for e in out if _shows_alone(e.text)]
 
 
@@ -1108,7 +1137,7 @@ def _example(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
     mine = _examples_of(ctx, a)
     if not mine:
         return None
-    _following_examples(ctx, a)
+    _following_examples(ctx, a)     # reads a's chapters: its neighbours' examples are known too
     has = ctx.__dict__["_following"].keys() | _all_examples(ctx).keys()
     cands = [c for c in ctx.pool if c != a.iri and c in has]
     scores = ctx.b.similarity.scores(a.iri, cands)
