@@ -434,17 +434,42 @@ def suggest_prereqs_cmd(workspace, top_k, node_type, max_per_node, dry_run, show
                                 max_per_node=max_per_node, neighbours=neighbours,
                                 write=not dry_run)
     for s in out:
-        band = f" {s.band:8s}" if s.band else ""
-        click.echo(f"{s.rank:4d}  {s.score:.3f}{band}  {s.text(iris=show_iris)}")
-        for line in s.evidence:
-            click.echo(f"        - {line}")
-        if not s.evidence:
-            click.echo("        - no evidence found in the text or the accepted prerequisites")
+        _echo_suggestion(s.rank, s.score, s.band, s.text(iris=show_iris), s.evidence)
     if info.get("calibration"):
         click.echo(f"Probabilities calibrated on: {info['calibration']}")
     if info.get("written"):
         click.echo(f"Wrote {info['suggestions']} suggestion(s) to <{info['graph']}> "
                    f"(activity <{info['activity']}>)")
+
+
+def _echo_suggestion(rank: int, score: float, band: str | None, text: str, evidence, decision: str = "") -> None:
+    band = f" {band:8s}" if band else ""
+    click.echo(f"{rank:4d}  {score:.3f}{band}  {text}{decision}")
+    for line in evidence:
+        click.echo(f"        - {line}")
+    if not evidence:
+        click.echo("        - no evidence found in the text or the accepted prerequisites")
+
+
+@command("suggestions", "List the stored prerequisite suggestions, best first: probability, band, "
+                        "evidence lines and any decision, as written by suggest-prereqs.")
+@click.option("--iris", "show_iris", is_flag=True, help="Print each node's IRI after its label.")
+@workspace_option
+@user_errors
+def suggestions_cmd(workspace, show_iris):
+    from kg.decisions import list_suggestions
+    with workspace.open_store(read_only=True) as store:
+        rows = list_suggestions(store)
+    if not rows:
+        click.echo("No suggestions stored; run `kgstudio suggest-prereqs` with a trained teacher.")
+        return
+    for r in rows:
+        a = f"{r.a_label} <{r.a}>" if show_iris else r.a_label
+        b = f"{r.b_label} <{r.b}>" if show_iris else r.b_label
+        decided = f"  [{r.decision.status} by {r.decision.who}]" if r.decision else ""
+        _echo_suggestion(r.rank, r.score, r.band, f"{a}  requires  {b}", r.evidence, decided)
+    if not any(r.band for r in rows):
+        click.echo("Scores not calibrated (too few known prerequisites): read them as a ranking.")
 
 
 # ---- commands that live in their own modules ------------------------------------------

@@ -65,3 +65,29 @@ def test_band_probability_and_evidence_round_trip(store):
     assert (row.band, row.evidence) == ("possible", ev[1:])
     n_lines = store.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{g}> {{ ?e <{KGS.text}> ?t }} }}")
     assert int(n_lines[0]["n"].value) == 1
+
+
+def test_cli_lists_what_the_graph_stores(tmp_path):
+    """`kgstudio suggestions` prints the stored band, probability, evidence lines and decision."""
+    from click.testing import CliRunner
+
+    from kg.decisions import ACCEPTED, record_decision
+    from kg.workspace import Workspace
+    from studio.cli import cli
+    ws = Workspace.init(tmp_path / "ws")
+    r = CliRunner().invoke(cli, ["suggestions", "-w", str(ws.root)])
+    assert r.exit_code == 0 and "No suggestions stored" in r.output
+    I = "https://w3id.org/kgstudio/id/t/concept/"
+    out = [Suggestion(I + "loop", I + "variable", 0.82, "concept", 1, raw_score=0.97, band="likely",
+                      evidence=("loop is defined in 1.2: \u201cA loop repeats.\u201d",)),
+           Suggestion(I + "array", I + "index", 0.45, "concept", 2, raw_score=0.6, band="possible")]
+    with ws.open_store() as store:
+        write_suggestions(store, out, checkpoint_sha256="ab" * 32, graph_hash="0" * 64)
+        record_decision(store, I + "loop", I + "variable", ACCEPTED, "Ana")
+    r = CliRunner().invoke(cli, ["suggestions", "-w", str(ws.root)])
+    assert r.exit_code == 0, r.output
+    lines = r.output.splitlines()
+    assert lines[0].split() == ["1", "0.820", "likely", "loop", "requires", "variable", "[accepted", "by", "Ana]"]
+    assert lines[1] == "        - loop is defined in 1.2: \u201cA loop repeats.\u201d"
+    assert lines[2].split()[:3] == ["2", "0.450", "possible"]
+    assert lines[3] == "        - no evidence found in the text or the accepted prerequisites"
