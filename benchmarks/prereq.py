@@ -1098,7 +1098,7 @@ AL_STEPS = (20, 40, 80)                 # with every accepted pair, so it is lef
 
 def active_fold(ds: str, graph: ConceptGraph, fold: Fold, cfg: PairConfig, *, seed_pos: int = 10,
                 seed_neg: int = 40, neg_per_pos: int = 9, steps=AL_STEPS, al_seeds=(0,),
-                strategies=None) -> dict:
+                strategies=None, eval_on: str = "test") -> dict:
     """Simulated reviews on one fold (:func:`gnn.active.simulate`), every strategy, for each
     of ``al_seeds`` (the random labelled seed and the random strategy's draws; seed 0 is the
     draw of the recorded 2026-12-07 run).
@@ -1121,13 +1121,21 @@ def active_fold(ds: str, graph: ConceptGraph, fold: Fold, cfg: PairConfig, *, se
     from gnn.pairs import sample_negatives
     n = len(graph.names)
     none = np.zeros((0, 2), dtype=np.int64)
-    xp, yp = sk_training_set(ds, n, fold.train_pairs, fold.train_labels, none, none[:, 0], cfg.seed)
+    if eval_on == "val":
+        # validation-only simulation (to choose a strategy): pool = the training pairs minus
+        # the validation carve-out, evaluation = the carve-out; the test pairs are not read
+        tp, tl, e_pairs, e_labels = carve_validation(ds, n, fold, cfg)
+        xp, yp = sk_training_set(ds, n, tp, tl, e_pairs, e_labels, cfg.seed)
+        all_pos = fold.train_pairs[fold.train_labels == 1]
+    else:
+        xp, yp = sk_training_set(ds, n, fold.train_pairs, fold.train_labels, none, none[:, 0], cfg.seed)
+        e_pairs, e_labels = fold.test_pairs, fold.test_labels
+        all_pos = np.r_[fold.train_pairs[fold.train_labels == 1], e_pairs[e_labels == 1]]
     rng = np.random.default_rng(cfg.seed + 101)
-    te_pos = fold.test_pairs[fold.test_labels == 1]
-    all_pos = np.r_[fold.train_pairs[fold.train_labels == 1], te_pos]
-    extra = max(0, neg_per_pos * len(te_pos) - int((fold.test_labels == 0).sum()))
-    ep = np.r_[fold.test_pairs, sample_negatives(n, extra, np.r_[all_pos, fold.test_pairs], rng)]
-    ey = np.r_[fold.test_labels, np.zeros(extra, dtype=np.int64)]
+    te_pos = e_pairs[e_labels == 1]
+    extra = max(0, neg_per_pos * len(te_pos) - int((e_labels == 0).sum()))
+    ep = np.r_[e_pairs, sample_negatives(n, extra, np.r_[all_pos, e_pairs], rng)]
+    ey = np.r_[e_labels, np.zeros(extra, dtype=np.int64)]
     known = none                                  # no known-graph block (AL_BLOCKS)
 
     def feats(pairs):
@@ -1174,7 +1182,8 @@ def active_main(args) -> dict:
         graph, folds, _ = {"uc": load_uc, "lb2": load_lb2}[ds](embed)
         per[ds] = []
         for k in args.folds:
-            per[ds].append(active_fold(ds, graph, folds[k], config_for(ds, "plain", args), al_seeds=seeds))
+            per[ds].append(active_fold(ds, graph, folds[k], config_for(ds, "plain", args), al_seeds=seeds,
+                                       eval_on=args.al_eval))
             print(f"  simulated reviews {ds} fold {k}: {time.perf_counter() - t0:.0f}s", flush=True)
     metrics, rows = {}, []
     steps = [0, *AL_STEPS]
@@ -1208,12 +1217,21 @@ def active_main(args) -> dict:
     print("strategy minus random (paired by seed): " + "; ".join(
         f"{st} N={n}: {metrics[f'al_{st}_minus_random_{n}']:+.3f} ± {metrics[f'al_{st}_minus_random_{n}_sd']:.3f}"
         for st in STRATEGIES if st != "random" for n in AL_STEPS))
+    prefix, section = "al_", "active_learning"
+    if args.al_eval == "val":
+        # the validation-only simulation: its own keys (alval_*); the strategy it prefers
+        # (best mean top-40 precision after 40 decisions; ties: the order of STRATEGIES)
+        prefix, section = "alval_", "active_learning_val"
+        metrics = {"alval_" + k[3:]: v for k, v in metrics.items() if not k.startswith("al_top40")}
+        best = max(STRATEGIES, key=lambda st: (metrics[f"alval_{st}_top40_precision_40"], -STRATEGIES.index(st)))
+        metrics["alval_chosen_strategy"] = best
+        print(f"validation simulation prefers: {best}")
     if not args.no_write:
         f = RESULTS / "prereq.json"
         data = json.loads(f.read_text()) if f.exists() else {"metrics": {}}
-        data["metrics"] = {k: v for k, v in data["metrics"].items() if not k.startswith("al_")}
+        data["metrics"] = {k: v for k, v in data["metrics"].items() if not k.startswith(prefix)}
         data["metrics"].update(metrics)
-        data["active_learning"] = {
+        data[section] = {"eval": args.al_eval,
             "folds": args.folds, "seeds": seeds, "steps": steps, "blocks": list(AL_BLOCKS),
             "model": "LogisticRegression(C=1, balanced)", "strategies": list(STRATEGIES),
             "seconds": round(time.perf_counter() - t0, 1), "per_fold": per,
@@ -1265,6 +1283,9 @@ def main(argv=None):
     ap.add_argument("--antisym", nargs="+", default=None, choices=list(MODES), metavar="MODE",
                     help="antisymmetry ablation of these modes (blends too) from their per-fold .npz "
                          "files (no training)")
+    ap.add_argument("--al-eval", default="test", choices=["test", "val"],
+                    help="simulated reviews: measure on the test pairs (report) or on the validation "
+                         "carve-out with the pool shrunk accordingly (to choose a strategy)")
     ap.add_argument("--al-seeds", type=int, default=3,
                     help="simulated reviews: random labelled seeds per fold (mean and sd over them)")
     ap.add_argument("--rescore", action="store_true",
@@ -1545,8 +1566,8 @@ def summarize(results: dict, infos: dict, folds: list[int], cfgs: dict, *, write
             for k, v in prev["metrics"].items():
                 if not k.startswith(("uc_", "lb2_") + HELDOUT_PREFIXES):
                     metrics[k] = v
-            kept = {k: prev[k] for k in ("teacher_speed", "openstax", "active_learning", "ablation_antisym")
-                    if k in prev}
+            kept = {k: prev[k] for k in ("teacher_speed", "openstax", "active_learning", "active_learning_val",
+                                         "ablation_antisym") if k in prev}
             for ds in ("uc", "lb2"):           # a data set not run now keeps its last results
                 if ds not in results and not fresh:
                     metrics.update({k: v for k, v in prev["metrics"].items() if k.startswith(ds + "_")})
