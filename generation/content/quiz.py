@@ -695,7 +695,7 @@ _FIGURE_MENTION = re.compile(r"(?i)\((?:see )?fig(?:ure)?s?\.?\b[^)]*\)|\b(?:col
 _GENERIC_PERSON = re.compile(r"(?i)\b(?:his or her|her or his|him or her|he or she|she or he|his/her|he/she)\b")
 
 
-_ABBREVIATION = re.compile(r"(?i)(?:\b(?:e\.g|i\.e|etc|vs|cf|al|dr|mr|mrs|ms|prof|fig|no|approx)|\b[a-z])\.$")
+_ABBREVIATION = re.compile(r"(?:\b(?i:e\.g|i\.e|etc|vs|cf|al|dr|mr|mrs|ms|prof|fig|no|approx)|\b[A-Z])\.$")
 
 
 def _split_sentences(text: str) -> list[str]:
@@ -1108,6 +1108,14 @@ def _near(ctx: _Ctx, a: ConceptInfo, d: ConceptInfo, sim: float) -> bool:
     return sim >= 0.3 or bool(_chapters(ctx, a) & _chapters(ctx, d))
 
 
+def _masked(label: str, text: str) -> str:
+    """``text`` with ``label`` and its inflections (the label matcher: "an evaluative claim"
+    for *evaluative claims*) left out as "…"."""
+    for m in sorted(_label_matcher(label).find(text), key=lambda m: -m.start):
+        text = text[:m.start] + "…" + text[m.end:]
+    return text
+
+
 def _example_ok(text: str, label: str) -> bool:
     """A sentence that illustrates ``label`` (:func:`_example_how`)."""
     return bool(_example_how(text, label))
@@ -1146,21 +1154,27 @@ def _example(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
         oc = ctx.concept(c)
         if scores.get(c, 0.0) <= ctx.cfg.max_distractor_similarity and not _same_answer(ctx, a, oc) \
                 and c not in ctx.b.view.ancestors(a.iri) and a.iri not in ctx.b.view.ancestors(c) \
-                and not _named_alike(a.label, oc.label) and _near(ctx, a, oc, scores.get(c, 0.0)) \
+                and not _named_alike(a.label, oc.label) and not _label_matcher(a.label).find(oc.label) \
+                and not _label_matcher(oc.label).find(a.label) and _near(ctx, a, oc, scores.get(c, 0.0)) \
                 and _examples_of(ctx, oc):
             ds.append(oc)
         if len(ds) == 8:
             break
     sims = [scores.get(d.iri, 0.0) for d in ds]
     names = lambda lab, t: bool(_label_matcher(lab).find(t))   # noqa: E731
-    key = next((e for e in mine if not any(names(d.label, e.text) for d in ds)), None)
+    # an option must not give its concept away by a word of its label left unmasked ("f(x) = x²
+    # is even because …" for *even function*); words the labels share ("function") say nothing
+    shared = {w for d in ds for w in _norm(d.label).split()} & set(_norm(a.label).split())
+    tells = lambda lab, t: bool((set(_norm(lab).split()) - shared) & set(_norm(_masked(lab, t)).split()))  # noqa: E731
+    key = next((e for e in mine if not any(names(d.label, e.text) for d in ds) and not tells(a.label, e.text)), None)
     if key is None:
         return None
     wrong: list[tuple[ConceptInfo, object]] = []
     for d in ds:
         # an example of the neighbour, not one that may be of ``a`` as well (two of its defining words)
         e = next((e for e in _examples_of(ctx, d)
-                  if not names(a.label, e.text) and e.text != key.text
+                  if not names(a.label, e.text) and e.text != key.text and not tells(d.label, e.text)
+                  and not set(_norm(a.label).split()) - shared & set(_norm(e.text).split())
                   and not _about(ctx, a, e.text, "", 2, anywhere=False)), None)
         if e is not None:
             wrong.append((d, e))
@@ -1171,11 +1185,10 @@ def _example(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
     all_labels = [a.label] + [d.label for d, _ in wrong]
 
     def shown(t: str) -> str:
-        t = _cap(re.sub(r"(?i)^(?:for example|for instance|as an example),\s*", "", " ".join(t.split())))
+        t = re.sub(r"(?i)^(?:for example|for instance|as an example),\s*", "", " ".join(t.split()))
+        t = _cap(t) if re.match(r"[a-z]+\b(?![(_^′'])", t) else t      # never "F(x) = x²" for "f(x) = x²"
         for lab in sorted(all_labels, key=len, reverse=True):
-            # the label and its inflections ("an evaluative claim" for "evaluative claims")
-            for m in sorted(_label_matcher(lab).find(t), key=lambda m: -m.start):
-                t = t[:m.start] + "…" + t[m.end:]
+            t = _masked(lab, t)
         # "an …" would give away that the term starts with a vowel sound
         return re.sub(r"\b([Aa])n? (?=…)", r"\1(n) ", t)
     v = ctx.b.view

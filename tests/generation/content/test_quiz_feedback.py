@@ -272,3 +272,31 @@ def test_an_example_option_hides_its_term_in_any_inflection(tiny_store):
     [it] = [it for it in q.items if item_kind(it) == "example"]
     for ch in it.choices:
         assert "claim" not in ch.text.casefold() and "a(n) …" in ch.text, ch.text
+
+
+def test_an_example_that_names_its_concept_by_another_word_is_not_offered(tiny_store):
+    """"f(x) = x² is even because …" as the example of *even function*: "even" gives it away
+    although the label is masked; the options keep "f(x)" in lower case."""
+    concepts = {
+        "ev": {"label": "even function", "definition": "A function symmetric about the y-axis."},
+        "od": {"label": "odd function", "definition": "A function symmetric about the origin."},
+        "rt": {"label": "rational function", "definition": "A function of the form p(x)/q(x) for polynomials."},
+        "dm": {"label": "domain", "definition": "The set of inputs of a function."},
+        "pl": {"label": "polynomial", "definition": "A sum of terms, each a coefficient times a power of x."},
+    }
+    text = ("An even function is a function whose graph is symmetric about the y-axis. For example, f(x) = x² is "
+            "even because f(−x) = (−x)² = x² = f(x) for every real number x.\n\n"
+            "An odd function is a function whose graph is symmetric about the origin. For example, f(x) = x³ is odd "
+            "because f(−x) = (−x)³ = −x³ = −f(x) for every real number x.\n\n"
+            "A rational function is a quotient of two polynomials. For example, f(x) = (3x − 1)/(5x + 2) and "
+            "g(x) = 4/(x² + 1) are rational functions of one variable.\n\n"
+            "The domain is the set of inputs a function accepts. For example, since any real number can be squared, "
+            "we consider the domain of f(x) = x² to be the set of all real numbers.\n\n"
+            "A polynomial is a sum of terms, each a number times a power of x. For example, p(x) = 2x³ − 3x + 1 "
+            "is a polynomial of degree three in the variable x.")
+    b = Builder(tiny_store(concepts, section_text=text), similarity_kind="lexical")
+    ctx = Q._Ctx(b, QuizConfig(), "urn:t:cur", list(b.view.concepts), {}, 1)
+    assert Q._example(ctx, ctx.concept("urn:t:ev")) is None          # its only example says "even"
+    it = Q._example(ctx, ctx.concept("urn:t:rt"))
+    assert it is not None and it.answer.startswith("f(x) = (3x − 1)/(5x + 2) and g(x)")
+    assert not any(w in ch.text.split() for ch in it.choices for w in ("even", "odd"))
