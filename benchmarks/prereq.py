@@ -562,7 +562,8 @@ def carve_validation(ds: str, n: int, fold: Fold, cfg: PairConfig):
     torch modes were: ``(train_pairs, train_labels, val_pairs, val_labels)``."""
     from gnn.pairs import sample_negatives, split_validation
     pairs, labels = fold.train_pairs, fold.train_labels
-    tr, va = split_validation(labels, cfg.val_frac, balance=cfg.val_balance, seed=cfg.seed)
+    tr, va = split_validation(labels, cfg.val_frac, balance=cfg.val_balance, seed=cfg.seed,
+                              pairs=pairs if cfg.val_group else None)
     vp, vl = pairs[va], labels[va]
     tp, tl = pairs[tr], labels[tr]
     if cfg.neg_sampling == "uniform":
@@ -1044,7 +1045,12 @@ def config_for(ds: str, mode: str, args) -> PairConfig:
     # validation of fold 0: AUC .919 vs .901, F1 .829 vs .819).
     # LectureBankCD (held aside): given negatives drawn like the test ones ("mixed", the
     # University Course rule) and balanced test sets (balanced validation, the LectureBank rule).
+    # --val-group (University Course): the validation carve-out keeps the rows of an unordered pair
+    # together and holds no reverse of a training positive, as the published files do (12% of the
+    # training file's negatives are reverses of its own positives; none of the test file's
+    # negatives is the reverse of a training positive), so validation negatives are as hard as test ones.
     return PairConfig(mode=PAIR_MODE.get(mode, "text"), val_balance=(ds == "lb2" or ds in HELDOUT),
+                      val_group=bool(getattr(args, "val_group", False)) and ds == "uc",
                       ensemble=args.ensemble,
                       neg_sampling="uniform" if ds == "lb2" else "mixed",
                       epochs=args.epochs, seed=args.seed, hidden=args.hidden, layers=args.layers,
@@ -1283,6 +1289,8 @@ def main(argv=None):
     ap.add_argument("--antisym", nargs="+", default=None, choices=list(MODES), metavar="MODE",
                     help="antisymmetry ablation of these modes (blends too) from their per-fold .npz "
                          "files (no training)")
+    ap.add_argument("--val-group", action="store_true",
+                    help="University Course: carve validation by unordered pair (PairConfig.val_group)")
     ap.add_argument("--al-eval", default="test", choices=["test", "val"],
                     help="simulated reviews: measure on the test pairs (report) or on the validation "
                          "carve-out with the pool shrunk accordingly (to choose a strategy)")

@@ -116,6 +116,8 @@ class PairConfig:
     eval_every: int = 5         # validate every this many epochs
     val_frac: float = 0.15      # fraction of the training positives carved out for validation
     val_balance: bool = False   # validation negatives = validation positives (balanced test sets)
+    val_group: bool = False     # carve validation by unordered pair {u, v} (split_validation(pairs=...)):
+                                # for test files whose reversed-pair negatives sit with their positives
     ensemble: int = 1           # models with different seeds, probabilities averaged
     seed: int = 0               # seed of the validation split and of the first model
     device: str = "cpu"         # torch device
@@ -221,7 +223,7 @@ def choose_threshold(scores: np.ndarray, labels: np.ndarray) -> float:
 
 
 def split_validation(labels: np.ndarray, frac: float, *, balance: bool = False,
-                     seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+                     seed: int = 0, pairs: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Indices ``(train, val)`` of a stratified validation carve-out of training pairs.
 
     ``frac`` of the positives go to validation; with ``balance`` as many negatives as
@@ -237,6 +239,23 @@ def split_validation(labels: np.ndarray, frac: float, *, balance: bool = False,
     neg = rng.permutation(np.flatnonzero(labels == 0))
     n_pos = max(1, int(round(frac * len(pos)))) if len(pos) > 1 else 0
     n_neg = min(len(neg), n_pos) if balance else int(round(frac * len(neg)))
+    if pairs is not None:
+        # grouped by unordered pair {u, v}: a validation positive takes the rows of its pair
+        # (e.g. the negative (v, u)) along, and no validation negative is the reverse of a
+        # positive left in training (its answer would sit in the known graph) -- as in test
+        # files where the reversed negatives sit with their positives
+        p = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+        key = np.minimum(p[:, 0], p[:, 1]) * (int(p.max(initial=0)) + 1) + np.maximum(p[:, 0], p[:, 1])
+        vpos = pos[:n_pos]
+        vkeys = set(key[vpos].tolist())
+        pos_keys = set(key[labels == 1].tolist())
+        partner = np.array([i for i in neg if key[i] in vkeys], dtype=np.int64)
+        free = np.array([i for i in neg if key[i] not in pos_keys], dtype=np.int64)
+        fill = free[:max(0, n_neg - len(partner))]
+        val = np.sort(np.r_[vpos, partner, fill]).astype(np.int64)
+        mask = np.ones(len(labels), dtype=bool)
+        mask[val] = False
+        return np.flatnonzero(mask), val
     val = np.sort(np.r_[pos[:n_pos], neg[:n_neg]])
     mask = np.ones(len(labels), dtype=bool)
     mask[val] = False
@@ -515,7 +534,8 @@ class PairClassifier:
         pairs, labels = self._check(graph, pairs, labels)
         if val_pairs is None:
             pairs_all, labels_all = pairs, labels
-            tr, va = split_validation(labels, cfg.val_frac, balance=cfg.val_balance, seed=cfg.seed)
+            tr, va = split_validation(labels, cfg.val_frac, balance=cfg.val_balance, seed=cfg.seed,
+                                      pairs=pairs if cfg.val_group else None)
             self.val_index = va
             val_pairs, val_labels = pairs[va], labels[va]
             pairs, labels = pairs[tr], labels[tr]

@@ -277,3 +277,24 @@ def test_closure_table_reads_chains_of_any_length_never_the_pairs_own_edge():
         u, v = e[i]
         rest = np.delete(e, i, axis=0)
         assert np.allclose(closure_table(8, rest)[u, v, [0, 2]], t[u, v, [0, 2]]), (u, v)
+
+
+def test_grouped_validation_keeps_a_pair_and_its_reverse_together():
+    """``split_validation(pairs=...)``: a validation positive takes its reversed negative along,
+    and no validation negative is the reverse of a positive left in training."""
+    pairs = np.array([[0, 1], [1, 0], [2, 3], [3, 2], [4, 5], [5, 4], [6, 7], [7, 8], [8, 9], [1, 9],
+                      [2, 8], [3, 9]])
+    y = np.array([1, 0, 1, 0, 1, 0, 0, 0, 0, 1, 0, 0])
+    for seed in range(5):
+        tr, va = gp.split_validation(y, 0.5, seed=seed, pairs=pairs)
+        assert sorted(np.r_[tr, va].tolist()) == list(range(len(y)))
+        vpos = {tuple(p) for p in pairs[va][y[va] == 1].tolist()}
+        tpos = {tuple(p) for p in pairs[tr][y[tr] == 1].tolist()}
+        assert len(vpos) == 2
+        for u, v in vpos:                                   # its reverse came along
+            assert (v, u) not in {tuple(p) for p in pairs[tr].tolist()}
+        for u, v in pairs[va][y[va] == 0].tolist():         # never the reverse of a training positive
+            assert (v, u) not in tpos
+    # without pairs: the plain stratified carve-out, unchanged
+    tr, va = gp.split_validation(y, 0.5, seed=0)
+    assert int(y[va].sum()) == 2 and len(va) == 6
