@@ -4,7 +4,7 @@ review questions, labels hidden from the judge.
 ``python benchmarks/quiz_judge.py prepare`` builds a default learner quiz (10 items,
 distractors ranked as the product ranks them: ``--similarity``, rounds 1-2 used word overlap) on evenly spread sections of each workspace, keeps up to ``--n``
 generated items and ``--n`` of the book's own questions, and writes them shuffled to
-``results/quiz/judge_items_<book>.txt`` (id, the item as a learner sees it, the key and
+``results/quiz/judge_items_<book>.txt``; earlier rounds are kept in ``results/quiz/roundN/`` (id, the item as a learner sees it, the key and
 each option's feedback: no source); which source each id has goes to
 ``results/quiz/judge_key_<book>.csv``, which the judge is not shown.
 
@@ -17,6 +17,7 @@ edits / 2 keep as is; key_right yes/no; distractors_plausible yes/no/na) and wri
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import random
@@ -54,23 +55,45 @@ def shown(it) -> str:
     return "\n".join(lines)
 
 
+@contextlib.contextmanager
+def _book_store(book: str):
+    """The book's benchmark workspace (trained teacher) where it exists, else the book imported
+    into an in-memory store (distractors then ranked by MiniLM, as a fresh workspace does)."""
+    from benchmarks.quiz import BOOKS, SHARED
+    from kg.workspace import Workspace
+    if book in WORKSPACES and Path(WORKSPACES[book]).exists():
+        with Workspace(WORKSPACES[book]).open_store(read_only=True) as store:
+            yield store
+        return
+    from kg.demo import demo_curriculum_path
+    from kg.importing import import_sources
+    from kg.store.embedded import EmbeddedStore
+    path = demo_curriculum_path() if book == "demo" else SHARED / "data" / "curricula" / BOOKS[book]
+    store = EmbeddedStore(None)
+    try:
+        import_sources(store, [path])
+        yield store
+    finally:
+        store.close()
+
+
 def prepare(args) -> None:
     from benchmarks.quiz import _sections
     from generation.content.builder import Builder
-    from generation.content.quiz import QuizConfig, build_quiz
+    from generation.content.quiz import QuizConfig, build_quiz, build_section_quiz
+    from generation.content.quiz import item_kind
     from kg.errors import KGStudioError
-    from kg.workspace import Workspace
     OUT.mkdir(parents=True, exist_ok=True)
+    make = build_section_quiz if args.shape == "section" else build_quiz
     for book in args.books:
-        ws = Workspace(WORKSPACES[book])
         gen, cur = [], []
-        with ws.open_store(read_only=True) as store:
+        with _book_store(book) as store:
             b = Builder(store, similarity_kind=args.similarity)
             secs = _sections(store, b.view)
             step = max(1, len(secs) // 16)
             for s in secs[::step]:
                 try:
-                    quiz = build_quiz(b, s, QuizConfig(n=10, seed="judge"))
+                    quiz = make(b, s, QuizConfig(n=10, seed="judge"))
                 except KGStudioError:
                     continue
                 for it in quiz.items:
@@ -85,9 +108,9 @@ def prepare(args) -> None:
                 f.write(f"=== {book[:3]}-{i:03d}\n{shown(it)}\n\n")
         with open(OUT / f"judge_key_{book}.csv", "w", encoding="utf-8", newline="") as f:
             w = csv.writer(f)
-            w.writerow(["id", "source", "type", "bloom"])
+            w.writerow(["id", "source", "type", "bloom", "kind", "part"])
             for i, (src, it) in enumerate(rows):
-                w.writerow([f"{book[:3]}-{i:03d}", src, it.type, it.bloom])
+                w.writerow([f"{book[:3]}-{i:03d}", src, it.type, it.bloom, item_kind(it), getattr(it, "part", "")])
         print(f"{book}: {len(gen)} generated + {len(cur)} book items -> {OUT / f'judge_items_{book}.txt'}")
 
 
@@ -110,7 +133,7 @@ def score(args) -> None:
             by[k["source"]].append(r)
             rows.append(r)
         with open(OUT / f"judge_{book}.csv", "w", encoding="utf-8", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=["id", "source", "type", "bloom", "score", "key_right",
+            w = csv.DictWriter(f, fieldnames=["id", "source", "type", "bloom", "kind", "part", "score", "key_right",
                                               "distractors_plausible", "comment"], extrasaction="ignore")
             w.writeheader()
             w.writerows(rows)
@@ -145,6 +168,8 @@ def main(argv=None) -> None:
     ap.add_argument("--books", nargs="+", default=["psychology", "calculus", "demo"])
     ap.add_argument("--n", type=int, default=20)
     ap.add_argument("--seed", type=int, default=3)
+    ap.add_argument("--shape", default="default", choices=["default", "section"],
+                    help="default learner quizzes, or section quizzes with a prior-knowledge part")
     ap.add_argument("--similarity", default="teacher", choices=["teacher", "text", "lexical"],
                     help="how distractors are ranked (default: the product's, the teacher or MiniLM; "
                          "rounds 1 and 2 used lexical)")
