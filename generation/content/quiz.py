@@ -690,6 +690,12 @@ _CONTRAST_LEAD = re.compile(r"(?i)^(?:(?:unlike|compared (?:to|with)|in contrast
                             r"(?:the\s+|an?\s+)?$")
 _VERB_NEXT = re.compile(r"(?i)^\s+(?:is|are|was|were|has|have|can|cannot|does|do|must|may|will|only|always|"
                         r"also|[a-z]+s)\b")
+#: Who made it or when, not what it is ("Operant conditioning is based on the work of B. F.
+#: Skinner", "… was developed in 1921 by …"), a vague link ("is related to"), a remark about
+#: the book ("is another area where the previous development was incomplete"), a heading.
+_HISTORY = re.compile(r"(?i)\b(?:was|were) (?:first )?(?:developed|introduced|proposed|coined|founded|named|"
+                      r"invented|created)\b|\bbased on the work of\b|\bis (?:closely )?related to\b|"
+                      r"\b(?:is|are) (?:another|one) (?:area|topic|example)\b|^key concepts\b|\bthis (?:book|text)\b")
 _CALLED_BEFORE = re.compile(r"(?i)\b(?:called|known as|termed|referred to as|named)\s+(?:an?\s+|the\s+)?[\"“‘]?$")
 _FIGURE_MENTION = re.compile(r"(?i)\((?:see )?fig(?:ure)?s?\.?\b[^)]*\)|\b(?:column|row|panel|graph) (?:is |are )?labell?ed\b")
 _GENERIC_PERSON = re.compile(r"(?i)\b(?:his or her|her or his|him or her|he or she|she or he|his/her|he/she)\b")
@@ -763,7 +769,7 @@ def _explains(ctx: _Ctx, c: ConceptInfo, text: str, other: ConceptInfo | None = 
 def _explains_uncached(ctx: _Ctx, c: ConceptInfo, t: str, found, other: ConceptInfo | None, novel: bool) -> int:
     if not 6 <= len(t.split()) <= 60 or "`" in t or t.rstrip("”\"')").endswith("?") or t.startswith("[") \
             or flaws._CREDIT.search(t) or _FIGURE_REF.search(t) or _FIGURE_MENTION.search(t) or not stands_alone(t) \
-            or _anecdote(t):
+            or _anecdote(t) or _HISTORY.search(t):
         return 0
     mine = [m for m in found if m.concept == c.iri]
     if not mine:

@@ -300,3 +300,12 @@ def test_an_example_that_names_its_concept_by_another_word_is_not_offered(tiny_s
     it = Q._example(ctx, ctx.concept("urn:t:rt"))
     assert it is not None and it.answer.startswith("f(x) = (3x − 1)/(5x + 2) and g(x)")
     assert not any(w in ch.text.split() for ch in it.choices for w in ("even", "odd"))
+
+
+@pytest.mark.parametrize("sentence, concept", [
+    ("The Mean Value Theorem was developed in 1691 by a French mathematician named Rolle.", "mvt"),
+    ("Binary search is closely related to the bisection method of numerical analysis.", "bs"),
+    ("Key Concepts - Binary search finds an item in a sorted list by halving the range each time.", "bs"),
+])
+def test_who_made_it_or_a_vague_link_is_no_explanation(ctx, sentence, concept):
+    assert Q._explains(ctx, _c(ctx, concept), sentence) == 0
