@@ -23,33 +23,31 @@ def _scores(y, rng, shift=0.0):
     return 1 / (1 + np.exp(-z))
 
 
-def test_asymmetric_evidence_is_seen_on_validation_and_the_symmetric_variant_chosen():
+def test_variants_share_the_leak_free_validation_scores_and_rank_symmetric_first():
     P = _prereq()
     rng = np.random.default_rng(0)
     yv = (rng.random(400) < 0.5).astype(int)
     yt = (rng.random(600) < 0.5).astype(int)
     base = _scores(yv, rng)
-    # "fit" evidence: what the calibrator was fitted on; "all": the denser graph pushes every
-    # score up (as test scores were); "sub": like fit. Test scores the same way per variant.
-    val = {"fit": base, "all": 1 / (1 + np.exp(-(np.log(base / (1 - base)) + 1.5))), "sub": base}
     test_base = _scores(yt, rng)
-    test = {"fit": test_base, "all": 1 / (1 + np.exp(-(np.log(test_base / (1 - test_base)) + 1.5))),
-            "sub": test_base}
+    # test scores read from the denser graph ("all") are pushed up, as they were on University
+    # Course; the fit table and the subsamples give scores like the validation ones
+    test = {"fit": test_base, "sub": test_base,
+            "all": 1 / (1 + np.exp(-(np.log(test_base / (1 - test_base)) + 1.5)))}
     fl = {"in_train": np.zeros(600, bool), "reversed_positive": np.zeros(600, bool),
           "self_pair": np.zeros(600, bool)}
-    res = P.variant_results(yv, val, yt, test, fl, seed=0)
-    assert set(res) == {"fitcal", "fit", "all", "sub"}
-    # the recorded rule (calibrator on fit scores, applied to all-evidence scores) is off on
-    # validation as on test; the symmetric variants are not
-    assert res["fitcal"]["val_ece"] > 0.1 and res["fitcal"]["ece"] > 0.1
-    for v in ("fit", "all", "sub"):
-        assert res[v]["val_ece"] < 0.06 and res[v]["ece"] < 0.06, (v, res[v]["val_ece"], res[v]["ece"])
+    # an "all" validation array is ignored: validation pairs are judged on fit-table scores only
+    res = P.variant_results(yv, {"fit": base, "all": np.clip(base + .3, 0, 1)}, yt, test, fl, seed=0)
+    assert set(res) == {"sub", "fit", "fitcal"}
+    assert res["sub"]["val_ece"] == res["fit"]["val_ece"] == res["fitcal"]["val_ece"] < 0.06
+    assert res["sub"]["ece"] < 0.06 and res["fitcal"]["ece"] > 0.1   # the asymmetry shows on test only
     folds = [{"variants": res}, {"variants": res}]
     var, rule = P.choose_variant(folds)
-    assert var != "fitcal"
+    assert var == "sub"                                               # validation ties: symmetric first
     r = P.apply_variant({"variants": res, "val_f1": 0.0}, var, rule)
-    assert r["variant"] == var and r["ece"] == res[var]["ece"] and r["all"] == res[var]["all" if rule == "f1" else "all_cal05"]
-    assert P.choose_variant([{"val_f1": 1.0}]) is None          # older results: no variants
+    assert r["variant"] == "sub" and r["ece"] == res["sub"]["ece"]
+    assert r["all"] == res["sub"]["all" if rule == "f1" else "all_cal05"]
+    assert P.choose_variant([{"val_f1": 1.0}]) is None                # older results: no variants
 
 
 def test_out_of_fold_threshold_never_reads_the_pairs_it_decides():
