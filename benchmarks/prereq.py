@@ -82,14 +82,16 @@ votes) -- in its decoder, read from per-fold tables of all ordered pairs
 (:func:`settings_choice`) and ``plain`` once on LectureBankCD (:func:`load_lbcd`; keys
 ``lbcd_<dom>_*``), a set nothing was tuned on; ``--with-active`` adds the simulated reviews.
 
-Issue 14, third round: every evidence mode keeps four *evidence variants* (:data:`VARIANTS`:
-validation and test pairs reading the fit table, all training positives, or subsamples of them
-as large as the fit table; ``fitcal`` is the older asymmetric rule), each judged out of fold
-on the validation pairs (:func:`variant_results`, :func:`gnn.calibration.crossfit`); the lowest
-out-of-fold validation log-loss picks the variant, the better out-of-fold validation F1 picks
-the threshold rule (best-F1 threshold or calibrated probability >= 0.5,
-:func:`choose_variant`), and the headline mode is the best mean *out-of-fold* validation F1
-(``<ds>_<mode>_val_f1_sel``). ``closure`` evidence (:func:`gnn.pairs.closure_table`, chains of
+Issue 14, third round: ``--val-group`` carves University Course validation by unordered pair
+(:attr:`gnn.pairs.PairConfig.val_group`), as its files are built, so validation negatives are
+as hard as test ones. Every evidence mode keeps three test-time *evidence variants*
+(:data:`VARIANTS`: test pairs reading subsamples of the training positives as large as the fit
+table, the fit table, or all of them -- the older asymmetric rule), all fitted and judged on the
+leak-free validation fit-table scores out of fold (:func:`variant_results`,
+:func:`gnn.calibration.crossfit`), so validation ties them and the symmetric ``sub`` is taken;
+the better out-of-fold validation F1 picks the threshold rule (best-F1 threshold or calibrated
+probability >= 0.5, :func:`choose_variant`), and the headline mode is the best mean
+*out-of-fold* validation F1 (``<ds>_<mode>_val_f1_sel``). ``closure`` evidence (:func:`gnn.pairs.closure_table`, chains of
 any length) adds modes ``lr_closure``, ``lr_known_cl``, ``lr_ev_cl``, ``ev_cl`` and the blend
 ``evcl_lr``. ``--antisym MODE ...`` is the antisymmetry ablation (no training);
 ``--active --al-seeds N`` runs the simulated reviews with every strategy of
