@@ -916,7 +916,7 @@ def build_items(ctx, sections: list[str], concepts: list[str], taken: list, limi
     ``reject`` for every candidate dropped and why."""
     from generation.base import Triple
     from generation.content.model import Choice, QuizItem
-    from generation.content.quiz import _difficulty, _norm, _stable
+    from generation.content.quiz_basics import difficulty, norm as _norm, stable as _stable
     from ontology.namespaces import KGS
     if limit <= 0:
         return []
@@ -989,7 +989,7 @@ def build_items(ctx, sections: list[str], concepts: list[str], taken: list, limi
             item = QuizItem(type="multichoice", stem=stem, choices=choices, answer=r["key"], concept=concept,
                             concepts=[concept] if concept else [], objective=obj.iri if obj else "",
                             objective_text=obj.text if obj else "", bloom="apply",
-                            difficulty=_difficulty(ctx, "code", concept), source="generated",
+                            difficulty=difficulty(ctx.b.view, ctx.max_depth, "code", concept), source="generated",
                             generator="sympy", checkpoint="", triples=triples,
                             feedback="The key is computed with sympy from the expression the section states; "
                                      "each other option is the result of one typical slip, computed and shown "

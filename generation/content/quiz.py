@@ -112,6 +112,8 @@ from generation.content.graph import ConceptInfo, SourceItem
 from generation.extractive import definitional, genus, stands_alone
 from kg.labels import LabelMatcher
 from generation.content.model import CLOZE_BLANK, Choice, ItemEvidence, ItemMeta, Quiz, QuizItem
+from generation.content.quiz_basics import BASE_DIFFICULTY as _BASE_DIFFICULTY, difficulty
+from generation.content.quiz_basics import norm as _norm, stable as _stable
 from generation.template import defines, first_sentence, mask, mid
 from kg.config_model import Config
 from kg.errors import KGStudioError
@@ -130,9 +132,6 @@ LEARNER_TYPES = ("code", "math", "example", "contrast", "classify", "multichoice
 CONCEPT_MAP_TYPES = ("multiresponse", "ordering")
 #: Every generated item kind.
 GENERATED_TYPES = LEARNER_TYPES + CONCEPT_MAP_TYPES
-_BASE_DIFFICULTY = {"truefalse": 0.15, "matching": 0.3, "multichoice": 0.3, "cloze": 0.4,
-                    "multiresponse": 0.45, "shortanswer": 0.5, "ordering": 0.55, "essay": 0.6,
-                    "code": 0.5, "contrast": 0.45, "example": 0.45, "classify": 0.45}
 _BLOOM = {"multichoice": "remember", "truefalse": "remember", "cloze": "remember", "matching": "remember",
           "shortanswer": "remember", "multiresponse": "understand", "ordering": "analyze",
           "essay": "understand", "code": "apply", "contrast": "understand", "example": "understand",
@@ -183,14 +182,6 @@ class QuizConfig(Config):
             if not v:
                 raise ValueError("no item type given")
         return v
-
-
-def _norm(text: str) -> str:
-    return " ".join(re.findall(r"\w+", text.casefold()))
-
-
-def _stable(*parts) -> int:
-    return int(hashlib.sha256("\0".join(map(str, parts)).encode()).hexdigest()[:8], 16)
 
 
 @dataclass
@@ -291,12 +282,7 @@ def _term_distractors(ctx: _Ctx, a: ConceptInfo, k: int) -> tuple[list[ConceptIn
 
 
 def _difficulty(ctx: _Ctx, kind: str, concept: str, sims: list[float] | None = None) -> float:
-    d = _BASE_DIFFICULTY[kind]
-    if concept and concept in ctx.b.view.concepts:
-        d += 0.25 * ctx.b.view.depth(concept) / max(1, ctx.max_depth)
-    if sims:
-        d += 0.2 * max(0.0, sum(sims) / len(sims))
-    return round(min(1.0, max(0.0, d)), 3)
+    return difficulty(ctx.b.view, ctx.max_depth, kind, concept, sims)
 
 
 def _objective(ctx: _Ctx, concept: str) -> tuple[str, str, str]:
