@@ -433,7 +433,7 @@ def _truefalse(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
             label = v.section(sec).label if sec else ""
             return _item(ctx, "truefalse", a, stem, v.concept_triples(a.iri, neighbours=False)
                          + [Triple(sec, str(KGS.text), sent)], answer="true",
-                         feedback=f"True: the text says so" + (f" in “{label}”." if label else ".")
+                         feedback="True: the text says so" + (f" in “{label}”." if label else ".")
                          + f" {defines(a, short=True)}")
         return None
     ds, sims = _term_distractors(ctx, a, 8)

@@ -216,8 +216,8 @@ def test_a_false_statement_borrows_only_a_confusable_definition(tiny_store):
             q = build_quiz(b, "urn:t:" + k, QuizConfig(n=4, types=("truefalse",), include_curriculum=False, seed=seed))
             for it in q.items:
                 if it.answer == "false":
-                    a, d = v_pair = (c(k), ctx.concept(it.concepts[1]))
-                    assert Q._not_confusable(ctx, *v_pair) == "" and Q._swap_unsafe(ctx, a, d) == ""
+                    a, d = c(k), ctx.concept(it.concepts[1])
+                    assert Q._not_confusable(ctx, a, d) == "" and Q._swap_unsafe(ctx, a, d) == ""
                     assert {a.iri, d.iri} == {"urn:t:pf", "urn:t:pcw"}, it.stem
 
 
