@@ -24,6 +24,18 @@ then
 estimate (share of ``judge`` = 1, with a 95% Wilson interval) to ``results/prereq.json``
 (``openstax_<book>_*`` keys).
 
+Blind judging (issue 14, third round; psychology, statistics, philosophy):
+``--judge-items --reuse BOOK=WORKSPACE ...`` takes each workspace's trained teacher and
+writes the top ``--k`` (40) exactly as ``kgstudio suggest-prereqs --top-k 40 --dry-run``
+prints them (:func:`gnn.suggest.suggest_prereqs`, default candidates, calibrated, with
+the evidence lines) to ``/tmp/prereq_judge/<book>_items.txt`` (pairs shuffled with a fixed
+seed, both labels and definitions, the question and the evidence; nothing says which list
+or rank a pair has) and the key (id -> list, rank, probability, band) to
+``results/prereq/openstax_judge_key_<book>.csv``. ``--score-judged`` reads
+``/tmp/prereq_judge/<book>_scores.csv`` (``id,judge,reason``), copies it to
+``results/prereq/openstax_judged_scores_<book>.csv`` and writes
+``openstax_<book>_top40_precision`` (+ ``_ci95``, Wilson) to ``results/prereq.json``.
+
 Run: ``.venv/bin/python benchmarks/prereq_openstax.py [--books psychology statistics]
 [--epochs 100] [--reuse BOOK=WORKSPACE]``, then label, then ``... --score``. The recorded
 run: 100 epochs per book, about 4 minutes a book on 2 busy cores.
@@ -34,6 +46,9 @@ import argparse
 import csv
 import json
 import math
+import random
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -56,7 +71,8 @@ from kg.importing import import_sources  # noqa: E402
 from kg.neighbourhood import _info  # noqa: E402
 from kg.workspace import Workspace  # noqa: E402
 
-BOOKS = {"psychology": "openstax-psychology-2e", "statistics": "openstax-introductory-statistics-2e"}
+BOOKS = {"psychology": "openstax-psychology-2e", "statistics": "openstax-introductory-statistics-2e",
+         "philosophy": "openstax-introduction-philosophy"}
 OUT = RESULTS / "prereq"
 NEIGHBOURS = 10    # candidate filter of `kgstudio suggest-prereqs` (its default)
 FIELDS = ["rank", "score", "a_label", "b_label", "judge", "reason", "a_definition",
@@ -183,6 +199,166 @@ def score(books: list[str]) -> dict:
                        "top 40 judged right", "precision [95% CI]"]))
     return runs
 
+# ------------------------------------------------------------ blind judging (round 3) ---
+
+JUDGE_DIR = Path("/tmp/prereq_judge")
+QUESTION = "Must a learner understand B before A can be learned? (1 yes / 0 no, with a one-line reason)"
+JUDGE_SEED = 14
+KEY_FIELDS = ["id", "lists", "a_label", "b_label", "a_iri", "b_iri"]
+
+
+def _rel(path: Path) -> str:
+    """``path`` relative to the repository when it is inside it."""
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def _commit() -> str:
+    """HEAD, with ``+dirty`` when gnn/ or kg/ (the code that suggests) has uncommitted changes."""
+    try:
+        git = lambda *a: subprocess.run(["git", "-C", str(ROOT), *a], capture_output=True,  # noqa: E731
+                                        text=True, check=True).stdout.strip()
+        return git("rev-parse", "HEAD") + ("+dirty" if git("status", "--porcelain", "gnn", "kg") else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def product_lists(ws_path: str, k: int) -> tuple[dict, dict]:
+    """``{list name: [Suggestion, ...]}`` and the run's facts for one trained workspace.
+
+    ``product``: exactly what ``kgstudio suggest-prereqs --top-k k --dry-run`` prints
+    (:func:`gnn.suggest.suggest_prereqs` with the CLI's defaults: 10 text neighbours,
+    at most 3 per concept, calibrated, evidence lines), nothing written."""
+    from gnn.checkpoint import load_checkpoint, teacher_dir
+    from gnn.suggest import suggest_prereqs
+    ws = Workspace(ws_path)
+    out, info = suggest_prereqs(ws, top_k=k, write=False)
+    ck = load_checkpoint(teacher_dir(ws) / "teacher.pt")
+    facts = {"workspace": str(ws.root), "checkpoint_sha256": ck.sha256, "commit": _commit(),
+             "calibration": info.get("calibration"), "k": k,
+             "prereq_threshold": ck.metrics.get("prereq_threshold") if getattr(ck, "metrics", None) else None}
+    return {"product": out}, facts
+
+
+def write_judge_items(book: str, lists: dict, facts: dict, seed: int = JUDGE_SEED) -> tuple[Path, Path, int]:
+    """The union of the lists' pairs, shuffled with ``seed``, as a blind judging file
+    (``JUDGE_DIR/<book>_items.txt``: no list, rank or score shown) and its key
+    (``OUT/openstax_judge_key_<book>.csv``: id -> lists, rank, probability, band)."""
+    pairs: dict[tuple[str, str], dict] = {}
+    for name, sug in lists.items():
+        for s in sug:
+            row = pairs.setdefault((s.a, s.b), {"s": s, "in": {}})
+            row["in"][name] = s
+    ws = Workspace(facts["workspace"])
+    with ws.open_store(read_only=True) as store:
+        info = _info(store, sorted({x for ab in pairs for x in ab}))
+    order = sorted(pairs)
+    random.Random(seed).shuffle(order)
+    ids = {ab: f"{book[:3]}-{i:03d}" for i, ab in enumerate(order, 1)}
+    lines = [f"# Prerequisite pairs to judge: {book} ({len(order)} pairs)",
+             "# For each item answer the question about A and B; write one row per item to",
+             f"# {JUDGE_DIR / (book + '_scores.csv')} with the columns id,judge,reason",
+             "# (judge: 1 = yes, B must be understood first; 0 = no).", ""]
+    for ab in order:
+        s = pairs[ab]["s"]
+        la, lb = info.get(s.a, (None, None, None)), info.get(s.b, (None, None, None))
+        lines += [f"[{ids[ab]}]",
+                  f"Concept A: {la[1] or s.a_label or s.a.rsplit('/', 1)[-1]} — {(la[2] or '(no definition)').strip()}",
+                  f"Concept B: {lb[1] or s.b_label or s.b.rsplit('/', 1)[-1]} — {(lb[2] or '(no definition)').strip()}",
+                  QUESTION, "Evidence:"]
+        lines += [f"  - {e}" for e in s.evidence] or ["  - (no evidence found in the text or the accepted prerequisites)"]
+        lines.append("")
+    JUDGE_DIR.mkdir(parents=True, exist_ok=True)
+    items = JUDGE_DIR / f"{book}_items.txt"
+    items.write_text("\n".join(lines), encoding="utf-8")
+    fields = KEY_FIELDS + [f"{c}_{n}" for n in lists for c in ("rank", "probability", "raw", "band")]
+    rows = []
+    for ab in sorted(order, key=lambda x: ids[x]):
+        p = pairs[ab]
+        s = p["s"]
+        row = {"id": ids[ab], "lists": "+".join(n for n in lists if n in p["in"]),
+               "a_label": info.get(s.a, (0, s.a_label))[1] or "", "b_label": info.get(s.b, (0, s.b_label))[1] or "",
+               "a_iri": s.a, "b_iri": s.b}
+        for n in lists:
+            x = p["in"].get(n)
+            row.update({f"rank_{n}": x.rank if x else "", f"probability_{n}": f"{x.score:.6f}" if x else "",
+                        f"raw_{n}": f"{x.raw_score:.6f}" if x and x.raw_score is not None else "",
+                        f"band_{n}": (x.band or "") if x else ""})
+        rows.append(row)
+    OUT.mkdir(parents=True, exist_ok=True)
+    key = OUT / f"openstax_judge_key_{book}.csv"
+    with key.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=fields)
+        w.writeheader()
+        w.writerows(rows)
+    shutil.copyfile(items, OUT / f"openstax_judge_items_{book}.txt")
+    return items, key, len(order)
+
+
+def make_judge_files(books: list[str], reuse: dict, k: int) -> None:
+    out = RESULTS / "prereq.json"
+    for book in books:
+        if book not in reuse:
+            raise SystemExit(f"--judge-items needs --reuse {book}=WORKSPACE (a workspace with a trained teacher)")
+        lists, facts = product_lists(reuse[book], k)
+        items, key, n = write_judge_items(book, lists, facts)
+        print(f"{book}: {n} pairs -> {items}; key {_rel(key)}; "
+              + ", ".join(f"{name}: {len(v)}" for name, v in lists.items()), flush=True)
+        data = json.loads(out.read_text()) if out.exists() else {"metrics": {}}
+        run = data.setdefault("openstax", {}).setdefault(book, {})
+        run["judge_round3"] = {**facts, "items": n, "lists": {name: len(v) for name, v in lists.items()},
+                               "items_file": str(items), "key": _rel(key),
+                               "seed": JUDGE_SEED, "machine": machine()}
+        out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def score_judged(books: list[str]) -> None:
+    """Join ``JUDGE_DIR/<book>_scores.csv`` (id,judge,reason) with the key; per list the
+    share judged 1 among its judged pairs, with a 95% Wilson interval, to
+    ``results/prereq.json`` (``openstax_<book>_top40_precision`` for the product's list)."""
+    out = RESULTS / "prereq.json"
+    data = json.loads(out.read_text()) if out.exists() else {"metrics": {}}
+    rows_out = []
+    for book in books:
+        src = JUDGE_DIR / f"{book}_scores.csv"
+        key_path = OUT / f"openstax_judge_key_{book}.csv"
+        if not src.exists():
+            print(f"{book}: no {src}, skipped")
+            continue
+        with key_path.open(newline="", encoding="utf-8") as fh:
+            key = {r["id"]: r for r in csv.DictReader(fh)}
+        judged: dict[str, tuple[str, str]] = {}
+        with src.open(newline="", encoding="utf-8") as fh:
+            for line_no, r in enumerate(csv.DictReader(fh), 2):
+                i, j = (r.get("id") or "").strip(), (r.get("judge") or "").strip()
+                if i not in key:
+                    raise SystemExit(f"{src}:{line_no}: id {i!r} is not in {key_path.name}")
+                if j not in ("0", "1"):
+                    raise SystemExit(f"{src}:{line_no}: judge must be 0 or 1, not {j!r}")
+                judged[i] = (j, (r.get("reason") or "").strip())
+        shutil.copyfile(src, OUT / f"openstax_judged_scores_{book}.csv")
+        lists = [c[len("rank_"):] for c in next(iter(key.values())) if c.startswith("rank_")]
+        run = data.setdefault("openstax", {}).setdefault(book, {})
+        res = {}
+        for name in lists:
+            ids = [i for i, r in key.items() if r[f"rank_{name}"]]
+            got = [i for i in ids if i in judged]
+            yes = sum(judged[i][0] == "1" for i in got)
+            p = round(yes / len(got), 4) if got else None
+            lo, hi = wilson(yes, len(got))
+            res[name] = {"pairs": len(ids), "judged": len(got), "yes": yes, "precision": p,
+                         "precision_ci95": [lo, hi]}
+            tag = "" if name == "product" else f"_{name}"
+            data["metrics"][f"openstax_{book}_top40_precision{tag}"] = p
+            data["metrics"][f"openstax_{book}_top40_precision{tag}_ci95"] = [lo, hi]
+            rows_out.append([book, name, f"{yes}/{len(got)}", f"{len(ids) - len(got)}",
+                             f"{p:.2f} [{lo:.2f}, {hi:.2f}]" if p is not None else "-"])
+        run["judged_round3"] = {**res, "scores": _rel(OUT / f"openstax_judged_scores_{book}.csv")}
+    out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    print(table(rows_out, ["book", "list", "judged right", "not judged", "precision [95% CI]"]))
+
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -192,7 +368,17 @@ def main() -> None:
     ap.add_argument("--score", action="store_true", help="score the labelled samples only")
     ap.add_argument("--reuse", nargs="*", default=[], metavar="BOOK=WORKSPACE",
                     help="use the teacher already trained in WORKSPACE (a folder this script made)")
+    ap.add_argument("--judge-items", action="store_true",
+                    help="write the blind judging files of the product's top k (needs --reuse)")
+    ap.add_argument("--score-judged", action="store_true",
+                    help=f"score {JUDGE_DIR}/<book>_scores.csv against the judging key")
     args = ap.parse_args()
+    if args.judge_items:
+        make_judge_files(args.books, dict(x.split("=", 1) for x in args.reuse), args.k)
+        return
+    if args.score_judged:
+        score_judged(args.books)
+        return
     if args.score:
         score(args.books)
         return
