@@ -97,7 +97,6 @@ heuristic, not calibrated on learner data.
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 import re
 import time
@@ -106,8 +105,10 @@ from dataclasses import dataclass, field
 from pydantic import Field, field_validator
 
 from generation.base import Triple
-from generation.content import flaws
+from generation.content import code_fix, flaws
 from generation.content.builder import Builder
+from generation.content.code_run import UNSAFE as _UNSAFE, book_call as _book_call, code_distractors, code_listings
+from generation.content.code_run import code_concept, free_input as _free_input, output_text as _output_text, run_cached as _run
 from generation.content.graph import ConceptInfo, SourceItem
 from generation.extractive import definitional, genus, stands_alone
 from kg.labels import LabelMatcher
@@ -123,10 +124,11 @@ __all__ = ["QuizConfig", "build_quiz", "build_section_quiz", "GENERATED_TYPES", 
            "EmptyScope", "attach_evidence", "code_listings", "code_distractors", "is_id_only", "empty_item_reason", "item_kind"]
 
 #: Item kinds of a learner quiz, in the order the builder tries them: ``code`` ("what does
-#: this code print?", key from running the listing), ``contrast`` (the most-confused pair) and
+#: this code print?", key from running the listing), ``code_fix`` ("which change makes it print
+#: that?", :mod:`generation.content.code_fix`), ``contrast`` (the most-confused pair) and
 #: ``example`` (which of these is an example of X, from the evidence index's typed examples)
 #: are multiple-choice items above recall.
-LEARNER_TYPES = ("code", "math", "example", "contrast", "classify", "multichoice", "truefalse", "cloze", "matching", "shortanswer")
+LEARNER_TYPES = ("code", "code_fix", "math", "example", "contrast", "classify", "multichoice", "truefalse", "cloze", "matching", "shortanswer")
 #: Items about the curriculum's prerequisite order (a designer's concept-map activity, not a
 #: learner's quiz): only with ``QuizConfig(concept_map=True)`` or when asked for by name.
 CONCEPT_MAP_TYPES = ("multiresponse", "ordering")
@@ -134,7 +136,7 @@ CONCEPT_MAP_TYPES = ("multiresponse", "ordering")
 GENERATED_TYPES = LEARNER_TYPES + CONCEPT_MAP_TYPES
 _BLOOM = {"multichoice": "remember", "truefalse": "remember", "cloze": "remember", "matching": "remember",
           "shortanswer": "remember", "multiresponse": "understand", "ordering": "analyze",
-          "essay": "understand", "code": "apply", "contrast": "understand", "example": "understand",
+          "essay": "understand", "code": "apply", "code_fix": "analyze", "contrast": "understand", "example": "understand",
           "classify": "understand"}
 _REQ = str(KGS.requires)
 
@@ -222,8 +224,41 @@ def _same_answer(ctx: _Ctx, a: ConceptInfo, other: ConceptInfo) -> bool:
         return True
     if other.iri in ctx.b.view.same_as.get(a.iri, set()):
         return True
+    if _also_called(a, other) or _also_called(other, a):
+        return True
     links = ctx.b.view.related.get(a.iri, set())
     return other.iri in links and _norm(first_sentence(a.definition)) == _norm(first_sentence(other.definition))
+
+
+#: "…; also called the mean", "also known as …", "another name for …", "or simply …": the
+#: definition gives the concept another name.
+_ALSO_CALLED = re.compile(r"(?i)\b(?:(?:also|sometimes|often|commonly)\s+(?:called|known\s+as|referred\s+to\s+as|"
+                          r"termed|named)|another\s+(?:name|word|term)\s+for|or\s+simply|a\.?k\.?a\.?)\s+")
+
+
+def _also_called(a: ConceptInfo, other: ConceptInfo) -> bool:
+    """Whether ``a``'s definition gives it ``other``'s name: after "also called / also known
+    as / another name for / or simply" comes ``other``'s label or its head noun ("Expected
+    value: …; also called the mean." names *mean of a probability distribution*), found with
+    the one label matcher (plurals too). Two names of one thing are no contrast and no key
+    and distractor (blind judge, round 8).
+
+    >>> ev = ConceptInfo("urn:ev", "expected value", "Expected arithmetic average; also called the mean.")
+    >>> _also_called(ev, ConceptInfo("urn:m", "Mean of a Probability Distribution", "The long-term average."))
+    True
+    >>> _also_called(ev, ConceptInfo("urn:v", "variance", "The mean of the squared deviations."))
+    False
+    """
+    text = a.definition or ""
+    names = [n for n in dict.fromkeys([other.label, *other.alt_labels, _head_word(other.label)]) if n]
+    for m in _ALSO_CALLED.finditer(text):
+        after = re.sub(r"(?i)^(?:an?|the)\s+", "", text[m.end():m.end() + 80])
+        for n in names:
+            found = _label_matcher(n).find(after)
+            # the whole name, not the first word of a longer one ("also called the mean deviation")
+            if found and found[0].start == 0 and re.match(r"(?i)\s*(?:$|[.,;:)”\"]|or\b|and\b)", after[found[0].end:]):
+                return True
+    return False
 
 
 def _ambiguous_term(ctx: _Ctx, a: ConceptInfo) -> str:
@@ -249,13 +284,63 @@ def _named_alike(a: str, b: str) -> bool:
     (True, True)
     >>> _named_alike("mood disorder", "comorbid disorder"), _named_alike("for loop", "while loop")
     (False, False)
+
+    One term spelled two ways ("wu wei" / "wuwei", "e-mail" / "email": equal once spaces,
+    hyphens and case are gone), and labels whose head words share a derivational stem (one
+    head a prefix of the other, ≥ 5 letters: "skepticism" / "global skeptic", "empiricism" /
+    "empiricist" by their stem "empiric"): a kind of the thing, or the thing and its holder,
+    and two options a judge can defend (blind judge, round 8).
+
+    >>> _named_alike("wu wei", "wuwei"), _named_alike("skepticism", "global skeptic")
+    (True, True)
+    >>> _named_alike("empiricism", "empiricist"), _named_alike("global skeptic", "local skeptic")
+    (True, False)
     """
     wa, wb = set(_norm(a).split()), set(_norm(b).split())
     if wa and wb and (wa <= wb or wb <= wa):
         return True
+    if wa and wb and _norm(a).replace(" ", "").replace("_", "") == _norm(b).replace(" ", "").replace("_", ""):
+        return True
+    if _derived_heads(_head_word(a), _head_word(b)):
+        return True
     fa, fb = (_norm(a).split() or [""])[0], (_norm(b).split() or [""])[0]
     n = len(os.path.commonprefix([fa, fb]))
     return n >= 6 and n >= 0.8 * min(len(fa), len(fb))
+
+
+#: Derivational endings of a head noun, longest first: "skepticism" and "skeptic", "empiricism"
+#: and "empiricist" name the view and its holder.
+_DERIVED = ("ism", "ist", "ists", "isms")
+
+
+def _head_word(label: str) -> str:
+    """The head noun of a label: its last word, or the last word before "of" ("mean of a
+    probability distribution" → "mean"), a plural "s" kept."""
+    words = _norm(label).split()
+    if "of" in words[1:]:
+        words = words[:words.index("of", 1)]
+    return words[-1] if words else ""
+
+
+def _derived_heads(ha: str, hb: str) -> bool:
+    """Whether two different head nouns share a derivational stem: one a prefix of the other
+    of ≥ 5 letters that is more than its plural ("skeptic" / "skepticism"; not "limit" /
+    "limits"), or the two alike less one ending ("empiricism" / "empiricist")."""
+    if not ha or not hb or ha == hb:
+        return False
+    short, long_ = sorted((ha, hb), key=len)
+    if len(short) >= 5 and long_.startswith(short) and long_[len(short):] not in ("s", "es"):
+        return True
+    return _stem_of(ha) == _stem_of(hb) and len(_stem_of(ha)) >= 5
+
+
+def _stem_of(head: str) -> str:
+    """``head`` less one derivational ending ("skepticism" → "skeptic", "empiricist" →
+    "empiric"), as it is where it has none ("skeptic")."""
+    for end in sorted(_DERIVED, key=len, reverse=True):
+        if head.endswith(end) and len(head) - len(end) >= 5:
+            return head[: -len(end)]
+    return head
 
 
 def _term_distractors(ctx: _Ctx, a: ConceptInfo, k: int) -> tuple[list[ConceptInfo], list[float]]:
@@ -347,11 +432,15 @@ _LEADING_REF = re.compile(r"(?i)^(this|these|those|that|it|its|they|their|such|h
                           r"then|therefore|in (this|that|these) |for (this|that) )\b")
 
 
-def _sentences(ctx: _Ctx, a: ConceptInfo, *, limit: int = 40):
+def _sentences(ctx: _Ctx, a: ConceptInfo, *, limit: int = 40, claims: bool = False):
     """(sentence, section IRI, surface form of the label) for prose sentences of the sections
     teaching ``a`` that name it exactly once: 8-45 words, no code, not opening with a word
     that points outside the sentence ("This", "However", …), no figure credit. Evidence
-    sentences (kg.evidence) come first when the index exists."""
+    sentences (kg.evidence) come first when the index exists.
+
+    ``claims``: only sentences that state something on their own (:func:`_instance_bound`:
+    none of a worked example, exercise or problem, no instruction, no subject that is a
+    symbol of one example), for a true statement."""
     v = ctx.b.view
     pat = re.compile(r"(?i)\b" + re.escape(a.label) + r"\b")
     seen, out = set(), []
@@ -360,6 +449,8 @@ def _sentences(ctx: _Ctx, a: ConceptInfo, *, limit: int = 40):
     longer = [lab for lab in ctx.by_label if lab != me and re.search(r"\b" + re.escape(me) + r"\b", lab)]
     texts: list[tuple[str, str]] = []
     for ev in _evidence(ctx, a.iri, ("definition", "use", "example")):
+        if claims and ev.kind == "exercise":
+            continue
         texts.append((ev.section, ev.text))
     for s_ in v.sections_teaching(a.iri)[:2]:
         for para in re.split(r"\n\s*\n", flaws.prose(v.section(s_).text)):
@@ -374,12 +465,85 @@ def _sentences(ctx: _Ctx, a: ConceptInfo, *, limit: int = 40):
         if len(found) != 1 or not 8 <= len(sent.split()) <= 45 or _LEADING_REF.match(sent) or "`" in sent \
                 or re.search(r"(?i)credit|figure \d|table \d", sent) or not sent[0].isupper() \
                 or not sent.endswith((".", "!", "?")) or _DANGLING.search(sent) or not stands_alone(sent) \
-                or any(o in _norm(sent) for o in longer):
+                or any(o in _norm(sent) for o in longer) or (claims and _instance_bound(ctx, sent, sec)):
             continue
         out.append((sent, sec, found[0]))
         if len(out) >= limit:
             break
     return out
+
+
+#: Resources whose sentences are about one instance: a worked example, an exercise, a problem.
+_INSTANCE_KINDS = frozenset({"example", "exercise", "problem", "checkpoint", "try-it", "tryit", "practice"})
+_INSTANCE_LABEL = re.compile(r"(?i)^\s*(?:worked\s+)?(?:example|exercise|problem|checkpoint|try it|practice)\b")
+#: An instruction, at the start or after an opening clause ("For j(x) = f(x)g(x), use the
+#: product rule to find …": blind judge, round 8), not a claim.
+_INSTRUCTION = re.compile(
+    r"(?i)^(?:(?:for|if|to|when|given|using|in|with|from|by)\b[^,;:]{0,80},\s*)?(?:now\s+|then\s+|first\s+)?"
+    r"(?:use|find|let|compute|show|determine|suppose|consider|evaluate|calculate|solve|sketch|prove|verify|"
+    r"estimate|simplify|apply|assume|imagine|substitute|differentiate|integrate|rewrite|explain|describe|"
+    r"identify|write|construct|recall that|note that)\b")
+#: The subject of a sentence ends at its first verb or relation sign.
+_SUBJECT_END = re.compile(r"(?i)\b(?:is|are|was|were|has|have|had|can|will|must|may|equals?|follows?|gives?)\b|[=~∼≈<>≤≥]")
+#: A one-letter symbol ("X", "j(x)", "f′"): not "a", "A" or "I".
+_SYMBOL = re.compile(r"(?<![\w'’-])(?![aAI](?![\w'’(′]))[A-Za-z](?:_\w+|′+|')?(?![\w'’-])")
+
+
+def _instances(ctx: _Ctx) -> tuple[set[str], str]:
+    """The worked examples, exercises and problems of the graph (a resource whose
+    ``kgs:resourceKind`` or label says so, "Example 6 of …"): their IRIs, and their text
+    normalised, one per line (a section's text holds its examples' sentences too). Read once
+    per builder view."""
+    kept = ctx.b.__dict__.setdefault("_quiz_instances", {})
+    if id(ctx.b.view) not in kept:
+        try:
+            rows = ctx.b.view.select(f"""SELECT ?r ?k ?l ?t WHERE {{
+                {{ ?r <{KGS}resourceKind> ?k }} UNION {{ ?r a <{KGS}Resource> }}
+                OPTIONAL {{ ?r <{KGS}resourceKind> ?k }} OPTIONAL {{ ?r <http://www.w3.org/2000/01/rdf-schema#label> ?l }}
+                OPTIONAL {{ ?r <{KGS}text> ?t }} }}""")
+        except Exception:   # a store without the resource terms
+            rows = []
+        iris, texts = set(), []
+        for r in rows:
+            kind, label = str(r.get("k") or "").casefold(), str(r.get("l") or "")
+            if kind in _INSTANCE_KINDS or _INSTANCE_LABEL.match(label):
+                iris.add(str(r["r"]))
+                if r.get("t"):
+                    texts.append(_norm(str(r["t"])))
+        kept[id(ctx.b.view)] = (iris, "\n".join(dict.fromkeys(texts)))
+    return kept[id(ctx.b.view)]
+
+
+def _instance_bound(ctx: _Ctx, sent: str, sec: str) -> str:
+    """Why a sentence of the book is about one instance, not a claim that stands alone ("" when
+    it is a claim): it comes from a worked example, exercise or problem (its resource, or the
+    same words in one: "The decay parameter of X is m = 1/4 = 0.25, so X ∼ Exp(0.25)." from
+    "Example 6 of The Exponential Distribution"), it is an instruction ("For j(x) = …, use the
+    product rule to find j′(2) …"), or its subject is a symbol of the example ("The random
+    variable X has a Poisson distribution: X ~ P(147).": blind judge, round 8).
+
+    >>> _instance_bound(None, "The random variable X has a Poisson distribution: X ~ P(147).", "")
+    'its subject is a symbol of one example (X)'
+    >>> _instance_bound(None, "A Poisson distribution counts events that occur independently at a known rate.", "")
+    ''
+    """
+    if _INSTRUCTION.match(sent.strip()):
+        return "an instruction"
+    end = _SUBJECT_END.search(sent)
+    subject = sent[:end.start()] if end else " ".join(sent.split()[:6])
+    sym = _SYMBOL.search(subject)
+    if sym:
+        return f"its subject is a symbol of one example ({sym.group(0)})"
+    if ctx is not None:
+        iris, blob = _instances(ctx)
+        if sec in iris:
+            return "from a worked example, exercise or problem"
+        if sec and _INSTANCE_LABEL.match(ctx.b.view.section(sec).label or ""):
+            return "from a worked example, exercise or problem"
+        key = _norm(sent)
+        if key and key in blob:
+            return "from a worked example, exercise or problem"
+    return ""
 
 
 def _evidence(ctx: _Ctx, concept: str, kinds, k: int = 8) -> list:
@@ -424,7 +588,7 @@ def _truefalse(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
     if want_true:
         # a statement the text makes about the concept (not its definition restated: that
         # would be true by construction), cited to its section
-        for sent, sec, _said in _sentences(ctx, a):
+        for sent, sec, _said in _sentences(ctx, a, claims=True):
             if flaws.restates(sent, a.definition) or flaws.restates(sent, first_sentence(a.definition)) \
                     or _DEFINING.search(sent) or _norm(sent) in ctx.used or _SWEEPING.search(sent):
                 continue
@@ -1297,238 +1461,8 @@ def _classify(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
 
 
 # ---- above recall: "what does this code print?" -----------------------------------------------
-_FENCE = re.compile(r"(?ms)^[ \t]*```[ \t]*([\w+.-]*)[ \t]*\n(.*?)^[ \t]*```[ \t]*$")
-_PY_LANGS = {"", "python", "py", "python3", "pycon"}
-_UNSAFE = re.compile(r"\b(input|open|random|time|datetime|os|sys|socket|subprocess|threading|exit|quit)\b")
-
-
-def code_listings(text: str) -> list[str]:
-    """Python listings in ``text``: fenced Markdown blocks (contract 1: "```python" …
-    "```", or no language) and blocks indented by four spaces after a blank or a line ending
-    in ":" / "?" (Markdown's indented code, as in the demo's question stems). Only listings
-    that parse as Python and contain a statement are returned, dedented."""
-    import ast
-    import textwrap
-    out: list[str] = []
-    for m in _FENCE.finditer(text or ""):
-        if m.group(1).lower() in _PY_LANGS:
-            out.append(textwrap.dedent(m.group(2)).strip("\n"))
-    rest = _FENCE.sub("\n", text or "")
-    block: list[str] = []
-    for line in rest.split("\n") + [""]:
-        if re.match(r"^( {4,}|\t)\S", line) or (block and not line.strip()):
-            block.append(line)
-            continue
-        if block:
-            out.append(textwrap.dedent("\n".join(block)).strip("\n"))
-            block = []
-    if block:
-        out.append(textwrap.dedent("\n".join(block)).strip("\n"))
-    good = []
-    for code in out:
-        try:
-            tree = ast.parse(code)
-        except (SyntaxError, ValueError):
-            continue
-        if tree.body and len(code.split("\n")) <= 25 and code not in good:
-            good.append(code)
-    return good
-
-
-_RUNS: dict[str, object] = {}
-
-
-def _run(code: str, enabled: bool):
-    """Sandbox result of ``code`` (cached per process: a listing runs once)."""
-    from generation.content.sandbox import run_python
-    key = hashlib.sha256(code.encode()).hexdigest()
-    if key not in _RUNS:
-        # 64 KB of output is far more than an option shows: a runaway print loop stops early
-        _RUNS[key] = run_python(code, cpu_s=1, wall_s=3.0, file_mb=1 / 16, enabled=enabled)
-    return _RUNS[key]
-
-
-def _output_text(out: str) -> str:
-    lines = out.rstrip("\n").split("\n")
-    return " / ".join(ln.rstrip() for ln in lines)
-
-
-def _mutants(code: str) -> list[tuple[str, str]]:
-    """(mutated program, what was changed) for the typical slips, most typical first: an
-    off-by-one in a range bound, a changed comparison, a changed initial value, a changed
-    arithmetic operator."""
-    import ast
-    tree0 = ast.parse(code)
-    nodes0 = list(ast.walk(tree0))
-    sites: list[tuple[int, int, str]] = []     # (rank, node index, change)
-    cmp_swap = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq,
-                ast.NotEq: ast.Eq}
-    op_swap = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Add, ast.FloorDiv: ast.Div, ast.Div: ast.FloorDiv,
-               ast.Mod: ast.FloorDiv, ast.Pow: ast.Mult}
-    top_assign = {id(n.value) for n in tree0.body if isinstance(n, ast.Assign)}
-    for i, n in enumerate(nodes0):
-        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "range":
-            for j in range(len(n.args)):
-                sites += [(0, i, f"range:{j}:+1"), (0, i, f"range:{j}:-1")]
-        elif isinstance(n, ast.Compare) and type(n.ops[0]) in cmp_swap:
-            sites.append((1, i, "compare"))
-        elif isinstance(n, ast.Constant) and type(n.value) is int and id(n) in top_assign:
-            sites += [(2, i, "init:+1"), (2, i, "init:-1")]
-        elif isinstance(n, ast.Constant) and type(n.value) is int and not isinstance(n.value, bool):
-            sites += [(4, i, "const:+1")]
-        elif isinstance(n, (ast.BinOp, ast.AugAssign)) and type(n.op) in op_swap:
-            sites.append((3, i, "op"))
-    out = []
-    for rank, i, change in sorted(sites, key=lambda s: (s[0], s[1], s[2])):
-        tree = ast.parse(code)
-        n = list(ast.walk(tree))[i]
-        if change.startswith("range"):
-            _, j, d = change.split(":")
-            j, d = int(j), int(d)
-            before = ast.unparse(n)
-            arg = n.args[j]
-            if isinstance(arg, ast.Constant) and type(arg.value) is int:
-                arg.value += d
-            else:
-                n.args[j] = ast.BinOp(arg, ast.Add() if d > 0 else ast.Sub(), ast.Constant(1))
-            why = f"with {ast.unparse(n)} in place of {before}: an off-by-one slip (range stops just before its stop value)"
-        elif change == "compare":
-            before = ast.unparse(n)
-            n.ops[0] = cmp_swap[type(n.ops[0])]()
-            why = f"with {ast.unparse(n)} in place of {before}: the boundary is checked the other way"
-        elif change.startswith("init"):
-            before = n.value
-            n.value += int(change.split(":")[1])
-            why = f"if the starting value were {n.value} instead of {before}"
-        elif change.startswith("const"):
-            before = n.value
-            n.value += 1
-            why = f"with {n.value} in place of {before}"
-        else:
-            before = ast.unparse(n)
-            n.op = op_swap[type(n.op)]()
-            why = f"with {ast.unparse(n)} in place of {before}: a changed operator"
-        try:
-            out.append((ast.unparse(tree), why))
-        except Exception:
-            continue
-    return out
-
-
-def code_distractors(code: str, key: str, k: int = 3, *, enabled: bool = True, max_runs: int = 10,
-                     suffix: str = ""):
-    """Up to ``k`` (output, feedback) distractors for a listing whose output is ``key``: the
-    outputs of mutated programs (:func:`_mutants` of ``code``, then ``suffix``: the line
-    that prints what the question asks about, never mutated), each executed in the sandbox.
-    A mutant that fails, or whose output equals the key or an earlier distractor, is
-    dropped; the second value lists why each dropped mutant was dropped."""
-    from concurrent.futures import ThreadPoolExecutor
-    picked: list[tuple[str, str]] = []
-    dropped: list[str] = []
-    seen = {_output_text(key)}
-    mutants = _mutants(code)[:max_runs]
-    with ThreadPoolExecutor(max_workers=2) as pool:      # each run is its own process
-        results = list(pool.map(lambda m: _run(m[0] + suffix, enabled), mutants))
-    for (prog, why), r in zip(mutants, results):
-        if len(picked) >= k:
-            break
-        if not r.ok or not r.stdout.strip():
-            dropped.append(f"mutant {why}: did not run to the end")
-            continue
-        out = _output_text(r.stdout)
-        if out in seen:
-            dropped.append(f"mutant {why}: its output equals the key or another option")
-            continue
-        if len(out) > 80:
-            dropped.append(f"mutant {why}: output too long for an option")
-            continue
-        seen.add(out)
-        picked.append((out, f"That is what the program would give {why}."))
-    return picked, dropped
-
-
-def _book_call(code: str, text: str) -> str:
-    """A call of the listing's (last top-level) function: one the section text writes out
-    ("as in area(3, 4)"), else one with small integer arguments ("" when there is no
-    function, or it takes other than plain positional parameters)."""
-    import ast
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return ""
-    funcs = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
-    if not funcs:
-        return ""
-    f = funcs[-1]
-    a = f.args
-    if a.vararg or a.kwarg or a.kwonlyargs or a.posonlyargs or a.defaults:
-        return ""
-    for m in re.finditer(r"\b" + re.escape(f.name) + r"\(([^()\n]{0,40})\)", flaws.prose(text)):
-        try:
-            call = ast.parse(m.group(0), mode="eval").body
-        except SyntaxError:
-            continue
-        if isinstance(call, ast.Call) and len(call.args) == len(a.args) and all(
-                isinstance(x, (ast.Constant, ast.List, ast.Tuple, ast.UnaryOp)) for x in call.args):
-            return m.group(0)
-    if len(a.args) > 3:
-        return ""
-    small = iter(["4", "3", "2"])
-    args = []
-    for p in a.args:
-        n = p.arg.lower()
-        if re.fullmatch(r"items|values|numbers|nums|seq|sequence|lst|data|scores|xs|elements|list\w*|\w+s", n) \
-                and n not in ("is", "has", "s"):
-            args.append("[5, 3, 8, 1]")
-        elif n in ("target", "value", "item", "key", "needle", "wanted"):
-            args.append("8")
-        elif n in ("text", "word", "s", "string", "name", "line"):
-            args.append('"banana"')
-        else:
-            args.append(next(small, "2"))
-    return f"{f.name}({', '.join(args)})"
-
-
-def _free_input(code: str) -> tuple[str, list[int]]:
-    """(name, values) for a listing that reads one variable it never assigns and compares it
-    with numbers (``if temp > 30: … elif temp > 20: …``): values that fall in each gap between
-    the numbers (one per branch), to run the listing with. ("", []) otherwise."""
-    import ast
-    import builtins
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return "", []
-    stored = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))}
-    stored |= {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
-    stored |= {a.arg for n in ast.walk(tree) if isinstance(n, ast.arguments) for a in n.args}
-    loaded = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-    free = sorted(loaded - stored - set(dir(builtins)))
-    if len(free) != 1:
-        return "", []
-    name = free[0]
-    nums = set()
-    for n in ast.walk(tree):
-        if isinstance(n, ast.Compare):
-            sides = [n.left, *n.comparators]
-            if any(isinstance(x, ast.Name) and x.id == name for x in sides):
-                nums |= {x.value for x in sides if isinstance(x, ast.Constant) and type(x.value) is int}
-    if not nums:
-        return "", []
-    cuts = sorted(nums)
-    values = [cuts[0] - 5] + [(a + b) // 2 for a, b in zip(cuts, cuts[1:]) if b - a > 1] + [cuts[-1] + 5]
-    return name, list(dict.fromkeys(values))
-
-
 def _code_concept(ctx: _Ctx, code: str, concepts: list[str]) -> str:
-    words = set(re.findall(r"[A-Za-z_]+", code.lower()))
-    best, score = (concepts[0] if concepts else ""), 0
-    for c in concepts:
-        lab = [w for w in re.findall(r"[a-z]+", ctx.b.view.label(c).lower()) if len(w) >= 3]
-        sc = sum(w in words for w in lab) / max(1, len(lab))
-        if sc > score:
-            best, score = c, sc
-    return best
+    return code_concept(ctx.b.view, code, concepts)
 
 
 def _code_items(ctx: _Ctx, sections: list[str], concepts: list[str], taken: list[QuizItem], limit: int) -> list[QuizItem]:
@@ -1673,6 +1607,8 @@ def item_kind(item: QuizItem) -> str:
     """The builder's kind of a generated item: ``code`` and ``contrast`` are written as
     multiple choice (``item.type``), recognisable by their stems; others are their type."""
     if item.source == "generated" and item.type == "multichoice":
+        if code_fix.is_fix_stem(item.stem):
+            return "code_fix"
         if "```" in item.stem:
             return "code"
         if item.generator == "sympy":
@@ -1750,6 +1686,9 @@ _VERIFIED = {
             "distractor is the result of one typical slip, computed and shown to differ from the key",
     "code": "key: the program's output, run twice in the sandbox; each distractor is the output of a "
             "mutated program, run and shown to differ from the key",
+    "code_fix": "key: the edit that restores the listing's own line, applied and the program executed in the "
+                "sandbox (twice) and shown to print the intended output; each distractor's edit was applied and "
+                "the program executed and shown not to print it",
     "contrast": "key: the concept's own definition in the graph; each distractor is another concept's "
                 "definition, checked not to be the same concept (label, definition, exactMatch)",
     "example": "key: a sentence the evidence index types as an example of the concept; each distractor is "
@@ -1819,11 +1758,12 @@ def attach_evidence(ctx: _Ctx, item: QuizItem) -> QuizItem:
             label = v.section(sec).label if sec else ""
         except Exception:
             label = ""
-        para = "code" if kind == "code" else _paragraph_of(ctx, sec, t.o)
-        if not para and kind != "code":   # a summary sentence, or a resource's own paragraph id
+        is_code = kind in ("code", "code_fix")
+        para = "code" if is_code else _paragraph_of(ctx, sec, t.o)
+        if not para and not is_code:   # a summary sentence, or a resource's own paragraph id
             para = next((ev.paragraph for c in item.concepts[:1] for ev in _evidence(ctx, c, None, k=200)
                          if _norm(ev.text) == _norm(t.o)), "")
-        evs.append(ItemEvidence(" ".join(t.o.split()) if kind != "code" else t.o, sec, label, para, item.concept))
+        evs.append(ItemEvidence(" ".join(t.o.split()) if not is_code else t.o, sec, label, para, item.concept))
     if kind in ("multichoice", "shortanswer", "cloze", "contrast", "matching", "truefalse", "example", "classify"):
         about = item.concepts if kind in ("contrast", "matching") or (kind == "truefalse" and item.answer == "false") \
             else item.concepts[:1]
@@ -1958,13 +1898,21 @@ def build_quiz(b: Builder, scope: str, config: QuizConfig | None = None, *, n: i
             ctx.reject(f"flaw {after[0].rule}: {after[0].message} (“{stem}”)")
         return kept
 
-    # above recall first: "what does this code print?" items from the scope's listings
-    if "code" in types and len(items) < cfg.n:
+    # above recall first: "what does this code print?" and "which change fixes it?" items
+    # from the scope's listings, the two kinds alternating (a fix item never on a listing
+    # another item shows: its stem would give that item's output away)
+    if ("code" in types or "code_fix" in types) and len(items) < cfg.n:
         room = max(1, (cfg.n - len(items) + 1) // 2)
-        for qi in _code_items(ctx, sections, concepts, items, room):
+        codes = _code_items(ctx, sections, concepts, items, room) if "code" in types else []
+        fixes = code_fix.fix_items(ctx, sections, concepts, items + codes, room) if "code_fix" in types else []
+        mixed = [qi for pair in zip(codes, fixes) for qi in pair] + codes[len(fixes):] + fixes[len(codes):]
+        for qi in mixed:
+            if room <= 0 or len(items) >= cfg.n:
+                break
             qi = admit(qi)
-            if qi is not None and len(items) < cfg.n:
+            if qi is not None:
                 items.append(qi)
+                room -= 1
     # and math items (derivatives, limits, mean/median/SD) with keys computed by sympy
     if "math" in types and len(items) < cfg.n:
         from generation.content.math_items import build_items as _math_items
@@ -1976,7 +1924,7 @@ def build_quiz(b: Builder, scope: str, config: QuizConfig | None = None, *, n: i
               "example": _example, "classify": _classify,
               "multiresponse": _multiresponse, "shortanswer": _shortanswer, "ordering": _ordering,
               "matching": lambda c, a: _matching(c, a, concepts)}
-    cycle = [t for t in types if t not in ("code", "math")]
+    cycle = [t for t in types if t not in ("code", "code_fix", "math")]
     first = [t for t in cycle if t in ("example", "classify", "contrast")]   # above recall: every concept tries them first
     rest = [t for t in cycle if t not in first]
     matching_done = False

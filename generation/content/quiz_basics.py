@@ -12,7 +12,7 @@ import re
 #: Difficulty of an item type before the concept's depth and the distractors' closeness.
 BASE_DIFFICULTY = {"truefalse": 0.15, "matching": 0.3, "multichoice": 0.3, "cloze": 0.4,
                    "multiresponse": 0.45, "shortanswer": 0.5, "ordering": 0.55, "essay": 0.6,
-                   "code": 0.5, "contrast": 0.45, "example": 0.45, "classify": 0.45}
+                   "code": 0.5, "code_fix": 0.6, "contrast": 0.45, "example": 0.45, "classify": 0.45}
 
 
 def norm(text: str) -> str:
