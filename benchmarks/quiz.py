@@ -79,6 +79,26 @@ def verify(b, it) -> bool:
         keys = [ch for ch in it.choices if ch.correct]
         return r.ok and out == it.answer and len(keys) == 1 and keys[0].text == out \
             and all(ch.text != out for ch in it.choices if not ch.correct)
+    if kind == "code_fix":   # each option's edit applied to the stem's listing and run: only the key's gives it
+        m = re.search(r"```\n(.*?)\n```", it.stem, re.S)
+        want = re.search(r"It should print:\n\n```\n(.*?)\n```|It should print `(.*?)`\.|"
+                         r"After it runs, `(\w+)` should be `(.*?)`\.|The call `(.+?)` should return `(.*?)`\.", it.stem, re.S)
+        if not m or not want:
+            return False
+        lines = [re.sub(r"^\s*\d+  ", "", ln, count=1) for ln in m.group(1).split("\n")]
+        g = want.groups()
+        asked = g[2] or g[4]
+        target = " / ".join((g[0] or "").split("\n")) if g[0] else (g[1] or g[3] or g[5])
+        outs = []
+        for ch in it.choices:
+            opt = re.match(r"Replace line (\d+) with `(.*)`$", ch.text, re.S)
+            if not opt or not 1 <= int(opt.group(1)) <= len(lines):
+                return False
+            k = int(opt.group(1)) - 1
+            prog = lines[:k] + [lines[k][:len(lines[k]) - len(lines[k].lstrip())] + opt.group(2)] + lines[k + 1:]
+            r = run_python("\n".join(prog) + (f"\nprint(repr({asked}))" if asked else ""))
+            outs.append((ch.correct, r.ok and " / ".join(r.stdout.rstrip("\n").split("\n")) == target))
+        return sum(c for c, _ in outs) == 1 and all(c == hit for c, hit in outs)
     if kind == "math":     # recomputed from the stem's text alone (sympy / statistics), compared by value
         from generation.content.math_items import MathRefused, check_key
         keys = [ch for ch in it.choices if ch.correct]
