@@ -107,3 +107,23 @@ def test_a_loops_quiz_on_the_demo_contains_one(builder):
     assert it.verification.startswith("key: the edit that restores") and "executed" in it.verification
     assert [(e.section, e.paragraph) for e in it.evidence] == [(DEMO + "item/q4-3-1", "code")]
     assert "for n in range(1, 5):" in it.evidence[0].text
+
+
+def test_exporters_show_the_listing_and_options_as_code(builder, monkeypatch):
+    import html
+
+    from generation.export.gift import parse_gift, question_gift
+    from generation.export.qti import html_para
+    code = 'd = {"a": 1}\nfor k in range(1, 3):\n    d[k] = k * 2  # {k: 2k}\nprint(d)'
+    sec = _section_with(builder, monkeypatch, code)
+    [it] = fix_items(_ctx(builder), [sec], [], [], 1)
+    want = "{'a': 1, 1: 2, 2: 4}"
+    assert f"It should print `{want}`." in it.stem
+    [q] = parse_gift(question_gift(it, "fix {1}", "kg_1"))
+    blocks = [html.unescape(b) for b in re.findall(r"<pre><code[^>]*>(.*?)</code></pre>", q["text"], re.S)]
+    assert [re.sub(r"(?m)^\s*\d+  ", "", b) for b in blocks] == [_listing(it.stem)]
+    assert want in html.unescape(q["text"])
+    assert sorted(html.unescape(a["text"]) for a in q["answers"]) == sorted(c.text for c in it.choices)
+    assert [a["fraction"] for a in q["answers"]].count(100.0) == 1
+    page = html_para(it.stem)            # QTI, Moodle XML and the site write stems through it
+    assert page.count("<pre><code>") == 1 and "d = {&quot;a&quot;: 1}" not in page and 'd = {"a": 1}' in page
