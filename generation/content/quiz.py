@@ -160,8 +160,9 @@ class QuizConfig(Config):
                                       # LEARNER_TYPES, plus CONCEPT_MAP_TYPES with concept_map)
     concept_map: bool = False         # also ask the curriculum's prerequisite order ("must be
                                       # learned before", orderings): a designer's activity
-    run_code: bool = True             # run code listings in the sandbox for "what does it print"
-                                      # items (off: no code item; env KGSTUDIO_RUN_CODE=0 too)
+    run_code: bool = True             # run code listings in the sandbox for "what does it print" and
+                                      # "which change fixes it" items (off: no code item, each
+                                      # listing's fix item counted as dropped; env KGSTUDIO_RUN_CODE=0 too)
     check_flaws: bool = True          # pass every generated item through generation.content.flaws
     include_curriculum: bool = True   # the curriculum's own questions first
     max_curriculum_share: float = Field(0.5, ge=0, le=1)  # at most this share of the quiz from the curriculum
@@ -256,7 +257,7 @@ def _also_called(a: ConceptInfo, other: ConceptInfo) -> bool:
         for n in names:
             found = _label_matcher(n).find(after)
             # the whole name, not the first word of a longer one ("also called the mean deviation")
-            if found and found[0].start == 0 and re.match(r"(?i)\s*(?:$|[.,;:)”\"]|or\b|and\b)", after[found[0].end:]):
+            if found and found[0].start == 0 and re.match(r"(?i)\s*(?:$|[.,;:()”\"’—–-]|or\b|and\b)", after[found[0].end:]):
                 return True
     return False
 
@@ -478,7 +479,7 @@ _INSTANCE_KINDS = frozenset({"example", "exercise", "problem", "checkpoint", "tr
 _INSTANCE_LABEL = re.compile(r"(?i)^\s*(?:worked\s+)?(?:example|exercise|problem|checkpoint|try it|practice)\b")
 #: An instruction, at the start or after an opening clause ("For j(x) = f(x)g(x), use the
 #: product rule to find …": blind judge, round 8), not a claim.
-_INSTRUCTION = re.compile(
+_GIVES_INSTRUCTION = re.compile(
     r"(?i)^(?:(?:for|if|to|when|given|using|in|with|from|by)\b[^,;:]{0,80},\s*)?(?:now\s+|then\s+|first\s+)?"
     r"(?:use|find|let|compute|show|determine|suppose|consider|evaluate|calculate|solve|sketch|prove|verify|"
     r"estimate|simplify|apply|assume|imagine|substitute|differentiate|integrate|rewrite|explain|describe|"
@@ -527,7 +528,7 @@ def _instance_bound(ctx: _Ctx, sent: str, sec: str) -> str:
     >>> _instance_bound(None, "A Poisson distribution counts events that occur independently at a known rate.", "")
     ''
     """
-    if _INSTRUCTION.match(sent.strip()):
+    if _GIVES_INSTRUCTION.match(sent.strip()):
         return "an instruction"
     end = _SUBJECT_END.search(sent)
     subject = sent[:end.start()] if end else " ".join(sent.split()[:6])
@@ -1604,7 +1605,7 @@ def empty_item_reason(item: QuizItem) -> str:
 
 
 def item_kind(item: QuizItem) -> str:
-    """The builder's kind of a generated item: ``code`` and ``contrast`` are written as
+    """The builder's kind of a generated item: ``code``, ``code_fix`` and ``contrast`` are written as
     multiple choice (``item.type``), recognisable by their stems; others are their type."""
     if item.source == "generated" and item.type == "multichoice":
         if code_fix.is_fix_stem(item.stem):
