@@ -978,7 +978,10 @@ def build_items(ctx, sections: list[str], concepts: list[str], taken: list, limi
                 if r.get("rounded"):
                     stem += " (Round to two decimal places.)"
             asked += " " + _norm(stem)
-            choices = [Choice(r["key"], True, f"Correct: {r['work']} (computed with sympy).", "")]
+            # learner-facing: the rule and the computation; how the key and the options were
+            # checked (sympy, one slip each) is the item's verification, for the author
+            work = r["work"].rstrip(". ")
+            choices = [Choice(r["key"], True, f"Correct: {work}.", "")]
             choices += [Choice(t, False, f"That is {SLIPS[slip]}.", "") for t, slip in r["distractors"]]
             choices.sort(key=lambda c: _stable(ctx.cfg.seed, "math", stem, c.text))
             concept = _concept_for(v, kind, info.label, r.get("rules", []), concepts)
@@ -991,9 +994,7 @@ def build_items(ctx, sections: list[str], concepts: list[str], taken: list, limi
                             objective_text=obj.text if obj else "", bloom="apply",
                             difficulty=difficulty(ctx.b.view, ctx.max_depth, "code", concept), source="generated",
                             generator="sympy", checkpoint="", triples=triples,
-                            feedback="The key is computed with sympy from the expression the section states; "
-                                     "each other option is the result of one typical slip, computed and shown "
-                                     "to differ from the key.")
+                            feedback=work[:1].upper() + work[1:] + ".")
             out.append(item)
     return out
 
