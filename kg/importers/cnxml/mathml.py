@@ -15,7 +15,13 @@ equations (cells that are only ``=`` or empty) reads as one line per row joined 
 Exponents, upper limits and radicands are bare only when they are one token (a number, one
 letter) or one bracketed group: ``e^(3x)``, ``e^(0.02t)``, ``∫_x^(2x)``, ``√(2x)``; a cube
 or fourth root is ``∛x``, ``∜x``, another index ``ⁿ√x`` (never "3√x", three times √x); a
-bare ASCII script is spaced from a letter after it (``e^u du``).
+bare ASCII script is spaced from a letter after it (``e^u du``). A script on a fraction or a
+root takes it whole, as printed: ``(a/b)²``, ``(√x)²`` (never "a/b²"); on a row of tokens
+it stays as printed (``7x²``, ``lb/ft³``). A numerator with a sign is bare (``−x/8``,
+``e^(−(x − μ)²/(2σ²))``: −a/b is −(a/b)), a denominator is not (``1/(−x)``). A hyphen or
+an en dash drawn as an operator, leading a number (``<mn>–12</mn>``), or alone or spaced
+in ``<mtext>`` is a minus sign, U+2212 (``x − μ``); a closed-up dash in text stays
+(``x-axis``, ``1643–1727``).
 
 Limitations: the rendering is typographical, not semantic (no operator precedence is
 inferred: ``<mfrac>`` is wrapped in brackets only where its parts are compound);
@@ -99,11 +105,26 @@ def _bracketed(s: str) -> bool:
     return True
 
 
-def _frac_part(s: str) -> str:
+def _stacked_base(el) -> bool:
+    """The base of a script ends with a fraction or a root, which a script in print follows
+    as a whole (``(a/b)²``) but which would read as taking the script on its last part if
+    left bare; a token or a row of tokens is left as printed (``7x²``, ``lb/ft³``)."""
+    while _local(el) in ("mrow", "mstyle", "semantics"):
+        kids = [k for k in _kids(el) if _local(k) not in ("mspace", "annotation", "annotation-xml")]
+        if not kids:
+            return False
+        el = kids[0] if _local(el) == "semantics" else kids[-1]
+    return _local(el) in ("mfrac", "msqrt", "mroot")
+
+
+def _frac_part(s: str, numerator: bool = False) -> str:
     """The numerator or denominator of a linear fraction, bracketed unless it is one number,
-    one name (``dx``, ``x²``, ``x̄``) or already bracketed: ``(−4x²)/(16x⁴)``, ``d/dx``."""
+    one name (``dx``, ``x²``, ``x̄``) or already bracketed: ``(−4x²)/(16x⁴)``, ``d/dx``; a
+    numerator may carry a sign (``−x/8``, ``−(x − μ)²/(2σ²)``: −a/b is −(a/b)), a
+    denominator other than a number may not (``−1/(−x)``)."""
     s = s.strip()
-    return s if len(s) <= 1 or _ATOM.fullmatch(s) or _bracketed(s) else f"({s})"
+    bare = s[1:] if numerator and s[:1] in "−+" else s
+    return s if len(s) <= 1 or _ATOM.fullmatch(bare) or _bracketed(bare) else f"({s})"
 
 
 def _script(text: str, table: dict, marker: str) -> str:
@@ -119,6 +140,25 @@ def _script(text: str, table: dict, marker: str) -> str:
 def math_text(el) -> str:
     """A MathML element as readable linear text (see the module docstring)."""
     return _squash(_math(el).translate(_INVISIBLE))
+
+
+_MINUS = {"-": "−", "–": "−"}
+"""A hyphen or an en dash drawn as an operator is a minus sign (U+2212)."""
+_LEADING_DASH = re.compile(r"^(\s*)[-–](?=[\d.∞π])")
+_SPACED_DASH = re.compile(r"(?<=\s)[-–](?=\s)")
+
+
+def _minus_signs(text: str, token: str) -> str:
+    """Minus signs typed as a hyphen or an en dash made U+2212: a leading one in a number or
+    a name (``<mn>–12</mn>``, ``<mi>-∞</mi>``) and, in text, a dash alone or spaced
+    (``<mtext>value – mean</mtext>``); a closed-up dash in text stays ("1643–1727",
+    "x-axis")."""
+    text = _LEADING_DASH.sub(r"\1−", text)
+    if token in ("mtext", "ms"):
+        if text.strip() in _MINUS:
+            return text.replace(text.strip(), "−")
+        text = _SPACED_DASH.sub("−", text)
+    return text
 
 
 def _kids(el) -> list:
@@ -220,7 +260,9 @@ _SCRIPTED = {"msup", "msub", "msubsup", "munder", "mover", "munderover"}
 def _render(el) -> _Piece:
     name = _local(el)
     if name in ("mi", "mn", "ms", "ci", "cn", "mtext"):
-        text = "".join(el.itertext())
+        text = _minus_signs("".join(el.itertext()), name)
+        if name == "mtext" and text.strip() == "−":    # a minus set as text: an operator
+            return " − ", "", "", True
         kind = _name_kind(text.strip(), name)
         if kind == "word":     # "x-axis": a word is spaced only on a side that is a letter
             t = text.strip()
@@ -228,6 +270,7 @@ def _render(el) -> _Piece:
         return text, kind, kind, False
     if name == "mo":
         op = "".join(el.itertext()).strip()
+        op = _MINUS.get(op, op)
         if op == _APPLY:
             return "", "apply", "apply", False
         kind = _name_kind(op, name)
@@ -246,12 +289,14 @@ def _render(el) -> _Piece:
     parts = [r[0] for r in rendered]
     if name in _SCRIPTED and len(parts) in (2, 3):
         base_kind = {"function": "function", "limit": "limit", "big": "limit"}.get(rendered[0][1], "")
+        if name in ("msup", "msub", "msubsup") and _stacked_base(kids[0]) and "".join(parts[1:]).strip():
+            parts[0] = _wrap(parts[0])    # (a/b)², (√x)²: never "a/b²", "√x²"
         text = _scripted(name, parts)
         # a bare ASCII script ("e^u", "x_i") is spaced from a following letter: "e^u du"
         trail = base_kind or ("script" if re.search(r"[\^_][^\s()\[\]]+$", text) else "")
         return text, base_kind, trail, False
     if name == "mfrac" and len(parts) == 2:
-        return f"{_frac_part(parts[0])}/{_frac_part(parts[1])}", "fraction", "fraction", False
+        return f"{_frac_part(parts[0], numerator=True)}/{_frac_part(parts[1])}", "fraction", "fraction", False
     if name == "msqrt":
         return "√" + _wrap_tight(_join(rendered)[0]), "root", "root", False
     if name == "mroot" and len(parts) == 2:

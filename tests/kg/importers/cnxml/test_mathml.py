@@ -191,3 +191,76 @@ def test_renderer_writes_math_inside_a_sentence():
 ])
 def test_exponents_and_roots_are_bracketed_when_compound(body, text):
     assert m(body) == text
+
+
+# Introductory Statistics 2e (data/curricula/openstax-introductory-statistics-2e): the normal
+# density. A judge read "e^((– (x – μ))/(2σ²)²)" (the square on the denominator) in quiz items.
+NORMAL_PDF_M47036 = (  # m47036 line 291, f(x) with U+2212 minus signs
+    '<m:mrow><m:mi>f</m:mi><m:mo stretchy="false">(</m:mo><m:mi>x</m:mi><m:mo stretchy="false">)</m:mo><m:mo>=</m:mo>'
+    '<m:mo> </m:mo><m:mfrac><m:mn>1</m:mn><m:mrow><m:mi>σ</m:mi><m:msqrt><m:mrow><m:mn>2</m:mn><m:mi>π</m:mi></m:mrow>'
+    '</m:msqrt></m:mrow></m:mfrac><m:msup><m:mi>e</m:mi><m:mrow><m:mfrac><m:mrow><m:mo>−</m:mo><m:msup><m:mrow>'
+    '<m:mo stretchy="false">(</m:mo><m:mi>x</m:mi><m:mo>−</m:mo><m:mi>μ</m:mi><m:mo stretchy="false">)</m:mo></m:mrow>'
+    '<m:mn>2</m:mn></m:msup></m:mrow><m:mrow><m:mn>2</m:mn><m:msup><m:mi>σ</m:mi><m:mn>2</m:mn></m:msup></m:mrow></m:mfrac>'
+    '</m:mrow></m:msup></m:mrow>')
+NORMAL_PDF_M46992 = (  # m46992 line 2250: en dashes as minus signs, a bracket as mtext
+    '<m:mrow><m:mi>f</m:mi><m:mo stretchy="false">(</m:mo><m:mi>x</m:mi><m:mo stretchy="false">)</m:mo>'
+    '<m:mtext> = </m:mtext><m:mfrac><m:mn>1</m:mn><m:mrow><m:mi>σ</m:mi><m:msqrt><m:mrow><m:mn>2</m:mn><m:mi>π</m:mi>'
+    '</m:mrow></m:msqrt></m:mrow></m:mfrac><m:mo> </m:mo><m:msup><m:mi>e</m:mi><m:mrow><m:mfrac><m:mrow><m:mo>–</m:mo>'
+    '<m:msup><m:mrow><m:mtext>(</m:mtext><m:mi>x</m:mi><m:mtext> </m:mtext><m:mo>–</m:mo><m:mtext> </m:mtext><m:mi>μ</m:mi>'
+    '<m:mo stretchy="false">)</m:mo></m:mrow><m:mn>2</m:mn></m:msup></m:mrow><m:mrow><m:mn>2</m:mn><m:msup><m:mi>σ</m:mi>'
+    '<m:mn>2</m:mn></m:msup></m:mrow></m:mfrac></m:mrow></m:msup></m:mrow>')
+NORMAL_PDF_M46977 = (  # m46977 lines 25 and 79 (the glossary): the source squares the whole fraction
+    '<m:mrow><m:mfrac><m:mn>1</m:mn><m:mrow><m:mi>σ</m:mi><m:msqrt><m:mrow><m:mn>2</m:mn><m:mi>π</m:mi></m:mrow></m:msqrt>'
+    '</m:mrow></m:mfrac><m:msup><m:mrow><m:mtext> e</m:mtext></m:mrow><m:mrow><m:msup><m:mrow><m:mfrac><m:mrow>'
+    '<m:mo>–</m:mo><m:mo stretchy="false">(</m:mo><m:mi>x</m:mi><m:mtext> </m:mtext><m:mo>–</m:mo><m:mtext> </m:mtext>'
+    '<m:mo>μ</m:mo><m:mo stretchy="false">)</m:mo></m:mrow><m:mrow><m:mn>2</m:mn><m:msup><m:mi>σ</m:mi><m:mn>2</m:mn>'
+    '</m:msup></m:mrow></m:mfrac></m:mrow><m:mn>2</m:mn></m:msup></m:mrow></m:msup></m:mrow>')
+
+
+@pytest.mark.parametrize("body, text", [
+    # a signed numerator is bare (−a/b is −(a/b)); en dashes read as U+2212 minus signs
+    (NORMAL_PDF_M47036, "f(x) = 1/(σ√(2π)) e^(−(x − μ)²/(2σ²))"),
+    (NORMAL_PDF_M46992, "f(x) = 1/(σ√(2π)) e^(−(x − μ)²/(2σ²))"),
+    # a script on a fraction takes the whole fraction, as printed (the source's own slip:
+    # the square is on −(x − μ)/(2σ²)); was "e^((– (x – μ))/(2σ²)²)", the square on 2σ²
+    (NORMAL_PDF_M46977, "1/(σ√(2π)) e^((−(x − μ)/(2σ²))²)"),
+    # m46959 line 643: a number typed with an en dash, was "(–12)/3"
+    ('<m:mfrac><m:mn>–12</m:mn><m:mn>3</m:mn></m:mfrac>', "−12/3"),
+    # m46922 line 816: a spaced en dash inside text is a minus, was "(value – mean)/…"
+    ('<m:mrow><m:mo>#</m:mo><m:mi>o</m:mi><m:mi>f</m:mi><m:mi>S</m:mi><m:mi>T</m:mi><m:mi>D</m:mi><m:mi>E</m:mi>'
+     '<m:mi>V</m:mi><m:mi>s</m:mi><m:mo>=</m:mo><m:mfrac><m:mrow><m:mtext>value\u00a0–\u00a0mean</m:mtext></m:mrow>'
+     '<m:mrow><m:mtext>standard\u00a0deviation</m:mtext></m:mrow></m:mfrac></m:mrow>',
+     "#ofSTDEVs = (value − mean)/(standard deviation)"),
+])
+def test_normal_density_and_minus_signs(body, text):
+    assert m(body) == text
+
+
+@pytest.mark.parametrize("body, text", [
+    # Calculus Volume 1, m53478 line 324: a hyphen drawn as an operator, was "√(4 - x²)"
+    ('<m:mi>f</m:mi><m:mo>(</m:mo><m:mi>x</m:mi><m:mo>)</m:mo><m:mo>=</m:mo><m:msqrt><m:mn>4</m:mn><m:mo>-</m:mo>'
+     '<m:msup><m:mi>x</m:mi><m:mn>2</m:mn></m:msup></m:msqrt>', "f(x) = √(4 − x²)"),
+    # m53596 line 23: a hyphen before ∞ closed up as a sign, was "lim_(x → -∞)"
+    ('<m:mrow><m:munder><m:mrow><m:mtext>lim</m:mtext></m:mrow><m:mrow><m:mi>x</m:mi><m:mo stretchy="false">→</m:mo>'
+     '<m:mo>-</m:mo><m:mi>∞</m:mi></m:mrow></m:munder><m:mi>f</m:mi><m:mrow><m:mo>(</m:mo><m:mi>x</m:mi><m:mo>)</m:mo>'
+     '</m:mrow><m:mo>=</m:mo><m:mn>2</m:mn><m:mo>.</m:mo></m:mrow>', "lim_(x → −∞) f(x) = 2."),
+    # m53489 line 225: a one-sided limit keeps its base bare; "−" as mtext is a sign
+    ('<m:mrow><m:munder><m:mrow><m:mtext>lim</m:mtext></m:mrow><m:mrow><m:mi>x</m:mi><m:mo stretchy="false">→</m:mo>'
+     '<m:msup><m:mn>−1</m:mn><m:mo>−</m:mo></m:msup></m:mrow></m:munder><m:mfrac><m:mrow><m:mi>x</m:mi><m:mo>+</m:mo>'
+     '<m:mn>2</m:mn></m:mrow><m:mrow><m:mi>x</m:mi><m:mo>+</m:mo><m:mn>1</m:mn></m:mrow></m:mfrac><m:mo>=</m:mo>'
+     '<m:mtext>−</m:mtext><m:mi>∞</m:mi></m:mrow>', "lim_(x → −1⁻) (x + 2)/(x + 1) = −∞"),
+    # m53581 line 751: a script on a row of tokens stays as printed (7x², not (7x)²)
+    ('<m:mrow><m:mi>k</m:mi><m:mrow><m:mo>(</m:mo><m:mi>x</m:mi><m:mo>)</m:mo></m:mrow><m:mo>=</m:mo><m:msup><m:mrow>'
+     '<m:mtext>cos</m:mtext></m:mrow><m:mn>4</m:mn></m:msup><m:mrow><m:mo>(</m:mo><m:mrow><m:msup><m:mrow><m:mn>7</m:mn>'
+     '<m:mi>x</m:mi></m:mrow><m:mrow><m:mn>2</m:mn></m:mrow></m:msup><m:mo>+</m:mo><m:mn>1</m:mn></m:mrow><m:mo>)</m:mo>'
+     '</m:mrow><m:mo>.</m:mo></m:mrow>', "k(x) = cos⁴(7x² + 1)."),
+    # made up: a script on a root or on a fraction in a row takes it whole; a denominator
+    # with a sign stays bracketed; closed-up dashes in text stay ("x-axis", "1643–1727")
+    ('<m:msup><m:msqrt><m:mi>x</m:mi></m:msqrt><m:mn>2</m:mn></m:msup>', "(√x)²"),
+    ('<m:msub><m:mrow><m:mn>2</m:mn><m:mfrac><m:mi>a</m:mi><m:mi>b</m:mi></m:mfrac></m:mrow><m:mi>i</m:mi></m:msub>',
+     "(2 a/b)_i"),
+    ('<m:mfrac><m:mn>1</m:mn><m:mrow><m:mo>−</m:mo><m:mi>x</m:mi></m:mrow></m:mfrac>', "1/(−x)"),
+    ('<m:mrow><m:mi>x</m:mi><m:mtext>-axis (1643–1727)</m:mtext></m:mrow>', "x-axis (1643–1727)"),
+])
+def test_minus_signs_and_scripted_bases(body, text):
+    assert m(body) == text
