@@ -13,7 +13,8 @@ over the book; all sections of the demo), then:
   flagged before mending or dropping / candidates); the book's own questions are checked
   too (``curriculum_flaw_rate``), for comparison, never dropped;
 * ``quiz_verified_key_share``: generated items whose key this script re-derives on its own:
-  a code item's listing run again in the sandbox prints the key; a math item's key is
+  a code item's listing run again in the sandbox prints the key; each option of a code_fix
+  item applied to its stem's listing and run: only the key's prints (returns) what the stem says; a math item's key is
   recomputed from its stem's text (sympy for a derivative or limit, compared by value;
   Python's ``statistics`` for a data measure); a term item's key is the
   concept's label; a true statement is a sentence of the cited section text; a false one
@@ -159,6 +160,11 @@ def verify(b, it) -> bool:
 def _reason(r: str) -> str:
     if r.startswith("flaw "):
         return r.split(":")[0]
+    if r.startswith("code listing") and (": fix item: " in r or "'which change fixes it'" in r):
+        return "code_fix: " + ("an edit fixes it as well" if "fixes the bug as well" in r else
+                               "fewer than 2 failing edits" if "fewer than 2" in r else
+                               "no slip prints otherwise" if "no one-line slip" in r else
+                               "execution off" if "execution is off" in r else "other")
     if r.startswith("code listing"):
         return "code: " + ("mutant equals key" if "equals the key" in r else
                            "fewer than 2 differing mutants" if "fewer than 2" in r else
