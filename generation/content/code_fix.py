@@ -347,7 +347,8 @@ def _fix_item(ctx, code: str, origin: str, secs: list[str], concepts: list[str],
         choices.append(Choice(_option(e.line, e.new), False,
                               f"{where} {_what_it_does(rd, mode)}, not {_shown(want)}.", ""))
     choices.sort(key=lambda c: stable(ctx.cfg.seed, "fixo", code, c.text))
-    stem = f"{FIX_LEAD}\n\n```\n{numbered(buggy)}\n```\n\n{should}{'' if should.endswith(chr(10)) else ' '}{FIX_QUESTION}"
+    gap = "" if should.endswith("\n") else " "       # a fenced output block ends its own paragraph
+    stem = f"{FIX_LEAD}\n\n```\n{numbered(buggy)}\n```\n\n{should}{gap}{FIX_QUESTION}"
     concept = code_concept(v, code, concepts)
     obj = next((o for o in v.objectives(of=secs) if o.bloom == "analyze"), None) or \
         next((o for o in v.objectives(of=secs) if o.bloom in ("apply", "evaluate")), None)
