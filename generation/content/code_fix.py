@@ -27,7 +27,7 @@ from generation.content.quiz_basics import difficulty, norm, stable
 from ontology.namespaces import KGS
 
 __all__ = ["FIX_LEAD", "FIX_QUESTION", "LineEdit", "line_edits", "apply_edit", "numbered", "fix_items",
-           "is_fix_stem", "parse_option"]
+           "is_fix_stem", "listing_of", "parse_option", "prefers_fix"]
 
 #: How every "which change fixes it?" stem begins (``quiz.item_kind`` recognises it).
 FIX_LEAD = "This program has one bug."
@@ -180,6 +180,17 @@ def numbered(code: str) -> str:
     return "\n".join(f"{i:>{w}}  {ln}" for i, ln in enumerate(lines, 1))
 
 
+def listing_of(item) -> str:
+    """The listing (as the curriculum gives it) a fix item rests on ("" for another item)."""
+    return next((t.o for t in item.triples if t.p == str(KGS.text)), "") if is_fix_stem(item.stem) else ""
+
+
+def prefers_fix(seed: str, code: str) -> bool:
+    """Whether a quiz asking both kinds offers ``code`` first to a fix item (about half the
+    listings, fixed by the seed) rather than to a "what does it print?" item."""
+    return stable(seed, "code-kind", code) % 2 == 1
+
+
 def is_fix_stem(stem: str) -> bool:
     return stem.startswith(FIX_LEAD) and FIX_QUESTION in stem
 
@@ -221,12 +232,13 @@ def _listings(v, sections: list[str]) -> list[tuple[str, str]]:
 
 
 def fix_items(ctx, sections: list[str], concepts: list[str], taken: list, limit: int, *,
-              max_runs: int = 24) -> list[QuizItem]:
+              max_runs: int = 24, only=None) -> list[QuizItem]:
     """Up to ``limit`` "which change fixes it?" items from the listings of ``sections``
     (their text and their own questions' stems). ``ctx`` is the quiz builder's context (its
     view, config and ``reject``); ``taken`` are the items already in the quiz: a listing an
     item there already shows (a "what does this code print?" item) is not used, since the
-    fix item's stem would give its output away. At most ``max_runs`` sandbox runs per listing."""
+    fix item's stem would give its output away. At most ``max_runs`` sandbox runs per listing;
+    ``only``: a test a listing must pass to be used (None: every listing)."""
     from generation.content.sandbox import SandboxDisabled, execution_enabled
     if limit <= 0:
         return []
@@ -235,7 +247,8 @@ def fix_items(ctx, sections: list[str], concepts: list[str], taken: list, limit:
     listings = _listings(v, secs)
     if not ctx.cfg.run_code or not execution_enabled():
         for _code, origin in listings:
-            ctx.reject(f"code listing in <{origin}>: no 'which change fixes it' item: code execution is off")
+            if only is None or only(_code):
+                ctx.reject(f"code listing in <{origin}>: no 'which change fixes it' item: code execution is off")
         return []
     shown = " ".join(norm(it.stem) for it in taken)
     out: list[QuizItem] = []
@@ -243,7 +256,7 @@ def fix_items(ctx, sections: list[str], concepts: list[str], taken: list, limit:
     for code, origin in listings:
         if len(out) >= limit:
             break
-        if code in done or UNSAFE.search(code) or norm(code) in shown:
+        if code in done or UNSAFE.search(code) or norm(code) in shown or (only is not None and not only(code)):
             continue
         done.add(code)
         try:

@@ -1466,10 +1466,12 @@ def _code_concept(ctx: _Ctx, code: str, concepts: list[str]) -> str:
     return code_concept(ctx.b.view, code, concepts)
 
 
-def _code_items(ctx: _Ctx, sections: list[str], concepts: list[str], taken: list[QuizItem], limit: int) -> list[QuizItem]:
+def _code_items(ctx: _Ctx, sections: list[str], concepts: list[str], taken: list[QuizItem], limit: int,
+                avoid: frozenset = frozenset()) -> list[QuizItem]:
     """"What does this code print?" items from the listings of the scope's sections (their
     text and the stems of their own questions): the key is the executed output; distractors
-    are outputs of mutated programs, each shown to differ."""
+    are outputs of mutated programs, each shown to differ. Listings in ``avoid`` (those a
+    "which change fixes it?" item uses) are left alone."""
     from generation.content.sandbox import SandboxDisabled, execution_enabled, run_python
     if limit <= 0 or not ctx.cfg.run_code or not execution_enabled():
         return []
@@ -1485,7 +1487,7 @@ def _code_items(ctx: _Ctx, sections: list[str], concepts: list[str], taken: list
     for code, origin in listings:
         if len(out) >= limit:
             break
-        if code in done or _UNSAFE.search(code):
+        if code in done or _UNSAFE.search(code) or code in avoid:
             continue
         done.add(code)
         try:
@@ -1900,12 +1902,20 @@ def build_quiz(b: Builder, scope: str, config: QuizConfig | None = None, *, n: i
         return kept
 
     # above recall first: "what does this code print?" and "which change fixes it?" items
-    # from the scope's listings, the two kinds alternating (a fix item never on a listing
-    # another item shows: its stem would give that item's output away)
+    # from the scope's listings, the two kinds alternating. With both kinds, about half the
+    # listings (seeded) go to a fix item first, the rest to a code item first; a fix item is
+    # never on a listing another item shows (its stem would give that item's output away)
     if ("code" in types or "code_fix" in types) and len(items) < cfg.n:
         room = max(1, (cfg.n - len(items) + 1) // 2)
-        codes = _code_items(ctx, sections, concepts, items, room) if "code" in types else []
-        fixes = code_fix.fix_items(ctx, sections, concepts, items + codes, room) if "code_fix" in types else []
+        both = "code" in types and "code_fix" in types
+        fixes = code_fix.fix_items(ctx, sections, concepts, items, room,
+                                   only=lambda c: code_fix.prefers_fix(cfg.seed, c) or not both) \
+            if "code_fix" in types else []
+        fixed = frozenset(code_fix.listing_of(f) for f in fixes)
+        codes = _code_items(ctx, sections, concepts, items, room, avoid=fixed) if "code" in types else []
+        if both and len(fixes) < room:
+            fixes += code_fix.fix_items(ctx, sections, concepts, items + codes, room - len(fixes),
+                                        only=lambda c: not code_fix.prefers_fix(cfg.seed, c))
         mixed = [qi for pair in zip(codes, fixes) for qi in pair] + codes[len(fixes):] + fixes[len(codes):]
         for qi in mixed:
             if room <= 0 or len(items) >= cfg.n:

@@ -127,3 +127,19 @@ def test_exporters_show_the_listing_and_options_as_code(builder, monkeypatch):
     assert [a["fraction"] for a in q["answers"]].count(100.0) == 1
     page = html_para(it.stem)            # QTI, Moodle XML and the site write stems through it
     assert page.count("<pre><code>") == 1 and "d = {&quot;a&quot;: 1}" not in page and 'd = {"a": 1}' in page
+
+
+def test_a_quiz_with_execution_off_has_no_fix_item_and_says_why(builder):
+    quiz = build_quiz(builder, DEMO + "section/s4-3", QuizConfig(n=6, include_curriculum=False, run_code=False))
+    assert not any(item_kind(it) in ("code", "code_fix") for it in quiz.items)
+    assert [r for r in quiz.rejected_reasons if "fixes it" in r] == [
+        f"code listing in <{DEMO}item/q4-3-1>: no 'which change fixes it' item: code execution is off"]
+
+
+def test_with_both_kinds_the_listings_are_shared_and_the_kinds_alternate(builder):
+    quiz = build_quiz(builder, DEMO + "section/s6-4", QuizConfig(n=8, include_curriculum=False))
+    kinds = [item_kind(it) for it in quiz.items]
+    assert kinds[:2] in (["code", "code_fix"], ["code_fix", "code"]), kinds
+    fix = next(it for it in quiz.items if item_kind(it) == "code_fix")
+    code = next(it for it in quiz.items if item_kind(it) == "code")
+    assert fix.triples[0].o not in code.stem            # never the same listing twice
