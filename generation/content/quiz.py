@@ -484,6 +484,8 @@ _GIVES_INSTRUCTION = re.compile(
     r"(?:use|find|let|compute|show|determine|suppose|consider|evaluate|calculate|solve|sketch|prove|verify|"
     r"estimate|simplify|apply|assume|imagine|substitute|differentiate|integrate|rewrite|explain|describe|"
     r"identify|write|construct|recall that|note that)\b")
+#: The book telling its own course ("Having developed the product rule, we now consider …"): no claim.
+_NARRATES = re.compile(r"(?i)\bwe\s+(?:now|next|will\s+(?:now|next|see|learn|look|study|consider))\b|\blet(?:['’]s| us)\b")
 #: The subject of a sentence ends at its first verb or relation sign.
 _SUBJECT_END = re.compile(r"(?i)\b(?:is|are|was|were|has|have|had|can|will|must|may|equals?|follows?|gives?)\b|[=~∼≈<>≤≥]")
 #: A one-letter symbol ("X", "j(x)", "f′"): not "a", "A" or "I".
@@ -527,9 +529,13 @@ def _instance_bound(ctx: _Ctx, sent: str, sec: str) -> str:
     'its subject is a symbol of one example (X)'
     >>> _instance_bound(None, "A Poisson distribution counts events that occur independently at a known rate.", "")
     ''
+    >>> _instance_bound(None, "Having developed the product rule, we now consider differentiating quotients.", "")
+    "the book's account of its own course"
     """
     if _GIVES_INSTRUCTION.match(sent.strip()):
         return "an instruction"
+    if _NARRATES.search(sent):
+        return "the book's account of its own course"
     end = _SUBJECT_END.search(sent)
     subject = sent[:end.start()] if end else " ".join(sent.split()[:6])
     sym = _SYMBOL.search(subject)
