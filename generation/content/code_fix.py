@@ -131,6 +131,21 @@ def _edits_of(code: str) -> list[tuple[ast.AST, ast.AST, int, str]]:
     return out
 
 
+def recognisable(code: str, edit: LineEdit) -> bool:
+    """Whether a learner could find ``edit`` as a bug from the program and what it should do:
+    a slip in a loop, a condition or a function (a bound, a comparison, an update, a base case)
+    can be reasoned about; a changed operator or number in straight-line code is an arithmetic
+    puzzle ("``a = b + 2`` should leave ``a`` at 14"), and a changed starting value counts only
+    in a program with a loop, where it is the loop's start."""
+    tree = ast.parse(code)
+    blocks = [n for n in ast.walk(tree) if isinstance(n, (ast.For, ast.While, ast.If, ast.FunctionDef))]
+    if edit.rank != 3:
+        return True
+    if edit.bug.startswith("a wrong starting value"):
+        return any(isinstance(n, (ast.For, ast.While)) for n in blocks)
+    return any(n.lineno <= edit.line <= (n.end_lineno or n.lineno) for n in blocks)
+
+
 def line_edits(code: str) -> list[LineEdit]:
     """Every one-line typical slip of ``code`` as a :class:`LineEdit`, most typical first
     (each changes exactly one line and leaves a program that parses to the slipped tree)."""
@@ -308,6 +323,8 @@ def _fix_item(ctx, code: str, origin: str, secs: list[str], concepts: list[str],
     for e in edits:
         if runs >= max_runs // 3:
             break
+        if not recognisable(code, e):
+            continue
         prog = apply_edit(code, e.line, e.new)
         rb = run_cached(prog + suffix, True)
         runs += 1

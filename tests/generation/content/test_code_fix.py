@@ -71,21 +71,28 @@ def test_key_prints_the_intended_output_and_no_distractor_does(builder, monkeypa
 
 def test_an_edit_that_fixes_the_bug_as_well_is_dropped(builder, monkeypatch):
     # x = 3, y = x * 2 prints 6; with the slip x = 4 (prints 8), the edit y = x + 2 prints 6
-    # as well (and with the slip y = x + 2, the edit x = 4 does): it is no distractor
-    code = "x = 3\ny = x * 2\nprint(y)"
+    # as well (and with the slip y = x + 2, the edit x = 4 does): it is no distractor. The
+    # loop makes both slips recognisable bugs (see test_a_bug_must_be_recognisable_...)
+    code = "x = 3\nfor i in range(1):\n    y = x * 2\nprint(y)"
     sec = _section_with(builder, monkeypatch, code)
-    ctx = _ctx(builder, seed="s")                   # this seed picks the slip y = x + 2
-    items = fix_items(ctx, [sec], [], [], 1)
-    assert items, ctx.rejected
-    buggy = _listing(items[0].stem)
-    assert buggy == "x = 3\ny = x + 2\nprint(y)"
-    also = "Replace line 1 with `x = 4`"
+    slips = {"x = 4\nfor i in range(1):\n    y = x * 2\nprint(y)": "Replace line 3 with `y = x + 2`",
+             "x = 3\nfor i in range(1):\n    y = x + 2\nprint(y)": "Replace line 1 with `x = 4`"}
+    for seed in (f"s{i}" for i in range(40)):      # the seed picks the slip: find one of the two
+        ctx = _ctx(builder, seed=seed)
+        items = fix_items(ctx, [sec], [], [], 1)
+        assert items, ctx.rejected
+        buggy = _listing(items[0].stem)
+        if buggy in slips:
+            break
+    assert buggy in slips
+    also = slips[buggy]
     assert also not in {c.text for c in items[0].choices}
-    assert any(f"distractor {also!r}: its output equals the key's (it fixes the bug as well)" in r
-               for r in ctx.rejected)
+    assert all("its output equals the key's" in r for r in ctx.rejected if also in r)
     for c in items[0].choices:
         line, new = parse_option(c.text)
-        assert (run_python(apply_edit(buggy, line, new)).stdout == "6\n") == c.correct
+        old = buggy.split("\n")[line - 1]
+        prog = apply_edit(buggy, line, old[:len(old) - len(old.lstrip())] + new)
+        assert (run_python(prog).stdout == "6\n") == c.correct
 
 
 def test_sandbox_off_gives_no_item_and_counts_why(builder, monkeypatch):
@@ -143,3 +150,16 @@ def test_with_both_kinds_the_listings_are_shared_and_the_kinds_alternate(builder
     fix = next(it for it in quiz.items if item_kind(it) == "code_fix")
     code = next(it for it in quiz.items if item_kind(it) == "code")
     assert fix.triples[0].o not in code.stem            # never the same listing twice
+
+
+def test_a_bug_must_be_recognisable_from_the_program():
+    """Round-8 reading: "a = b + 2 should leave a at 14" is an arithmetic puzzle, not a bug;
+    the same operator slip inside a loop, or a loop's starting value, is one."""
+    from generation.content.code_fix import line_edits, recognisable
+    straight = "b = 12\na = b + 2\n"
+    assert [e for e in line_edits(straight) if recognisable(straight, e)] == []
+    loop = "total = 0\nfor n in range(1, 5):\n    total = total + n\nprint(total)\n"
+    ok = [e for e in line_edits(loop) if recognisable(loop, e)]
+    assert any(e.bug == "a wrong operator" and e.line == 3 for e in ok)
+    assert any(e.bug.startswith("a wrong starting value") and e.line == 1 for e in ok)
+    assert any(e.bug.startswith("an off-by-one") for e in ok)
