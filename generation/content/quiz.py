@@ -484,8 +484,10 @@ _GIVES_INSTRUCTION = re.compile(
     r"(?:use|find|let|compute|show|determine|suppose|consider|evaluate|calculate|solve|sketch|prove|verify|"
     r"estimate|simplify|apply|assume|imagine|substitute|differentiate|integrate|rewrite|explain|describe|"
     r"identify|write|construct|recall that|note that)\b")
-#: The book telling its own course ("Having developed the product rule, we now consider …"): no claim.
-_NARRATES = re.compile(r"(?i)\bwe\s+(?:now|next|will\s+(?:now|next|see|learn|look|study|consider))\b|\blet(?:['’]s| us)\b")
+#: The book telling its own course ("Having developed the product rule, we now consider …", "… so it
+#: is omitted here"): no claim.
+_NARRATES = re.compile(r"(?i)\bwe\s+(?:now|next|will\s+(?:now|next|see|learn|look|study|consider))\b|\blet(?:['’]s| us)\b"
+                       r"|\b(?:omitted|shown|given|discussed)\s+(?:here|below|above|later)\b|\bin this (?:section|chapter|module)\b")
 #: The subject of a sentence ends at its first verb or relation sign.
 _SUBJECT_END = re.compile(r"(?i)\b(?:is|are|was|were|has|have|had|can|will|must|may|equals?|follows?|gives?)\b|[=~∼≈<>≤≥]")
 #: A one-letter symbol ("X", "j(x)", "f′"): not "a", "A" or "I".

@@ -70,6 +70,8 @@ def test_instructions_and_example_sentences_are_no_claims(tf_ctx):
     # the regenerated calculus quiz offered this one (narration, not a claim)
     assert Q._instance_bound(tf_ctx, "Having developed and practiced the product rule, we now consider "
                              "differentiating quotients of functions.", "urn:t:s1") == "the book's account of its own course"
+    assert Q._instance_bound(tf_ctx, "The proof of the quotient rule is very similar to the proof of the product rule, "
+                             "so it is omitted here.", "urn:t:s1") == "the book's account of its own course"
     for claim in CLAIMS.values():
         assert Q._instance_bound(tf_ctx, claim, "urn:t:s1") == "", claim
     for k, claim in CLAIMS.items():
