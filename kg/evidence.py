@@ -334,7 +334,7 @@ def build_evidence(g: Graph, *, matcher: LabelMatcher | None = None,
                     counts[(str(node), c)] += 1
                 if block in skip:
                     continue
-                for c in found | prev_concepts:
+                for c in sorted(found | prev_concepts):   # a set: an explicit order, not the hash seed's
                     cands.append(_Cand(c, block, "code", node, owner, para, base))
                 continue
             if _FIGURE.match(block):
@@ -410,7 +410,7 @@ def build_evidence(g: Graph, *, matcher: LabelMatcher | None = None,
         rank = order.get(item, n_order)
         found = {m.concept for m in matcher.find(stem)} | (assesses.get(item, set()) & labels.keys())
         para = _value(g, item, KGS.sourceId) or f"item{_int(g.value(item, KGS.position))}"
-        for c in found:
+        for c in sorted(found):
             cands.append(_Cand(c, stem, "exercise", sec, sec, para, rank * 1_000_000))
 
     # rank, dedupe (one text per concept: its best reading), cap
