@@ -487,7 +487,8 @@ _GIVES_INSTRUCTION = re.compile(
 #: The book telling its own course ("Having developed the product rule, we now consider …", "… so it
 #: is omitted here"): no claim.
 _NARRATES = re.compile(r"(?i)\bwe\s+(?:now|next|will\s+(?:now|next|see|learn|look|study|consider))\b|\blet(?:['’]s| us)\b"
-                       r"|\b(?:omitted|shown|given|discussed)\s+(?:here|below|above|later)\b|\bin this (?:section|chapter|module)\b")
+                       r"|\b(?:omitted|shown|given|discussed)\s+(?:here|below|above|later)\b|\bin this (?:section|chapter|module)\b"
+                       r"|\bnow that we\b|\bwe can (?:now|begin|start)\b")
 #: The subject of a sentence ends at its first verb or relation sign.
 _SUBJECT_END = re.compile(r"(?i)\b(?:is|are|was|were|has|have|had|can|will|must|may|equals?|follows?|gives?)\b|[=~∼≈<>≤≥]")
 #: A one-letter symbol ("X", "j(x)", "f′"): not "a", "A" or "I".

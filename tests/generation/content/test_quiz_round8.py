@@ -72,6 +72,8 @@ def test_instructions_and_example_sentences_are_no_claims(tf_ctx):
                              "differentiating quotients of functions.", "urn:t:s1") == "the book's account of its own course"
     assert Q._instance_bound(tf_ctx, "The proof of the quotient rule is very similar to the proof of the product rule, "
                              "so it is omitted here.", "urn:t:s1") == "the book's account of its own course"
+    assert Q._instance_bound(tf_ctx, "Now that we have examined the basic rules, we can begin looking at some of the "
+                             "more advanced rules.", "urn:t:s1") == "the book's account of its own course"
     for claim in CLAIMS.values():
         assert Q._instance_bound(tf_ctx, claim, "urn:t:s1") == "", claim
     for k, claim in CLAIMS.items():
