@@ -388,7 +388,6 @@ def _fix_item(ctx, code: str, origin: str, secs: list[str], concepts: list[str],
                     difficulty=difficulty(v, ctx.max_depth, "code_fix", concept), source="generated",
                     generator=ctx.b.templates.name, checkpoint=ctx.b.templates.checkpoint,
                     triples=[Triple(origin, str(KGS.text), code)],
-                    feedback="The listing is the curriculum's own with one typical slip put in; each option's edit "
-                             "was applied and the program run in a sandbox: only the key's prints the intended "
-                             "output.")
+                    feedback=f"The bug is on line {bug.line}: {bug.bug}. Each wrong option's feedback says what "
+                             f"the program does after that edit.")
     return item

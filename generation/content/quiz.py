@@ -1573,8 +1573,9 @@ def _code_items(ctx: _Ctx, sections: list[str], concepts: list[str], taken: list
         obj = next((o for o in v.objectives(of=[s_ for s_ in secs]) if o.bloom in ("apply", "analyze")), None)
         item = _item(ctx, "code", a, stem, [Triple(origin, str(KGS.text), code)], choices=choices, answer=key,
                      concepts=[concept] if concept else [], bloom="apply", type_="multichoice",
-                     feedback="The key is the output of running the program (in a sandbox); each other option "
-                              "is the output of the program with one typical slip.")
+                     feedback=f"Trace the program line by line, writing down each variable's value as it "
+                              f"changes: it gives {key}. Each wrong option's feedback names the slip that "
+                              f"gives it.")
         if obj:
             item.objective, item.objective_text = obj.iri, obj.text
         out.append(item)
