@@ -1384,6 +1384,12 @@ _INSTRUCTION = re.compile(r"(?i)(?:^|[.;:!?]\s+|,\s+)(?:find|compute|calculate|u
                           r"explain|express|sketch|graph|solve|estimate|write|describe|identify)\b")
 
 
+#: The blank as the complement of a copula: the passage says something of its subject.
+_PREDICATED = re.compile(r"(?i)\b(is|are|be|been|being|become|becomes|was|were)\s+(an?\s+|the\s+)?…")
+#: "a …" / "an …": the article would tell a vowel-initial key from the others.
+_ARTICLE_CUE = re.compile(r"\b([Aa]n?)\s+…")
+
+
 def _classify(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
     """Which concept does this example illustrate (or this passage describe)? The stem is a
     sentence the evidence index types as an example of ``a``, else a sentence of the text
@@ -1431,6 +1437,10 @@ def _classify(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
             continue   # a heading glued to the sentence ("The Power Rule We have shown …")
         if _INSTRUCTION.search(text):
             continue   # an exercise's instruction, not a statement about the concept
+        if _PREDICATED.search(shown):
+            continue   # "A person can be an … with respect to one domain": the sentence is about its
+            #            subject, and any concept of the same kind fits the blank (judge round 9)
+        shown = _ARTICLE_CUE.sub(lambda m: ("A(n)" if m.group(1)[0] == "A" else "a(n)") + " …", shown)
         words = _content_words(shown)
         picked, psims = [], []
         for d, sim in zip(ds, sims):

@@ -98,7 +98,10 @@ def test_classify_item_names_the_concept_a_cited_sentence_is_about(builder):
             quoted = re.search(r"“(.*)”", it.stem, re.S).group(1)
             assert quoted.count("…") == 1 and not re.search(r"(?i)\b" + re.escape(a.label) + r"\b", quoted)
             [ev] = [e for e in it.evidence if e.paragraph not in ("definition", "glossary")]
-            assert ev.paragraph and quoted.replace("…", a.label).lower() == " ".join(ev.text.split()).lower()
+            # "a(n) …": the article is left open so it does not tell the key (judge round 9)
+            told = {quoted.replace("a(n) …", art + " …").replace("A(n) …", art.capitalize() + " …")
+                    .replace("…", a.label).lower() for art in ("a", "an")}
+            assert ev.paragraph and " ".join(ev.text.split()).lower() in told
             key = it.correct_choices()
             assert len(key) == 1 and key[0].text == a.label == it.answer
             for d in it.concepts[1:]:
