@@ -24,17 +24,21 @@ then
 estimate (share of ``judge`` = 1, with a 95% Wilson interval) to ``results/prereq.json``
 (``openstax_<book>_*`` keys).
 
-Blind judging (issue 14, third round; psychology, statistics, philosophy):
-``--judge-items --reuse BOOK=WORKSPACE ...`` takes each workspace's trained teacher and
-writes the top ``--k`` (40) exactly as ``kgstudio suggest-prereqs --top-k 40 --dry-run``
-prints them (:func:`gnn.suggest.suggest_prereqs`, default candidates, calibrated, with
-the evidence lines) to ``/tmp/prereq_judge/<book>_items.txt`` (pairs shuffled with a fixed
-seed, both labels and definitions, the question and the evidence; nothing says which list
-or rank a pair has) and the key (id -> list, rank, probability, band) to
-``results/prereq/openstax_judge_key_<book>.csv``. ``--score-judged`` reads
-``/tmp/prereq_judge/<book>_scores.csv`` (``id,judge,reason``), copies it to
-``results/prereq/openstax_judged_scores_<book>.csv`` and writes
-``openstax_<book>_top40_precision`` (+ ``_ci95``, Wilson) to ``results/prereq.json``.
+Blind judging (issue 14; round 3: psychology, statistics, philosophy, the teacher's list;
+round 4: the same and calculus, held aside until then, the product's list with the book's
+definition links beside the teacher's list): ``--judge-items --reuse BOOK=WORKSPACE ...``
+takes each workspace's trained teacher and writes the top ``--k`` (40) of both lists
+exactly as ``kgstudio suggest-prereqs --top-k 40 --dry-run`` prints them
+(:func:`gnn.suggest.suggest_prereqs`, with and without ``definitions``, calibrated, with
+the evidence lines) to ``/tmp/prereq_judge4/<book>_items.txt`` (the union of the pairs,
+shuffled with a fixed seed, both labels and definitions, the question and the evidence;
+nothing says which list or rank a pair has) and the key (id -> lists, rank, probability,
+band) to ``results/prereq/round4/openstax_judge_key_<book>.csv``. ``--score-judged`` reads
+``/tmp/prereq_judge4/<book>_scores.csv`` (``id,judge,reason``), copies it beside the key
+and writes ``openstax_<book>_top40_precision`` (the product's list; ``..._teacher`` for
+the teacher's) with ``_ci95`` (Wilson) to ``results/prereq.json``. Round 3's files are in
+``results/prereq/`` itself; the dev judgement that chose the definition-link rules (two
+books, 104 pairs, before round 4) is in ``results/prereq/dev/``.
 
 Run: ``.venv/bin/python benchmarks/prereq_openstax.py [--books psychology statistics]
 [--epochs 100] [--reuse BOOK=WORKSPACE]``, then label, then ``... --score``. The recorded
@@ -72,7 +76,7 @@ from kg.neighbourhood import _info  # noqa: E402
 from kg.workspace import Workspace  # noqa: E402
 
 BOOKS = {"psychology": "openstax-psychology-2e", "statistics": "openstax-introductory-statistics-2e",
-         "philosophy": "openstax-introduction-philosophy"}
+         "philosophy": "openstax-introduction-philosophy", "calculus": "openstax-calculus-volume-1"}
 OUT = RESULTS / "prereq"
 NEIGHBOURS = 10    # candidate filter of `kgstudio suggest-prereqs` (its default)
 FIELDS = ["rank", "score", "a_label", "b_label", "judge", "reason", "a_definition",
@@ -201,9 +205,11 @@ def score(books: list[str]) -> dict:
 
 # ------------------------------------------------------------ blind judging (round 3) ---
 
-JUDGE_DIR = Path("/tmp/prereq_judge")
+ROUND = 4                 # round 3 (last stop): the teacher's list alone, files in OUT itself
+JUDGE_DIR = Path(f"/tmp/prereq_judge{ROUND}")
+RDIR = OUT / f"round{ROUND}"
 QUESTION = "Must a learner understand B before A can be learned? (1 yes / 0 no, with a one-line reason)"
-JUDGE_SEED = 14
+JUDGE_SEED = 41           # round 3: 14
 KEY_FIELDS = ["id", "lists", "a_label", "b_label", "a_iri", "b_iri"]
 
 
@@ -229,17 +235,22 @@ def product_lists(ws_path: str, k: int) -> tuple[dict, dict]:
     """``{list name: [Suggestion, ...]}`` and the run's facts for one trained workspace.
 
     ``product``: exactly what ``kgstudio suggest-prereqs --top-k k --dry-run`` prints
-    (:func:`gnn.suggest.suggest_prereqs` with the CLI's defaults: 10 text neighbours,
-    at most 3 per concept, calibrated, evidence lines), nothing written."""
+    (:func:`gnn.suggest.suggest_prereqs` with the CLI's defaults: the book's definition
+    links first, then 10 text neighbours, at most 3 per concept, calibrated, evidence
+    lines), nothing written. ``teacher``: the same without the definition links (the
+    product of round 3), judged in the same file as the baseline."""
     from gnn.checkpoint import load_checkpoint, teacher_dir
     from gnn.suggest import suggest_prereqs
     ws = Workspace(ws_path)
     out, info = suggest_prereqs(ws, top_k=k, write=False)
+    teacher, _ = suggest_prereqs(ws, top_k=k, write=False, definitions=False)
     ck = load_checkpoint(teacher_dir(ws) / "teacher.pt")
     facts = {"workspace": str(ws.root), "checkpoint_sha256": ck.sha256, "commit": _commit(),
              "calibration": info.get("calibration"), "k": k,
+             "product_bases": {b or "teacher": sum((s.basis or "teacher") == (b or "teacher") for s in out)
+                               for b in ("kind-of", "genus", "names", None)},
              "prereq_threshold": ck.metrics.get("prereq_threshold") if getattr(ck, "metrics", None) else None}
-    return {"product": out}, facts
+    return {"product": out, "teacher": teacher}, facts
 
 
 def write_judge_items(book: str, lists: dict, facts: dict, seed: int = JUDGE_SEED) -> tuple[Path, Path, int]:
@@ -288,12 +299,13 @@ def write_judge_items(book: str, lists: dict, facts: dict, seed: int = JUDGE_SEE
                         f"band_{n}": (x.band or "") if x else ""})
         rows.append(row)
     OUT.mkdir(parents=True, exist_ok=True)
-    key = OUT / f"openstax_judge_key_{book}.csv"
+    RDIR.mkdir(parents=True, exist_ok=True)
+    key = RDIR / f"openstax_judge_key_{book}.csv"
     with key.open("w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=fields)
         w.writeheader()
         w.writerows(rows)
-    shutil.copyfile(items, OUT / f"openstax_judge_items_{book}.txt")
+    shutil.copyfile(items, RDIR / f"openstax_judge_items_{book}.txt")
     return items, key, len(order)
 
 
@@ -308,7 +320,7 @@ def make_judge_files(books: list[str], reuse: dict, k: int) -> None:
               + ", ".join(f"{name}: {len(v)}" for name, v in lists.items()), flush=True)
         data = json.loads(out.read_text()) if out.exists() else {"metrics": {}}
         run = data.setdefault("openstax", {}).setdefault(book, {})
-        run["judge_round3"] = {**facts, "items": n, "lists": {name: len(v) for name, v in lists.items()},
+        run[f"judge_round{ROUND}"] = {**facts, "items": n, "lists": {name: len(v) for name, v in lists.items()},
                                "items_file": str(items), "key": _rel(key),
                                "seed": JUDGE_SEED, "machine": machine()}
         out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
@@ -323,7 +335,7 @@ def score_judged(books: list[str]) -> None:
     rows_out = []
     for book in books:
         src = JUDGE_DIR / f"{book}_scores.csv"
-        key_path = OUT / f"openstax_judge_key_{book}.csv"
+        key_path = RDIR / f"openstax_judge_key_{book}.csv"
         if not src.exists():
             print(f"{book}: no {src}, skipped")
             continue
@@ -338,7 +350,7 @@ def score_judged(books: list[str]) -> None:
                 if j not in ("0", "1"):
                     raise SystemExit(f"{src}:{line_no}: judge must be 0 or 1, not {j!r}")
                 judged[i] = (j, (r.get("reason") or "").strip())
-        shutil.copyfile(src, OUT / f"openstax_judged_scores_{book}.csv")
+        shutil.copyfile(src, RDIR / f"openstax_judged_scores_{book}.csv")
         lists = [c[len("rank_"):] for c in next(iter(key.values())) if c.startswith("rank_")]
         run = data.setdefault("openstax", {}).setdefault(book, {})
         res = {}
@@ -355,7 +367,7 @@ def score_judged(books: list[str]) -> None:
             data["metrics"][f"openstax_{book}_top40_precision{tag}_ci95"] = [lo, hi]
             rows_out.append([book, name, f"{yes}/{len(got)}", f"{len(ids) - len(got)}",
                              f"{p:.2f} [{lo:.2f}, {hi:.2f}]" if p is not None else "-"])
-        run["judged_round3"] = {**res, "scores": _rel(OUT / f"openstax_judged_scores_{book}.csv")}
+        run[f"judged_round{ROUND}"] = {**res, "scores": _rel(RDIR / f"openstax_judged_scores_{book}.csv")}
     out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     print(table(rows_out, ["book", "list", "judged right", "not judged", "precision [95% CI]"]))
 

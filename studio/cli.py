@@ -426,17 +426,22 @@ def evaluate_teacher_cmd(workspace, fmt):
 @click.option("--iris", "show_iris", is_flag=True, help="Print each node's IRI after its label.")
 @click.option("--neighbours", type=int, default=10, show_default=True,
               help="Candidates: each node's N most similar nodes by text (0: every pair).")
+@click.option("--no-definitions", is_flag=True,
+              help="Leave out the book's definition links (the teacher's neighbour pairs only).")
 @workspace_option
 @user_errors
-def suggest_prereqs_cmd(workspace, top_k, node_type, max_per_node, dry_run, show_iris, neighbours):
+def suggest_prereqs_cmd(workspace, top_k, node_type, max_per_node, dry_run, show_iris, neighbours,
+                        no_definitions):
     from gnn.suggest import suggest_prereqs
     out, info = suggest_prereqs(workspace, top_k=top_k, node_type=node_type,
                                 max_per_node=max_per_node, neighbours=neighbours,
-                                write=not dry_run)
+                                write=not dry_run, definitions=not no_definitions)
     for s in out:
         _echo_suggestion(s.rank, s.score, s.band, s.text(iris=show_iris), s.evidence)
+    if info.get("method"):
+        click.echo(f"List: {info['method']} ({info.get('links') or 0} definition link(s) kept)")
     if info.get("calibration"):
-        click.echo(f"Probabilities calibrated on: {info['calibration']}")
+        click.echo(f"Teacher probabilities calibrated on: {info['calibration']}")
     if info.get("written"):
         click.echo(f"Wrote {info['suggestions']} suggestion(s) to <{info['graph']}> "
                    f"(activity <{info['activity']}>)")

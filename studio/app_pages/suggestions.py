@@ -78,8 +78,10 @@ if any(r.band for r in rows):
     from gnn.calibration import Calibrator
     cal = Calibrator()
     n_band = {b: sum(1 for r in rows if r.band == b) for b in ("likely", "possible", "unlikely")}
-    st.caption(f"Band, from the teacher's calibrated probability: **likely** ≥ "
+    st.caption(f"Band, from the probability: **likely** ≥ "
                f"{cal.likely:.2f}, **possible** ≥ {cal.possible:.2f}, **unlikely** below. "
+               "A pair the book's definitions argue for (first on the list) has the share of such "
+               "pairs that blind judges accepted; the teacher's own pairs its calibrated score. "
                + " · ".join(f"{k}: {v}" for k, v in n_band.items()))
 else:
     st.caption("These scores were not calibrated (too few known prerequisites to calibrate on): "
@@ -143,7 +145,7 @@ for i, r in enumerate(chosen[(page_no - 1) * per_page: page_no * per_page]):
             continue
         band = r.band
         st.markdown(f"[{S.md_escape(r.a_label)}]({explorer_link(r.a)}) needs "
-                    f"[{S.md_escape(r.b_label)}]({explorer_link(r.b)}) first, says the teacher "
+                    f"[{S.md_escape(r.b_label)}]({explorer_link(r.b)}) first "
                     f"(rank {r.rank}, " + (f"calibrated probability {r.score:.3f}: **{band}**)." if band
                                            else f"score {r.score:.3f}, not calibrated)."))
         later.append((st.container(), r))

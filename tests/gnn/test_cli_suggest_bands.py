@@ -35,4 +35,21 @@ def test_listing_prints_band_and_evidence(tmp_path, monkeypatch):
     assert lines[2] == "        - known path: array -[requires]-> pointer -[requires]-> memory cell"
     assert lines[3].split()[:3] == ["2", "0.450", "possible"]
     assert lines[4] == "        - no evidence found in the text or the accepted prerequisites"
-    assert lines[5] == "Probabilities calibrated on: 12 accepted, 15 rejected decisions"
+    assert lines[5] == "Teacher probabilities calibrated on: 12 accepted, 15 rejected decisions"
+    assert seen["definitions"] is True
+
+
+def test_no_definitions_flag_and_method_line(tmp_path, monkeypatch):
+    ws = Workspace.init(tmp_path / "ws")
+    seen = {}
+
+    def fake(workspace, **kw):
+        seen.update(kw)
+        return [], {"suggestions": 0, "written": False, "calibration": None,
+                    "method": "the teacher's neighbour pairs", "links": 0}
+
+    monkeypatch.setattr(gs, "suggest_prereqs", fake)
+    r = CliRunner().invoke(cli, ["suggest-prereqs", "-w", str(ws.root), "--dry-run", "--no-definitions"])
+    assert r.exit_code == 0, r.output
+    assert seen["definitions"] is False
+    assert r.output.splitlines() == ["List: the teacher's neighbour pairs (0 definition link(s) kept)"]

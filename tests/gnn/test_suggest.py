@@ -159,3 +159,73 @@ def test_cap_per_node_is_greedy_best_first():
     from gnn.suggest import _greedy_capped
     _bs, bk = _greedy_capped(s, (a[ok] * n + b[ok]), n, 12, 2)
     assert (pairs[0] * n + pairs[1]).tolist() == bk.tolist()
+
+
+def test_definition_links_come_first_with_their_kind_and_precision(trained):
+    from gnn.data import LABEL_KINDS
+    from gnn.suggest import LINK_PRECISION, basis_line, provenance_note
+    from kg.definition_links import DefinitionLink
+    _st, td, r = trained
+    iris = td.index.iris["concept"]
+    lab = td.extra_prereq["concept"]
+    weak = [(iris[a], iris[b]) for (a, b), k in zip(lab.pos.t().tolist(), lab.kind.tolist())
+            if LABEL_KINDS[k].startswith("weak")]
+    assert weak
+    wa, wb = weak[0]
+    links = {(wa, wb): DefinitionLink(wa, wb, "genus", "a kind of thing"),
+             (f"{I}e", f"{I}c"): DefinitionLink(f"{I}e", f"{I}c", "kind-of", "e c"),  # a known edge
+             (f"{I}nowhere", f"{I}a"): DefinitionLink(f"{I}nowhere", f"{I}a", "names", "x")}
+    info = {}
+    out = suggest(r.model, td, top_k=100, links=links, info=info)
+    # the weak text label is on the list now, first, as a genus link; the known edge is not
+    assert (out[0].a, out[0].b, out[0].basis, out[0].basis_text) == (wa, wb, "genus", "a kind of thing")
+    assert out[0].score == LINK_PRECISION["genus"] and out[0].band == "likely"
+    assert not any((s.a, s.b) == (f"{I}e", f"{I}c") for s in out)
+    assert all(s.basis is None for s in out[1:])
+    assert info["links"] == 1 and "definition links first" in info["method"]
+    assert basis_line(out[0]).startswith("the definition of ") and "\u201ca kind of thing\u201d" in basis_line(out[0])
+    assert "genus" in provenance_note(out[0]) and "teacher" in provenance_note(out[1])
+    # without links: the teacher's list, and the weak label is not on it
+    plain = suggest(r.model, td, top_k=100)
+    assert not any((s.a, s.b) == (wa, wb) for s in plain)
+
+
+def test_run_and_suggestions_say_how_the_list_was_made(trained):
+    from ontology.namespaces import DCTERMS, RDFS
+    st, td, r = trained
+    out = suggest(r.model, td, top_k=2)
+    info = write_suggestions(st, out, checkpoint_sha256="ef" * 32, graph_hash=td.graph_hash,
+                             method="the teacher's neighbour pairs")
+    rows = st.select(f"""SELECT ?c WHERE {{ GRAPH <{SUGGESTIONS_GRAPH}> {{ <{info['activity']}> <{RDFS.comment}> ?c }} }}""")
+    assert [str(x["c"]) for x in rows] == ["the teacher's neighbour pairs"]
+    notes = st.select(f"""SELECT ?d WHERE {{ GRAPH <{SUGGESTIONS_GRAPH}> {{ ?n <{DCTERMS.description}> ?d }} }}""")
+    assert len(notes) == 2 and all("teacher's calibrated score" in str(x["d"]) for x in notes)
+
+
+def test_links_whose_texts_differ_are_dropped(trained):
+    import copy
+    from gnn.suggest import MIN_LINK_SIMILARITY, _link_pairs
+    from kg.definition_links import DefinitionLink
+    _st, td, r = trained
+    td = copy.deepcopy(td)
+    iris = td.index.iris["concept"]
+    n = len(iris)
+    known = set(_known_keys_rows(td))
+    # A = p with two linked concepts q (same text direction) and z (orthogonal text)
+    p, q, z = next((p, q, z) for p in range(n) for q in range(n) for z in range(n)
+                   if len({p, q, z}) == 3 and (p, q) not in known and (p, z) not in known)
+    x = torch.zeros(n, 2)
+    x[:, 0] = 1.0
+    x[z] = torch.tensor([0.0, 1.0])
+    td.feature_layout = ["minilm_0", "minilm_1"]
+    td.data["concept"].x = x
+    links = {(iris[p], iris[b]): DefinitionLink(iris[p], iris[b], "names", "t") for b in (q, z)}
+    rows, of, sim = _link_pairs(td, torch.zeros(n, 2), "concept", links)
+    assert set(of) == {(p, q)} and rows.t().tolist() == [[p, q]]   # (p, z): cosine 0 < 0.4
+    assert sim == {(p, q): 1.0} and MIN_LINK_SIMILARITY == 0.4
+
+
+def _known_keys_rows(td):
+    from gnn.suggest import _known_keys
+    n = td.data["concept"].num_nodes
+    return [(k // n, k % n) for k in _known_keys(td, None, "concept", weak=False).tolist()]
