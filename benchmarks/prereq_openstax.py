@@ -205,11 +205,11 @@ def score(books: list[str]) -> dict:
 
 # ------------------------------------------------------------ blind judging (round 3) ---
 
-ROUND = 4                 # round 3 (last stop): the teacher's list alone, files in OUT itself
+ROUND = 5                 # round 3 (last stop): the teacher's list alone, files in OUT itself; round 4: results/prereq/round4
 JUDGE_DIR = Path(f"/tmp/prereq_judge{ROUND}")
 RDIR = OUT / f"round{ROUND}"
 QUESTION = "Must a learner understand B before A can be learned? (1 yes / 0 no, with a one-line reason)"
-JUDGE_SEED = 41           # round 3: 14
+JUDGE_SEED = 55           # round 3: 14, round 4: 41
 KEY_FIELDS = ["id", "lists", "a_label", "b_label", "a_iri", "b_iri"]
 
 

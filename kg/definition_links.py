@@ -26,6 +26,11 @@ Rules that keep the list one a designer can review:
 * both concepts in one curriculum;
 * a pair found both ways keeps the stronger kind; found both ways with the same kind it is
   dropped (the definitions lean on each other, which says nothing about order);
+* ``b_later`` marks a link whose B is first defined in a later section than A (reading
+  order of the evidence index, the section that ``kgs:definedIn`` names first): the book
+  teaches A before B, so either the word is used loosely ("a *sequence* of characters"
+  before sequences are taught) or the order is the book's choice; the suggestion list puts
+  these after the links that agree with the book's order;
 * the curriculum's own subject is never B: a concept whose name is made only of words of
   the curriculum's title ("psychology" in *Psychology 2e*) is needed by everything in the
   book and therefore by nothing in particular (blind judges of the teacher's suggestions
@@ -48,6 +53,7 @@ from ontology.namespaces import KGS, RDFS, SKOS, DCTERMS
 __all__ = ["DefinitionLink", "definition_links", "genus_span", "STRENGTH", "KINDS"]
 
 KINDS = ("kind-of", "genus", "names")
+POSITION_STRIDE = 1_000_000      # kg.evidence: a sentence's position is section rank * this + offset
 STRENGTH = {"kind-of": 3, "genus": 2, "names": 1}
 GENUS_WORDS = 6
 
@@ -67,6 +73,7 @@ class DefinitionLink:
     b: str        # ... this one (A requires B)
     kind: str     # "kind-of" | "genus" | "names"
     text: str     # the definition (or A's name, for kind-of) that shows it
+    b_later: bool = False   # B is first defined after A in reading order (the book teaches A first)
 
     @property
     def strength(self) -> int:
@@ -157,10 +164,29 @@ def definition_links(store: Store, graphs: Iterable[str] | None = None) -> dict[
     for c, d in _rows(store, "SELECT ?c ?d WHERE { " + _in(gs, f"?c a <{KGS.Concept}> ; <{KGS.definition}> ?d") + " }"):
         if d not in defs[c]:
             defs[c].append(d)
-    for c, t in _rows(store, f"""SELECT ?c ?t WHERE {{ GRAPH ?e {{ ?x <{KGS.about}> ?c ;
-            <{KGS.evidenceKind}> "definition" ; <{KGS.text}> ?t }} }}"""):
-        if c in labels and t not in defs[c]:
+    defined_in: dict[str, set[str]] = defaultdict(set)
+    for c, sec in _rows(store, "SELECT ?c ?s WHERE { " + _in(gs, f"?c <{KGS.definedIn}> ?s") + " }"):
+        defined_in[c].add(sec)
+    home: dict[str, int] = {}            # reading-order rank of the section first defining it
+    home_any: dict[str, int] = {}
+    for c, t, pos, sec in _rows(store, f"""SELECT ?c ?t ?p ?s WHERE {{ GRAPH ?e {{ ?x <{KGS.about}> ?c ;
+            <{KGS.evidenceKind}> "definition" ; <{KGS.text}> ?t ; <{KGS.position}> ?p .
+            OPTIONAL {{ ?x <{KGS.inSection}> ?s }} }} }}"""):
+        if c not in labels:
+            continue
+        if t not in defs[c]:
             defs[c].append(t)
+        try:
+            rank = int(pos) // POSITION_STRIDE
+        except (TypeError, ValueError):
+            continue
+        home_any[c] = min(home_any.get(c, rank), rank)
+        if sec in defined_in.get(c, ()):
+            home[c] = min(home.get(c, rank), rank)
+    home = {**home_any, **home}
+
+    def later(a: str, b: str) -> bool:
+        return a in home and b in home and home[b] > home[a]
 
     found: dict[tuple[str, str], DefinitionLink] = {}
 
@@ -169,7 +195,7 @@ def definition_links(store: Store, graphs: Iterable[str] | None = None) -> dict[
             return
         old = found.get((a, b))
         if old is None or STRENGTH[kind] > old.strength:
-            found[(a, b)] = DefinitionLink(a, b, kind, text)
+            found[(a, b)] = DefinitionLink(a, b, kind, text, later(a, b))
 
     # kind-of, from the names
     by_words: dict[tuple[str, ...], set[str]] = defaultdict(set)

@@ -182,7 +182,8 @@ def test_definition_links_come_first_with_their_kind_and_precision(trained):
     assert out[0].score == LINK_PRECISION["genus"] and out[0].band == "likely"
     assert not any((s.a, s.b) == (f"{I}e", f"{I}c") for s in out)
     assert all(s.basis is None for s in out[1:])
-    assert info["links"] == 1 and "definition links first" in info["method"]
+    assert info["links"] == 1 and "ranked by probability" in info["method"]
+    assert "its calibrated score" in info["method"]           # the graph has prerequisite edges
     assert basis_line(out[0]).startswith("the definition of ") and "\u201ca kind of thing\u201d" in basis_line(out[0])
     assert "genus" in provenance_note(out[0]) and "teacher" in provenance_note(out[1])
     # without links: the teacher's list, and the weak label is not on it
@@ -229,3 +230,25 @@ def _known_keys_rows(td):
     from gnn.suggest import _known_keys
     n = td.data["concept"].num_nodes
     return [(k // n, k % n) for k in _known_keys(td, None, "concept", weak=False).tolist()]
+
+
+def test_a_teacher_of_text_labels_alone_gets_its_judged_precision(trained, monkeypatch):
+    import numpy as np
+    import gnn.suggest as gs
+    from kg.definition_links import DefinitionLink
+    _st, td, r = trained
+    iris = td.index.iris["concept"]
+    known = set(_known_keys_rows(td))
+    i, j = next((i, j) for i in range(len(iris)) for j in range(len(iris)) if i != j and (i, j) not in known)
+    a, b = iris[i], iris[j]
+    links = {(a, b): DefinitionLink(a, b, "names", "t", b_later=True)}
+    # no prerequisite edge and no decisions: the teacher learnt from the text labels alone
+    monkeypatch.setattr(gs, "accepted_edges", lambda td, nt: np.zeros((0, 2), dtype=np.int64))
+    info = {}
+    out = gs.suggest(r.model, td, top_k=100, links=links, info=info)
+    links_out = [s for s in out if s.basis]
+    assert [(s.a, s.b, s.score, s.band, s.basis_later) for s in links_out] == \
+        [(a, b, gs.LATER_LINK_PRECISION, "possible", True)] and out[0] is links_out[0]
+    assert all(s.score == gs.WEAK_TEACHER_PRECISION and s.band == "unlikely" for s in out[1:])
+    assert "text labels alone" in info["method"] and "text-derived labels alone" in gs.provenance_note(out[1])
+    assert "(but the book defines" in gs.basis_line(out[0])

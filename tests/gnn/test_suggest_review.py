@@ -121,15 +121,15 @@ def test_teacher_suggestions_are_calibrated_acyclic_and_banded():
     assert all(s.band is None and s.score == s.raw_score for s in raw)
 
 
-def test_review_list_tiers_then_priority_then_probability():
-    # tier 2 beats tier 1 beats tier 0 whatever the scores; priority orders a tier;
-    # a fixed probability replaces the calibrator's and gets the default bands
-    cand = [[0, 1], [2, 3], [4, 5], [6, 7], [8, 9]]
-    raw = [0.99, 0.2, 0.3, 0.4, 0.98]
-    tier = [0, 1, 2, 2, 0]
-    priority = [0.0, 0.9, 0.5, 0.7, 0.0]
-    fixed = [np.nan, 0.5, 0.96, 0.96, np.nan]
-    out = review_list(cand, raw, top_k=5, max_per_node=0, tier=tier, priority=priority, fixed_prob=fixed)
-    assert [(a, b) for a, b, *_ in out] == [(6, 7), (4, 5), (2, 3), (0, 1), (8, 9)]
-    assert [p for *_, p, band in out] == [0.96, 0.96, 0.5, 0.99, 0.98]
-    assert [band for *_, band in out] == ["likely", "likely", "possible", None, None]
+def test_review_list_probability_then_tier_then_priority():
+    # ranked by probability (a fixed probability replaces the calibrator's, with the default
+    # bands); equal probabilities: the higher tier first, then the higher priority
+    cand = [[0, 1], [2, 3], [4, 5], [6, 7], [8, 9], [10, 11]]
+    raw = [0.99, 0.2, 0.3, 0.4, 0.5, 0.1]
+    tier = [0, 1, 2, 2, 0, 1]
+    priority = [0.0, 0.9, 0.5, 0.7, 0.0, 0.99]
+    fixed = [np.nan, 0.5, 0.96, 0.96, 0.1, 0.96]
+    out = review_list(cand, raw, top_k=6, max_per_node=0, tier=tier, priority=priority, fixed_prob=fixed)
+    assert [(a, b) for a, b, *_ in out] == [(0, 1), (6, 7), (4, 5), (10, 11), (2, 3), (8, 9)]
+    assert [p for *_, p, band in out] == [0.99, 0.96, 0.96, 0.96, 0.5, 0.1]
+    assert [band for *_, band in out] == [None, "likely", "likely", "likely", "possible", "unlikely"]

@@ -74,6 +74,10 @@ concepts:
     label: concept
     definition: a category of ideas
     defined_in: s2
+  - id: trait
+    label: trait
+    definition: a characteristic of an organism
+    defined_in: s2
 chapters:
   - id: ch1
     title: Genes
@@ -116,7 +120,10 @@ def test_kinds_from_names_and_definitions(links):
     assert kinds[("suggestibility", "memory")] == "genus"
     assert "Suggestibility is the effect" in links[("suggestibility", "memory")].text
     assert links[("allele", "gene")] == DefinitionLink(_iri("allele"), _iri("gene"), "genus",
-                                                       "specific version of a gene")
+                                                       "specific version of a gene", b_later=False)
+    # "gene" (chapter 1) names "trait", which the book defines in chapter 2
+    assert (links[("gene", "trait")].kind, links[("gene", "trait")].b_later) == ("names", True)
+    assert not links[("encoding", "memory")].b_later                 # same section
 
 
 def test_what_is_left_out(links):
