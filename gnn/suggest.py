@@ -80,7 +80,7 @@ from kg.prereq_evidence import evidence_lines
 from kg.store.base import Store, nt_term
 from ontology.namespaces import DCTERMS, ID, KGS, PROV, RDF, RDFS, SDO, SUGGESTIONS_GRAPH, XSD
 
-__all__ = ["Suggestion", "basis_line", "link_tier", "link_probability", "review_list", "accepted_edges", "teacher_calibrator", "explain", "top_k_pairs", "neighbour_pairs", "score_pairs", "similarity_vectors", "suggest", "write_suggestions", "suggest_prereqs", "with_labels",
+__all__ = ["Suggestion", "suggest_from_definitions", "firm_pairs", "basis_line", "link_tier", "link_probability", "review_list", "accepted_edges", "teacher_calibrator", "explain", "top_k_pairs", "neighbour_pairs", "score_pairs", "similarity_vectors", "suggest", "write_suggestions", "suggest_prereqs", "with_labels",
            "SCORE", "RANK", "SUGGESTION_CLASS", "TEACHER_PREFIX"]
 
 
@@ -682,7 +682,7 @@ def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
-def write_suggestions(store: Store, suggestions: list[Suggestion], *, checkpoint_sha256: str,
+def write_suggestions(store: Store, suggestions: list[Suggestion], *, checkpoint_sha256: str | None,
                       graph_hash: str, checkpoint_name: str = "teacher.pt",
                       started: str | None = None, ended: str | None = None,
                       method: str | None = None) -> dict:
@@ -692,15 +692,23 @@ def write_suggestions(store: Store, suggestions: list[Suggestion], *, checkpoint
     ``dcterms:description`` says what put it on the list and what its probability is."""
     started = started or _now()
     ended = ended or _now()
-    ck = URIRef(ID[f"teacher/checkpoint/{checkpoint_sha256[:16]}"])
-    run = URIRef(ID[f"teacher/run/{started.replace(':', '').replace('-', '')}-{checkpoint_sha256[:8]}"])
     dt = lambda v: Literal(v, datatype=XSD.dateTime)  # noqa: E731
-    triples = [
-        (ck, RDF.type, PROV.SoftwareAgent), (ck, RDF.type, PROV.Entity),
-        (ck, RDFS.label, Literal(f"kgstudio GNN teacher checkpoint {checkpoint_sha256[:16]}")),
-        (ck, SDO.identifier, Literal(f"sha256:{checkpoint_sha256}")),
-        (ck, DCTERMS.source, Literal(checkpoint_name)),
-        (ck, RDFS.comment, Literal(f"trained on graph sha256:{graph_hash}")),
+    if checkpoint_sha256 is None:         # no teacher: the definition links alone
+        ck = DEFINITIONS_AGENT
+        run = URIRef(ID[f"teacher/run/{started.replace(':', '').replace('-', '')}-definitions"])
+        triples = [(ck, RDF.type, PROV.SoftwareAgent),
+                   (ck, RDFS.label, Literal("kgstudio definition links (kg.definition_links)"))]
+    else:
+        ck = URIRef(ID[f"teacher/checkpoint/{checkpoint_sha256[:16]}"])
+        run = URIRef(ID[f"teacher/run/{started.replace(':', '').replace('-', '')}-{checkpoint_sha256[:8]}"])
+        triples = [
+            (ck, RDF.type, PROV.SoftwareAgent), (ck, RDF.type, PROV.Entity),
+            (ck, RDFS.label, Literal(f"kgstudio GNN teacher checkpoint {checkpoint_sha256[:16]}")),
+            (ck, SDO.identifier, Literal(f"sha256:{checkpoint_sha256}")),
+            (ck, DCTERMS.source, Literal(checkpoint_name)),
+            (ck, RDFS.comment, Literal(f"trained on graph sha256:{graph_hash}")),
+        ]
+    triples += [
         (run, RDF.type, PROV.Activity),
         (run, RDFS.label, Literal("kgstudio suggest-prereqs")),
         (run, PROV.used, ck), (run, PROV.wasAssociatedWith, ck),
@@ -745,10 +753,16 @@ def suggest_prereqs(workspace, *, top_k: int = 50, node_type: str | None = None,
                     write: bool = True, checkpoint=None, explain_evidence: bool = True,
                     definitions: bool = True, log: Log | None = None) -> tuple[list[Suggestion], dict]:
     """Load the workspace's teacher, check it matches the graph, suggest, write.
-    ``definitions``: put the book's definition links first (:func:`suggest`'s ``links``)."""
+    ``definitions``: put the book's definition links first (:func:`suggest`'s ``links``).
+    Without a trained teacher (no ``checkpoint`` and no ``models/teacher/teacher.pt``) the
+    list is the definition links alone (:func:`suggest_from_definitions`): a book just
+    imported has its best suggestions before any training."""
     from gnn.checkpoint import load_checkpoint, teacher_dir
     from gnn.data import build_teacher_data
     started = _now()
+    if checkpoint is None and definitions and not (teacher_dir(workspace) / "teacher.pt").is_file():
+        return _definitions_only(workspace, top_k=top_k, max_per_node=max_per_node, write=write,
+                                 explain_evidence=explain_evidence, started=started)
     ck = load_checkpoint(checkpoint or teacher_dir(workspace) / "teacher.pt")
     with workspace.open_store() as store:
         ck.check_graph(store)
@@ -774,4 +788,104 @@ def suggest_prereqs(workspace, *, top_k: int = 50, node_type: str | None = None,
                                      method=sinfo.get("method"))
             info.update(written=True, calibration=sinfo.get("calibration"), method=sinfo.get("method"),
                         links=sinfo.get("links"))
+    return out, info
+
+
+# ------------------------------------------------------- before a teacher is trained ---
+
+DEFINITIONS_AGENT = URIRef(ID["teacher/definition-links"])
+DEFINITIONS_ONLY = "definition links only (no teacher trained yet), ranked by probability"
+
+
+def firm_pairs(store: Store) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    """``(accepted, rejected)`` prerequisite pairs ``(a, b)`` of the store: ``kgs:requires``
+    edges (any graph but the suggestions'), ``kgs:precedes`` read backwards, and the
+    instructor's accepted and rejected decisions."""
+    from kg.decisions import ACCEPTED, REJECTED, decisions
+    acc: set[tuple[str, str]] = set()
+    q = f"""SELECT ?a ?b ?p WHERE {{ GRAPH ?g {{ {{ ?a <{KGS.requires}> ?b BIND(1 AS ?p) }}
+            UNION {{ ?b <{KGS.precedes}> ?a BIND(2 AS ?p) }} }} FILTER(?g != <{SUGGESTIONS_GRAPH}>) }}"""
+    for row in store.query(q).rows:
+        a, b = (str(getattr(x, "value", x)) for x in row[:2])
+        acc.add((a, b))
+    rej = set()
+    for ab, d in decisions(store).items():
+        if d.status == ACCEPTED:
+            acc.add(ab)
+        elif d.status == REJECTED:
+            rej.add(ab)
+    return acc, rej
+
+
+def _concept_vectors(store: Store, iris: list[str], model: str | None) -> np.ndarray:
+    """Unit MiniLM vectors of ``label. definition`` (the teacher's node text), cached."""
+    from kg.embeddings import DEFAULT_MODEL, embed
+    info = _info(store, iris)
+    texts = []
+    for i in iris:
+        lab = info.get(i, (None, None, None))[1] or i.rsplit("/", 1)[-1]
+        d = info.get(i, (None, None, None))[2]
+        d = " ".join(d.split())[:1000] if d and d != lab else ""
+        texts.append(f"{lab}. {d}" if d else lab)
+    v = np.asarray(embed(texts, model=model or DEFAULT_MODEL), dtype=np.float64)
+    return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+
+
+def suggest_from_definitions(store: Store, *, top_k: int = 50, max_per_node: int = 3,
+                             graphs=None, model: str | None = None, similarity: bool = True,
+                             info: dict | None = None) -> list[Suggestion]:
+    """The definition links alone as a review list (no teacher): candidates from
+    :func:`kg.definition_links.definition_links`, the accepted prerequisites and decisions
+    left out both ways, a link whose two texts' MiniLM cosine is below
+    :data:`MIN_LINK_SIMILARITY` dropped (``similarity=False``: kept, no model loaded), then
+    :func:`review_list` with each link's judged probability."""
+    links = definition_links(store, graphs if graphs is not None else source_graphs(store))
+    acc, rej = firm_pairs(store)
+    banned = acc | rej
+    banned |= {(b, a) for a, b in banned}
+    cand = {ab: lk for ab, lk in links.items() if ab not in banned}
+    nodes = sorted({x for ab in list(cand) + list(acc) for x in ab})
+    row = {iri: i for i, iri in enumerate(nodes)}
+    sim: dict[tuple[str, str], float] = {}
+    if similarity and cand:
+        z = _concept_vectors(store, nodes, model)
+        for (a, b) in list(cand):
+            c = float(z[row[a]] @ z[row[b]])
+            if c < MIN_LINK_SIMILARITY:
+                del cand[(a, b)]
+            else:
+                sim[(a, b)] = c
+    pairs = list(cand)
+    rows = review_list([[row[a], row[b]] for a, b in pairs], [0.0] * len(pairs), top_k=top_k,
+                       max_per_node=max_per_node,
+                       known=[[row[a], row[b]] for a, b in sorted(acc) if a in row and b in row],
+                       tier=[link_tier(cand[ab]) for ab in pairs],
+                       priority=[sim.get(ab, 0.0) for ab in pairs],
+                       fixed_prob=[link_probability(cand[ab]) for ab in pairs])
+    if info is not None:
+        info.update(method=DEFINITIONS_ONLY, links=len(cand), candidates=len(pairs), calibration=None)
+    out = []
+    for r, (a, b, _raw, p, band) in enumerate(rows):
+        lk = cand[(nodes[a], nodes[b])]
+        out.append(Suggestion(lk.a, lk.b, p, "concept", r + 1, band=band, basis=lk.kind,
+                              basis_text=lk.text, basis_later=lk.b_later))
+    return out
+
+
+def _definitions_only(workspace, *, top_k: int, max_per_node: int, write: bool,
+                      explain_evidence: bool, started: str) -> tuple[list[Suggestion], dict]:
+    """:func:`suggest_prereqs` for a workspace without a teacher."""
+    sinfo: dict = {}
+    with workspace.open_store() as store:
+        out = with_labels(store, suggest_from_definitions(
+            store, top_k=top_k, max_per_node=max_per_node,
+            model=workspace.settings.get("embeddings.model"), info=sinfo))
+        if explain_evidence:
+            out = with_evidence(store, out)
+        info = {"suggestions": len(out), "written": False, "calibration": None,
+                "method": sinfo["method"], "links": sinfo["links"]}
+        if write:
+            info = write_suggestions(store, out, checkpoint_sha256=None, graph_hash="",
+                                     started=started, method=sinfo["method"])
+            info.update(written=True, calibration=None, method=sinfo["method"], links=sinfo["links"])
     return out, info

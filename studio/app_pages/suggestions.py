@@ -30,13 +30,15 @@ busy = any(j is not None and j.running for j in (suggest_job, retrain_job))
 
 def _suggest(job):
     from gnn.suggest import suggest_prereqs   # torch: in the background job, never before first paint
-    job.report(0.1, "scoring every pair of concepts with the teacher")
+    job.report(0.1, "scoring concept pairs with the teacher" if trained
+               else "reading the book's definitions (no teacher trained yet)")
     out, _info = suggest_prereqs(ws, top_k=50)
     return {"suggestions": len(out)}
 
 
-if c1.button("Refresh suggestions", key="sugg_refresh", disabled=busy or not trained,
-             help="Score concept pairs with the current teacher and replace its suggestions."):
+if c1.button("Refresh suggestions", key="sugg_refresh", disabled=busy,
+             help="Find the pairs the book's definitions argue for and score concept pairs with "
+                  "the current teacher (when one is trained); replaces the earlier suggestions."):
     try:
         start_job(ws.root, "suggest", _suggest)
         st.rerun()
@@ -65,8 +67,10 @@ if not rows:
         st.info("No suggestions yet. Click **Refresh suggestions** to let the teacher propose "
                 "prerequisites (or run `kgstudio suggest-prereqs`).")
     else:
-        st.info("No teacher is trained for this workspace yet. Train one with **Retrain the teacher "
-                "with the decisions** above, on the Models page, or `kgstudio train-teacher -w DIR`.")
+        st.info("No suggestions yet, and no teacher is trained for this workspace. **Refresh "
+                "suggestions** lists the prerequisites the book's own definitions argue for; a "
+                "teacher (**Retrain the teacher with the decisions** above, the Models page, or "
+                "`kgstudio train-teacher -w DIR`) adds its own pairs.")
     st.stop()
 
 show = st.radio("Show", ["undecided", "skipped", "accepted", "rejected", "all"], horizontal=True,

@@ -1,0 +1,67 @@
+"""Suggestions before any teacher is trained: the book's definition links alone, ranked by
+their judged probability, decisions and accepted edges left out, written with provenance."""
+from __future__ import annotations
+
+import pytest
+
+from gnn.suggest import (DEFINITIONS_AGENT, DEFINITIONS_ONLY, LINK_PRECISION, LATER_LINK_PRECISION,
+                         firm_pairs, suggest_from_definitions, suggest_prereqs)
+from kg.decisions import ACCEPTED, REJECTED, list_suggestions, record_decision
+from kg.importing import import_sources
+from kg.workspace import Workspace
+from ontology.namespaces import PROV, SUGGESTIONS_GRAPH
+from tests.kg.test_definition_links import COURSE, _iri
+
+
+def _short(s):
+    return (s.a.rsplit("/", 1)[-1], s.b.rsplit("/", 1)[-1])
+
+
+@pytest.fixture
+def store(tmp_path, mem_store):
+    path = tmp_path / "course.yaml"
+    path.write_text(COURSE, encoding="utf-8")
+    import_sources(mem_store, [path], validate=False)
+    return mem_store
+
+
+def test_links_ranked_by_their_judged_probability(store):
+    info = {}
+    out = suggest_from_definitions(store, top_k=50, similarity=False, info=info)
+    got = [_short(s) for s in out]
+    assert info["method"] == DEFINITIONS_ONLY and info["links"] == len(got)
+    # kind-of links first, then genus, then names, then the one whose B comes later
+    assert set(got[:2]) == {("dominant-allele", "allele"), ("fallacy-of-relevance", "fallacy")}
+    assert [s.score for s in out] == sorted((s.score for s in out), reverse=True)
+    assert out[0].score == LINK_PRECISION["kind-of"] and out[0].band == "likely"
+    assert {s.basis for s in out} == {"kind-of", "genus", "names"}
+    last = out[-1]
+    assert _short(last) == ("gene", "trait") and last.score == LATER_LINK_PRECISION and last.basis_later
+    assert [s.rank for s in out] == list(range(1, len(out) + 1))
+
+
+def test_decided_and_accepted_pairs_are_not_suggested_again(store):
+    record_decision(store, _iri("allele"), _iri("gene"), REJECTED, "Ada")
+    record_decision(store, _iri("dominant-allele"), _iri("allele"), ACCEPTED, "Ada")
+    acc, rej = firm_pairs(store)
+    assert (_iri("dominant-allele"), _iri("allele")) in acc and (_iri("allele"), _iri("gene")) in rej
+    got = {_short(s) for s in suggest_from_definitions(store, top_k=50, similarity=False)}
+    assert ("allele", "gene") not in got and ("dominant-allele", "allele") not in got
+    assert ("encoding", "memory") in got
+
+
+def test_a_workspace_without_a_teacher_gets_the_links_with_provenance(tmp_path):
+    ws = Workspace.init(tmp_path / "ws")
+    path = tmp_path / "course.yaml"
+    path.write_text(COURSE, encoding="utf-8")
+    with ws.open_store() as st:
+        import_sources(st, [path], validate=False)
+    out, info = suggest_prereqs(ws, top_k=5)
+    assert info["written"] and info["method"] == DEFINITIONS_ONLY and len(out) == info["suggestions"] > 0
+    assert out[0].evidence[0].startswith("the name \u201c")          # the link's own line first
+    with ws.open_store() as st:
+        rows = list_suggestions(st)
+        agents = st.select(f"SELECT DISTINCT ?ck WHERE {{ GRAPH <{SUGGESTIONS_GRAPH}> {{ ?n <{PROV.wasAttributedTo}> ?ck }} }}")
+    assert [(r.a, r.b) for r in rows] == [(s.a, s.b) for s in out]
+    assert rows[0].band == "likely" and rows[0].evidence == out[0].evidence
+    assert [str(x["ck"]) for x in agents] == [str(DEFINITIONS_AGENT)]
