@@ -150,7 +150,7 @@ for i, r in enumerate(chosen[(page_no - 1) * per_page: page_no * per_page]):
         band = r.band
         st.markdown(f"[{S.md_escape(r.a_label)}]({explorer_link(r.a)}) needs "
                     f"[{S.md_escape(r.b_label)}]({explorer_link(r.b)}) first "
-                    f"(rank {r.rank}, " + (f"calibrated probability {r.score:.3f}: **{band}**)." if band
+                    f"(rank {r.rank}, " + (f"probability {r.score:.3f}: **{band}**)." if band
                                            else f"score {r.score:.3f}, not calibrated)."))
         later.append((st.container(), r))
         if r.decision:

@@ -85,7 +85,7 @@ def test_each_suggestion_shows_its_band_and_evidence(app, demo_ws, store):
     assert rows[0].band in ("likely", "possible", "unlikely")   # the demo teacher's scores are calibrated
     for e, r in zip(_boxes(at), rows):
         assert md_escape(f"· {r.band} ({r.score:.2f}) · undecided") in e.label, e.label
-    assert any(f"calibrated probability {rows[0].score:.3f}: **{rows[0].band}**" in m.value for m in at.markdown)
+    assert any(f"(rank {rows[0].rank}, probability {rows[0].score:.3f}: **{rows[0].band}**" in m.value for m in at.markdown)
     cal = Calibrator()                                           # the bands' thresholds (0.7, 0.4)
     assert any(f"**likely** ≥ {cal.likely:.2f}, **possible** ≥ {cal.possible:.2f}" in c.value for c in at.caption)
     r = rows[0]
