@@ -36,7 +36,8 @@ Rules that keep the list one a designer can review:
   book and therefore by nothing in particular (blind judges of the teacher's suggestions
   refused every such pair as "too general to count as a prerequisite").
 
-Limitations: English only; a definition that names B to contrast with it ("unlike B")
+Limitations: English only (labels and definitions tagged with another language are not
+read: a Portuguese name's head is its first word, not its last); a definition that names B to contrast with it ("unlike B")
 still counts; a name's head is its last words, so "theory of mind" is not a "mind".
 """
 from __future__ import annotations
@@ -126,6 +127,14 @@ def _in(graphs: list[str] | None, pattern: str) -> str:
 _NAME_WORD = re.compile(r"\w+(?:[-\u2010\u2011]\w+)*")
 
 
+_DETERMINERS = {"the", "a", "an"}
+
+
+def _english(lang: str | None) -> bool:
+    """A literal in English or without a language tag (the rules are English ones)."""
+    return not lang or lang.lower() == "en" or lang.lower().startswith("en-")
+
+
 def _words(label: str) -> tuple[str, ...]:
     """A name's words without its bracketed parts; a hyphenated compound is one word
     ("self-concept" is no kind of "concept")."""
@@ -138,10 +147,10 @@ def definition_links(store: Store, graphs: Iterable[str] | None = None) -> dict[
     docstring."""
     gs = list(graphs) if graphs is not None else None
     labels: dict[str, list[str]] = defaultdict(list)
-    for c, lab in _rows(store, "SELECT DISTINCT ?c ?l WHERE { " + _in(
+    for c, lab, lang in _rows(store, "SELECT DISTINCT ?c ?l (LANG(?l) AS ?lang) WHERE { " + _in(
             gs, f"?c a <{KGS.Concept}> . {{ ?c <{RDFS.label}> ?l }} UNION {{ ?c <{SKOS.prefLabel}> ?l }}") + " }"):
         lab = " ".join(lab.split())
-        if len(lab) >= 3 and lab not in labels[c]:
+        if _english(lang) and len(lab) >= 3 and lab not in labels[c]:
             labels[c].append(lab)
     if not labels:
         return {}
@@ -152,6 +161,7 @@ def definition_links(store: Store, graphs: Iterable[str] | None = None) -> dict[
     title_words: dict[str, set[str]] = defaultdict(set)
     for cur, t in _rows(store, "SELECT ?cur ?t WHERE { " + _in(
             gs, f"{{ ?cur <{RDFS.label}> ?t }} UNION {{ ?cur <{DCTERMS.title}> ?t }}") + " }"):
+        t = t or ""
         if cur in set(curr.values()):
             for f in label_forms(t):
                 title_words[cur] |= set(_words(f))
@@ -161,8 +171,9 @@ def definition_links(store: Store, graphs: Iterable[str] | None = None) -> dict[
         return bool(tw) and any(set(_words(lab)) <= tw for lab in labels[c])
 
     defs: dict[str, list[str]] = defaultdict(list)
-    for c, d in _rows(store, "SELECT ?c ?d WHERE { " + _in(gs, f"?c a <{KGS.Concept}> ; <{KGS.definition}> ?d") + " }"):
-        if d not in defs[c]:
+    for c, d, lang in _rows(store, "SELECT ?c ?d (LANG(?d) AS ?lang) WHERE { " + _in(
+            gs, f"?c a <{KGS.Concept}> ; <{KGS.definition}> ?d") + " }"):
+        if _english(lang) and d not in defs[c]:
             defs[c].append(d)
     defined_in: dict[str, set[str]] = defaultdict(set)
     for c, sec in _rows(store, "SELECT ?c ?s WHERE { " + _in(gs, f"?c <{KGS.definedIn}> ?s") + " }"):
@@ -209,6 +220,8 @@ def definition_links(store: Store, graphs: Iterable[str] | None = None) -> dict[
         for lab in labs:
             w = _words(lab)
             for i in range(1, len(w)):
+                if set(w[:i]) <= _DETERMINERS:      # "the principle" is the principle itself
+                    continue
                 for b in sorted(by_words.get(w[i:], ())):
                     put(a, b, "kind-of", lab)
             if "of" in w[1:]:

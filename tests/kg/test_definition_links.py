@@ -78,6 +78,9 @@ concepts:
     label: trait
     definition: a characteristic of an organism
     defined_in: s2
+  - id: the-gene
+    label: The gene
+    defined_in: s1
 chapters:
   - id: ch1
     title: Genes
@@ -133,6 +136,8 @@ def test_what_is_left_out(links):
     assert ("sleep", "wakefulness") not in links and ("wakefulness", "sleep") not in links
     # a hyphenated compound is no kind of its last part
     assert ("self-concept", "concept") not in links
+    # an article in front names the same thing
+    assert ("the-gene", "gene") not in links
     # nothing about a concept with itself, nothing the other way round
     assert all(a != b for a, b in links)
     assert ("gene", "allele") not in links and ("allele", "dominant-allele") not in links
@@ -151,3 +156,37 @@ def test_empty_store(mem_store):
 ])
 def test_genus_span(text, start, genus):
     assert text[slice(*genus_span(text, start))] == genus
+
+
+PT_COURSE = """\
+curriculum:
+  id: pt-course
+  title: Matemática
+  language: pt
+  license: https://creativecommons.org/licenses/by/4.0/
+concepts:
+  - id: principio
+    label: Princípio multiplicativo
+    definition: regra de contagem
+    defined_in: s1
+  - id: o-principio
+    label: O princípio multiplicativo
+    definition: o princípio multiplicativo da contagem
+    defined_in: s1
+chapters:
+  - id: ch1
+    title: Contagem
+    sections:
+      - id: s1
+        title: Contagem
+        text: |
+          O princípio multiplicativo conta.
+"""
+
+
+def test_only_english_names_and_definitions_are_read(tmp_path, mem_store):
+    # the rules are English ones: a Portuguese name's head is its first word
+    path = tmp_path / "pt.yaml"
+    path.write_text(PT_COURSE, encoding="utf-8")
+    import_sources(mem_store, [path], validate=False)
+    assert definition_links(mem_store) == {}
