@@ -80,7 +80,7 @@ from kg.prereq_evidence import evidence_lines
 from kg.store.base import Store, nt_term
 from ontology.namespaces import DCTERMS, ID, KGS, PROV, RDF, RDFS, SDO, SUGGESTIONS_GRAPH, XSD
 
-__all__ = ["Suggestion", "suggest_from_definitions", "firm_pairs", "basis_line", "link_tier", "link_probability", "review_list", "accepted_edges", "teacher_calibrator", "explain", "top_k_pairs", "neighbour_pairs", "score_pairs", "similarity_vectors", "suggest", "write_suggestions", "suggest_prereqs", "with_labels",
+__all__ = ["Suggestion", "suggest_from_definitions", "reviewed_links", "link_group", "firm_pairs", "basis_line", "link_tier", "link_probability", "review_list", "accepted_edges", "teacher_calibrator", "explain", "top_k_pairs", "neighbour_pairs", "score_pairs", "similarity_vectors", "suggest", "write_suggestions", "suggest_prereqs", "with_labels",
            "SCORE", "RANK", "SUGGESTION_CLASS", "TEACHER_PREFIX"]
 
 
@@ -289,7 +289,8 @@ def similarity_vectors(td, h: torch.Tensor, node_type: str) -> torch.Tensor:
 def suggest(model, td, *, top_k: int = 50, node_type: str | None = None,
             chunk_pairs: int = 1 << 16, min_score: float = 0.0, max_per_node: int = 3,
             neighbours: int = 10, device="cpu", calibrate: bool = True, calibrator=None,
-            links: dict | None = None, info: dict | None = None) -> list[Suggestion]:
+            links: dict | None = None, reviewed: dict | None = None,
+            info: dict | None = None) -> list[Suggestion]:
     """Top-k new prerequisite pairs of ``node_type`` scored on the full graph (default:
     ``concept`` when the graph has concepts, else the node type with prerequisite labels).
 
@@ -299,6 +300,9 @@ def suggest(model, td, *, top_k: int = 50, node_type: str | None = None,
     the head, trained on weak "B comes earlier in the book" labels, ranks unrelated
     early/late pairs first (hand-labelled top 40 on *Psychology 2e*: 5 right of 40 over
     all pairs; see benchmarks/README.md). ``0``: every pair of the curriculum.
+
+    ``reviewed``: the instructor's decisions on links by group (:func:`reviewed_links`),
+    which move each group's probability (:func:`link_probability`).
 
     ``links`` (``{(A IRI, B IRI): DefinitionLink}``, :func:`kg.definition_links.definition_links`):
     pairs the book's own definitions and names argue for are candidates too (weak text
@@ -355,7 +359,7 @@ def suggest(model, td, *, top_k: int = 50, node_type: str | None = None,
         ab = [tuple(x) for x in pairs.t().tolist()]
         tier = np.array([link_tier(link_of[x]) if x in link_of else 0 for x in ab], dtype=np.int64)
         priority = np.array([sim.get(x, 0.0) for x in ab])
-        fixed = np.array([link_probability(link_of[x]) if x in link_of else np.nan for x in ab])
+        fixed = np.array([link_probability(link_of[x], reviewed) if x in link_of else np.nan for x in ab])
     known = accepted_edges(td, nt)
     weak_only = len(known) == 0 and source not in ("decisions", "given")
     if link_of and weak_only:     # the teacher learnt from text-derived labels alone
@@ -427,11 +431,12 @@ MIN_DECISIONS = 10      # accepted and rejected decisions each, to calibrate on 
 # 15/21 at 0.4. The teacher's own neighbour pairs were right 2/20.
 MIN_LINK_SIMILARITY = 0.4
 _DEFAULT_BANDS = Calibrator()
-LINK_PRECISION = {"kind-of": round(22 / 23, 4), "genus": round(19 / 22, 4), "names": round(16 / 23, 4)}
-# A link whose B the book defines after A (DefinitionLink.b_later) was right 3/7 times in
-# the same dev judgement (the others 63/77); on the demo course it is "a *sequence* of
-# characters" read as the Python sequence type. Listed after the links in the book's order.
-LATER_LINK_PRECISION = round(4 / 9, 4)
+# (judged right, judged) per kind of link; "later": a link whose B the book defines after A
+# (DefinitionLink.b_later), right 3/7 times in the same dev judgement (the others 63/77; on
+# the demo course it is "a *sequence* of characters" read as the Python sequence type).
+LINK_JUDGED = {"kind-of": (21, 21), "genus": (18, 20), "names": (15, 21), "later": (3, 7)}
+LINK_PRECISION = {k: round((r + 1) / (n + 2), 4) for k, (r, n) in LINK_JUDGED.items() if k != "later"}
+LATER_LINK_PRECISION = round((LINK_JUDGED["later"][0] + 1) / (LINK_JUDGED["later"][1] + 2), 4)
 # The teacher's own neighbour pairs where it learnt from text-derived labels alone (no
 # prerequisite edge in the graph, no decisions): right 2/20 in the dev judgement, and
 # 6-10/40 on each of four books in round 4. Its calibrated score there says "like the
@@ -445,9 +450,35 @@ def link_tier(link) -> int:
     return link.strength + (0 if getattr(link, "b_later", False) else len(LINK_PRECISION))
 
 
-def link_probability(link) -> float:
-    """A definition link's probability: the share of such links blind judges accepted."""
-    return LATER_LINK_PRECISION if getattr(link, "b_later", False) else LINK_PRECISION[link.kind]
+def link_group(link) -> str:
+    """The group whose judged share is a link's probability: its kind, or ``"later"``."""
+    return "later" if getattr(link, "b_later", False) else link.kind
+
+
+def link_probability(link, reviewed: dict | None = None) -> float:
+    """A definition link's probability: the share of such links judged right, (right + 1) /
+    (judged + 2), counting the blind judges' dev verdicts (:data:`LINK_JUDGED`) and, in
+    ``reviewed`` (``{group: (accepted, rejected)}``, :func:`reviewed_links`), the
+    instructor's own decisions on links of the same group: a reviewer who keeps rejecting
+    one kind of link sees that kind fall down the list and out of "likely"."""
+    g = link_group(link)
+    r, n = LINK_JUDGED[g]
+    acc, rej = (reviewed or {}).get(g, (0, 0))
+    return round((r + acc + 1) / (n + acc + rej + 2), 4)
+
+
+def reviewed_links(store: Store, links: dict) -> dict[str, tuple[int, int]]:
+    """``{group: (accepted, rejected)}``: the instructor's decisions on pairs that are
+    definition links (``links``, :func:`kg.definition_links.definition_links`), by
+    :func:`link_group`."""
+    from kg.decisions import ACCEPTED, REJECTED, decisions
+    out: dict[str, list[int]] = {}
+    for ab, d in decisions(store).items():
+        lk = links.get(ab)
+        if lk is not None and d.status in (ACCEPTED, REJECTED):
+            c = out.setdefault(link_group(lk), [0, 0])
+            c[0 if d.status == ACCEPTED else 1] += 1
+    return {k: (a, r) for k, (a, r) in out.items()}
 
 
 def review_list(pairs, scores, *, top_k: int, max_per_node: int = 3, known=None, exclude=None,
@@ -772,12 +803,14 @@ def suggest_prereqs(workspace, *, top_k: int = 50, node_type: str | None = None,
         ck.check_data(td)
         model = ck.build_model()
         sinfo: dict = {}
-        links = None
+        links = reviewed = None
         if definitions:
             links = definition_links(store, ck.graphs or source_graphs(store))
+            reviewed = reviewed_links(store, links)
         out = with_labels(store, suggest(model, td, top_k=top_k, node_type=node_type,
                                          chunk_pairs=chunk_pairs, max_per_node=max_per_node,
-                                         neighbours=neighbours, links=links, info=sinfo))
+                                         neighbours=neighbours, links=links, reviewed=reviewed,
+                                         info=sinfo))
         if explain_evidence:
             out = with_evidence(store, out)
         info = {"suggestions": len(out), "written": False, "calibration": sinfo.get("calibration"),
@@ -840,6 +873,7 @@ def suggest_from_definitions(store: Store, *, top_k: int = 50, max_per_node: int
     :data:`MIN_LINK_SIMILARITY` dropped (``similarity=False``: kept, no model loaded), then
     :func:`review_list` with each link's judged probability."""
     links = definition_links(store, graphs if graphs is not None else source_graphs(store))
+    reviewed = reviewed_links(store, links)
     acc, rej = firm_pairs(store)
     banned = acc | rej
     banned |= {(b, a) for a, b in banned}
@@ -861,9 +895,10 @@ def suggest_from_definitions(store: Store, *, top_k: int = 50, max_per_node: int
                        known=[[row[a], row[b]] for a, b in sorted(acc) if a in row and b in row],
                        tier=[link_tier(cand[ab]) for ab in pairs],
                        priority=[sim.get(ab, 0.0) for ab in pairs],
-                       fixed_prob=[link_probability(cand[ab]) for ab in pairs])
+                       fixed_prob=[link_probability(cand[ab], reviewed) for ab in pairs])
     if info is not None:
-        info.update(method=DEFINITIONS_ONLY, links=len(cand), candidates=len(pairs), calibration=None)
+        info.update(method=DEFINITIONS_ONLY, links=len(cand), candidates=len(pairs), calibration=None,
+                    reviewed=reviewed)
     out = []
     for r, (a, b, _raw, p, band) in enumerate(rows):
         lk = cand[(nodes[a], nodes[b])]

@@ -65,3 +65,24 @@ def test_a_workspace_without_a_teacher_gets_the_links_with_provenance(tmp_path):
     assert [(r.a, r.b) for r in rows] == [(s.a, s.b) for s in out]
     assert rows[0].band == "likely" and rows[0].evidence == out[0].evidence
     assert [str(x["ck"]) for x in agents] == [str(DEFINITIONS_AGENT)]
+
+
+def test_reviews_move_the_probability_of_their_kind(store):
+    from gnn.suggest import link_probability, reviewed_links
+    from kg.definition_links import DefinitionLink, definition_links
+    links = definition_links(store)
+    record_decision(store, _iri("allele"), _iri("gene"), REJECTED, "Ada")            # genus
+    record_decision(store, _iri("encoding"), _iri("memory"), REJECTED, "Ada")        # genus
+    record_decision(store, _iri("dominant-allele"), _iri("allele"), ACCEPTED, "Ada")  # kind-of
+    record_decision(store, _iri("psychology"), _iri("gene"), REJECTED, "Ada")        # not a link
+    reviewed = reviewed_links(store, links)
+    assert reviewed == {"genus": (0, 2), "kind-of": (1, 0)}
+    genus = DefinitionLink("a", "b", "genus", "t")
+    assert link_probability(genus) == LINK_PRECISION["genus"] == round(19 / 22, 4)
+    assert link_probability(genus, reviewed) == round(19 / 24, 4)                      # (18 + 1) / (20 + 2 + 2)
+    assert link_probability(DefinitionLink("a", "b", "kind-of", "t"), reviewed) == round(23 / 24, 4)
+    # ten more rejections of genus links and they are no longer "likely"
+    assert link_probability(genus, {"genus": (0, 12)}) < 0.7
+    # the list reads the decisions: the remaining genus link's probability has moved
+    out = {(_short(s)): s for s in suggest_from_definitions(store, top_k=50, similarity=False)}
+    assert out[("suggestibility", "memory")].score == round(19 / 24, 4)
