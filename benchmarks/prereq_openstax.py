@@ -40,6 +40,11 @@ the teacher's) with ``_ci95`` (Wilson) to ``results/prereq.json``. Round 3's fil
 ``results/prereq/`` itself; the dev judgement that chose the definition-link rules (two
 books, 104 pairs, before round 4) is in ``results/prereq/dev/``.
 
+Deeper in the list: ``--deep-items --reuse BOOK=WS ...`` writes ranks 41-100 of the
+product's list, shuffled, to ``/tmp/jdeep_<book>/items.txt`` (key in
+``results/prereq/deep/``); ``--score-deep`` scores ``/tmp/jdeep_<book>/scores.csv``
+(``openstax_<book>_rank41_100_precision``).
+
 Run: ``.venv/bin/python benchmarks/prereq_openstax.py [--books psychology statistics]
 [--epochs 100] [--reuse BOOK=WORKSPACE]``, then label, then ``... --score``. The recorded
 run: 100 epochs per book, about 4 minutes a book on 2 busy cores.
@@ -372,6 +377,75 @@ def score_judged(books: list[str]) -> None:
     print(table(rows_out, ["book", "list", "judged right", "not judged", "precision [95% CI]"]))
 
 
+DEEP = OUT / "deep"
+
+
+def make_deep_items(books: list[str], reuse: dict, first: int = 41, last: int = 100,
+                    seed: int = 77) -> None:
+    """Ranks ``first``..``last`` of the product's list (``suggest-prereqs --top-k last``),
+    shuffled, as a blind judging file ``/tmp/jdeep_<book>/items.txt``; the key (rank, basis,
+    probability) in ``results/prereq/deep/deep_key_<book>.csv``."""
+    from gnn.suggest import suggest_prereqs
+    DEEP.mkdir(parents=True, exist_ok=True)
+    for book in books:
+        ws = Workspace(reuse[book])
+        out, _ = suggest_prereqs(ws, top_k=last, write=False)
+        deep = [s for s in out if s.rank >= first]
+        with ws.open_store(read_only=True) as st:
+            inf = _info(st, sorted({x for s in deep for x in (s.a, s.b)}))
+        order = list(deep)
+        random.Random(seed).shuffle(order)
+        d = Path(f"/tmp/jdeep_{book}")
+        d.mkdir(parents=True, exist_ok=True)
+        lines = [f"# Prerequisite pairs to judge: {book} ({len(order)} pairs)",
+                 f"# Write {d}/scores.csv with columns id,judge,reason (judge: 1 = yes, B must be "
+                 "understood first; 0 = no).", ""]
+        key = []
+        for i, s in enumerate(order, 1):
+            iid = f"{book[:3]}-x{i:03d}"
+            la, lb = inf[s.a], inf[s.b]
+            lines += [f"[{iid}]", f"Concept A: {la[1]} — {(la[2] or '(no definition)').strip()}",
+                      f"Concept B: {lb[1]} — {(lb[2] or '(no definition)').strip()}", QUESTION, "Evidence:"]
+            lines += [f"  - {e}" for e in s.evidence] or ["  - (no evidence found in the text or the accepted prerequisites)"]
+            lines.append("")
+            key.append({"id": iid, "rank": s.rank, "basis": s.basis or "teacher", "later": int(s.basis_later),
+                        "prob": s.score, "a": la[1], "b": lb[1]})
+        (d / "items.txt").write_text("\n".join(lines), encoding="utf-8")
+        with (DEEP / f"deep_key_{book}.csv").open("w", newline="", encoding="utf-8") as fh:
+            w = csv.DictWriter(fh, fieldnames=list(key[0]))
+            w.writeheader()
+            w.writerows(key)
+        print(f"{book}: {len(order)} pairs -> {d / 'items.txt'}", flush=True)
+
+
+def score_deep(books: list[str]) -> None:
+    """Join ``/tmp/jdeep_<book>/scores.csv`` (copied to ``results/prereq/deep/``) with the
+    key; writes ``openstax_<book>_rank41_100_precision`` (+ ``_ci95``) to results/prereq.json."""
+    out = RESULTS / "prereq.json"
+    data = json.loads(out.read_text()) if out.exists() else {"metrics": {}}
+    rows = []
+    for book in books:
+        src = Path(f"/tmp/jdeep_{book}/scores.csv")
+        if src.exists():
+            shutil.copyfile(src, DEEP / f"deep_scores_{book}.csv")
+        path = DEEP / f"deep_scores_{book}.csv"
+        if not path.exists():
+            print(f"{book}: no {path}, skipped")
+            continue
+        with (DEEP / f"deep_key_{book}.csv").open(newline="", encoding="utf-8") as fh:
+            key = {r["id"]: r for r in csv.DictReader(fh)}
+        with path.open(newline="", encoding="utf-8") as fh:
+            judged = {r["id"]: r["judge"].strip() for r in csv.DictReader(fh)}
+        yes = sum(judged.get(i) == "1" for i in key)
+        n = sum(judged.get(i) in ("0", "1") for i in key)
+        lo, hi = wilson(yes, n)
+        data["metrics"][f"openstax_{book}_rank41_100_precision"] = round(yes / n, 4) if n else None
+        data["metrics"][f"openstax_{book}_rank41_100_precision_ci95"] = [lo, hi]
+        rows.append([book, f"{yes}/{n}", f"{yes / n:.2f} [{lo:.2f}, {hi:.2f}]" if n else "-"])
+    out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    print(table(rows, ["book", "ranks 41-100 judged right", "precision [95% CI]"]))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--books", nargs="+", default=list(BOOKS), choices=list(BOOKS))
@@ -384,7 +458,16 @@ def main() -> None:
                     help="write the blind judging files of the product's top k (needs --reuse)")
     ap.add_argument("--score-judged", action="store_true",
                     help=f"score {JUDGE_DIR}/<book>_scores.csv against the judging key")
+    ap.add_argument("--deep-items", action="store_true",
+                    help="write blind judging files of ranks 41-100 of the product's list (needs --reuse)")
+    ap.add_argument("--score-deep", action="store_true", help="score /tmp/jdeep_<book>/scores.csv")
     args = ap.parse_args()
+    if args.deep_items:
+        make_deep_items(args.books, dict(x.split("=", 1) for x in args.reuse))
+        return
+    if args.score_deep:
+        score_deep(args.books)
+        return
     if args.judge_items:
         make_judge_files(args.books, dict(x.split("=", 1) for x in args.reuse), args.k)
         return
