@@ -1,7 +1,8 @@
 # The two commands a new user runs: `make run` and `make test`.
 # `make run` builds demo-workspace/ from the bundled demo curriculum, trains what is not
-# trained yet (the GNN teacher, then the student distilled from it), and opens the studio;
-# later runs reuse the models.
+# trained yet (the GNN teacher, then the student distilled from it), lists prerequisite
+# suggestions when none are stored, and opens the studio; later runs reuse the models and
+# keep the suggestions and decisions.
 # Both create .venv when it is missing and install what the project needs.
 
 PYTHON ?= python3
@@ -51,6 +52,8 @@ demo: setup
 	@test -f $(DEMO)/kgstudio.toml || $(BIN)/kgstudio init $(DEMO)
 	$(BIN)/kgstudio import -w $(DEMO) --demo
 	@test -f $(DEMO)/models/teacher/teacher.pt || $(BIN)/kgstudio train-teacher -w $(DEMO)
+	@if $(BIN)/kgstudio suggestions -w $(DEMO) | grep -q '^No suggestions stored'; then \
+		$(BIN)/kgstudio suggest-prereqs -w $(DEMO) --top-k 50 > /dev/null; fi
 	@test -f $(DEMO)/models/student/student.pt || $(BIN)/kgstudio distill -w $(DEMO) --time-budget 480
 
 clean-demo:

@@ -466,7 +466,8 @@ def suggestions_cmd(workspace, show_iris):
     with workspace.open_store(read_only=True) as store:
         rows = list_suggestions(store)
     if not rows:
-        click.echo("No suggestions stored; run `kgstudio suggest-prereqs` with a trained teacher.")
+        click.echo("No suggestions stored; run `kgstudio suggest-prereqs` (no teacher needed: the book's "
+                   "definitions are enough to start).")
         return
     for r in rows:
         a = f"{r.a_label} <{r.a}>" if show_iris else r.a_label
