@@ -94,27 +94,8 @@ def parse_sources(paths: Iterable[str | Path], *, fmt: str | None = None, max_fi
         path = Path(raw)
         if not path.exists():
             raise ImportFailed("no such file or folder", path=path)
-        if not path.is_dir():
-            # a FIFO, a device or a file above the limit is refused before a byte is read,
-            # format detection included
-            check_size(path, max_bytes)
-        importer = get_importer(path, fmt)
-        if log:
-            log(f"reading {path} as {importer.name}")
-        try:
-            res = importer.parse(path, max_bytes=max_bytes, progress=progress)
-            _add_source_metadata(res)
-        except OSError as e:  # unreadable file, a folder given to a one-file format, ...
-            raise ImportFailed(f"cannot read {e.filename or path}: {e.strerror or e}", path=path,
-                               hint=f"check the path and that the {importer.name} format fits it") from None
-        check_prerequisite_cycles(res.graph, source=str(path))
-        if validate:
-            if log:
-                log(f"validating {len(res.graph)} triples against the SHACL shapes")
-            report = shacl_validate(res.graph)
-            if not report.conforms:
-                raise ValidationFailed(report, path=path)
-        results.append(res)
+        for path in _folder_sources(path, fmt, log):
+            results.append(_parse_one(path, fmt, max_bytes, validate, progress, log))
     seen: dict[str, Path] = {}
     for r in results:
         if str(r.graph_iri) in seen:
@@ -122,6 +103,64 @@ def parse_sources(paths: Iterable[str | Path], *, fmt: str | None = None, max_fi
                                path=r.path)
         seen[str(r.graph_iri)] = r.path
     return results
+
+
+def _folder_sources(path: Path, fmt: str | None, log: Log | None) -> list[Path]:
+    """The sources a path stands for: itself, or, for a folder that no importer reads as one
+    source (a folder of Curricular Analytics CSV files, one per degree plan), the files in it
+    that one does (with ``fmt``: that one), in name order; other files (a README, a metrics
+    JSON) are skipped, and the log says how many. A folder with no such file is left to the
+    usual error ("cannot tell the format")."""
+    if not path.is_dir():
+        return [path]
+    try:
+        imp = get_importer(path, fmt)
+        if fmt is None or imp.detect(path):
+            return [path]
+    except ImportFailed:
+        if fmt is not None:
+            raise
+    except OSError:
+        return [path]
+    files = sorted((f for f in path.iterdir() if f.is_file() and not f.name.startswith(".")),
+                   key=lambda f: f.name)          # is_file: no FIFO or device is sniffed
+    chosen = []
+    for f in files:
+        try:
+            if get_importer(f).name == (fmt or get_importer(f).name):
+                chosen.append(f)
+        except (ImportFailed, OSError):
+            continue
+    if not chosen:
+        return [path]
+    if log:
+        log(f"{path}: a folder of {len(chosen)} source file(s); {len(files) - len(chosen)} other file(s) skipped")
+    return chosen
+
+
+def _parse_one(path: Path, fmt: str | None, max_bytes: int, validate: bool, progress, log) -> ImportResult:
+    """Parse and check one source (:func:`parse_sources`)."""
+    if not path.is_dir():
+        # a FIFO, a device or a file above the limit is refused before a byte is read,
+        # format detection included
+        check_size(path, max_bytes)
+    importer = get_importer(path, fmt)
+    if log:
+        log(f"reading {path} as {importer.name}")
+    try:
+        res = importer.parse(path, max_bytes=max_bytes, progress=progress)
+        _add_source_metadata(res)
+    except OSError as e:  # unreadable file, a folder given to a one-file format, ...
+        raise ImportFailed(f"cannot read {e.filename or path}: {e.strerror or e}", path=path,
+                           hint=f"check the path and that the {importer.name} format fits it") from None
+    check_prerequisite_cycles(res.graph, source=str(path))
+    if validate:
+        if log:
+            log(f"validating {len(res.graph)} triples against the SHACL shapes")
+        report = shacl_validate(res.graph)
+        if not report.conforms:
+            raise ValidationFailed(report, path=path)
+    return res
 
 
 def write_results(store: Store, results: list[ImportResult]) -> list[ImportSummary]:

@@ -438,8 +438,16 @@ def suggest_prereqs_cmd(workspace, top_k, node_type, max_per_node, dry_run, show
                                 write=not dry_run, definitions=not no_definitions)
     for s in out:
         _echo_suggestion(s.rank, s.score, s.band, s.text(iris=show_iris), s.evidence)
+    if not out:
+        click.echo("No suggestions: " + (
+            "the curriculum's text gives no candidates (no definition names another concept, no "
+            "statements are tagged with grade levels) and no teacher is trained; run `kgstudio "
+            "train-teacher` for the teacher's neighbour pairs" if info.get("method", "").startswith("the curriculum")
+            else "every candidate is already a prerequisite, a decision, or would close a cycle"))
+    if out and out[0].node_type != "concept":
+        click.echo(f"Pairs of {out[0].node_type} nodes (use --node-type to pair another type)")
     if info.get("method"):
-        click.echo(f"List: {info['method']} ({info.get('links') or 0} definition link(s) kept)")
+        click.echo(f"List: {info['method']} ({info.get('links') or 0} text link(s) kept)")
     if info.get("calibration"):
         click.echo(f"Teacher probabilities calibrated on: {info['calibration']}")
     if info.get("written"):

@@ -30,15 +30,16 @@ busy = any(j is not None and j.running for j in (suggest_job, retrain_job))
 
 def _suggest(job):
     from gnn.suggest import suggest_prereqs   # torch: in the background job, never before first paint
-    job.report(0.1, "scoring concept pairs with the teacher" if trained
-               else "reading the book's definitions (no teacher trained yet)")
+    job.report(0.1, "reading the curriculum's text and scoring pairs with the teacher" if trained
+               else "reading the book's definitions or the framework's grade levels (no teacher trained yet)")
     out, _info = suggest_prereqs(ws, top_k=50)
     return {"suggestions": len(out)}
 
 
 if c1.button("Refresh suggestions", key="sugg_refresh", disabled=busy,
-             help="Find the pairs the book's definitions argue for and score concept pairs with "
-                  "the current teacher (when one is trained); replaces the earlier suggestions."):
+             help="Find the pairs the curriculum's own text argues for (a book's definitions, a "
+                  "standards framework's grade levels) and score pairs with the current teacher "
+                  "(when one is trained); replaces the earlier suggestions."):
     try:
         start_job(ws.root, "suggest", _suggest)
         st.rerun()
@@ -68,7 +69,9 @@ if not rows:
                 "prerequisites (or run `kgstudio suggest-prereqs`).")
     else:
         st.info("No suggestions yet, and no teacher is trained for this workspace. **Refresh "
-                "suggestions** lists the prerequisites the book's own definitions argue for; a "
+                "suggestions** lists the prerequisites the curriculum's own text argues for (a book's "
+                "definitions; in a standards framework, a statement and the most similar statements "
+                "of the grade before); a "
                 "teacher (**Retrain the teacher with the decisions** above, the Models page, or "
                 "`kgstudio train-teacher -w DIR`) adds its own pairs.")
     st.stop()
@@ -84,7 +87,8 @@ if any(r.band for r in rows):
     n_band = {b: sum(1 for r in rows if r.band == b) for b in ("likely", "possible", "unlikely")}
     st.caption(f"Band, from the probability: **likely** ≥ "
                f"{cal.likely:.2f}, **possible** ≥ {cal.possible:.2f}, **unlikely** below. "
-               "A pair the book's definitions argue for (first on the list) has the share of such "
+               "A pair the curriculum's text argues for (a definition, or a framework's grade levels; "
+               "first on the list) has the share of such "
                "pairs that blind judges accepted; the teacher's own pairs its calibrated score. "
                + " · ".join(f"{k}: {v}" for k, v in n_band.items()))
 else:

@@ -52,4 +52,6 @@ def test_no_definitions_flag_and_method_line(tmp_path, monkeypatch):
     r = CliRunner().invoke(cli, ["suggest-prereqs", "-w", str(ws.root), "--dry-run", "--no-definitions"])
     assert r.exit_code == 0, r.output
     assert seen["definitions"] is False
-    assert r.output.splitlines() == ["List: the teacher's neighbour pairs (0 definition link(s) kept)"]
+    assert r.output.splitlines() == [
+        "No suggestions: every candidate is already a prerequisite, a decision, or would close a cycle",
+        "List: the teacher's neighbour pairs (0 text link(s) kept)"]

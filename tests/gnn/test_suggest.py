@@ -163,6 +163,9 @@ def test_cap_per_node_is_greedy_best_first():
 
 def test_definition_links_come_first_with_their_kind_and_precision(trained):
     from gnn.data import LABEL_KINDS
+    import numpy as np
+
+    import gnn.suggest as gs
     from gnn.suggest import LINK_PRECISION, basis_line, provenance_note
     from kg.definition_links import DefinitionLink
     _st, td, r = trained
@@ -183,7 +186,17 @@ def test_definition_links_come_first_with_their_kind_and_precision(trained):
     assert not any((s.a, s.b) == (f"{I}e", f"{I}c") for s in out)
     assert all(s.basis is None for s in out[1:])
     assert info["links"] == 1 and "ranked by probability" in info["method"]
-    assert "its calibrated score" in info["method"]           # the graph has prerequisite edges
+    # the graph has prerequisite edges, but the teacher was calibrated on them against
+    # unlabelled pairs, not on decisions: beside links its pairs get their judged share
+    assert "not being calibrated on decisions" in info["method"]
+    assert all(s.score == gs.WEAK_TEACHER_PRECISION for s in out[1:])
+    # a calibrator given (as one fitted on decisions): the teacher's calibrated score stands
+    from gnn.calibration import Calibrator
+    info_given = {}
+    given = suggest(r.model, td, top_k=100, links=links, info=info_given,
+                    calibrator=Calibrator("identity").fit(np.array([.2, .8]), np.array([0, 1])))
+    assert "its calibrated score" in info_given["method"]
+    assert {round(s.score, 4) for s in given if s.basis is None} != {gs.WEAK_TEACHER_PRECISION}
     assert basis_line(out[0]).startswith("the definition of ") and "\u201ca kind of thing\u201d" in basis_line(out[0])
     assert "genus" in provenance_note(out[0]) and "teacher" in provenance_note(out[1])
     # without links: the teacher's list, and the weak label is not on it

@@ -15,6 +15,7 @@ from __future__ import annotations
 import builtins
 import json
 import pathlib
+import shutil
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -463,3 +464,34 @@ def test_changed_source_updates_only_the_changed_triples(tmp_path, store):
     assert after - before == expected_added | sha_added
     assert (change.added, change.removed) == (3, 4)
     assert {g: store.graph_triples(g) for g in store.named_graphs() if g not in (graph, index)} == other
+
+
+# ---- a folder of one-file sources (Curricular Analytics: one CSV per degree plan) -----------------
+
+def test_a_folder_of_csv_files_imports_each_file_and_skips_the_rest(tmp_path, mem_store):
+    from kg.importing import import_sources, parse_sources
+    ca = Path(__file__).parent / "fixtures" / "ca"
+    folder = tmp_path / "plans"
+    folder.mkdir()
+    shutil.copy(ca / "tiny-plan.csv", folder / "b-plan.csv")
+    (folder / "a-plan.csv").write_text((ca / "tiny-plan.csv").read_text(encoding="utf-8")
+                                       .replace("Tiny", "Other"), encoding="utf-8")
+    (folder / "README.md").write_text("# plans\n", encoding="utf-8")
+    (folder / "metrics.json").write_text("{}", encoding="utf-8")
+    said = []
+    results = parse_sources([folder], validate=False, log=said.append)
+    assert [r.path.name for r in results] == ["a-plan.csv", "b-plan.csv"]
+    assert f"{folder}: a folder of 2 source file(s); 2 other file(s) skipped" in said
+    assert [r.path.name for r in parse_sources([folder], fmt="curricular-analytics", validate=False)] == \
+        ["a-plan.csv", "b-plan.csv"]
+    # all land or none do: a bad file in the folder stops the whole import, naming it
+    shutil.copy(ca / "cycle.csv", folder / "c-cycle.csv")
+    with pytest.raises(Exception, match="c-cycle.csv"):
+        import_sources(mem_store, [folder], validate=False)
+    assert not mem_store.query("SELECT * WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 1").rows
+    # a folder with no source in it keeps the usual error
+    empty = tmp_path / "notes"
+    empty.mkdir()
+    (empty / "README.md").write_text("x", encoding="utf-8")
+    with pytest.raises(Exception, match="cannot tell the format"):
+        parse_sources([empty], validate=False)

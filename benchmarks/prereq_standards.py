@@ -1,0 +1,276 @@
+"""Prerequisite suggestions on standards frameworks (issue 14, "curricula of other shapes"):
+blind-judged precision of the product's list beside the teacher's list and a sceptic's
+baseline.
+
+A standards framework (CASE: the Common Core; the BNCC) has no glossary, so the book's
+definition links (:mod:`kg.definition_links`) give nothing; the product's list there is
+the progression links of :mod:`kg.progression_links` (a statement and the most similar
+statements of the nearest earlier level). The two baselines, in the same judging file:
+
+* ``teacher``: ``kgstudio suggest-prereqs --no-definitions`` after ``kgstudio
+  train-teacher`` (what the product listed before progression links existed);
+* ``nearest``: the sceptic's rule, each statement's single most similar statement of *any*
+  earlier level (MiniLM cosine), ranked by cosine, at most 3 per statement on either side.
+
+Modes (each reads a workspace with the framework imported; ``NAME=WORKSPACE``):
+
+* ``--dev-items NAME=WS``: a stratified sample of progression links (10 from each cosine
+  band from 0.45 up, with no floor applied) and 10 of the teacher's top 40, shuffled, for
+  the dev judgement that chooses the floor (``/tmp/std_judge/<NAME>_dev_items.txt``; key in
+  ``results/prereq/standards/``);
+* ``--judge-items NAME=WS``: the top ``--k`` (40) of the three lists, shuffled together;
+* ``--score-judged NAME``: reads ``/tmp/std_judge/<NAME>[_dev]_scores.csv``
+  (``id,judge,reason``) and writes each list's precision with a Wilson interval to
+  ``results/prereq.json`` (``standards_<NAME>_top40_precision[_<list>]``).
+
+The judge sees the two statements (code, level, text) and the question, nothing else: no
+evidence line, since only the progression links have one and it would tell the list.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import shutil
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import numpy as np  # noqa: E402
+
+from _common import RESULTS, machine, table  # noqa: E402
+from kg.workspace import Workspace  # noqa: E402
+
+OUT = RESULTS / "prereq" / "standards"
+JUDGE_DIR = Path("/tmp/std_judge")
+SEED = 71          # round 1; later rounds add 10 (--round _r2: 81)
+QUESTION = ("Must a learner have mastered B before A can be learned, i.e. does A build on B? "
+            "(1 yes / 0 no, with a one-line reason)")
+BANDS = [(0.45, 0.55), (0.55, 0.65), (0.65, 0.75), (0.75, 1.01)]
+
+
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    if n == 0:
+        return (0.0, 1.0)
+    p = k / n
+    d = 1 + z * z / n
+    c = (p + z * z / (2 * n)) / d
+    h = z * ((p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5) / d
+    return (round(c - h, 2), round(c + h, 2))
+
+
+def statements(store, iris) -> dict[str, tuple[str, str, str]]:
+    """``{iri: (code, level, text)}`` as the judge reads them."""
+    from kg.progression_links import level_name
+    from ontology.namespaces import KGS, RDFS, SKOS
+    vals = " ".join(f"<{i}>" for i in iris)
+    out: dict[str, dict] = {i: {"code": "", "lev": set(), "text": ""} for i in iris}
+    for s, p, o in store.query(f"""SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {vals} }}
+            VALUES ?p {{ <{RDFS.label}> <{SKOS.notation}> <{KGS.educationalLevel}> <{KGS.sourceId}> }}
+            GRAPH ?g {{ ?s ?p ?o }} }} ORDER BY ?s ?p ?o""").rows:
+        s, p, o = (str(getattr(x, "value", x)) for x in (s, p, o))
+        r = out[s]
+        if p == str(RDFS.label):
+            r["text"] = r["text"] or " ".join(o.split())
+        elif p == str(SKOS.notation):
+            r["code"] = o
+        elif p == str(KGS.sourceId):
+            r["code"] = r["code"] or o
+        else:
+            r["lev"].add(o)
+    return {i: (r["code"], level_name(r["lev"]), r["text"]) for i, r in out.items()}
+
+
+def nearest_baseline(store, k: int, per_node: int = 3) -> list[tuple[str, str, float]]:
+    """The sceptic's list: each statement's most similar statement of any earlier level."""
+    from kg.progression_links import progression_links
+    links = progression_links(store, min_similarity=-1.0, per_node=1, nearest=10 ** 6, nearest_level=False,
+                              max_gap=None)
+    ranked = sorted(links.values(), key=lambda lk: (-lk.similarity, lk.a, lk.b))
+    used: dict[str, int] = {}
+    out = []
+    for lk in ranked:
+        if used.get(lk.a, 0) >= per_node or used.get(lk.b, 0) >= per_node:
+            continue
+        used[lk.a] = used.get(lk.a, 0) + 1
+        used[lk.b] = used.get(lk.b, 0) + 1
+        out.append((lk.a, lk.b, lk.similarity))
+        if len(out) == k:
+            break
+    return out
+
+
+def teacher_list(ws, k: int, node_type: str | None) -> list[tuple[str, str, float]]:
+    from gnn.checkpoint import teacher_dir
+    from gnn.suggest import suggest_prereqs
+    if not (teacher_dir(ws) / "teacher.pt").is_file():
+        return []
+    out, _ = suggest_prereqs(ws, top_k=k, write=False, definitions=False, node_type=node_type,
+                             explain_evidence=False)
+    return [(s.a, s.b, s.score) for s in out]
+
+
+def write_items(name: str, suffix: str, lists: dict[str, list], ws, extra: dict | None = None) -> None:
+    pairs: dict[tuple[str, str], dict] = {}
+    for lname, rows in lists.items():
+        for rank, (a, b, score) in enumerate(rows, 1):
+            pairs.setdefault((a, b), {})[lname] = (rank, score)
+    with ws.open_store(read_only=True) as store:
+        st = statements(store, sorted({x for ab in pairs for x in ab}))
+    order = sorted(pairs)
+    random.Random(SEED).shuffle(order)
+    ids = {ab: f"{name[:4]}-{i:03d}" for i, ab in enumerate(order, 1)}
+    lines = [f"# Prerequisite pairs to judge: {name} ({len(order)} pairs of standards)",
+             "# For each item answer the question about A and B; write one row per item to",
+             f"# {JUDGE_DIR / f'{name}{suffix}_scores.csv'} with the columns id,judge,reason",
+             "# (judge: 1 = yes, A builds on B, so B must be mastered first; 0 = no).", ""]
+    for ab in order:
+        (ca, la, ta), (cb, lb, tb) = st[ab[0]], st[ab[1]]
+        lines += [f"[{ids[ab]}]", f"Standard A: {ca} (level: {la}) {ta}",
+                  f"Standard B: {cb} (level: {lb}) {tb}", QUESTION, ""]
+    JUDGE_DIR.mkdir(parents=True, exist_ok=True)
+    items = JUDGE_DIR / f"{name}{suffix}_items.txt"
+    items.write_text("\n".join(lines), encoding="utf-8")
+    OUT.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(items, OUT / f"{name}{suffix}_items.txt")
+    fields = ["id", "lists", "a_iri", "b_iri"] + [f"{c}_{n}" for n in lists for c in ("rank", "score")] \
+        + sorted({k for v in (extra or {}).values() for k in v})
+    with (OUT / f"{name}{suffix}_key.csv").open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=fields)
+        w.writeheader()
+        for ab in sorted(order, key=lambda x: ids[x]):
+            row = {"id": ids[ab], "lists": "+".join(n for n in lists if n in pairs[ab]),
+                   "a_iri": ab[0], "b_iri": ab[1], **(extra or {}).get(ab, {})}
+            for n in lists:
+                r = pairs[ab].get(n)
+                row[f"rank_{n}"], row[f"score_{n}"] = (r[0], f"{r[1]:.4f}") if r else ("", "")
+            w.writerow(row)
+    print(f"{name}{suffix}: {len(order)} pairs -> {items}; "
+          + ", ".join(f"{n}: {len(v)}" for n, v in lists.items()))
+
+
+def dev_items(name: str, ws_path: str, node_type: str | None) -> None:
+    from kg.progression_links import progression_links
+    ws = Workspace(ws_path)
+    with ws.open_store(read_only=True) as store:
+        links = progression_links(store, min_similarity=BANDS[0][0])
+    rng = random.Random(SEED)
+    sample, extra = [], {}
+    for lo, hi in BANDS:
+        band = sorted(ab for ab, lk in links.items() if lo <= lk.similarity < hi)
+        for ab in rng.sample(band, min(10, len(band))):
+            lk = links[ab]
+            sample.append((ab[0], ab[1], lk.similarity))
+            rank_in_a = sorted((x.similarity for x in links.values() if x.a == ab[0]), reverse=True).index(lk.similarity) + 1
+            extra[ab] = {"similarity": lk.similarity, "rank_in_a": rank_in_a, "a_level": lk.a_level,
+                         "b_level": lk.b_level}
+    teacher = teacher_list(ws, 40, node_type)
+    lists = {"progression": sample, "teacher": rng.sample(teacher, min(10, len(teacher)))}
+    write_items(name, "_dev", lists, ws, extra)
+
+
+def judge_items(name: str, ws_path: str, k: int, node_type: str | None, deep: int = 0,
+                deep_last: int = 200, suffix: str = "") -> None:
+    """The top ``k`` of the product's, the teacher's and the sceptic's lists; with ``deep``,
+    also ``deep`` pairs drawn at random from ranks ``k+1``..``deep_last`` of the product's
+    and the sceptic's lists (``product_deep``, ``nearest_deep``), all in one shuffled file."""
+    from gnn.suggest import suggest_prereqs
+    ws = Workspace(ws_path)
+    n = max(k, deep_last if deep else k)
+    out, info = suggest_prereqs(ws, top_k=n, write=False, node_type=node_type, explain_evidence=False)
+    with ws.open_store(read_only=True) as store:
+        nearest = nearest_baseline(store, n)
+    nt = node_type or (out[0].node_type if out else None)    # the teacher pairs the same type
+    product = [(s.a, s.b, s.score) for s in out]
+    lists = {"product": product[:k], "teacher": teacher_list(ws, k, nt), "nearest": nearest[:k]}
+    if deep:
+        rng = random.Random(SEED + 1)
+        for lname, full in (("product_deep", product), ("nearest_deep", nearest)):
+            tail = full[k:deep_last]
+            lists[lname] = rng.sample(tail, min(deep, len(tail)))
+    write_items(name, suffix, lists, ws)
+    data_path = RESULTS / "prereq.json"
+    data = json.loads(data_path.read_text()) if data_path.exists() else {"metrics": {}}
+    data.setdefault("standards", {}).setdefault(name, {})[f"items{suffix or '_round1'}"] = {
+        "workspace": str(ws.root), "k": k, "method": info.get("method"), "deep": deep, "deep_last": deep_last,
+        "lists": {n: len(v) for n, v in lists.items()}, "product_full": len(product), "nearest_full": len(nearest),
+        "seed": SEED, "machine": machine()}
+    data_path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def score_judged(name: str, suffix: str = "") -> None:
+    src = JUDGE_DIR / f"{name}{suffix}_scores.csv"
+    key_path = OUT / f"{name}{suffix}_key.csv"
+    with key_path.open(newline="", encoding="utf-8") as fh:
+        key = {r["id"]: r for r in csv.DictReader(fh)}
+    judged = {}
+    with src.open(newline="", encoding="utf-8") as fh:
+        for n, r in enumerate(csv.DictReader(fh), 2):
+            i, j = (r.get("id") or "").strip(), (r.get("judge") or "").strip()
+            if i not in key or j not in ("0", "1"):
+                raise SystemExit(f"{src}:{n}: bad row {r}")
+            judged[i] = j == "1"
+    shutil.copyfile(src, OUT / f"{name}{suffix}_scores.csv")
+    lists = [c[len("rank_"):] for c in next(iter(key.values())) if c.startswith("rank_")]
+    rows, res = [], {}
+    for ln in lists:
+        ids = [i for i, r in key.items() if r[f"rank_{ln}"] and i in judged]
+        yes = sum(judged[i] for i in ids)
+        lo, hi = wilson(yes, len(ids))
+        res[ln] = {"judged": len(ids), "yes": yes, "precision": round(yes / len(ids), 4) if ids else None,
+                   "ci95": [lo, hi]}
+        rows.append([name + suffix, ln, f"{yes}/{len(ids)}", f"{yes / max(len(ids), 1):.2f} [{lo:.2f}, {hi:.2f}]"])
+    if suffix == "_dev" and "similarity" in next(iter(key.values())):
+        for lo_b, hi_b in BANDS:
+            ids = [i for i, r in key.items() if r["similarity"] and lo_b <= float(r["similarity"]) < hi_b and i in judged]
+            yes = sum(judged[i] for i in ids)
+            rows.append([name + suffix, f"progression cos [{lo_b:.2f}, {min(hi_b, 1):.2f})", f"{yes}/{len(ids)}", ""])
+        for rk in ("1", "2"):
+            ids = [i for i, r in key.items() if r.get("rank_in_a") == rk and i in judged]
+            rows.append([name + suffix, f"progression, B is A's link no. {rk}",
+                         f"{sum(judged[i] for i in ids)}/{len(ids)}", ""])
+    print(table(rows, ["set", "list", "judged right", "precision [95% CI]"]))
+    data_path = RESULTS / "prereq.json"
+    data = json.loads(data_path.read_text()) if data_path.exists() else {"metrics": {}}
+    data.setdefault("standards", {}).setdefault(name, {})[f"judged{suffix or '_test'}"] = res
+    if suffix in ("", "_r2"):
+        for ln, r in res.items():
+            deep = ln.endswith("_deep")
+            base, lname = ("rank41_200", ln[:-5]) if deep else ("top40", ln)
+            tag = "" if lname == "product" else f"_{lname}"
+            data["metrics"][f"standards_{name}_{base}_precision{tag}"] = r["precision"]
+            data["metrics"][f"standards_{name}_{base}_precision{tag}_ci95"] = r["ci95"]
+    data_path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--dev-items", metavar="NAME=WS")
+    ap.add_argument("--judge-items", metavar="NAME=WS")
+    ap.add_argument("--score-judged", metavar="NAME")
+    ap.add_argument("--score-dev", metavar="NAME")
+    ap.add_argument("--node-type", default=None)
+    ap.add_argument("--k", type=int, default=40)
+    ap.add_argument("--deep", type=int, default=0, help="also this many pairs from ranks k+1..200 of "
+                    "the product's and the sceptic's lists")
+    ap.add_argument("--round", default="", help="a suffix for the files of a later round (\"_r2\")")
+    a = ap.parse_args()
+    global SEED
+    if a.round:
+        SEED += 10 * (int(a.round.lstrip("_r") or 1) - 1)
+    if a.dev_items:
+        dev_items(*a.dev_items.split("=", 1), a.node_type)
+    if a.judge_items:
+        judge_items(*a.judge_items.split("=", 1), a.k, a.node_type, deep=a.deep, suffix=a.round)
+    if a.score_dev:
+        score_judged(a.score_dev, "_dev")
+    if a.score_judged:
+        score_judged(a.score_judged, a.round)
+
+
+if __name__ == "__main__":
+    main()

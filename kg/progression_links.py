@@ -1,0 +1,270 @@
+"""Where a standard of one grade builds on a standard of an earlier grade: the
+prerequisite candidates a standards framework argues for by its levels.
+
+A standards framework (a CASE package such as the Common Core, a national curriculum such
+as the BNCC) has no glossary and no definitions, so :mod:`kg.definition_links` finds
+nothing in it; what it has is statements tagged with an educational level (grade, year,
+band). The classic progression reading of such a framework ("learning progressions":
+grade 4's "Extend understanding of fraction equivalence" builds on grade 3's "Understand
+a fraction 1/b ...") is the candidate here: for each statement A, the statements B of the
+*nearest earlier level* that are most like A in text.
+
+Rules (what a designer can review):
+
+* both statements in one curriculum, of one node type and, where the framework types its
+  items (``dcterms:type``: Standard, Cluster, Component ...), of one item type;
+* B's level ends before A's begins (a statement tagged with several levels spans them:
+  BNCC's EF15LP01 is years 1-5);
+* neither is a part of the other (``kgs:partOf`` chain); a text that repeats in the
+  curriculum (a heading such as "Represent and interpret data." in several grades) and a
+  name of fewer than three words are headings, not statements, and are left out;
+* B is one of A's ``nearest`` (5) most similar statements of any level, its MiniLM cosine
+  with A is at least ``min_similarity``, B's level ends at most ``max_gap`` (2) grades
+  before A's begins, and among such B, B is at the latest earlier level and one of A's
+  ``per_node`` most similar there. A grade-4 standard
+  is linked to grade 3, not to kindergarten, when grade 3 has a similar statement.
+
+Levels are read by :func:`level_range` from the level's text: numbers ("04", "Grade 4",
+"4th grade", "8º ano", "Year 7"), kindergarten/pre-K, and the named bands high school /
+secondary / ensino médio, ensino fundamental, undergraduate. A statement whose level is
+not read is left out (BNCC's early-childhood age groups are).
+
+Limitations: the similarity is MiniLM's, an English model, so on another language's
+framework it sees shared words and numbers more than meaning (measured on BNCC in
+``benchmarks/README.md``); statements of one level are never linked to each other
+(the framework's order inside a grade is not a prerequisite order).
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Iterable
+
+import numpy as np
+
+from kg.store.base import Store
+from ontology.namespaces import DCTERMS, KGS, RDFS, SKOS
+
+__all__ = ["ProgressionLink", "progression_links", "level_range", "level_name", "MIN_SIMILARITY",
+           "PER_NODE", "NEAREST", "MAX_GAP", "statement_codes"]
+
+# Chosen on the dev judgement of 40 Common Core links (benchmarks/prereq_standards.py
+# --dev-items, results/prereq/standards/ccss_dev_*): links with cosine below 0.5 were right
+# 0/3, links whose B is three or more grades before A 0/4 ("too distant: the real
+# prerequisite is in between"), the rest 32/35.
+MIN_SIMILARITY = 0.5
+MAX_GAP = 2
+PER_NODE = 2
+NEAREST = 5
+MIN_WORDS = 3
+_CODE = re.compile(r"(?=[^\s]*\d)[A-Za-z0-9][\w.\-]{1,23}")   # a code such as EF04MA09
+
+
+@dataclass(frozen=True)
+class ProgressionLink:
+    a: str        # IRI of the later statement, which builds on ...
+    b: str        # ... this one of an earlier level (A requires B)
+    kind: str     # "progression"
+    text: str     # the evidence line a reviewer reads: codes, levels, similarity
+    b_later: bool = False   # never: B's level is earlier by construction
+    similarity: float = 0.0
+    a_level: str = ""
+    b_level: str = ""
+
+    @property
+    def strength(self) -> int:
+        return 1
+
+
+# ------------------------------------------------------------------------- levels ---
+
+_BANDS = [   # (pattern, (low, high)) on a casefolded level; grades: K = 0, grade n = n
+    (r"\b(?:pre-?k|pk|pre-?kindergarten|pre-?school|nursery|early childhood|educa[cç][aã]o infantil)\b", (-1, -1)),
+    (r"^(?:k|kg)$|\bkindergarten\b", (0, 0)),
+    (r"^hs$|\bhigh school\b|\bsecondary\b|\bensino m[eé]dio\b", (9, 12)),
+    (r"\bensino fundamental\b|\belementary\b|\bprimary\b", (1, 9)),
+    (r"^(?:ug|ps)$|\bundergraduate\b|\bpost-?secondary\b|\bhigher education\b|\bcollege\b", (13, 16)),
+]
+_NUMBER = re.compile(r"(?<![\w.])(\d{1,2})(?:\s*(?:º|ª|°|st|nd|rd|th)(?!\w))?(?![\w.])")
+
+
+def level_range(value: str) -> tuple[int, int] | None:
+    """A level's ``(low, high)`` as grades (kindergarten 0, pre-K -1, grade n n), or None
+    when the text says none: ``"04"`` -> (4, 4), ``"8º ano"`` -> (8, 8), ``"KG"`` ->
+    (0, 0), ``"High School"`` -> (9, 12), ``"Grades 6-8"`` -> (6, 8)."""
+    v = " ".join(str(value).casefold().split())
+    if not v:
+        return None
+    for pat, band in _BANDS:
+        if re.search(pat, v):
+            return band
+    nums = [int(m.group(1)) for m in _NUMBER.finditer(v)]
+    # every number must be a plain grade number: "1a6m" (an age, BNCC's early childhood) or
+    # "120" make the level unreadable, not grade 1 or 6
+    if not nums or any(n > 16 for n in nums) or len(nums) != len(re.findall(r"\d+", v)):
+        return None
+    if re.search(r"\b(?:ages?|aged|years old|months|idade|meses)\b", v):
+        return None          # an age is not a grade
+    return (min(nums), max(nums))
+
+
+def level_name(levels: Iterable[str]) -> str:
+    """The levels as a reader sees them (sorted, joined)."""
+    return ", ".join(sorted(set(levels), key=lambda x: (level_range(x) or (99, 99), x)))
+
+
+# ------------------------------------------------------------------------- links ---
+
+def _v(x) -> str | None:
+    return None if x is None else str(getattr(x, "value", x))
+
+
+def _in(graphs: list[str] | None, pattern: str) -> str:
+    if graphs is None:
+        return f"GRAPH ?g {{ {pattern} }}"
+    return " UNION ".join(f"{{ GRAPH <{g}> {{ {pattern} }} }}" for g in graphs) or "FILTER(false)"
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+def statement_codes(store: Store, iris: Iterable[str]) -> dict[str, str]:
+    """``{iri: code}`` for the statements that have one: ``skos:notation`` or
+    ``kgs:humanCodingScheme`` ("CCSS.Math.Content.4.NF.B.3"), else a ``kgs:sourceId`` that
+    looks like a code ("EF04MA09": one token with a digit, at most 24 characters)."""
+    iris = [str(i) for i in iris]
+    if not iris:
+        return {}
+    vals = " ".join(f"<{i}>" for i in iris)
+    code: dict[str, str] = {}
+    fallback: dict[str, str] = {}
+    for s, p, o in ([tuple(_v(x) for x in r) for r in store.query(f"""
+            SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {vals} }}
+              VALUES ?p {{ <{SKOS.notation}> <{KGS.humanCodingScheme}> <{KGS.sourceId}> }}
+              GRAPH ?g {{ ?s ?p ?o }} }} ORDER BY ?s ?p ?o""").rows]):
+        if p == str(KGS.sourceId):
+            if _CODE.fullmatch(o):
+                fallback.setdefault(s, o)
+        else:
+            code.setdefault(s, o)
+    return {**fallback, **code}
+
+
+def progression_links(store: Store, graphs: Iterable[str] | None = None, *,
+                      min_similarity: float = MIN_SIMILARITY, per_node: int = PER_NODE,
+                      nearest: int = NEAREST, nearest_level: bool = True, max_gap: int | None = MAX_GAP,
+                      model: str | None = None, vectors=None) -> dict[tuple[str, str], ProgressionLink]:
+    """``{(A, B): ProgressionLink}`` over the levelled statements of ``graphs`` (default:
+    every graph). ``nearest``: B is one of A's ``nearest`` most similar statements of any
+    level; ``nearest_level=False``: B may be of any earlier level (the sceptic's baseline of
+    ``benchmarks/prereq_standards.py``). ``vectors``: a function from a list of texts to unit row vectors (default:
+    :func:`kg.embeddings.embed` with ``model``)."""
+    from kg.neighbourhood import node_types
+    gl = None if graphs is None else [str(g) for g in graphs]
+    rows = [tuple(_v(x) for x in r) for r in store.query(f"""
+        SELECT ?s ?lev ?cur WHERE {{ {_in(gl, f"?s <{KGS.educationalLevel}> ?lev . "
+                                           f"OPTIONAL {{ ?s <{KGS.inCurriculum}> ?cur }}")} }}""").rows]
+    levels: dict[str, set[str]] = defaultdict(set)
+    cur: dict[str, str] = {}
+    for s, lev, c in rows:
+        if s and lev:
+            levels[s].add(lev)
+            if c:
+                cur.setdefault(s, c)
+    span: dict[str, tuple[int, int]] = {}
+    for s, levs in levels.items():
+        rs = [r for r in (level_range(x) for x in levs) if r]
+        if rs:
+            span[s] = (min(r[0] for r in rs), max(r[1] for r in rs))
+    if not span:
+        return {}
+    types = node_types(store, list(span))
+    span = {s: r for s, r in span.items() if types.get(s) not in (None, "curriculum", "chapter", "section")}
+    if not span:
+        return {}
+    iris = sorted(span)
+    vals = " ".join(f"<{i}>" for i in iris)
+    label: dict[str, str] = {}
+    code = statement_codes(store, iris)
+    item_type: dict[str, str] = {}
+    parent: dict[str, set[str]] = defaultdict(set)
+    for s, p, o in ([tuple(_v(x) for x in r) for r in store.query(f"""
+            SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {vals} }}
+              VALUES ?p {{ <{RDFS.label}> <{SKOS.prefLabel}> <{DCTERMS.type}> <{KGS.partOf}> }}
+              GRAPH ?g {{ ?s ?p ?o }} }} ORDER BY ?s ?p ?o""").rows]):
+        if p in (str(RDFS.label), str(SKOS.prefLabel)):
+            label.setdefault(s, " ".join(o.split()))
+        elif p == str(DCTERMS.type):
+            item_type.setdefault(s, o)
+        elif p == str(KGS.partOf):
+            parent[s].add(o)
+    # A heading that repeats across levels ("Geometry", "Represent and interpret data.")
+    # is a heading, not a standard; nor is a name of one or two words.
+    seen_text: dict[tuple, int] = defaultdict(int)
+    for i in iris:
+        if label.get(i):
+            seen_text[(cur.get(i, ""), _norm(label[i]))] += 1
+    iris = [i for i in iris if label.get(i) and len(_norm(label[i]).split()) >= MIN_WORDS
+            and seen_text[(cur.get(i, ""), _norm(label[i]))] == 1]
+    if len(iris) < 2:
+        return {}
+
+    def ancestors(x: str) -> set[str]:
+        seen, todo = set(), list(parent.get(x, ()))
+        while todo:
+            y = todo.pop()
+            if y not in seen:
+                seen.add(y)
+                todo.extend(parent.get(y, ()))
+        return seen
+
+    anc = {i: ancestors(i) for i in iris}
+    if vectors is None:
+        from kg.embeddings import DEFAULT_MODEL, embed
+
+        def vectors(texts):
+            return embed(texts, model=model or DEFAULT_MODEL)
+    z = np.asarray(vectors([label[i] for i in iris]), dtype=np.float64)
+    z = z / np.maximum(np.linalg.norm(z, axis=1, keepdims=True), 1e-12)
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for k, i in enumerate(iris):
+        groups[(cur.get(i, ""), types.get(i), item_type.get(i, ""))].append(k)
+    norm = [_norm(label[i]) for i in iris]
+    out: dict[tuple[str, str], ProgressionLink] = {}
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        idx = np.array(members)
+        lo = np.array([span[iris[k]][0] for k in members])
+        hi = np.array([span[iris[k]][1] for k in members])
+        sim = z[idx] @ z[idx].T
+        for r, ka in enumerate(members):
+            a = iris[ka]
+            order = np.argsort(-sim[r], kind="stable")
+            near = []          # A's nearest statements of the group, any level
+            for c in order:
+                kb = members[c]
+                if kb == ka or norm[kb] == norm[ka] or iris[kb] in anc[a] or a in anc[iris[kb]]:
+                    continue
+                near.append(c)
+                if len(near) == nearest:
+                    break
+            cand = [c for c in near if hi[c] < lo[r] and sim[r, c] >= min_similarity
+                    and (max_gap is None or lo[r] - hi[c] <= max_gap)]
+            if not cand:
+                continue
+            latest = max(hi[c] for c in cand) if nearest_level else None
+            best = sorted((c for c in cand if latest is None or hi[c] == latest),
+                          key=lambda c: (-sim[r, c], iris[members[c]]))
+            for c in best[:per_node]:
+                b = iris[members[c]]
+                blev, alev = level_name(levels[b]), level_name(levels[a])
+                out[(a, b)] = ProgressionLink(
+                    a, b, "progression",
+                    f"{code.get(b) or 'B'} (level {blev}) is the statement most like "
+                    f"{code.get(a) or 'A'} (level {alev}) in the nearest earlier level "
+                    f"(text similarity {float(sim[r, c]):.2f})",
+                    similarity=round(float(sim[r, c]), 4), a_level=alev, b_level=blev)
+    return out
