@@ -4,27 +4,40 @@ baseline.
 
 A standards framework (CASE: the Common Core; the BNCC) has no glossary, so the book's
 definition links (:mod:`kg.definition_links`) give nothing; the product's list there is
-the progression links of :mod:`kg.progression_links` (a statement and the most similar
-statements of the nearest earlier level). The two baselines, in the same judging file:
+the progression links of :mod:`kg.progression_links`. The baselines, in the same judging
+file:
 
 * ``teacher``: ``kgstudio suggest-prereqs --no-definitions`` after ``kgstudio
-  train-teacher`` (what the product listed before progression links existed);
+  train-teacher`` (what the product listed before progression links existed), on the
+  product's node type;
 * ``nearest``: the sceptic's rule, each statement's single most similar statement of *any*
-  earlier level (MiniLM cosine), ranked by cosine, at most 3 per statement on either side.
+  earlier level (MiniLM cosine, no floor), ranked by cosine, at most 3 per statement on
+  either side.
+
+Rounds (files in ``results/prereq/standards/``): ``dev`` (40 links of the first rule, the
+nearest earlier level, on the Common Core, and 10 teacher pairs: chose the floor and the
+first rule's settings); round 1 (Common Core and BNCC, top 40 of each list; on the BNCC the
+teacher's calibrated pairs came before every link, which led to ranking the teacher's pairs
+by their judged share beside text links); round 2 (``--deep 30 --round _r2``: top 40 and 30
+drawn from ranks 41-200 of the product's and the sceptic's lists; the sceptic's rule judged
+as well or better, so the product now uses it: its list is the ``nearest`` list of round 2,
+less the known edges).
 
 Modes (each reads a workspace with the framework imported; ``NAME=WORKSPACE``):
 
-* ``--dev-items NAME=WS``: a stratified sample of progression links (10 from each cosine
-  band from 0.45 up, with no floor applied) and 10 of the teacher's top 40, shuffled, for
-  the dev judgement that chooses the floor (``/tmp/std_judge/<NAME>_dev_items.txt``; key in
-  ``results/prereq/standards/``);
-* ``--judge-items NAME=WS``: the top ``--k`` (40) of the three lists, shuffled together;
-* ``--score-judged NAME``: reads ``/tmp/std_judge/<NAME>[_dev]_scores.csv``
-  (``id,judge,reason``) and writes each list's precision with a Wilson interval to
-  ``results/prereq.json`` (``standards_<NAME>_top40_precision[_<list>]``).
+* ``--dev-items NAME=WS``: a stratified sample of links of the first rule (10 from each
+  cosine band from 0.45 up) and 10 of the teacher's top 40, shuffled
+  (``/tmp/std_judge/<NAME>_dev_items.txt``; key in ``results/prereq/standards/``);
+* ``--judge-items NAME=WS [--deep N] [--round _rK]``: the top ``--k`` (40) of the three
+  lists (and N pairs drawn from ranks 41-200 of the product's and the sceptic's), shuffled
+  together;
+* ``--score-dev NAME`` / ``--score-judged NAME [--round _rK]``: reads
+  ``/tmp/std_judge/<NAME>[_dev|_rK]_scores.csv`` (``id,judge,reason``) and writes each list's
+  precision with a Wilson interval to ``results/prereq.json``
+  (``standards_<NAME>_top40_precision[_<list>]``, ``..._rank41_200_precision[_nearest]``).
 
 The judge sees the two statements (code, level, text) and the question, nothing else: no
-evidence line, since only the progression links have one and it would tell the list.
+evidence line, since only the product's links have one and it would tell the list.
 """
 from __future__ import annotations
 
@@ -40,7 +53,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import numpy as np  # noqa: E402
 
 from _common import RESULTS, machine, table  # noqa: E402
 from kg.workspace import Workspace  # noqa: E402

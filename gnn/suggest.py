@@ -449,13 +449,13 @@ MIN_DECISIONS = 10      # accepted and rejected decisions each, to calibrate on 
 # kind judged right there, (right + 1) / (judged + 2): kind-of 21/21, genus 18/20, names
 # 15/21 at 0.4. The teacher's own neighbour pairs were right 2/20.
 MIN_LINK_SIMILARITY = 0.4
-# Progression links of a standards framework (kg.progression_links: a statement and the
-# most similar statements of the nearest earlier level), dev judgement on the Common Core
-# (benchmarks/prereq_standards.py --dev-items; files in results/prereq/standards/):
-# (judged right, judged) among the 40 sampled links that pass its rules (cosine >= 0.5, B at
-# most two grades before A): 32/35. The teacher's own pairs there: 4/10 (a sub-standard
-# "requiring" its cluster, the wrong way round, same-grade siblings).
-PROGRESSION_JUDGED = (32, 35)
+# Progression links of a standards framework (kg.progression_links: a statement and its most
+# similar statement of an earlier level), judged blind on the Common Core and the BNCC
+# (benchmarks/prereq_standards.py, round 2: the top 40 and 30 drawn from ranks 41-200 of
+# each framework's list; files in results/prereq/standards/): 123/140. (The first rule, chosen
+# on a dev judgement of 40 Common Core links where it was right 32/35, judged 118/140 in the
+# same round and was dropped.) The teacher's own pairs there: 4/10 on dev, 19/80 in round 2.
+PROGRESSION_JUDGED = (123, 140)
 _DEFAULT_BANDS = Calibrator()
 # (judged right, judged) per kind of link; "later": a link whose B the book defines after A
 # (DefinitionLink.b_later), right 3/7 times in the same dev judgement (the others 63/77; on
@@ -687,19 +687,11 @@ def explain(store, s: Suggestion, path_labels: list[str] | None = None) -> tuple
 
 
 def with_labels(store: Store, suggestions: list[Suggestion]) -> list[Suggestion]:
-    """The suggestions with ``a_label``/``b_label`` read from the store; a node that is not
-    a concept and has a code (:func:`kg.progression_links.statement_codes`) is labelled
-    ``code label``."""
+    """The suggestions with ``a_label``/``b_label`` read from the store
+    (:func:`kg.progression_links.display_labels`: a standard's code before its statement)."""
 
-    from kg.progression_links import statement_codes
-    iris = sorted({x for s in suggestions for x in (s.a, s.b)})
-    info = _info(store, iris) if iris else {}
-    lab = {i: v[1] for i, v in info.items()}
-    # a standard is known by its code ("4.NF.B.3 Extend understanding of ..."): two grades'
-    # statements can read alike
-    for i, c in statement_codes(store, [i for i in iris if info.get(i, (None,))[0] != "concept"]).items():
-        if lab.get(i) and not lab[i].startswith(c):
-            lab[i] = f"{c} {lab[i]}"
+    from kg.progression_links import display_labels
+    lab = display_labels(store, {x for s in suggestions for x in (s.a, s.b)})
     return [replace(s, a_label=lab.get(s.a), b_label=lab.get(s.b)) for s in suggestions]
 
 
@@ -725,7 +717,7 @@ def with_evidence(store: Store, suggestions: list[Suggestion]) -> list[Suggestio
 def provenance_note(s: Suggestion) -> str:
     """What put the suggestion on the list and what its probability means."""
     if s.basis == "progression":
-        return ("progression link (the most similar statement of the nearest earlier level, "
+        return ("progression link (the most similar statement of an earlier level, "
                 "kg.progression_links); probability: the share of such links blind judges accepted "
                 "(gnn.suggest.LINK_PRECISION)")
     if s.basis:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from kg.errors import KGStudioError
-from kg.neighbourhood import _info, _iri, _rows
+from kg.neighbourhood import _iri, _rows
 from kg.store.base import Store
 from ontology.namespaces import DECISIONS_GRAPH, ID, KGS, PROV, RDF, RDFS, SDO, SUGGESTIONS_GRAPH, XSD
 
@@ -109,12 +109,13 @@ def list_suggestions(store: Store) -> list[SuggestionRow]:
     for s, pos, text in _rows(store, f"""SELECT ?s ?pos ?t WHERE {{ GRAPH <{g}> {{
             ?s <{KGS.evidenceLine}> ?e . ?e <{KGS.text}> ?t OPTIONAL {{ ?e <{KGS.position}> ?pos }} }} }}"""):
         lines.setdefault(s, []).append((float(pos or 0), text))
-    info = _info(store, sorted({x for r in rows for x in (r[1], r[2])}))
+    from kg.progression_links import display_labels
+    info = display_labels(store, {x for r in rows for x in (r[1], r[2])})
     dec = decisions(store)
     out = []
     for s, a, b, score, rank, ck, p, band in rows:
-        la = info.get(a, (None, None))[1] or a.rsplit("/", 1)[-1]
-        lb = info.get(b, (None, None))[1] or b.rsplit("/", 1)[-1]
+        la = info.get(a) or a.rsplit("/", 1)[-1]
+        lb = info.get(b) or b.rsplit("/", 1)[-1]
         out.append(SuggestionRow(s, a, b, la, lb, float(p if p is not None else score), int(float(rank or 0)), ck,
                                  dec.get((a, b)), band=band, raw_score=float(score),
                                  evidence=tuple(t for _, t in sorted(lines.get(s, [])))))

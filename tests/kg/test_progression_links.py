@@ -38,27 +38,28 @@ def framework():
     st.close()
 
 
-def test_each_standard_builds_on_the_nearest_earlier_grade(framework):
+def test_each_standard_builds_on_its_most_similar_earlier_statement(framework):
     links = progression_links(framework)
-    assert _code(framework, links) == {("2.NBT.5", "1.OA.1"), ("3.NBT.2", "2.NBT.5"),
-                                       ("4.NF.3", "3.NF.1"), ("5.NF.1", "4.NF.3")}
+    assert _code(framework, links) == {("2.NBT.5", "1.OA.1"), ("3.NBT.2", "2.NBT.5"), ("4.NF.3", "3.NF.1"),
+                                       ("5.NF.1", "4.NF.3"), ("4.MD.2", "1.MD.3")}
     codes = statement_codes(framework, {x for ab in links for x in ab})
     lk = next(lk for (a, b), lk in links.items() if codes[a] == "3.NBT.2")
     assert lk.kind == "progression" and lk.a_level == "03" and lk.b_level == "02" and lk.similarity > 0.8
-    assert lk.text.startswith("2.NBT.5 (level 02) is the statement most like 3.NBT.2 (level 03)")
+    assert lk.text.startswith("2.NBT.5 (level 02) is the statement of an earlier level most like 3.NBT.2 (level 03;")
 
 
 def test_what_is_left_out(framework):
-    # time in grade 4 is three grades after grade 1's clock reading: too distant without max_gap
-    assert ("4.MD.2", "1.MD.3") in _code(framework, progression_links(framework, max_gap=None))
-    # the grade-3 standard links to grade 2 (nearest level), not to grade 1 as well
-    assert ("3.NBT.2", "1.OA.1") not in _code(framework, progression_links(framework, per_node=3))
-    # ... unless any earlier level may do (the sceptic's baseline)
-    anywhere = progression_links(framework, per_node=3, nearest_level=False)
-    assert ("3.NBT.2", "1.OA.1") in _code(framework, anywhere)
+    # the first rule (dev-chosen, dropped after round 2): the nearest earlier grade only, at
+    # most two grades back, so grade 4's clock reading gets no link to grade 1's
+    first = progression_links(framework, nearest_level=True, max_gap=2, per_node=2, nearest=5)
+    assert ("4.MD.2", "1.MD.3") not in _code(framework, first)
+    assert ("3.NBT.2", "1.OA.1") not in _code(framework, progression_links(framework, per_node=3,
+                                                                          nearest_level=True))
+    # the default: the most similar earlier statements, of any level
+    assert ("3.NBT.2", "1.OA.1") in _code(framework, progression_links(framework, per_node=3))
     # headings repeated across grades, the domain above them all and the component (another
-    # item type) are never paired
-    every = _code(framework, progression_links(framework, min_similarity=-1, per_node=99, nearest=99, max_gap=None))
+    # item type) are never paired; neither is anything below the floor
+    every = _code(framework, progression_links(framework, min_similarity=-1, per_node=99))
     assert not {c for ab in every for c in ab} & {"1.C", "2.C", "NF-NBT", "2.NBT.5a"}
     assert progression_links(framework, min_similarity=0.99) == {}
 
@@ -68,6 +69,16 @@ def test_bncc_years_and_codes(mem_store):
     few objectives are unlike each other, so links only come with the floor removed."""
     import_sources(mem_store, [BNCC], validate=False)
     assert progression_links(mem_store) == {}
-    links = progression_links(mem_store, min_similarity=-1, max_gap=None)
+    links = progression_links(mem_store, min_similarity=-1, per_node=2)
     assert _code(mem_store, links) == {("EF03LP16", "EF01CO02"), ("EF03LP16", "EF01MA01")}
     assert {(lk.a_level, lk.b_level) for lk in links.values()} == {("3º ano", "1º ano")}
+
+
+def test_levels_on_the_groupings_only_pass_down(mem_store):
+    """A framework that tags its grade groupings, not each standard: a standard takes its
+    nearest levelled ancestor's grade (here the two grade clusters), not the domain's band."""
+    import_sources(mem_store, [FIXTURE.parent / "progression_grouped.json"], validate=False)
+    links = progression_links(mem_store)
+    assert _code(mem_store, links) == {("2.NBT.5", "1.OA.1")}
+    [lk] = links.values()
+    assert (lk.a_level, lk.b_level) == ("02", "01")
