@@ -197,6 +197,41 @@ def _inherit_levels(store: Store, gl, levels: dict, cur: dict) -> None:
             todo = nxt
 
 
+_BLOCK = 512
+
+
+def _links_of(r, row, members, iris, lo, hi, norm, anc, levels, code, out, *, min_similarity,
+              nearest, nearest_level, max_gap, per_node) -> None:
+    """The links of statement ``members[r]`` (A), ``row`` its cosines with the group."""
+    ka = members[r]
+    a = iris[ka]
+    order = np.argsort(-row, kind="stable")
+    near = []          # A's nearest statements of the group, any level
+    for c in order:
+        if row[c] < min_similarity:
+            break                                  # sorted: no later one reaches the floor
+        kb = members[c]
+        if kb == ka or norm[kb] == norm[ka] or iris[kb] in anc[a] or a in anc[iris[kb]]:
+            continue
+        near.append(c)
+        if nearest is not None and len(near) == nearest:
+            break
+    cand = [c for c in near if hi[c] < lo[r] and (max_gap is None or lo[r] - hi[c] <= max_gap)]
+    if not cand:
+        return
+    latest = max(hi[c] for c in cand) if nearest_level else None
+    best = sorted((c for c in cand if latest is None or hi[c] == latest),
+                  key=lambda c: (-float(row[c]), iris[members[c]]))
+    for c in best[:per_node]:
+        b = iris[members[c]]
+        blev, alev = level_name(levels[b]), level_name(levels[a])
+        out[(a, b)] = ProgressionLink(
+            a, b, "progression",
+            f"{code.get(b) or 'B'} (level {blev}) is the statement of an earlier level most "
+            f"like {code.get(a) or 'A'} (level {alev}; text similarity {float(row[c]):.2f})",
+            similarity=round(float(row[c]), 4), a_level=alev, b_level=blev)
+
+
 def display_labels(store: Store, iris: Iterable[str]) -> dict[str, str]:
     """``{iri: label}`` as a reviewer reads them: a node that is not a concept and has a code
     (:func:`statement_codes`) is ``code label`` ("4.NF.B.3 Understand a fraction ..."), since
@@ -303,33 +338,12 @@ def progression_links(store: Store, graphs: Iterable[str] | None = None, *,
         idx = np.array(members)
         lo = np.array([span[iris[k]][0] for k in members])
         hi = np.array([span[iris[k]][1] for k in members])
-        sim = z[idx] @ z[idx].T
-        for r, ka in enumerate(members):
-            a = iris[ka]
-            order = np.argsort(-sim[r], kind="stable")
-            near = []          # A's nearest statements of the group, any level
-            for c in order:
-                if sim[r, c] < min_similarity:
-                    break                                  # sorted: no later one reaches the floor
-                kb = members[c]
-                if kb == ka or norm[kb] == norm[ka] or iris[kb] in anc[a] or a in anc[iris[kb]]:
-                    continue
-                near.append(c)
-                if nearest is not None and len(near) == nearest:
-                    break
-            cand = [c for c in near if hi[c] < lo[r] and sim[r, c] >= min_similarity
-                    and (max_gap is None or lo[r] - hi[c] <= max_gap)]
-            if not cand:
-                continue
-            latest = max(hi[c] for c in cand) if nearest_level else None
-            best = sorted((c for c in cand if latest is None or hi[c] == latest),
-                          key=lambda c: (-sim[r, c], iris[members[c]]))
-            for c in best[:per_node]:
-                b = iris[members[c]]
-                blev, alev = level_name(levels[b]), level_name(levels[a])
-                out[(a, b)] = ProgressionLink(
-                    a, b, "progression",
-                    f"{code.get(b) or 'B'} (level {blev}) is the statement of an earlier level most "
-                    f"like {code.get(a) or 'A'} (level {alev}; text similarity {float(sim[r, c]):.2f})",
-                    similarity=round(float(sim[r, c]), 4), a_level=alev, b_level=blev)
+        zg = z[idx].astype(np.float32)
+        for start in range(0, len(members), _BLOCK):   # memory: _BLOCK x n, not n x n
+            block = zg[start:start + _BLOCK] @ zg.T
+            for off, row in enumerate(block):
+                r = start + off
+                _links_of(r, row, members, iris, lo, hi, norm, anc, levels, code, out,
+                          min_similarity=min_similarity, nearest=nearest, nearest_level=nearest_level,
+                          max_gap=max_gap, per_node=per_node)
     return out
