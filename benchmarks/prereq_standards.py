@@ -76,7 +76,8 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
 
 
 def statements(store, iris) -> dict[str, tuple[str, str, str]]:
-    """``{iri: (code, level, text)}`` as the judge reads them."""
+    """``{iri: (code, level, text)}`` as the judge reads them (a concept: its label, a dash and
+    its definition)."""
     from kg.progression_links import level_name
     from ontology.namespaces import KGS, RDFS, SKOS
     vals = " ".join(f"<{i}>" for i in iris)
@@ -94,6 +95,12 @@ def statements(store, iris) -> dict[str, tuple[str, str, str]]:
             r["code"] = r["code"] or o
         else:
             r["lev"].add(o)
+    from kg.neighbourhood import _info
+    info = _info(store, list(iris))
+    for i, (t, lab, d) in info.items():
+        if t == "concept":
+            out[i]["code"] = ""
+            out[i]["text"] = f"{lab} — {' '.join(d.split()) if d else '(no definition)'}"
     return {i: (r["code"], level_name(r["lev"]), r["text"]) for i, r in out.items()}
 
 
@@ -136,14 +143,17 @@ def write_items(name: str, suffix: str, lists: dict[str, list], ws, extra: dict 
     order = sorted(pairs)
     random.Random(SEED).shuffle(order)
     ids = {ab: f"{name[:4]}-{i:03d}" for i, ab in enumerate(order, 1)}
-    lines = [f"# Prerequisite pairs to judge: {name} ({len(order)} pairs of standards)",
+    lines = [f"# Prerequisite pairs to judge: {name} ({len(order)} pairs)",
              "# For each item answer the question about A and B; write one row per item to",
              f"# {JUDGE_DIR / f'{name}{suffix}_scores.csv'} with the columns id,judge,reason",
              "# (judge: 1 = yes, A builds on B, so B must be mastered first; 0 = no).", ""]
     for ab in order:
         (ca, la, ta), (cb, lb, tb) = st[ab[0]], st[ab[1]]
-        lines += [f"[{ids[ab]}]", f"Standard A: {ca} (level: {la}) {ta}",
-                  f"Standard B: {cb} (level: {lb}) {tb}", QUESTION, ""]
+        if la or lb or ca or cb:
+            lines += [f"[{ids[ab]}]", f"Standard A: {ca} (level: {la}) {ta}",
+                      f"Standard B: {cb} (level: {lb}) {tb}", QUESTION, ""]
+        else:
+            lines += [f"[{ids[ab]}]", f"Concept A: {ta}", f"Concept B: {tb}", QUESTION, ""]
     JUDGE_DIR.mkdir(parents=True, exist_ok=True)
     items = JUDGE_DIR / f"{name}{suffix}_items.txt"
     items.write_text("\n".join(lines), encoding="utf-8")
@@ -186,7 +196,7 @@ def dev_items(name: str, ws_path: str, node_type: str | None) -> None:
 
 
 def judge_items(name: str, ws_path: str, k: int, node_type: str | None, deep: int = 0,
-                deep_last: int = 200, suffix: str = "") -> None:
+                deep_last: int = 200, suffix: str = "", calibrated: bool = False) -> None:
     """The top ``k`` of the product's, the teacher's and the sceptic's lists; with ``deep``,
     also ``deep`` pairs drawn at random from ranks ``k+1``..``deep_last`` of the product's
     and the sceptic's lists (``product_deep``, ``nearest_deep``), all in one shuffled file."""
@@ -199,6 +209,11 @@ def judge_items(name: str, ws_path: str, k: int, node_type: str | None, deep: in
     nt = node_type or (out[0].node_type if out else None)    # the teacher pairs the same type
     product = [(s.a, s.b, s.score) for s in out]
     lists = {"product": product[:k], "teacher": teacher_list(ws, k, nt), "nearest": nearest[:k]}
+    if calibrated:     # the list with the teacher's calibrated probability trusted beside the links
+        old, _ = suggest_prereqs(ws, top_k=k, write=False, node_type=node_type, explain_evidence=False,
+                                 trust_teacher=True)
+        lists["calibrated"] = [(x.a, x.b, x.score) for x in old]
+    lists = {n: v for n, v in lists.items() if v}
     if deep:
         rng = random.Random(SEED + 1)
         for lname, full in (("product_deep", product), ("nearest_deep", nearest)):
@@ -269,6 +284,8 @@ def main() -> None:
     ap.add_argument("--k", type=int, default=40)
     ap.add_argument("--deep", type=int, default=0, help="also this many pairs from ranks k+1..200 of "
                     "the product's and the sceptic's lists")
+    ap.add_argument("--calibrated", action="store_true", help="also the list with the teacher's "
+                    "calibrated probability trusted beside the text links")
     ap.add_argument("--round", default="", help="a suffix for the files of a later round (\"_r2\")")
     a = ap.parse_args()
     global SEED
@@ -277,7 +294,8 @@ def main() -> None:
     if a.dev_items:
         dev_items(*a.dev_items.split("=", 1), a.node_type)
     if a.judge_items:
-        judge_items(*a.judge_items.split("=", 1), a.k, a.node_type, deep=a.deep, suffix=a.round)
+        judge_items(*a.judge_items.split("=", 1), a.k, a.node_type, deep=a.deep, suffix=a.round,
+                    calibrated=a.calibrated)
     if a.score_dev:
         score_judged(a.score_dev, "_dev")
     if a.score_judged:

@@ -301,7 +301,7 @@ def suggest(model, td, *, top_k: int = 50, node_type: str | None = None,
             chunk_pairs: int = 1 << 16, min_score: float = 0.0, max_per_node: int = 3,
             neighbours: int = 10, device="cpu", calibrate: bool = True, calibrator=None,
             links: dict | None = None, reviewed: dict | None = None,
-            info: dict | None = None) -> list[Suggestion]:
+            trust_teacher: bool | None = None, info: dict | None = None) -> list[Suggestion]:
     """Top-k new prerequisite pairs of ``node_type`` scored on the full graph (default:
     ``concept`` when the graph has concepts, else the node type with prerequisite labels).
 
@@ -379,6 +379,8 @@ def suggest(model, td, *, top_k: int = 50, node_type: str | None = None,
     # the instructor's decisions (or a calibrator given): calibrated on known edges against
     # unlabelled candidates it ranked wrong pairs above every link (BNCC: 0.93-0.95, 4/40 right)
     judged_teacher = bool(link_of) and source not in ("decisions", "given")
+    if trust_teacher is not None:                  # the caller decides (benchmarks)
+        judged_teacher = bool(link_of) and not trust_teacher
     if judged_teacher:
         fixed = np.where(np.isnan(fixed), WEAK_TEACHER_PRECISION, fixed)
     rows = review_list(pairs.t().numpy(), scores.numpy(), top_k=top_k, max_per_node=max_per_node,
@@ -817,7 +819,7 @@ def write_suggestions(store: Store, suggestions: list[Suggestion], *, checkpoint
             "activity": str(run), "checkpoint": str(ck)}
 
 
-def suggest_prereqs(workspace, *, top_k: int = 50, node_type: str | None = None,
+def suggest_prereqs(workspace, *, top_k: int = 50, node_type: str | None = None, trust_teacher: bool | None = None,
                     chunk_pairs: int = 1 << 16, max_per_node: int = 3, neighbours: int = 10,
                     write: bool = True, checkpoint=None, explain_evidence: bool = True,
                     definitions: bool = True, log: Log | None = None) -> tuple[list[Suggestion], dict]:
@@ -851,7 +853,7 @@ def suggest_prereqs(workspace, *, top_k: int = 50, node_type: str | None = None,
         out = with_labels(store, suggest(model, td, top_k=top_k, node_type=node_type,
                                          chunk_pairs=chunk_pairs, max_per_node=max_per_node,
                                          neighbours=neighbours, links=links, reviewed=reviewed,
-                                         info=sinfo))
+                                         trust_teacher=trust_teacher, info=sinfo))
         if explain_evidence:
             out = with_evidence(store, out)
         info = {"suggestions": len(out), "written": False, "calibration": sinfo.get("calibration"),

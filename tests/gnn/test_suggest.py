@@ -196,6 +196,9 @@ def test_definition_links_come_first_with_their_kind_and_precision(trained):
     given = suggest(r.model, td, top_k=100, links=links, info=info_given,
                     calibrator=Calibrator("identity").fit(np.array([.2, .8]), np.array([0, 1])))
     assert "its calibrated score" in info_given["method"]
+    info_trusted = {}
+    suggest(r.model, td, top_k=100, links=links, info=info_trusted, trust_teacher=True)
+    assert "its calibrated score" in info_trusted["method"]
     assert {round(s.score, 4) for s in given if s.basis is None} != {gs.WEAK_TEACHER_PRECISION}
     assert basis_line(out[0]).startswith("the definition of ") and "\u201ca kind of thing\u201d" in basis_line(out[0])
     assert "genus" in provenance_note(out[0]) and "teacher" in provenance_note(out[1])
