@@ -52,6 +52,7 @@ from typing import Iterable
 
 import numpy as np
 
+from kg.definition_links import _in, _v
 from kg.store.base import Store
 from ontology.namespaces import DCTERMS, KGS, RDFS, SKOS
 
@@ -125,16 +126,6 @@ def level_name(levels: Iterable[str]) -> str:
 
 
 # ------------------------------------------------------------------------- links ---
-
-def _v(x) -> str | None:
-    return None if x is None else str(getattr(x, "value", x))
-
-
-def _in(graphs: list[str] | None, pattern: str) -> str:
-    if graphs is None:
-        return f"GRAPH ?g {{ {pattern} }}"
-    return " UNION ".join(f"{{ GRAPH <{g}> {{ {pattern} }} }}" for g in graphs) or "FILTER(false)"
-
 
 def _norm(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.casefold()))
