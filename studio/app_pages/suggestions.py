@@ -89,7 +89,9 @@ if any(r.band for r in rows):
                f"{cal.likely:.2f}, **possible** ≥ {cal.possible:.2f}, **unlikely** below. "
                "A pair the curriculum's text argues for (a definition, or a framework's grade levels; "
                "first on the list) has the share of such "
-               "pairs that blind judges accepted; the teacher's own pairs its calibrated score. "
+               "pairs that blind judges accepted. The teacher's own pairs beside them have the share of "
+               "its pairs judges accepted until it is calibrated on your decisions (ten accepted, ten "
+               "rejected); otherwise their calibrated score. "
                + " · ".join(f"{k}: {v}" for k, v in n_band.items()))
 else:
     st.caption("These scores were not calibrated (too few known prerequisites to calibrate on): "
