@@ -85,7 +85,15 @@ def load_model(name: str = DEFAULT_MODEL):
             path = model_path(name)
             try:
                 from sentence_transformers import SentenceTransformer
-                m = SentenceTransformer(path, device="cpu")
+                from transformers.utils import logging as hf_logging
+                # the loader's "Loading weights" bar is noise on every CLI call and job log
+                bar = hf_logging.is_progress_bar_enabled()
+                hf_logging.disable_progress_bar()
+                try:
+                    m = SentenceTransformer(path, device="cpu")
+                finally:
+                    if bar:
+                        hf_logging.enable_progress_bar()
             except (OSError, ValueError) as e:
                 raise EmbeddingError(f"cannot load the embedding model at {path}: {e}") from e
             _models[name] = m
