@@ -103,10 +103,13 @@ _NUMBER = re.compile(r"(?<![\w.])(\d{1,2})(?:\s*(?:º|ª|°|st|nd|rd|th)(?!\w))?
 def level_range(value: str) -> tuple[int, int] | None:
     """A level's ``(low, high)`` as grades (kindergarten 0, pre-K -1, grade n n), or None
     when the text says none: ``"04"`` -> (4, 4), ``"8º ano"`` -> (8, 8), ``"KG"`` ->
-    (0, 0), ``"High School"`` -> (9, 12), ``"Grades 6-8"`` -> (6, 8)."""
+    (0, 0), ``"High School"`` -> (9, 12), ``"Grades 6-8"`` -> (6, 8), ``"K-2"`` -> (0, 2)."""
     v = " ".join(str(value).casefold().split())
     if not v:
         return None
+    m = re.fullmatch(r"(?:grades?\s*)?(pre-?k|pk|kg|k)\s*[-–—]\s*(\d{1,2})", v)     # "K-2", "PK-5"
+    if m and int(m.group(2)) <= 16:
+        return (-1 if m.group(1).startswith("p") else 0, int(m.group(2)))
     for pat, band in _BANDS:
         if re.search(pat, v):
             return band

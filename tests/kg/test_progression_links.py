@@ -17,7 +17,7 @@ BNCC = Path(__file__).parent / "fixtures" / "bncc" / "valid"
     ("04", (4, 4)), ("KG", (0, 0)), ("PK", (-1, -1)), ("Kindergarten", (0, 0)),
     ("8º ano", (8, 8)), ("Grade 4", (4, 4)), ("4th grade", (4, 4)), ("Year 7", (7, 7)),
     ("Grades 6-8", (6, 8)), ("HS", (9, 12)), ("High School", (9, 12)), ("Ensino Médio", (9, 12)),
-    ("Educação Infantil", (-1, -1)), ("UG", (13, 16)),
+    ("Educação Infantil", (-1, -1)), ("UG", (13, 16)), ("K-2", (0, 2)), ("PK–5", (-1, 5)), ("Grades K-12", (0, 12)),
     ("Bebês (0–1a6m)", None), ("", None), ("Advanced", None), ("level 120", None), ("ages 3 to 5", None),
 ])
 def test_level_range(text, want):
