@@ -274,6 +274,61 @@ def score_judged(name: str, suffix: str = "") -> None:
     data_path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
+def scale(n: int) -> None:
+    """Time :func:`kg.progression_links.progression_links` on a synthetic framework of ``n``
+    statements over 13 grades (K-12), in one curriculum: words drawn from a fixed vocabulary,
+    so texts are unlike each other and every cosine row is scanned. Embedding (MiniLM, cached
+    after the first run) and linking are timed apart; peak RSS from ``resource``."""
+    import resource
+    import tempfile
+    import time
+    from kg.embeddings import embed
+    from kg.importing import import_sources
+    from kg.progression_links import progression_links
+    from kg.store.embedded import EmbeddedStore
+    rng = random.Random(5)
+    vocab = ("add subtract multiply divide fraction decimal number place value ratio rate graph table "
+             "equation expression function area volume angle shape measure data count compare order "
+             "estimate round solve explain model reason pattern unit length time money").split()
+    doc = "00000000-5555-4c5b-9c2e-000000000000"
+    items, assoc = [], []
+    for i in range(n):
+        ident = f"00000000-5555-4c5b-9c2e-{i + 1:012d}"
+        text = " ".join(rng.choice(vocab) for _ in range(rng.randint(8, 20))).capitalize() + "."
+        grade = rng.randint(0, 12)
+        items.append({"identifier": ident, "uri": f"https://case.example.org/s{i}", "fullStatement": text,
+                      "humanCodingScheme": f"S.{grade}.{i}", "educationLevel": ["KG" if grade == 0 else f"{grade:02d}"],
+                      "CFItemType": "Standard"})
+        assoc.append({"identifier": f"00000000-6666-4c5b-9c2e-{i:012d}", "associationType": "isChildOf",
+                      "originNodeURI": {"title": "s", "identifier": ident, "uri": f"https://case.example.org/s{i}"},
+                      "destinationNodeURI": {"title": "doc", "identifier": doc, "uri": "https://case.example.org/doc"}})
+    pkg = {"CFPackage": {"CFDocument": {"identifier": doc, "uri": "https://case.example.org/doc", "creator": "bench",
+                                        "title": f"Synthetic framework of {n} statements", "language": "en",
+                                        "CFPackageURI": {"title": "s", "identifier": doc, "uri": "https://case.example.org/doc"}},
+                         "CFItems": items, "CFAssociations": assoc}}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "framework.json"
+        path.write_text(json.dumps(pkg), encoding="utf-8")
+        store = EmbeddedStore(None)
+        t0 = time.perf_counter()
+        import_sources(store, [path], validate=False)
+        t1 = time.perf_counter()
+        embed([it["fullStatement"] for it in items])
+        t2 = time.perf_counter()
+        links = progression_links(store)
+        t3 = time.perf_counter()
+        store.close()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(table([[n, f"{t1 - t0:.1f}", f"{t2 - t1:.1f}", f"{t3 - t2:.1f}", len(links), f"{rss:.0f}"]],
+                ["statements", "import s", "embed s (first run)", "links s (cached vectors)", "links", "peak RSS MB"]))
+    data_path = RESULTS / "prereq.json"
+    data = json.loads(data_path.read_text()) if data_path.exists() else {"metrics": {}}
+    data.setdefault("standards", {})[f"scale_{n}"] = {"import_s": round(t1 - t0, 2), "embed_s": round(t2 - t1, 2),
+                                                      "links_s": round(t3 - t2, 2), "links": len(links),
+                                                      "peak_rss_mb": round(rss), "machine": machine()}
+    data_path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--dev-items", metavar="NAME=WS")
@@ -282,6 +337,8 @@ def main() -> None:
     ap.add_argument("--score-dev", metavar="NAME")
     ap.add_argument("--node-type", default=None)
     ap.add_argument("--k", type=int, default=40)
+    ap.add_argument("--scale", type=int, default=0, metavar="N",
+                    help="time the links on a synthetic framework of N statements")
     ap.add_argument("--deep", type=int, default=0, help="also this many pairs from ranks k+1..200 of "
                     "the product's and the sceptic's lists")
     ap.add_argument("--calibrated", action="store_true", help="also the list with the teacher's "
@@ -291,6 +348,8 @@ def main() -> None:
     global SEED
     if a.round:
         SEED += 10 * (int(a.round.lstrip("_r") or 1) - 1)
+    if a.scale:
+        scale(a.scale)
     if a.dev_items:
         dev_items(*a.dev_items.split("=", 1), a.node_type)
     if a.judge_items:
