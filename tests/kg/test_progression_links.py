@@ -8,6 +8,7 @@ import pytest
 
 from kg.importing import import_sources
 from kg.progression_links import level_range, progression_links, statement_codes
+from tests.kg.oxigraph_server import oxigraph_server  # noqa: F401  (fixture)
 
 FIXTURE = Path(__file__).parent / "fixtures" / "case" / "progression.json"
 BNCC = Path(__file__).parent / "fixtures" / "bncc" / "valid"
@@ -82,3 +83,22 @@ def test_levels_on_the_groupings_only_pass_down(mem_store):
     assert _code(mem_store, links) == {("2.NBT.5", "1.OA.1")}
     [lk] = links.values()
     assert (lk.a_level, lk.b_level) == ("02", "01")
+
+
+def test_same_links_on_a_remote_store(framework, oxigraph_server):   # noqa: F811
+    """Labels and codes read through SPARQL (chunks of subjects) on any other store give the
+    links the embedded store's index lookups give."""
+    from kg.importing import write_results, parse_sources
+    from kg.store.remote import RemoteStore
+    oxigraph_server.clear()
+    remote = RemoteStore(oxigraph_server.query_url, update_url=oxigraph_server.update_url,
+                         gsp_url=oxigraph_server.gsp_url, timeout=30)
+    try:
+        write_results(remote, parse_sources([FIXTURE], validate=False))
+        here, there = progression_links(framework), progression_links(remote)
+        assert {k: (v.text, v.similarity) for k, v in here.items()} == \
+            {k: (v.text, v.similarity) for k, v in there.items()}
+        assert statement_codes(remote, {x for ab in there for x in ab}) == \
+            statement_codes(framework, {x for ab in here for x in ab})
+    finally:
+        remote.close()
