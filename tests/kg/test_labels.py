@@ -94,18 +94,26 @@ def test_gives_the_old_matchers_matches_on_a_sample():
 
 
 def test_linear_in_text_length():
+    """Four times the text takes about four times as long, not sixteen: each length is timed
+    as the best of five runs, so one stall of a shared CI machine (a 1.1 s pause was seen on
+    a 0.004 s call) does not fail it."""
     import time
     labels = {f"urn:{i}": [f"term{i} word{i % 7}"] for i in range(3000)}
     labels["urn:x"] = ["word1"]
     m = LabelMatcher(labels, inflect=False)
     text = "term1 word1 and word1 again, nothing else here. " * 400
-    t0 = time.perf_counter()
     found = m.find(text)
-    small = time.perf_counter() - t0
     assert len(found) == 800 and found[0].concept == "urn:1" and found[1].concept == "urn:x"
-    t0 = time.perf_counter()
     assert len(m.find(text * 4)) == 3200
-    assert time.perf_counter() - t0 < 10 * small + 0.05
+
+    def best(t: str) -> float:
+        runs = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            m.find(t)
+            runs.append(time.perf_counter() - t0)
+        return min(runs)
+    assert best(text * 4) < 10 * best(text) + 0.05
 
 
 def test_typographic_apostrophe():
